@@ -1,0 +1,56 @@
+"""bio_explorer — explore, check and fix BIO/IOB named-entity corpora in Jupyter.
+
+>>> import bio_explorer as bx
+>>> c = bx.sample()
+>>> c.label_counts()          # doctest: +SKIP
+>>> bx.explore(c)             # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .corpus import Corpus, sample
+from .errors import BioFormatError, EditError
+from .io import read
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BioFormatError",
+    "Corpus",
+    "EditError",
+    "Explorer",
+    "SpanView",
+    "compare",
+    "explore",
+    "read",
+    "sample",
+]
+
+
+def compare(gold: Corpus, pred: Corpus):
+    """Compare a predicted corpus with a gold one (per-label metrics and per-span errors)."""
+    from .analysis.compare import compare as _compare
+
+    return _compare(gold, pred)
+
+
+def explore(corpus: Corpus | Any, **kwargs: Any):
+    """Open the Explorer dashboard (charts + span view) on a corpus or a path."""
+    from .explorer import explore as _explore
+
+    return _explore(corpus, **kwargs)
+
+
+def __getattr__(name: str) -> Any:
+    # the widget layer is imported lazily so that the pure core never pulls in anywidget
+    if name == "SpanView":
+        from .widget import SpanView
+
+        return SpanView
+    if name == "Explorer":
+        from .explorer import Explorer
+
+        return Explorer
+    raise AttributeError(f"module 'bio_explorer' has no attribute {name!r}")

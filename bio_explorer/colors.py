@@ -1,0 +1,299 @@
+"""One colour palette for entity labels, shared by the span view and every chart.
+
+The palette is keyed by *label* (``"Library"``, not ``"B-Library"``).  A label keeps the same colour
+across sessions and corpora wherever possible: its preferred slot in :data:`BASE_COLORS` comes from a
+stable hash of its name (``zlib.crc32``, never Python's salted :func:`hash`), and collisions are
+resolved deterministically by linear probing with the labels processed in sorted order, so the result
+does not depend on the order in which labels are given.
+
+``"O"`` (outside any entity) has no colour and is never part of a palette.
+
+Examples
+--------
+>>> colors = palette(["Library", "Algorithm"])
+>>> sorted(colors)
+['Algorithm', 'Library']
+>>> colors == palette(["Algorithm", "Library", "O"])
+True
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from collections.abc import Iterable, Mapping
+
+import altair as alt
+
+__all__ = [
+    "BASE_COLORS",
+    "NEUTRAL_COLOR",
+    "OUTSIDE_LABEL",
+    "color_scale",
+    "contrast_ratio",
+    "label_color",
+    "palette",
+    "relative_luminance",
+    "text_color_for",
+]
+
+#: The label of tokens outside any entity; it has no colour.
+OUTSIDE_LABEL = "O"
+
+#: Neutral grey for things that have no label colour (``"O"``, a missing label, "whole corpus" bars).
+NEUTRAL_COLOR = "#9A9A9A"
+
+# The slot table.  Its order and content are part of the public behaviour: changing them changes the
+# colour of labels in users' notebooks, so only ever append.
+#
+# Entries 0-19 are colour-vision-deficiency friendly qualitative colours: the Okabe–Ito set (without
+# black) followed by Paul Tol's "bright", "muted" and "light" schemes, keeping only colours whose OKLab
+# lightness lies in [0.45, 0.91] (readable as chart marks on light and on dark backgrounds) and which
+# are not near-duplicates of an earlier entry under normal, protan or deutan vision.
+# Entries 20-39 extend the table with OKLCH colours (lightness 0.50-0.82, chroma 0.09-0.15), each
+# chosen greedily to be as far as possible (minimum OKLab distance under normal, protan and deutan
+# simulation) from all earlier entries.
+BASE_COLORS: tuple[str, ...] = (
+    # Okabe–Ito
+    "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
+    # Paul Tol bright
+    "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377",
+    # Paul Tol muted
+    "#DDCC77", "#117733", "#999933", "#AA4499",
+    # Paul Tol light
+    "#EEDD88", "#FFAABB", "#99DDFF", "#44BB99",
+    # greedy, well separated OKLCH extension
+    "#8F81E8", "#6F94C9", "#D89B74", "#A26484", "#5872D2",
+    "#4F56B7", "#C399D0", "#A63D02", "#53DDD0", "#C34E58",
+    "#EC8A97", "#9A4159", "#F5B391", "#44A1B1", "#8B3F93",
+    "#6CA359", "#5F79B0", "#B2B04F", "#DDB2EA", "#D9668E",
+)  # fmt: skip
+
+_N_SLOTS = len(BASE_COLORS)
+_GOLDEN_ANGLE = 137.50776405003785
+_EXTRA_LIGHTNESS = (0.62, 0.74, 0.54, 0.82)
+
+
+def _preferred_slot(label: str) -> int:
+    """Return the stable preferred slot of ``label`` in :data:`BASE_COLORS`."""
+    return zlib.crc32(label.encode("utf-8")) % _N_SLOTS
+
+
+def _clean_labels(labels: Iterable[str]) -> list[str]:
+    """Return the sorted, de-duplicated labels without ``"O"``, ``None`` or empty strings."""
+    return sorted({str(lab) for lab in labels if lab is not None and lab not in ("", OUTSIDE_LABEL)})
+
+
+def _oklch_to_hex(lightness: float, chroma: float, hue_deg: float) -> str | None:
+    """Convert an OKLCH colour to ``#RRGGBB``; return ``None`` when it is outside the sRGB gamut."""
+    h = math.radians(hue_deg)
+    a, b = chroma * math.cos(h), chroma * math.sin(h)
+    l_ = (lightness + 0.3963377774 * a + 0.2158037573 * b) ** 3
+    m_ = (lightness - 0.1055613458 * a - 0.0638541728 * b) ** 3
+    s_ = (lightness - 0.0894841775 * a - 1.2914855480 * b) ** 3
+    rgb_linear = (
+        4.0767416621 * l_ - 3.3077115913 * m_ + 0.2309699292 * s_,
+        -1.2684380046 * l_ + 2.6097574011 * m_ - 0.3413193965 * s_,
+        -0.0041960863 * l_ - 0.7034186147 * m_ + 1.7076147010 * s_,
+    )
+    if any(c < -1e-6 or c > 1 + 1e-6 for c in rgb_linear):
+        return None
+    out = []
+    for c in rgb_linear:
+        c = min(max(c, 0.0), 1.0)
+        srgb = 12.92 * c if c <= 0.0031308 else 1.055 * c ** (1 / 2.4) - 0.055
+        out.append(round(srgb * 255))
+    return "#{:02X}{:02X}{:02X}".format(*out)
+
+
+def _extra_color(index: int) -> str:
+    """Return the ``index``-th overflow colour (used only beyond ``len(BASE_COLORS)`` labels)."""
+    lightness = _EXTRA_LIGHTNESS[index % len(_EXTRA_LIGHTNESS)]
+    hue = (index * _GOLDEN_ANGLE) % 360.0
+    chroma = 0.13
+    while chroma > 0:
+        color = _oklch_to_hex(lightness, chroma, hue)
+        if color is not None:
+            return color
+        chroma -= 0.01
+    return NEUTRAL_COLOR  # pragma: no cover - chroma 0 is always in gamut
+
+
+def palette(labels: Iterable[str]) -> dict[str, str]:
+    """Return a hex colour for each label, stable across sessions and independent of input order.
+
+    Parameters
+    ----------
+    labels : Iterable[str]
+        Entity labels (``"Library"``, not ``"B-Library"``).  Duplicates are ignored; ``"O"``,
+        ``None`` and empty strings are dropped (they have no colour).
+
+    Returns
+    -------
+    dict[str, str]
+        ``{label: "#RRGGBB"}`` with keys in sorted order.  All colours are distinct.  Up to
+        ``len(BASE_COLORS)`` (40) labels get colours from the curated table; further labels get
+        deterministic, distinct overflow colours.
+
+    Notes
+    -----
+    Each label's preferred slot is ``zlib.crc32(label) % len(BASE_COLORS)``.  Labels are processed in
+    sorted order; a label whose slot is taken moves to the next free slot (linear probing).  A label
+    therefore keeps its colour across corpora unless it collides with a label that sorts before it.
+
+    Examples
+    --------
+    >>> palette([])
+    {}
+    >>> palette(["O"])
+    {}
+    >>> len(set(palette([f"L{i}" for i in range(40)]).values()))
+    40
+    """
+    names = _clean_labels(labels)
+    result: dict[str, str] = {}
+    used_slots: set[int] = set()
+    overflow: list[str] = []
+    for name in names:
+        if len(used_slots) == _N_SLOTS:
+            overflow.append(name)
+            continue
+        slot = _preferred_slot(name)
+        while slot in used_slots:
+            slot = (slot + 1) % _N_SLOTS
+        used_slots.add(slot)
+        result[name] = BASE_COLORS[slot]
+    taken = {c.upper() for c in result.values()}
+    index = 0
+    for name in overflow:
+        color = _extra_color(index)
+        while color.upper() in taken:
+            index += 1
+            color = _extra_color(index)
+        taken.add(color.upper())
+        result[name] = color
+        index += 1
+    return dict(sorted(result.items()))
+
+
+def label_color(label: str, labels: Iterable[str] | None = None) -> str:
+    """Return the colour of one label.
+
+    Parameters
+    ----------
+    label : str
+        The entity label.
+    labels : Iterable[str], optional
+        All labels shown together with ``label``.  When given, the colour is the one ``label`` gets in
+        ``palette(labels)`` (``label`` is added if missing), i.e. collisions are resolved exactly as in
+        the charts and the span view.  When omitted, the label's preferred colour is returned.
+
+    Returns
+    -------
+    str
+        ``"#RRGGBB"``.  ``"O"`` and empty labels get :data:`NEUTRAL_COLOR`.
+    """
+    if label is None or label in ("", OUTSIDE_LABEL):
+        return NEUTRAL_COLOR
+    if labels is None:
+        return BASE_COLORS[_preferred_slot(label)]
+    return palette([*labels, label])[label]
+
+
+def _channel_to_linear(value: int) -> float:
+    c = value / 255.0
+    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+
+def _parse_hex(color: str) -> tuple[int, int, int]:
+    """Parse ``#RGB`` or ``#RRGGBB`` (the ``#`` is optional)."""
+    text = color.strip().lstrip("#")
+    if len(text) == 3:
+        text = "".join(ch * 2 for ch in text)
+    if len(text) != 6:
+        raise ValueError(f"not a hex colour: {color!r}")
+    try:
+        return int(text[0:2], 16), int(text[2:4], 16), int(text[4:6], 16)
+    except ValueError:
+        raise ValueError(f"not a hex colour: {color!r}") from None
+
+
+def relative_luminance(color: str) -> float:
+    """Return the WCAG 2 relative luminance (0 = black, 1 = white) of a hex colour.
+
+    Parameters
+    ----------
+    color : str
+        ``"#RRGGBB"`` or ``"#RGB"``.
+
+    Returns
+    -------
+    float
+    """
+    r, g, b = (_channel_to_linear(v) for v in _parse_hex(color))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(color_a: str, color_b: str) -> float:
+    """Return the WCAG 2 contrast ratio (1 to 21) between two hex colours.
+
+    Parameters
+    ----------
+    color_a, color_b : str
+        Hex colours.
+
+    Returns
+    -------
+    float
+    """
+    la, lb = relative_luminance(color_a), relative_luminance(color_b)
+    light, dark = max(la, lb), min(la, lb)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def text_color_for(background: str) -> str:
+    """Return ``"#000000"`` or ``"#ffffff"``, whichever contrasts more with ``background``.
+
+    Parameters
+    ----------
+    background : str
+        Hex background colour.
+
+    Returns
+    -------
+    str
+        ``"#000000"`` or ``"#ffffff"``.  For any background the chosen one reaches a WCAG contrast
+        ratio of at least 4.58.
+    """
+    black, white = "#000000", "#ffffff"
+    if contrast_ratio(background, black) >= contrast_ratio(background, white):
+        return black
+    return white
+
+
+def color_scale(labels: Iterable[str], *, extra: Mapping[str, str] | None = None) -> alt.Scale:
+    """Return the Altair colour scale that maps labels to their palette colours.
+
+    Every chart uses this scale so that charts and the span view agree exactly.
+
+    Parameters
+    ----------
+    labels : Iterable[str]
+        Labels that may appear in the chart (``"O"`` is dropped).
+    extra : Mapping[str, str], optional
+        Additional ``{value: colour}`` entries appended after the labels, e.g. a neutral grey for
+        "no label".
+
+    Returns
+    -------
+    alt.Scale
+        ``domain`` = sorted labels (then the ``extra`` keys), ``range`` = their colours.
+    """
+    colors = palette(labels)
+    domain = list(colors)
+    rng = list(colors.values())
+    for key, value in (extra or {}).items():
+        if key not in colors:
+            domain.append(key)
+            rng.append(value)
+    return alt.Scale(domain=domain, range=rng)

@@ -1,0 +1,533 @@
+"""The :class:`Corpus` handle: polars frames of tokens, spans and sentences, and the methods on them.
+
+A ``Corpus`` returned by :func:`bio_explorer.read` owns a shared :class:`_State`; ``Corpus.filter``
+returns a *view*: another ``Corpus`` on the same state restricted to a set of sentences (no copy of
+the frames).  Edits made through a view change the shared state.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from . import schemes
+from .errors import BioFormatError
+
+if TYPE_CHECKING:
+    from .io import FileRecord
+
+PUBLIC_TOKEN_COLUMNS = ("sentence", "position", "token", "tag", "doc", "source", "line")
+
+
+class _State:
+    """Everything a corpus and its views share."""
+
+    def __init__(self, tok: pl.DataFrame, files: list[FileRecord], scheme: str,
+                 problems: pl.DataFrame) -> None:
+        self.tok = tok  # internal token frame (public columns + _field, _eff, _off, _orig, _file)
+        self.files = files
+        self.scheme = scheme
+        self.problems = problems
+        self.version = 0  # bumped on every change of tags
+        self.cache: dict[str, Any] = {}
+        self.log: Any = None  # edits.EditLog, created on first edit
+        self.journal: Any = None  # edits.Journal, when journalling
+        self.sent = _sentence_index(tok)
+
+    def cached(self, key: str, build):
+        """Memoise ``build()`` for the current version of the tags."""
+        hit = self.cache.get(key)
+        if hit is not None and hit[0] == self.version:
+            return hit[1]
+        value = build()
+        self.cache[key] = (self.version, value)
+        return value
+
+    def touch(self) -> None:
+        """Record that tags changed: invalidates every cached derived frame."""
+        self.version += 1
+
+
+def _sentence_index(tok: pl.DataFrame) -> pl.DataFrame:
+    """One row per sentence with the row range of its tokens (tokens are sorted by sentence)."""
+    if tok.height == 0:
+        return pl.DataFrame(schema={"sentence": pl.UInt32, "doc": pl.UInt32, "source": pl.String,
+                                    "line": pl.UInt32, "row": pl.UInt32, "n_tokens": pl.UInt32})
+    first = tok.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("row"),
+        "sentence", "doc", pl.col("source").cast(pl.String), "line",
+        (pl.col("sentence") != pl.col("sentence").shift(1)).fill_null(True).alias("_f"),
+    ).filter(pl.col("_f")).drop("_f")
+    n = pl.concat([first["row"].shift(-1).fill_null(tok.height), ]).cast(pl.Int64) - first["row"].cast(
+        pl.Int64)
+    return first.with_columns(n.cast(pl.UInt32).alias("n_tokens")).select(
+        "sentence", "doc", "source", "line", "row", "n_tokens"
+    )
+
+
+class Corpus:
+    """A named-entity corpus as polars frames.
+
+    Build one with :func:`bio_explorer.read` or :func:`bio_explorer.sample`.  Frames:
+
+    ``tokens``
+        one row per token: ``sentence``, ``position``, ``token``, ``tag`` (IOB2), ``doc``, ``source``,
+        ``line`` and any extra column of the file.
+    ``spans``
+        one row per entity: ``sentence``, ``start``, ``end`` (exclusive), ``label``, ``text``.
+    ``sentences``
+        ``sentence``, ``doc``, ``source``, ``line``, ``n_tokens``, ``n_spans``.
+    """
+
+    def __init__(self, state: _State, selection: pl.Series | None = None,
+                 query: dict | None = None) -> None:
+        self._state = state
+        self._sel = selection  # sorted UInt32 sentence ids, or None for the whole corpus
+        self._query = dict(query or {})
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def _from_parts(cls, parts: list, *, scheme: str = "auto") -> Corpus:
+        from .io import FileRecord
+
+        frames, files, problems = [], [], []
+        sent_off = doc_off = 0
+        schemes_seen = []
+        for i, (raw, parsed, name, path) in enumerate(parts):
+            tok = parsed.tokens
+            file_scheme = scheme
+            if file_scheme == "auto":
+                file_scheme = (
+                    schemes.detect_scheme(tok["_eff"], tok["sentence"]) if tok.height else "IOB2"
+                )
+            schemes_seen.append(file_scheme)
+            ann = schemes.annotate(tok.select("sentence", "_eff"), "_eff", file_scheme)
+            tag = ann.select(schemes.to_iob2(ann, "_eff", file_scheme)).to_series()
+            source = (
+                tok["_source"] if "_source" in tok.columns else pl.Series([name] * tok.height)
+            )
+            tok = tok.drop("_source", strict=False).with_columns(
+                (pl.col("sentence") + sent_off).cast(pl.UInt32),
+                (pl.col("doc") + doc_off).cast(pl.UInt32),
+                tag.alias("tag"),
+                source.cast(pl.String).alias("source"),
+                pl.lit(i, pl.UInt16).alias("_file"),
+            )
+            if tok.height:
+                sent_off = int(tok["sentence"].max()) + 1
+                doc_off = int(tok["doc"].max()) + 1
+            frames.append(tok)
+            files.append(FileRecord(path, name, raw, parsed, file_scheme))
+            problems.extend(parsed.problems)
+        tok = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
+        if tok.height == 0 and not tok.columns:
+            from .io.text import _empty_tokens
+
+            tok = _empty_tokens().with_columns(
+                pl.lit(None, pl.String).alias("tag"), pl.lit(None, pl.String).alias("source"),
+                pl.lit(None, pl.UInt16).alias("_file"))
+        extra = [c for c in tok.columns if c not in PUBLIC_TOKEN_COLUMNS and not c.startswith("_")]
+        tok = tok.select(
+            pl.col("sentence").cast(pl.UInt32),
+            pl.col("position").cast(pl.UInt32),
+            pl.col("token").cast(pl.String),
+            pl.col("tag").cast(pl.Categorical),
+            pl.col("doc").cast(pl.UInt32),
+            pl.col("source").cast(pl.Categorical),
+            pl.col("line").cast(pl.UInt32),
+            *extra,
+            pl.col("_field").cast(pl.Categorical),
+            pl.col("_eff").cast(pl.Categorical),
+            pl.col("_off").cast(pl.UInt32),
+            *(["_has_key"] if "_has_key" in tok.columns else []),
+            pl.col("_file").cast(pl.UInt16),
+            pl.col("tag").cast(pl.Categorical).alias("_orig"),
+        )
+        main_scheme = max(set(schemes_seen), key=schemes_seen.count) if schemes_seen else "IOB2"
+        prob = pl.DataFrame(
+            problems,
+            schema={"source": pl.String, "line": pl.UInt32, "kind": pl.String, "message": pl.String},
+        )
+        return cls(_State(tok, files, main_scheme, prob))
+
+    # ------------------------------------------------------------------ frames
+    @property
+    def scheme(self) -> str:
+        """The tagging scheme detected in the (first/most common) file, e.g. ``"IOB1"``."""
+        return self._state.scheme
+
+    @property
+    def problems(self) -> pl.DataFrame:
+        """Format problems found while reading with ``errors="collect"``: source, line, kind, message."""
+        return self._state.problems
+
+    @property
+    def query(self) -> dict:
+        """The filter this view was made with (``{}`` for the whole corpus)."""
+        return dict(self._query)
+
+    @property
+    def is_view(self) -> bool:
+        """True for the result of :meth:`filter`."""
+        return self._sel is not None
+
+    @property
+    def tokens(self) -> pl.DataFrame:
+        """One row per token (only the sentences of this view)."""
+        cols = [c for c in self._state.tok.columns if not c.startswith("_")]
+        return self._restrict(self._state.tok).select(cols)
+
+    @property
+    def spans(self) -> pl.DataFrame:
+        """One row per entity span: sentence, start, end (exclusive), label, text."""
+        return self._restrict(self._all_spans())
+
+    @property
+    def sentences(self) -> pl.DataFrame:
+        """One row per sentence: sentence, doc, source, line, n_tokens, n_spans."""
+        return self._restrict(self._sentences_all())
+
+    def sentence_ids(self) -> pl.Series:
+        """Ids of the sentences in this view, in reading order."""
+        if self._sel is not None:
+            return self._sel
+        return self._state.sent["sentence"]
+
+    def __len__(self) -> int:
+        return int(self.sentence_ids().len())
+
+    @property
+    def n_tokens(self) -> int:
+        """Number of tokens in this view."""
+        return int(self.sentences["n_tokens"].sum())
+
+    def _restrict(self, frame: pl.DataFrame) -> pl.DataFrame:
+        if self._sel is None:
+            return frame
+        return frame.filter(pl.col("sentence").is_in(self._sel.implode()))
+
+    def _all_spans(self) -> pl.DataFrame:
+        def build() -> pl.DataFrame:
+            tok = self._state.tok
+            ann = schemes.annotate(tok.select("sentence", "position", "tag"), "tag", "IOB2")
+            sp = schemes.spans_from(ann)
+            if sp.height == 0:
+                return pl.DataFrame(schema={"sentence": pl.UInt32, "start": pl.UInt32,
+                                            "end": pl.UInt32, "label": pl.String, "text": pl.String})
+            rows = self._state.sent.select("sentence", "row")
+            with_rows = sp.join(rows, on="sentence", how="left", maintain_order="left")
+            # text: tokens gathered by absolute row, joined per span (no Python loop)
+            lens = (with_rows["end"] - with_rows["start"]).cast(pl.UInt32)
+            first = (with_rows["row"] + with_rows["start"]).cast(pl.UInt32)
+            span_id = pl.Series(range(sp.height), dtype=pl.UInt32).gather(
+                pl.Series(range(sp.height), dtype=pl.UInt32).repeat_by(lens).explode()
+            ) if False else None
+            idx = pl.DataFrame({"first": first, "len": lens}).with_row_index("sid").select(
+                "sid", pl.int_ranges(pl.col("first"), pl.col("first") + pl.col("len")).alias("r")
+            ).explode("r")
+            texts = idx.with_columns(
+                tok["token"].gather(idx["r"].cast(pl.UInt32)).alias("t")
+            ).group_by("sid", maintain_order=True).agg(pl.col("t").str.join(" "))
+            del span_id
+            return sp.with_columns(texts["t"].alias("text"))
+
+        return self._state.cached("spans", build)
+
+    def _sentences_all(self) -> pl.DataFrame:
+        def build() -> pl.DataFrame:
+            counts = self._all_spans().group_by("sentence").len("n_spans")
+            return (
+                self._state.sent.join(counts, on="sentence", how="left", maintain_order="left")
+                .with_columns(pl.col("n_spans").fill_null(0).cast(pl.UInt32))
+                .select("sentence", "doc", "source", "line", "n_tokens", "n_spans")
+            )
+
+        return self._state.cached("sentences", build)
+
+    def labels(self) -> list[str]:
+        """Entity types present in the whole corpus, sorted."""
+        tags = self._state.tok["tag"].cast(pl.String).unique()
+        return sorted({t[2:] for t in tags.to_list() if t and t != "O"})
+
+    # ------------------------------------------------------------------ analysis
+    def label_counts(self, by: str | None = None) -> pl.DataFrame:
+        """Per label: spans, tokens, sentences, mean span length (``by="source"`` splits per file)."""
+        from .analysis.stats import label_counts
+
+        return label_counts(self, by=by)
+
+    def summary(self) -> dict:
+        """Tokens, sentences, docs, spans, labels, scheme, invalid transitions, anomalies."""
+        from .analysis.stats import summary
+
+        return summary(self)
+
+    def span_lengths(self) -> pl.DataFrame:
+        """label × length → count."""
+        from .analysis.stats import span_lengths
+
+        return span_lengths(self)
+
+    def transitions(self) -> pl.DataFrame:
+        """prev_tag, tag, count, valid over adjacent tags (sentence start ``<s>``, end ``</s>``)."""
+        from .analysis.transitions import transitions
+
+        return transitions(self)
+
+    def anomalies(self) -> pl.DataFrame:
+        """One row per finding: sentence, start, end, kind, label, detail."""
+        from .analysis.anomalies import anomalies
+
+        return anomalies(self)
+
+    def inconsistencies(self, occurrences: bool = False, **kwargs: Any) -> pl.DataFrame:
+        """Surface forms labelled in conflicting ways, ranked (see :mod:`bio_explorer.analysis.consistency`)."""
+        from .analysis.consistency import inconsistencies
+
+        return inconsistencies(self, occurrences=occurrences, **kwargs)
+
+    # ------------------------------------------------------------------ query
+    def filter(self, **query: Any) -> Corpus:
+        """A view on the sentences matching every condition (see :func:`bio_explorer.query.select`)."""
+        from .query import filter_corpus
+
+        return filter_corpus(self, **query)
+
+    def page(self, offset: int = 0, limit: int = 50) -> dict:
+        """The sentences ``offset .. offset+limit`` of this view as a compact JSON-ready dict."""
+        from .query import page
+
+        return page(self, offset, limit)
+
+    # ------------------------------------------------------------------ file-scheme tags
+    def _file_scheme_tags(self) -> pl.Series:
+        """Current tags in each file's own scheme (the raw tags where nothing was edited)."""
+
+        def build() -> pl.Series:
+            tok = self._state.tok
+            if self._state.version == 0 or (tok["tag"] == tok["_orig"]).all():
+                return tok["_eff"].cast(pl.String)
+            from .io.writer import file_tags
+
+            parts = []
+            for i, rec in enumerate(self._state.files):
+                rows = tok.filter(pl.col("_file") == i)
+                new = file_tags(rows, rec.scheme)
+                parts.append(
+                    pl.select(pl.when(new["_changed"]).then(new["_new"])
+                              .otherwise(rows["_eff"].cast(pl.String))).to_series()
+                )
+            return pl.concat(parts) if parts else tok["_eff"].cast(pl.String)
+
+        return self._state.cached("file_tags", build)
+
+    # ------------------------------------------------------------------ writing
+    def write(self, path: str | os.PathLike | None = None, *, scheme: str | None = None,
+              force: bool = False, backup: bool = True) -> list[Path]:
+        """Write the corpus in its own dialect; untouched lines stay byte-identical.
+
+        Parameters
+        ----------
+        path : path, optional
+            Target file (one-file corpora) or folder (several files).  ``None`` saves in place.
+        scheme : str, optional
+            Convert tags to another scheme (``"BIOES"``...); only tag fields change.
+        force : bool
+            Overwrite a file that changed on disk since it was read.
+        backup : bool
+            On the first in-place save keep the original as ``<file>.bak``.
+
+        Returns
+        -------
+        list of Path
+            The files written.
+        """
+        from .edits import after_save
+        from .io.lines import BOM, join_lines
+        from .io.writer import atomic_write, file_tags, plain_lines, render_lines
+
+        st = self._state
+        if scheme is not None and scheme not in schemes.SCHEMES:
+            raise ValueError(f"scheme={scheme!r}; expected one of {', '.join(schemes.SCHEMES)}")
+        targets: list[Path] = []
+        for i, rec in enumerate(st.files):
+            if path is None:
+                if rec.path is None:
+                    raise ValueError("this corpus was built from a table: pass a path to write()")
+                target = rec.path
+            elif len(st.files) == 1 and not Path(path).is_dir():
+                target = Path(path)
+            else:
+                Path(path).mkdir(parents=True, exist_ok=True)
+                target = Path(path) / Path(rec.name).name
+            targets.append(target)
+        for i, (rec, target) in enumerate(zip(st.files, targets, strict=True)):
+            in_place = rec.path is not None and target.resolve() == rec.path.resolve()
+            if in_place and rec.changed_on_disk() and not force:
+                raise FileExistsError(
+                    f"{target} changed on disk since it was read; pass force=True to overwrite it"
+                )
+            rows = st.tok.filter(pl.col("_file") == i)
+            new = file_tags(rows, rec.scheme, scheme)
+            if rec.raw is None:
+                text = join_lines(plain_lines(rows, new["_new"]), newline="\n\n",
+                                  final_newline=True).replace("\n\n\n", "\n\n")
+                text = text if text.endswith("\n\n") else text + "\n"
+                data = text.encode("utf-8")
+            else:
+                lines = render_lines(rec.raw.lines, rows, new)
+                text = join_lines(lines, rec.raw)
+                enc = rec.raw.encoding
+                enc = "utf-8" if enc.lower() in ("utf-8-sig", "utf8") else enc
+                data = (BOM if rec.raw.bom else b"") + text.encode(enc)
+            if in_place and backup:
+                bak = target.with_name(target.name + ".bak")
+                if not bak.exists():
+                    bak.write_bytes(target.read_bytes())
+            atomic_write(target, data)
+            if in_place and scheme in (None, rec.scheme):
+                rec.raw.lines = lines if rec.raw is not None else None
+                rec.stat = (os.stat(target).st_mtime_ns, os.stat(target).st_size)
+        if path is None or all(
+            r.path is not None and t.resolve() == r.path.resolve()
+            for r, t in zip(st.files, targets, strict=True)
+        ):
+            after_save(self)
+        return targets
+
+    # ------------------------------------------------------------------ edits (see edits.py)
+    def relabel(self, sentence: int, start: int, end: int, label: str) -> None:
+        """Give the span ``[start, end)`` of ``sentence`` a new label (one undo step)."""
+        from .edits import relabel
+
+        relabel(self, sentence, start, end, label)
+
+    def delete_span(self, sentence: int, start: int) -> None:
+        """Remove the span starting at ``start`` (its tokens become ``O``)."""
+        from .edits import delete_span
+
+        delete_span(self, sentence, start)
+
+    def add_span(self, sentence: int, start: int, end: int, label: str) -> None:
+        """Tag ``[start, end)`` as ``label``; overlapping spans are replaced in the same edit."""
+        from .edits import add_span
+
+        add_span(self, sentence, start, end, label)
+
+    def resize_span(self, sentence: int, start: int, new_start: int, new_end: int) -> None:
+        """Move the boundaries of the span starting at ``start``."""
+        from .edits import resize_span
+
+        resize_span(self, sentence, start, new_start, new_end)
+
+    def merge_spans(self, sentence: int, start: int, end: int, label: str | None = None) -> None:
+        """Merge every span inside ``[start, end)`` into one."""
+        from .edits import merge_spans
+
+        merge_spans(self, sentence, start, end, label)
+
+    def split_span(self, sentence: int, start: int, at: int) -> None:
+        """Split the span starting at ``start`` into two at token ``at``."""
+        from .edits import split_span
+
+        split_span(self, sentence, start, at)
+
+    def relabel_all(self, text: str, to_label: str, from_label: str | None = None, *,
+                    case: bool = True, include_untagged: bool = False):
+        """Preview relabelling every occurrence of a surface form (``.apply()`` to do it)."""
+        from .edits import relabel_all
+
+        return relabel_all(self, text, to_label, from_label, case=case,
+                           include_untagged=include_untagged)
+
+    def relabel_label(self, old: str, new: str):
+        """Preview renaming/merging a label everywhere."""
+        from .edits import relabel_label
+
+        return relabel_label(self, old, new)
+
+    def repair(self, strategy: str = "begin"):
+        """Preview repairing invalid transitions (orphan ``I-X`` → ``B-X`` or → ``O``)."""
+        from .edits import repair
+
+        return repair(self, strategy)
+
+    def apply_inconsistency(self, row: Any):
+        """Preview relabelling the dissenting occurrences of one ``inconsistencies()`` row."""
+        from .edits import apply_inconsistency
+
+        return apply_inconsistency(self, row)
+
+    def undo(self) -> bool:
+        """Undo the last edit (single or bulk).  Returns False when there is nothing to undo."""
+        from .edits import undo
+
+        return undo(self)
+
+    def redo(self) -> bool:
+        """Redo the last undone edit.  Returns False when there is nothing to redo."""
+        from .edits import redo
+
+        return redo(self)
+
+    @property
+    def edits(self) -> pl.DataFrame:
+        """Every applied edit: op, sentence, start, end, old tags, new tags, time, lines."""
+        from .edits import edits_frame
+
+        return edits_frame(self)
+
+    def apply_edits(self, edits: pl.DataFrame) -> None:
+        """Replay an ``edits`` frame (e.g. from another copy); refuses where tokens differ."""
+        from .edits import apply_edits
+
+        apply_edits(self, edits)
+
+    @property
+    def unsaved(self) -> int:
+        """Number of edits applied since the last save."""
+        from .edits import unsaved_count
+
+        return unsaved_count(self)
+
+    # ------------------------------------------------------------------ display
+    def __repr__(self) -> str:
+        n_sent = len(self)
+        kind = "view of " if self.is_view else ""
+        files = ", ".join(f.name for f in self._state.files[:3])
+        if len(self._state.files) > 3:
+            files += f", … ({len(self._state.files)} files)"
+        return (f"<bio_explorer.Corpus {kind}{n_sent:,} sentences, {self.n_tokens:,} tokens, "
+                f"scheme {self.scheme}, from {files}>")
+
+    def _repr_html_(self) -> str:
+        import html
+
+        s = self.summary()
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
+            f"<td style='text-align:right'>{html.escape(str(v))}</td></tr>"
+            for k, v in s.items()
+            if not isinstance(v, (list, dict))
+        )
+        return f"<table><caption>bio_explorer.Corpus</caption>{rows}</table>"
+
+
+def sample() -> Corpus:
+    """The bundled sample corpus (``pytorch_wiki.bio``: Wikipedia text on PyTorch, 29 labels)."""
+    from .io import read
+
+    return read(Path(__file__).parent / "data" / "pytorch_wiki.bio")
+
+
+def _ensure_file(path: str | os.PathLike) -> None:
+    if not Path(path).exists():
+        raise BioFormatError(str(path), None, "no such file")
+
+
+__all__ = ["Corpus", "sample"]
+_ = Sequence

@@ -1,0 +1,189 @@
+"""Reading BIO corpora from files and tables (see :func:`read`)."""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from .. import schemes
+from ..errors import BioFormatError
+from .conllu import looks_like_conllu, parse_conllu
+from .frames import parse_frame
+from .lines import split_lines
+from .text import Parsed, parse_text
+
+__all__ = ["FileRecord", "read"]
+
+FORMATS = ("auto", "conll", "tsv", "seed", "conllu")
+
+
+class FileRecord:
+    """One source file of a corpus: what is needed to write it back byte for byte."""
+
+    def __init__(self, path: Path | None, name: str, raw: Any, parsed: Parsed, scheme: str) -> None:
+        self.path = path
+        self.name = name
+        self.raw = raw  # RawText or None for in-memory tables
+        self.layout = parsed.layout
+        self.scheme = scheme
+        self.stat = _stat(path) if path is not None else None
+        self.n_docs = parsed.n_docs
+
+    def changed_on_disk(self) -> bool:
+        """True when the file was modified or replaced since it was read."""
+        return self.path is not None and _stat(self.path) != self.stat
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_mtime_ns, st.st_size)
+
+
+def _expand(source: Any) -> list[Path]:
+    if isinstance(source, (str, os.PathLike)):
+        text = os.fspath(source)
+        if any(ch in text for ch in "*?[") and not os.path.exists(text):
+            hits = sorted(glob.glob(text, recursive=True))
+            if not hits:
+                raise FileNotFoundError(f"no file matches {text!r}")
+            return [Path(h) for h in hits]
+        return [Path(text)]
+    return [p for item in source for p in _expand(item)]
+
+
+def _parse_file(path: Path, *, format: str, sep: str, token_col: int | None, tag_col: int | None,
+                encoding: str, multi_tag: str, errors: str, strict: bool) -> tuple[Any, Parsed]:
+    if format not in FORMATS:
+        raise ValueError(f"format={format!r}; expected one of {', '.join(FORMATS)}")
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file")
+    data = path.read_bytes()
+    raw = split_lines(data, str(path), encoding)
+    if format == "conllu" or (format == "auto" and looks_like_conllu(raw.lines)):
+        return raw, parse_conllu(raw, str(path), multi_tag=multi_tag, errors=errors)
+    parsed = parse_text(raw, str(path), sep=sep, token_col=token_col, tag_col=tag_col,
+                        multi_tag=multi_tag, errors=errors, strict=strict)
+    return raw, parsed
+
+
+def read(
+    source: Any,
+    *,
+    format: str = "auto",
+    sep: str = "auto",
+    token_col: int | None = None,
+    tag_col: int | None = None,
+    scheme: str = "auto",
+    encoding: str = "utf-8",
+    multi_tag: str = "error",
+    errors: str = "raise",
+    strict: bool = True,
+    tokens: str = "tokens",
+    tags: str = "ner_tags",
+    label_names: Sequence[str] | None = None,
+    journal: str | os.PathLike | bool | None = None,
+    progress: bool | None = None,
+):
+    """Read a BIO/IOB corpus into a :class:`~bio_explorer.Corpus`.
+
+    Parameters
+    ----------
+    source : path, glob, list of paths, or DataFrame
+        Files in any supported dialect (detected per file), or a polars/pandas table with list columns
+        (``tokens``/``ner_tags``, HF style) or one row per token with a ``sentence`` column.
+    format : {"auto", "conll", "tsv", "seed", "conllu"}
+        ``"auto"`` detects CoNLL-U; every other column dialect is read by the same column parser.
+    sep : {"auto", "\\t", " "}
+        Field separator; ``"auto"`` picks TAB when most lines hold one.
+    token_col, tag_col : int, optional
+        0-based columns of the token and of the tag (GermEval: ``tag_col=3`` reads the nested layer).
+    scheme : str
+        ``"auto"`` or one of :data:`bio_explorer.schemes.SCHEMES` to override detection.
+    encoding : str
+        Text encoding; undecodable bytes raise :class:`BioFormatError` naming the byte offset.
+    multi_tag : {"error", "first", "keep"}
+        What to do with comma-joined tags such as ``B-corporation,B-person``.
+    errors : {"raise", "collect"}
+        ``"collect"`` loads what it can and lists the problems in ``Corpus.problems``.
+    strict : bool
+        Check that every token line has the same number of columns.
+    tokens, tags, label_names
+        Column names (and integer→label names) for table input.
+    journal : path or bool, optional
+        Edit journal to replay (and to append to); ``True`` uses ``<file>.bio-journal.jsonl``.
+    progress : bool, optional
+        Show a progress bar (default: only for inputs over 20 MB).
+
+    Returns
+    -------
+    Corpus
+
+    Raises
+    ------
+    BioFormatError
+        Malformed input (file, line and what was expected are named).
+    """
+    from ..corpus import Corpus
+
+    if errors not in ("raise", "collect"):
+        raise ValueError(f"errors={errors!r}; expected 'raise' or 'collect'")
+    if multi_tag not in ("error", "first", "keep"):
+        raise ValueError(f"multi_tag={multi_tag!r}; expected 'error', 'first' or 'keep'")
+    if scheme != "auto" and scheme not in schemes.SCHEMES:
+        raise ValueError(f"scheme={scheme!r}; expected 'auto' or one of {', '.join(schemes.SCHEMES)}")
+
+    parts: list[tuple[Any, Parsed, str, Path | None]] = []
+    is_table = not isinstance(source, (str, os.PathLike, list, tuple))
+    if is_table:
+        parsed, source_col = parse_frame(source, tokens=tokens, tags=tags, label_names=label_names,
+                                         multi_tag=multi_tag, errors=errors)
+        parts.append((None, parsed, "<DataFrame>", None))
+    else:
+        paths = _expand(source)
+        total = sum(p.stat().st_size for p in paths if p.exists())
+        bar = _progress(total, progress)
+        for path in paths:
+            raw, parsed = _parse_file(path, format=format, sep=sep, token_col=token_col,
+                                      tag_col=tag_col, encoding=encoding, multi_tag=multi_tag,
+                                      errors=errors, strict=strict)
+            parts.append((raw, parsed, path.name, path))
+            if bar is not None:
+                bar.update(path.stat().st_size)
+        if bar is not None:
+            bar.close()
+        names = [p[2] for p in parts]
+        if len(set(names)) != len(names):  # same file name in two folders: use the relative path
+            parts = [(r, pr, str(pa), pa) for r, pr, _, pa in parts]
+
+    corpus = Corpus._from_parts(parts, scheme=scheme)
+    if journal:
+        from ..edits import replay_journal
+
+        replay_journal(corpus, journal)
+    return corpus
+
+
+def _progress(total: int, progress: bool | None):
+    if progress is False or (progress is None and total < 20_000_000):
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, unit="B", unit_scale=True, desc="reading")
+
+
+def check_format(path: str, **kwargs: Any) -> None:
+    """Raise :class:`BioFormatError` if ``path`` cannot be read (a thin helper for the CLI)."""
+    read(path, **kwargs)
+
+
+__all__ += ["BioFormatError", "check_format"]

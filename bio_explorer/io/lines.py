@@ -1,0 +1,118 @@
+"""Bytes → one polars row per line, without a Python loop over lines.
+
+The line table keeps every line of the file (blank lines, comments, ``<s>`` markers...) so that a
+file can be written back byte for byte.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import polars as pl
+
+from ..errors import BioFormatError
+
+BOM = b"\xef\xbb\xbf"
+_DUMMY_SEPARATORS = [b"\x01", b"\x02", b"\x03", b"\x04", b"\x05", b"\x06", b"\x07", b"\x1e", b"\x1f"]
+
+
+@dataclass
+class RawText:
+    """A decoded file, split into lines.
+
+    Attributes
+    ----------
+    lines : pl.Series
+        Every line, without its line terminator (``\\r`` kept when line ends are mixed).
+    newline : str
+        ``"\\n"`` or ``"\\r\\n"`` – the terminator to join lines with on write.
+    final_newline : bool
+        Whether the file ended with a line terminator.
+    bom : bool
+        Whether the file started with a UTF-8 byte-order mark.
+    encoding : str
+        The encoding used to decode (and to write back).
+    utf8 : bytes
+        The UTF-8 bytes of the text (without BOM) – handed to polars' CSV parser for the fields.
+    """
+
+    lines: pl.Series
+    newline: str
+    final_newline: bool
+    bom: bool
+    encoding: str
+    utf8: bytes
+
+
+def decode(data: bytes, path: str, encoding: str = "utf-8") -> tuple[str, bool]:
+    """Decode ``data``, raising :class:`BioFormatError` with the byte offset and line on failure."""
+    bom = data.startswith(BOM) and encoding.replace("_", "-").lower() in ("utf-8", "utf8", "utf-8-sig")
+    body = data[len(BOM):] if bom else data
+    enc = "utf-8" if encoding.lower() in ("utf-8-sig", "utf8") else encoding
+    try:
+        return body.decode(enc), bom
+    except UnicodeDecodeError as e:
+        offset = e.start + (len(BOM) if bom else 0)
+        line = data.count(b"\n", 0, offset) + 1
+        raise BioFormatError(
+            path,
+            line,
+            f"byte {data[offset]:#04x} at byte offset {offset} is not valid {enc}; "
+            "pass encoding=... (e.g. encoding='latin-1') if the file uses another encoding",
+        ) from None
+    except LookupError:
+        raise BioFormatError(path, None, f"unknown encoding {encoding!r}") from None
+
+
+def split_lines(data: bytes, path: str, encoding: str = "utf-8") -> RawText:
+    """Decode ``data`` and split it into lines, keeping what is needed to write it back exactly."""
+    text, bom = decode(data, path, encoding)
+    final_newline = text.endswith("\n")
+    n_lf = text.count("\n")
+    n_crlf = text.count("\r\n")
+    utf8 = text.encode("utf-8") if (encoding.lower() not in ("utf-8", "utf8", "utf-8-sig")) else (
+        data[len(BOM):] if bom else data
+    )
+    expected_rows = n_lf + (0 if final_newline or not text else 1)
+    if not text:
+        return RawText(pl.Series("raw", [], pl.String), "\n", False, bom, encoding, utf8)
+
+    newline = "\r\n" if n_crlf == n_lf and n_lf > 0 else "\n"
+    mixed_cr = n_crlf not in (0, n_lf)
+    lines: pl.Series | None = None
+    # Fast path: polars' CSV reader with a separator byte the file does not contain gives one row per
+    # line (multi-threaded).  It drops a trailing \r, so it is only used when line ends are uniform,
+    # and its row count is checked against the number of line terminators.
+    dummy = next((d for d in _DUMMY_SEPARATORS if d not in utf8), None)
+    if dummy is not None and not mixed_cr and "\r" not in text.replace("\r\n", "\n"):
+        try:
+            frame = pl.read_csv(
+                io.BytesIO(utf8),
+                separator=dummy.decode(),
+                has_header=False,
+                quote_char=None,
+                new_columns=["raw"],
+                schema={"raw": pl.String},
+                infer_schema=False,
+            )
+            if frame.height == expected_rows:
+                lines = frame["raw"].fill_null("")
+        except Exception:  # noqa: BLE001 - any parser hiccup falls back to the exact path
+            lines = None
+    if lines is None:
+        newline = "\n"
+        body = text[:-1] if final_newline else text
+        lines = pl.Series("raw", [body]).str.split("\n").explode()
+    return RawText(lines.rename("raw"), newline, final_newline, bom, encoding, utf8)
+
+
+def join_lines(lines: pl.Series, raw: RawText | None = None, *, newline: str = "\n",
+               final_newline: bool = True) -> str:
+    """Join lines back into the text of a file."""
+    if raw is not None:
+        newline, final_newline = raw.newline, raw.final_newline
+    if lines.len() == 0:
+        return ""
+    text = lines.str.join(newline).item()
+    return text + newline if final_newline else text

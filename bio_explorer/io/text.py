@@ -1,0 +1,334 @@
+"""Reader for the column-per-line BIO dialects.
+
+Handles the seed dialect (``<s>``/``</s>`` wrapped sentences), CoNLL-2003 (space-separated columns,
+``-DOCSTART-``), TAB-separated 2–5 column files with the tag in any column, ``#`` comment lines and
+lone-TAB sentence breaks.  Every step is a polars expression over all lines at once.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from ..errors import BioFormatError
+from ..schemes import TAG_PATTERN
+from .lines import RawText
+
+TAG_OR_O = r"^(O|[BIESLUM]-\S.*)$"
+_DETECT_SAMPLE = 200_000
+
+
+@dataclass
+class Layout:
+    """How a text file is laid out; kept on the corpus so the writer can reproduce it."""
+
+    dialect: str  # "seed", "conll", "tsv"
+    sep: str
+    n_cols: int
+    token_col: int
+    tag_col: int
+    tag_cols: list[int] = field(default_factory=list)  # every column that looks like tags
+
+
+@dataclass
+class Parsed:
+    """The token table of one file plus what the writer and the problems table need."""
+
+    tokens: pl.DataFrame  # line, sentence, position, token, _field, _eff, _off, col{i}...
+    layout: Layout
+    problems: list[dict]
+    n_docs: int
+
+
+class _Problems:
+    def __init__(self, path: str, errors: str) -> None:
+        self.path, self.errors, self.rows = path, errors, []
+
+    def report(self, line: int | None, kind: str, reason: str) -> None:
+        if self.errors == "raise":
+            raise BioFormatError(self.path, line, reason)
+        self.rows.append({"source": self.path, "line": line, "kind": kind, "message": reason})
+
+
+def _fields(raw: RawText, content: pl.Series, sep: str, n: int, use_csv: bool) -> pl.DataFrame:
+    """Columns ``c0..c{n-1}`` of every line (``""`` where a line has fewer fields)."""
+    names = [f"c{i}" for i in range(n)]
+    frame = None
+    if use_csv and "\r" not in sep:
+        try:
+            frame = pl.read_csv(
+                io.BytesIO(raw.utf8),
+                separator=sep,
+                has_header=False,
+                quote_char=None,
+                schema=dict.fromkeys(names, pl.String),
+                truncate_ragged_lines=True,
+                missing_columns="insert",
+                infer_schema=False,
+            )
+            if frame.height != content.len():
+                frame = None
+        except Exception:  # noqa: BLE001 - fall back to the exact splitter
+            frame = None
+    if frame is None:
+        frame = content.str.split(sep).list.to_struct(fields=names).struct.unnest()
+        for name in names:
+            if name not in frame.columns:
+                frame = frame.with_columns(pl.lit(None, pl.String).alias(name))
+        frame = frame.select(names)
+    return frame.with_columns(pl.all().fill_null(""))
+
+
+def parse_text(
+    raw: RawText,
+    path: str,
+    *,
+    sep: str = "auto",
+    token_col: int | None = None,
+    tag_col: int | None = None,
+    multi_tag: str = "error",
+    errors: str = "raise",
+    strict: bool = True,
+) -> Parsed:
+    """Parse the lines of a column file into a token table (see module docstring)."""
+    problems = _Problems(path, errors)
+    lines = raw.lines
+    fast = raw.newline == "\r\n" or not lines.str.ends_with("\r").any()
+    content = lines if fast else lines.str.strip_suffix("\r")
+    stripped = content.str.strip_chars()
+    df = pl.DataFrame({"line": pl.int_range(1, lines.len() + 1, dtype=pl.UInt32, eager=True)})
+    is_blank = stripped.str.len_bytes() == 0
+    is_marker = stripped.is_in(["<s>", "</s>"])
+    is_docstart = content.str.starts_with("-DOCSTART-")
+    candidate = ~(is_blank | is_marker | is_docstart)
+    maybe_comment = content.str.starts_with("#")
+
+    cand_content = content.filter(candidate)
+    if cand_content.len() == 0:
+        return Parsed(_empty_tokens(), Layout("tsv", "\t", 2, 0, 1), problems.rows, 0)
+
+    # separator
+    if sep == "auto":
+        sample = cand_content.head(_DETECT_SAMPLE)
+        tab_share = sample.str.contains("\t", literal=True).mean() or 0.0
+        sep = "\t" if tab_share >= 0.5 else " "
+    n_fields = content.str.count_matches(sep, literal=True) + 1
+    # A space-only line in a TAB file (e.g. StackOverflow's merged-labels file) is split on spaces.
+    mixed: pl.Series | None = None
+    if sep == "\t":
+        mixed = candidate & (n_fields == 1) & content.str.contains(" ", literal=True)
+        if mixed.any():
+            n_fields = pl.select(
+                pl.when(mixed).then(content.str.count_matches(" ", literal=True) + 1)
+                .otherwise(n_fields)
+            ).to_series()
+        else:
+            mixed = None
+    # trailing empty fields (GermEval's trailing TAB) do not count as columns
+    n_eff = content.str.strip_chars_end(sep).str.count_matches(sep, literal=True) + 1
+    body_counts = n_fields.filter(candidate & ~maybe_comment)
+    if body_counts.len() == 0:
+        body_counts = n_fields.filter(candidate)
+    n_cols = int(body_counts.mode().sort()[-1]) if body_counts.len() else 1
+    width = max(n_cols, 1)
+    if n_cols < 2:
+        line = int(df["line"].filter(candidate)[0])
+        problems.errors = "raise"
+        problems.report(
+            line,
+            "no_tags",
+            "no tag column found: lines hold a single field; expected 'token<TAB>tag' "
+            "(or CoNLL columns with the tag last)",
+        )
+    fields = _fields(raw, content, sep, width, fast and mixed is None)
+    if mixed is not None:
+        re_split = content.str.split(" ").list.to_struct(fields=[f"c{i}" for i in range(width)]).struct.unnest()
+        fields = fields.with_columns(
+            pl.when(mixed).then(re_split[c].fill_null("")).otherwise(fields[c]).alias(c)
+            for c in fields.columns
+            if c in re_split.columns
+        )
+
+    # tag column: the columns whose values look like tags; default per dialect
+    body = candidate & ~maybe_comment
+    sample_idx = fields.filter(body).head(_DETECT_SAMPLE)
+    tagish: list[tuple[int, float, int]] = []
+    for i in range(width):
+        col = sample_idx[f"c{i}"]
+        share = col.str.contains(TAG_OR_O).mean() or 0.0
+        n_types = col.filter(col.str.contains(TAG_PATTERN)).str.slice(2).n_unique()
+        if share >= 0.9 and col.str.contains(TAG_PATTERN).any():
+            tagish.append((i, share, n_types))
+    if tag_col is None:
+        tag_col = _pick_tag_col(tagish, sample_idx, width, sep)
+    if not 0 <= tag_col < width:
+        raise BioFormatError(path, None, f"tag_col={tag_col} but lines have {width} columns")
+    if token_col is None:
+        first_numeric = (sample_idx["c0"].str.contains(r"^\d+$").mean() or 0.0) >= 0.95 and width >= 3
+        if tag_col == 0:
+            token_col = 1
+        elif first_numeric and tag_col != 1:
+            token_col = 1
+        else:
+            token_col = 0
+    tag_field = fields[f"c{tag_col}"]
+    # comment lines: '#' lines whose tag field is not a tag, or with another column count
+    looks_tag = tag_field.str.contains(TAG_OR_O)
+    comment = maybe_comment & candidate & (~looks_tag | (n_eff < n_cols))
+    token_line = candidate & ~comment
+
+    # strict column count
+    bad_cols = token_line & ((n_fields < n_cols) | (n_eff > n_cols))
+    drop = pl.Series([False] * 0, dtype=pl.Boolean)
+    if bad_cols.any():
+        idx = bad_cols.arg_true()
+        if strict:
+            for i in idx.head(1000 if errors == "collect" else 1).to_list():
+                problems.report(
+                    i + 1,
+                    "column_count",
+                    f"expected {n_cols} {'TAB' if sep == chr(9) else 'space'}-separated columns "
+                    f"(like the lines around it), found {int(n_fields[i])}",
+                )
+            drop = bad_cols
+    if drop.len():
+        token_line = token_line & ~drop
+
+    # tags: validate the vocabulary (small) in Python, map back to lines with polars
+    tok_tags = tag_field.filter(token_line)
+    vocab = tok_tags.unique().to_list()
+    eff_map, bad = _tag_vocabulary(vocab, multi_tag)
+    if bad:
+        first_bad = (
+            pl.DataFrame({"t": tag_field, "ok": token_line})
+            .with_row_index("i")
+            .filter(pl.col("ok") & pl.col("t").is_in(list(bad)))
+        )
+        for i, t in first_bad.head(1000 if errors == "collect" else 1).select("i", "t").iter_rows():
+            problems.report(i + 1, bad[t][0], bad[t][1])
+    eff = tag_field.replace_strict(eff_map, default="O", return_dtype=pl.String)
+
+    # sentences and documents
+    brk = (~token_line).cum_sum()
+    doc_key = is_docstart.cum_sum()
+    extra_cols = [i for i in range(width) if i not in (tag_col, token_col)]
+    offsets = pl.lit(0, pl.UInt32)
+    for i in range(tag_col):
+        offsets = offsets + pl.col(f"c{i}").str.len_chars().cast(pl.UInt32) + 1
+    work = pl.concat(
+        [
+            df,
+            fields,
+            pl.DataFrame({"_brk": brk, "_doc": doc_key, "_eff": eff, "_keep": token_line}),
+        ],
+        how="horizontal",
+    )
+    if mixed is not None:
+        work = work.with_columns(_mixed=mixed)
+    tokens = (
+        work.filter(pl.col("_keep"))
+        .with_columns(_off=offsets)
+        .select(
+            "line",
+            (pl.col("_brk") != pl.col("_brk").shift(1)).fill_null(True).cum_sum().cast(pl.UInt32)
+            .sub(1).alias("sentence"),
+            (pl.col("_doc") != pl.col("_doc").shift(1)).fill_null(True).cum_sum().cast(pl.UInt32)
+            .sub(1).alias("doc"),
+            pl.col(f"c{token_col}").alias("token"),
+            pl.col(f"c{tag_col}").alias("_field"),
+            "_eff",
+            "_off",
+            *[pl.col(f"c{i}").alias(f"col{i}") for i in extra_cols],
+        )
+    )
+    tokens = _with_positions(tokens)
+    dialect = "seed" if bool(is_marker.any()) else ("conll" if sep == " " else "tsv")
+    layout = Layout(dialect, sep, n_cols, token_col, tag_col, [t[0] for t in tagish])
+    n_docs = int(tokens["doc"].max()) + 1 if tokens.height else 0
+    return Parsed(tokens, layout, problems.rows, n_docs)
+
+
+def _with_positions(tokens: pl.DataFrame) -> pl.DataFrame:
+    """Add ``position`` (index in sentence) for a frame sorted by sentence – no group-by needed."""
+    row = pl.int_range(pl.len(), dtype=pl.UInt32)
+    first = (pl.col("sentence") != pl.col("sentence").shift(1)).fill_null(True)
+    start = pl.when(first).then(row).otherwise(None).forward_fill()
+    return tokens.with_columns((row - start).alias("position"))
+
+
+def _pick_tag_col(tagish: list[tuple[int, float, int]], sample: pl.DataFrame, width: int,
+                  sep: str) -> int:
+    """Choose the NER tag column among the tag-like ones.
+
+    Space-separated (CoNLL-2003) files carry the NER tag last (the chunk column before it looks like
+    tags too).  In TAB files the tag may sit anywhere: the column with the most entity types wins
+    (StackOverflow NER keeps a markdown tag in column 4 that has one type), and on a tie the first
+    (GermEval: outer layer before nested layer).
+    """
+    if not tagish:
+        # IO files with bare labels: the column with the most 'O' values
+        best, best_share = width - 1, -1.0
+        for i in range(width):
+            share = (sample[f"c{i}"] == "O").mean() or 0.0
+            if share > best_share:
+                best, best_share = i, share
+        return best
+    ids = [t[0] for t in tagish]
+    if sep == " " and (width - 1) in ids:
+        return width - 1
+    return max(tagish, key=lambda t: (t[2], -t[0]))[0]
+
+
+def _tag_vocabulary(vocab: list[str], multi_tag: str) -> tuple[dict[str, str], dict[str, tuple]]:
+    """Map every distinct tag field to its effective tag; collect the invalid ones.
+
+    Returns ``(mapping, bad)`` where ``bad`` maps a field to ``(kind, message)``.
+    """
+    import re
+
+    pat = re.compile(TAG_PATTERN)
+    any_prefixed = any(pat.match(p) for v in vocab for p in v.split(","))
+    mapping: dict[str, str] = {}
+    bad: dict[str, tuple] = {}
+    for v in vocab:
+        if v == "O" or (pat.match(v) and "," not in v):
+            mapping[v] = v
+            continue
+        parts = v.split(",")
+        if len(parts) > 1 and all(p == "O" or pat.match(p) for p in parts):
+            if multi_tag in ("first", "keep"):
+                mapping[v] = parts[0]
+            else:
+                bad[v] = (
+                    "multi_tag",
+                    f"comma-joined multi-tag {v!r}; expected one tag per token "
+                    "(pass multi_tag='first' to keep the first one, or 'keep')",
+                )
+            continue
+        if not any_prefixed:
+            mapping[v] = v  # IO file with bare labels
+            continue
+        bad[v] = (
+            "unknown_tag",
+            f"unknown tag {v!r}; expected 'O' or a prefix B-, I-, E-, S- (or L-, U-, M-) "
+            "followed by a type, e.g. 'B-PER'",
+        )
+        mapping[v] = "O"
+    return mapping, bad
+
+
+def _empty_tokens() -> pl.DataFrame:
+    return pl.DataFrame(
+        schema={
+            "line": pl.UInt32,
+            "sentence": pl.UInt32,
+            "doc": pl.UInt32,
+            "token": pl.String,
+            "_field": pl.String,
+            "_eff": pl.String,
+            "_off": pl.UInt32,
+            "position": pl.UInt32,
+        }
+    )
