@@ -8,14 +8,12 @@ the frames).  Edits made through a view change the shared state.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from . import schemes
-from .errors import BioFormatError
 
 if TYPE_CHECKING:
     from .io import FileRecord
@@ -62,8 +60,7 @@ def _sentence_index(tok: pl.DataFrame) -> pl.DataFrame:
         "sentence", "doc", pl.col("source").cast(pl.String), "line",
         (pl.col("sentence") != pl.col("sentence").shift(1)).fill_null(True).alias("_f"),
     ).filter(pl.col("_f")).drop("_f")
-    n = pl.concat([first["row"].shift(-1).fill_null(tok.height), ]).cast(pl.Int64) - first["row"].cast(
-        pl.Int64)
+    n = first["row"].shift(-1).fill_null(tok.height).cast(pl.Int64) - first["row"].cast(pl.Int64)
     return first.with_columns(n.cast(pl.UInt32).alias("n_tokens")).select(
         "sentence", "doc", "source", "line", "row", "n_tokens"
     )
@@ -223,16 +220,12 @@ class Corpus:
             # text: tokens gathered by absolute row, joined per span (no Python loop)
             lens = (with_rows["end"] - with_rows["start"]).cast(pl.UInt32)
             first = (with_rows["row"] + with_rows["start"]).cast(pl.UInt32)
-            span_id = pl.Series(range(sp.height), dtype=pl.UInt32).gather(
-                pl.Series(range(sp.height), dtype=pl.UInt32).repeat_by(lens).explode()
-            ) if False else None
             idx = pl.DataFrame({"first": first, "len": lens}).with_row_index("sid").select(
                 "sid", pl.int_ranges(pl.col("first"), pl.col("first") + pl.col("len")).alias("r")
             ).explode("r")
             texts = idx.with_columns(
                 tok["token"].gather(idx["r"].cast(pl.UInt32)).alias("t")
             ).group_by("sid", maintain_order=True).agg(pl.col("t").str.join(" "))
-            del span_id
             return sp.with_columns(texts["t"].alias("text"))
 
         return self._state.cached("spans", build)
@@ -524,10 +517,4 @@ def sample() -> Corpus:
     return read(Path(__file__).parent / "data" / "pytorch_wiki.bio")
 
 
-def _ensure_file(path: str | os.PathLike) -> None:
-    if not Path(path).exists():
-        raise BioFormatError(str(path), None, "no such file")
-
-
 __all__ = ["Corpus", "sample"]
-_ = Sequence
