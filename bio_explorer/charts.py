@@ -1,9 +1,10 @@
 """Altair chart builders for BIO corpora.
 
-Every builder takes a *small, already aggregated* polars frame (the output of a ``Corpus`` method) or a
-corpus-like object that has the matching method (``label_counts``, ``transitions``, ``anomalies``,
-``span_lengths``, ``inconsistencies``), and returns a plain Altair chart that can be restyled, combined
-(build with ``themed=False``, then :func:`apply_theme` the composition) or saved.
+Every builder takes a *small, already aggregated* polars frame (the output of a ``Corpus``
+method) or a corpus-like object that has the matching method (``label_counts``, ``transitions``,
+``anomalies``, ``span_lengths``, ``inconsistencies``), and returns a plain Altair chart that can be
+restyled, combined (build with ``themed=False``, then :func:`apply_theme` the composition) or
+saved.
 
 Conventions shared by all charts:
 
@@ -13,10 +14,10 @@ Conventions shared by all charts:
 * Every clickable chart carries a point selection parameter named ``"select"``
   (:data:`SELECTION_NAME`); its fields are listed in each builder's docstring.  Shift-click toggles.
   Selected marks stay fully opaque, the others are dimmed.
-* Label colours come from :func:`bio_explorer.colors.color_scale`, so they match the span view exactly
-  when both use the same label set (pass ``labels=`` = all labels of the corpus).
-* :func:`apply_theme` gives a transparent background and neutral grey text, readable on light and dark
-  notebook themes.
+* Label colours come from :func:`bio_explorer.colors.color_scale`, so they match the span view
+  exactly when both use the same label set (pass ``labels=`` = all labels of the corpus).
+* :func:`apply_theme` gives a transparent background and neutral grey text, readable on light and
+  dark notebook themes.
 """
 
 from __future__ import annotations
@@ -108,8 +109,8 @@ def apply_theme(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     Parameters
     ----------
     chart : alt.TopLevelMixin
-        Any top-level Altair chart.  A themed chart can no longer be layered or concatenated (an Altair
-        rule), so build the parts with ``themed=False`` and theme the composition.
+        Any top-level Altair chart.  A themed chart can no longer be layered or concatenated (an
+        Altair rule), so build the parts with ``themed=False`` and theme the composition.
 
     Returns
     -------
@@ -124,7 +125,7 @@ def _finish(chart: alt.TopLevelMixin, themed: bool) -> alt.TopLevelMixin:
 
 
 def _to_frame(obj: Any, method: str | None = None, **kwargs: Any) -> pl.DataFrame:
-    """Coerce a polars/pandas frame or a corpus-like object (via ``obj.<method>()``) to a DataFrame."""
+    """Coerce a polars/pandas frame or a corpus-like object (``obj.<method>()``) to a DataFrame."""
     if isinstance(obj, pl.DataFrame):
         return obj
     if isinstance(obj, pl.LazyFrame):
@@ -132,8 +133,12 @@ def _to_frame(obj: Any, method: str | None = None, **kwargs: Any) -> pl.DataFram
     if method is not None and callable(getattr(obj, method, None)):
         return _to_frame(getattr(obj, method)(**kwargs))
     if hasattr(obj, "columns") and hasattr(obj, "to_dict"):  # pandas-like
-        return pl.from_pandas(obj) if type(obj).__module__.startswith("pandas") else pl.DataFrame(obj)
-    wanted = f"a polars DataFrame or an object with a .{method}() method" if method else "a DataFrame"
+        return (
+            pl.from_pandas(obj) if type(obj).__module__.startswith("pandas") else pl.DataFrame(obj)
+        )
+    wanted = (
+        f"a polars DataFrame or an object with a .{method}() method" if method else "a DataFrame"
+    )
     raise TypeError(f"expected {wanted}, got {type(obj).__name__}")
 
 
@@ -215,8 +220,8 @@ def label_chart(
         ``mean_length`` (plus ``source`` when ``by_source``), or an object with a ``label_counts``
         method (called with ``by="source"`` when ``by_source``).
     base : polars.DataFrame or corpus-like, optional
-        Whole-corpus counts (same shape).  When given, the whole is drawn as light grey bars behind the
-        (filtered) ``counts`` in colour; the tooltip shows both.
+        Whole-corpus counts (same shape).  When given, the whole is drawn as light grey bars behind
+        the (filtered) ``counts`` in colour; the tooltip shows both.
     by_source : bool, default False
         One panel per source (independent x scales, shared label order) so the label distribution of
         e.g. train/dev/test can be compared.
@@ -310,7 +315,8 @@ def label_chart(
     data = _data(frame.sort(keys))
     chart: alt.TopLevelMixin
     if by_source:
-        sources = sorted(frame["source"].unique().to_list(), key=str)
+        per_source = frame.group_by("source").agg(pl.col("spans").sum().alias("_n"))
+        sources = per_source.sort(["_n", "source"], descending=[True, False])["source"].to_list()
         chart = (
             alt.layer(*layers, data=data)
             .properties(width=220, height=height)
@@ -339,7 +345,9 @@ def _prepare_counts(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
         if c in frame.columns:
             cols.append(pl.col(c))
         else:
-            cols.append(pl.lit(None, dtype=pl.Float64 if c == "mean_length" else pl.UInt32).alias(c))
+            cols.append(
+                pl.lit(None, dtype=pl.Float64 if c == "mean_length" else pl.UInt32).alias(c)
+            )
     return frame.select(cols)
 
 
@@ -461,7 +469,9 @@ def _transition_order(frame: pl.DataFrame, max_tags: int) -> tuple[list[str], in
     return ordered, len(freq)
 
 
-def transition_chart(transitions: Any, *, max_tags: int = 40, themed: bool = True) -> alt.LayerChart:
+def transition_chart(
+    transitions: Any, *, max_tags: int = 40, themed: bool = True
+) -> alt.LayerChart:
     """Heat map of tag bigrams: previous tag (y) × tag (x), log colour scale on the count.
 
     Invalid transitions are outlined in red and listed first: tags involved in an invalid cell come
@@ -528,7 +538,9 @@ def transition_chart(transitions: Any, *, max_tags: int = 40, themed: bool = Tru
             y=y,
             color=alt.Color(
                 "count:Q",
-                scale=alt.Scale(type="log", scheme="viridis"),
+                scale=alt.Scale(
+                    type="log", scheme=alt.SchemeParams(name="viridis", extent=[0.12, 1.0])
+                ),
                 legend=alt.Legend(title="Count (log)", orient="right", gradientLength=120),
             ),
             opacity=_dim(select, 0.25),
@@ -543,7 +555,9 @@ def transition_chart(transitions: Any, *, max_tags: int = 40, themed: bool = Tru
         .encode(x=x, y=y, tooltip=tooltip)
     )
     cell = 18 if len(x_order) <= 30 else 14
-    subtitle = [f"red outline: invalid transition ({n_invalid} cell{'s' if n_invalid != 1 else ''})"]
+    subtitle = [
+        f"red outline: invalid transition ({n_invalid} cell{'s' if n_invalid != 1 else ''})"
+    ]
     if len(order) < n_tags:
         subtitle.append(f"showing {len(order)} of {n_tags} tags")
     chart = alt.layer(heat, outline, data=_data(frame)).properties(
@@ -583,7 +597,8 @@ def anomaly_chart(
     ----------
     anomaly_counts : polars.DataFrame or corpus-like
         ``kind``, ``label`` (may be null), ``count``.  A raw anomaly frame without ``count``, or a
-        corpus-like object with an ``anomalies()`` method, is first aggregated to kind × label counts.
+        corpus-like object with an ``anomalies()`` method, is first aggregated to kind × label
+        counts.
     labels : Iterable[str], optional
         Label set of the palette (see :func:`label_chart`).  Anomalies without a label are grey and
         listed as ``"(no label)"`` in the legend; their ``label`` stays null in the data.
@@ -726,7 +741,9 @@ def span_length_chart(
         .mark_rect(cornerRadius=2)
         .encode(
             x=alt.X(
-                "length:O", sort=length_order, title="Span length (tokens)",
+                "length:O",
+                sort=length_order,
+                title="Span length (tokens)",
                 axis=alt.Axis(labelAngle=0),
             ),
             y=alt.Y("label:N", sort=label_order, title=None),
@@ -734,7 +751,8 @@ def span_length_chart(
             .then(alt.Color("label:N", scale=scale, legend=None))
             .otherwise(alt.value(NEUTRAL_COLOR)),
             opacity=alt.Opacity(
-                "share:Q", scale=alt.Scale(domain=[0, 1], range=[0.12, 1], type="sqrt"),
+                "share:Q",
+                scale=alt.Scale(domain=[0, 1], range=[0.12, 1], type="sqrt"),
                 legend=alt.Legend(title="Share of label", format="%"),
             ),
             tooltip=tooltip,
@@ -763,9 +781,7 @@ def _render_breakdown(value: Any) -> str:
         return value
     if isinstance(value, Mapping):
         label = value.get("label", value.get("tag"))
-        count = next(
-            (value[k] for k in ("count", "n", "occurrences", "len") if k in value), None
-        )
+        count = next((value[k] for k in ("count", "n", "occurrences", "len") if k in value), None)
         if label is not None and len(value) <= 2:
             return f"{label}:{count}" if count is not None else str(label)
         return ", ".join(f"{k}:{v}" for k, v in value.items() if v is not None)
@@ -839,7 +855,7 @@ def inconsistency_chart(
     max_score = max([1.0, *scores]) if not scores or max(scores) > 1 else 1.0
 
     # column layout in pixels
-    x_text, x_major, x_ratio, x_bar0, x_bar1 = 6, 200, 392, 410, 560
+    x_text, x_major, x_ratio, x_bar0, x_bar1 = 6, 200, 420, 440, 590
     width = x_bar1 + 50
     n = frame.height
     row = 22
@@ -910,7 +926,7 @@ def inconsistency_chart(
         background,
         text_layer("text", x_text, align="left", limit=x_major - x_text - 10, fontWeight="bold"),
         chip,
-        text_layer("majority", x_major + 16, align="left", limit=x_ratio - x_major - 80),
+        text_layer("majority", x_major + 16, align="left", limit=x_ratio - x_major - 75),
         text_layer("ratio", x_ratio, align="right"),
         bar,
         alt.Chart()

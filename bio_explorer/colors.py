@@ -1,10 +1,10 @@
 """One colour palette for entity labels, shared by the span view and every chart.
 
-The palette is keyed by *label* (``"Library"``, not ``"B-Library"``).  A label keeps the same colour
-across sessions and corpora wherever possible: its preferred slot in :data:`BASE_COLORS` comes from a
-stable hash of its name (``zlib.crc32``, never Python's salted :func:`hash`), and collisions are
-resolved deterministically by linear probing with the labels processed in sorted order, so the result
-does not depend on the order in which labels are given.
+The palette is keyed by *label* (``"Library"``, not ``"B-Library"``).  A label keeps the same
+colour across sessions and corpora wherever possible: its preferred slot in :data:`BASE_COLORS`
+comes from a stable hash of its name (``zlib.crc32``, never Python's salted :func:`hash`), and
+collisions are resolved deterministically by linear probing with the labels processed in sorted
+order, so the result does not depend on the order in which labels are given.
 
 ``"O"`` (outside any entity) has no colour and is never part of a palette.
 
@@ -40,17 +40,18 @@ __all__ = [
 #: The label of tokens outside any entity; it has no colour.
 OUTSIDE_LABEL = "O"
 
-#: Neutral grey for things that have no label colour (``"O"``, a missing label, "whole corpus" bars).
+#: Neutral grey for things without a label colour (``"O"``, a missing label, "whole corpus" bars).
 NEUTRAL_COLOR = "#9A9A9A"
 
 # The slot table.  Its order and content are part of the public behaviour: changing them changes the
 # colour of labels in users' notebooks, so only ever append.
 #
-# Entries 0-19 are colour-vision-deficiency friendly qualitative colours: the Okabe–Ito set (without
-# black) followed by Paul Tol's "bright", "muted" and "light" schemes, keeping only colours whose OKLab
-# lightness lies in [0.45, 0.91] (readable as chart marks on light and on dark backgrounds) and which
-# are not near-duplicates of an earlier entry under normal, protan or deutan vision.
-# Entries 20-39 extend the table with OKLCH colours (lightness 0.50-0.82, chroma 0.09-0.15), each
+# Entries 0-17 are colour-vision-deficiency friendly qualitative colours: the Okabe–Ito set
+# (without black) followed by Paul Tol's "bright", "muted" and "light" schemes, keeping only colours
+# whose OKLab lightness lies in [0.45, 0.91] (readable as chart marks on light and on dark
+# backgrounds) and which are not near-duplicates of an earlier entry under normal, protan or deutan
+# vision.
+# Entries 18-39 extend the table with OKLCH colours (lightness 0.50-0.82, chroma 0.09-0.15), each
 # chosen greedily to be as far as possible (minimum OKLab distance under normal, protan and deutan
 # simulation) from all earlier entries.
 BASE_COLORS: tuple[str, ...] = (
@@ -59,14 +60,14 @@ BASE_COLORS: tuple[str, ...] = (
     # Paul Tol bright
     "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377",
     # Paul Tol muted
-    "#DDCC77", "#117733", "#999933", "#AA4499",
+    "#DDCC77", "#999933", "#AA4499",
     # Paul Tol light
-    "#EEDD88", "#FFAABB", "#99DDFF", "#44BB99",
+    "#FFAABB", "#99DDFF", "#44BB99",
     # greedy, well separated OKLCH extension
-    "#8F81E8", "#6F94C9", "#D89B74", "#A26484", "#5872D2",
-    "#4F56B7", "#C399D0", "#A63D02", "#53DDD0", "#C34E58",
-    "#EC8A97", "#9A4159", "#F5B391", "#44A1B1", "#8B3F93",
-    "#6CA359", "#5F79B0", "#B2B04F", "#DDB2EA", "#D9668E",
+    "#8F81E8", "#904D4A", "#6F94C9", "#D89B74", "#A26484", "#5872D2",
+    "#4F56B7", "#77601B", "#C399D0", "#53DDD0", "#C34E58", "#EC8A97",
+    "#F5B391", "#44A1B1", "#8B3F93", "#6CA359", "#5F79B0", "#B26235",
+    "#B2B04F", "#984260", "#DDB2EA", "#D9668E",
 )  # fmt: skip
 
 _N_SLOTS = len(BASE_COLORS)
@@ -81,7 +82,9 @@ def _preferred_slot(label: str) -> int:
 
 def _clean_labels(labels: Iterable[str]) -> list[str]:
     """Return the sorted, de-duplicated labels without ``"O"``, ``None`` or empty strings."""
-    return sorted({str(lab) for lab in labels if lab is not None and lab not in ("", OUTSIDE_LABEL)})
+    return sorted(
+        {str(lab) for lab in labels if lab is not None and lab not in ("", OUTSIDE_LABEL)}
+    )
 
 
 def _oklch_to_hex(lightness: float, chroma: float, hue_deg: float) -> str | None:
@@ -137,9 +140,10 @@ def palette(labels: Iterable[str]) -> dict[str, str]:
 
     Notes
     -----
-    Each label's preferred slot is ``zlib.crc32(label) % len(BASE_COLORS)``.  Labels are processed in
-    sorted order; a label whose slot is taken moves to the next free slot (linear probing).  A label
-    therefore keeps its colour across corpora unless it collides with a label that sorts before it.
+    Each label's preferred slot is ``zlib.crc32(label) % len(BASE_COLORS)``.  Labels are processed
+    in sorted order; a label whose slot is taken moves to the next free slot (linear probing).  A
+    label therefore keeps its colour across corpora unless it collides with a label that sorts
+    before it.
 
     Examples
     --------
@@ -184,9 +188,10 @@ def label_color(label: str, labels: Iterable[str] | None = None) -> str:
     label : str
         The entity label.
     labels : Iterable[str], optional
-        All labels shown together with ``label``.  When given, the colour is the one ``label`` gets in
-        ``palette(labels)`` (``label`` is added if missing), i.e. collisions are resolved exactly as in
-        the charts and the span view.  When omitted, the label's preferred colour is returned.
+        All labels shown together with ``label``.  When given, the colour is the one ``label``
+        gets in ``palette(labels)`` (``label`` is added if missing), i.e. collisions are resolved
+        exactly as in the charts and the span view.  When omitted, the label's preferred colour is
+        returned.
 
     Returns
     -------

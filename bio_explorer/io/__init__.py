@@ -66,7 +66,7 @@ def _parse_file(path: Path, *, format: str, sep: str, token_col: int | None, tag
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file")
     data = path.read_bytes()
-    raw = split_lines(data, str(path), encoding)
+    raw = split_lines(data, str(path), encoding, errors)
     if format == "conllu" or (format == "auto" and looks_like_conllu(raw.lines)):
         return raw, parse_conllu(raw, str(path), multi_tag=multi_tag, errors=errors)
     parsed = parse_text(raw, str(path), sep=sep, token_col=token_col, tag_col=tag_col,

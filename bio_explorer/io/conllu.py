@@ -6,7 +6,7 @@ import polars as pl
 
 from ..errors import BioFormatError
 from .lines import RawText
-from .text import Layout, Parsed, _Problems, _tag_vocabulary, _with_positions
+from .text import Layout, Parsed, _Problems, _tag_vocabulary, _with_positions, tag_all_column
 
 CONLLU_COLUMNS = ["id", "form", "lemma", "upos", "xpos", "feats", "head", "deprel", "deps", "misc"]
 NER_KEYS = ("name", "NE", "ner", "NER", "Entity")
@@ -26,7 +26,7 @@ def parse_conllu(raw: RawText, path: str, *, ner_key: str | None = None, multi_t
                  errors: str = "raise") -> Parsed:
     """Parse CoNLL-U lines; multi-word ranges (``3-4``) and empty nodes (``5.1``) are kept for the
     round trip but are not tokens."""
-    problems = _Problems(path, errors)
+    problems = _Problems(path, errors, raw.problems)
     content = raw.lines.str.strip_suffix("\r")
     n = content.len()
     is_comment = content.str.starts_with("#")
@@ -95,6 +95,8 @@ def parse_conllu(raw: RawText, path: str, *, ner_key: str | None = None, multi_t
         *[c for c in CONLLU_COLUMNS if c != "form"],
     )
     tokens = _with_positions(tokens)
+    if multi_tag == "keep":
+        tokens = tokens.with_columns(tag_all_column(tokens["_field"], eff_map))
     layout = Layout("conllu", "\t", 10, 1, 9, [9])
     layout.ner_key = ner_key  # type: ignore[attr-defined]
     return Parsed(tokens, layout, problems.rows, 1 if tokens.height else 0)

@@ -7,7 +7,7 @@ file can be written back byte for byte.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -35,6 +35,8 @@ class RawText:
         The encoding used to decode (and to write back).
     utf8 : bytes
         The UTF-8 bytes of the text (without BOM) – handed to polars' CSV parser for the fields.
+    problems : list of dict
+        Decoding problems met with ``errors="collect"`` (the bytes were replaced by U+FFFD).
     """
 
     lines: pl.Series
@@ -43,40 +45,67 @@ class RawText:
     bom: bool
     encoding: str
     utf8: bytes
+    problems: list = field(default_factory=list)
 
 
-def decode(data: bytes, path: str, encoding: str = "utf-8") -> tuple[str, bool]:
-    """Decode ``data``, raising :class:`BioFormatError` with the byte offset and line on failure."""
-    bom = data.startswith(BOM) and encoding.replace("_", "-").lower() in ("utf-8", "utf8", "utf-8-sig")
+def _is_utf8(encoding: str) -> bool:
+    return encoding.replace("_", "-").lower() in ("utf-8", "utf8", "utf-8-sig", "u8")
+
+
+def decode(data: bytes, path: str, encoding: str = "utf-8", errors: str = "raise",
+           problems: list | None = None) -> tuple[str, bool]:
+    """Decode ``data``; returns the text and whether it started with a UTF-8 byte-order mark.
+
+    Parameters
+    ----------
+    data : bytes
+        The file's bytes.
+    path : str
+        File name, for messages.
+    encoding : str
+        Codec name.
+    errors : {"raise", "collect"}
+        ``"raise"``: undecodable bytes raise :class:`BioFormatError` naming the 1-based line and the
+        byte offset.  ``"collect"``: they are replaced by U+FFFD and a problem is appended to
+        ``problems`` (the file then cannot be written back byte for byte on those lines).
+    problems : list, optional
+        Where collected problems go.
+    """
+    bom = data.startswith(BOM) and _is_utf8(encoding)
     body = data[len(BOM):] if bom else data
-    enc = "utf-8" if encoding.lower() in ("utf-8-sig", "utf8") else encoding
+    enc = "utf-8" if _is_utf8(encoding) else encoding
     try:
         return body.decode(enc), bom
     except UnicodeDecodeError as e:
         offset = e.start + (len(BOM) if bom else 0)
         line = data.count(b"\n", 0, offset) + 1
-        raise BioFormatError(
-            path,
-            line,
+        reason = (
             f"byte {data[offset]:#04x} at byte offset {offset} is not valid {enc}; "
-            "pass encoding=... (e.g. encoding='latin-1') if the file uses another encoding",
-        ) from None
+            "pass encoding=... (e.g. encoding='latin-1') if the file uses another encoding"
+        )
+        if errors != "collect":
+            raise BioFormatError(path, line, reason) from None
+        if problems is not None:
+            problems.append({"source": path, "line": line, "kind": "encoding", "message": reason})
+        return body.decode(enc, errors="replace"), bom
     except LookupError:
         raise BioFormatError(path, None, f"unknown encoding {encoding!r}") from None
 
 
-def split_lines(data: bytes, path: str, encoding: str = "utf-8") -> RawText:
+def split_lines(data: bytes, path: str, encoding: str = "utf-8", errors: str = "raise") -> RawText:
     """Decode ``data`` and split it into lines, keeping what is needed to write it back exactly."""
-    text, bom = decode(data, path, encoding)
+    problems: list = []
+    text, bom = decode(data, path, encoding, errors, problems)
     final_newline = text.endswith("\n")
     n_lf = text.count("\n")
     n_crlf = text.count("\r\n")
-    utf8 = text.encode("utf-8") if (encoding.lower() not in ("utf-8", "utf8", "utf-8-sig")) else (
-        data[len(BOM):] if bom else data
-    )
+    if problems or not _is_utf8(encoding):
+        utf8 = text.encode("utf-8")
+    else:
+        utf8 = data[len(BOM):] if bom else data
     expected_rows = n_lf + (0 if final_newline or not text else 1)
     if not text:
-        return RawText(pl.Series("raw", [], pl.String), "\n", False, bom, encoding, utf8)
+        return RawText(pl.Series("raw", [], pl.String), "\n", False, bom, encoding, utf8, problems)
 
     newline = "\r\n" if n_crlf == n_lf and n_lf > 0 else "\n"
     mixed_cr = n_crlf not in (0, n_lf)
@@ -104,7 +133,7 @@ def split_lines(data: bytes, path: str, encoding: str = "utf-8") -> RawText:
         newline = "\n"
         body = text[:-1] if final_newline else text
         lines = pl.Series("raw", [body]).str.split("\n").explode()
-    return RawText(lines.rename("raw"), newline, final_newline, bom, encoding, utf8)
+    return RawText(lines.rename("raw"), newline, final_newline, bom, encoding, utf8, problems)
 
 
 def join_lines(lines: pl.Series, raw: RawText | None = None, *, newline: str = "\n",

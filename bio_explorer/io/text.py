@@ -8,6 +8,7 @@ lone-TAB sentence breaks.  Every step is a polars expression over all lines at o
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -43,8 +44,8 @@ class Parsed:
 
 
 class _Problems:
-    def __init__(self, path: str, errors: str) -> None:
-        self.path, self.errors, self.rows = path, errors, []
+    def __init__(self, path: str, errors: str, rows: list | None = None) -> None:
+        self.path, self.errors, self.rows = path, errors, list(rows or [])
 
     def report(self, line: int | None, kind: str, reason: str) -> None:
         if self.errors == "raise":
@@ -93,7 +94,7 @@ def parse_text(
     strict: bool = True,
 ) -> Parsed:
     """Parse the lines of a column file into a token table (see module docstring)."""
-    problems = _Problems(path, errors)
+    problems = _Problems(path, errors, raw.problems)
     lines = raw.lines
     fast = raw.newline == "\r\n" or not lines.str.ends_with("\r").any()
     content = lines if fast else lines.str.strip_suffix("\r")
@@ -128,6 +129,8 @@ def parse_text(
             mixed = None
     # trailing empty fields (GermEval's trailing TAB) do not count as columns
     n_eff = content.str.strip_chars_end(sep).str.count_matches(sep, literal=True) + 1
+    if mixed is not None:
+        n_eff = pl.select(pl.when(mixed).then(n_fields).otherwise(n_eff)).to_series()
     body_counts = n_fields.filter(candidate & ~maybe_comment)
     if body_counts.len() == 0:
         body_counts = n_fields.filter(candidate)
@@ -244,6 +247,8 @@ def parse_text(
         )
     )
     tokens = _with_positions(tokens)
+    if multi_tag == "keep":
+        tokens = tokens.with_columns(tag_all_column(tokens["_field"], eff_map))
     dialect = "seed" if bool(is_marker.any()) else ("conll" if sep == " " else "tsv")
     layout = Layout(dialect, sep, n_cols, token_col, tag_col, [t[0] for t in tagish])
     n_docs = int(tokens["doc"].max()) + 1 if tokens.height else 0
@@ -281,13 +286,28 @@ def _pick_tag_col(tagish: list[tuple[int, float, int]], sample: pl.DataFrame, wi
     return max(tagish, key=lambda t: (t[2], -t[0]))[0]
 
 
+#: a bare (IO) label must not look like a broken prefixed tag: ``X-PER``, ``B_PER``, ``B-``, ``""``
+_MALFORMED = re.compile(r"^([A-Za-z][-_]|$)|-$|\s")
+
+
 def _tag_vocabulary(vocab: list[str], multi_tag: str) -> tuple[dict[str, str], dict[str, tuple]]:
     """Map every distinct tag field to its effective tag; collect the invalid ones.
 
-    Returns ``(mapping, bad)`` where ``bad`` maps a field to ``(kind, message)``.
-    """
-    import re
+    Parameters
+    ----------
+    vocab : list of str
+        The distinct tag fields of a file (a small list: the loop is over the vocabulary).
+    multi_tag : {"error", "first", "keep"}
+        How comma-joined multi-tags (``B-corporation,B-person``) are read: an error, or their first
+        tag (``"keep"`` also lists every tag in a ``tag_all`` column, see :func:`tag_all_column`).
 
+    Returns
+    -------
+    mapping : dict
+        Field → effective tag (``O`` for a bad field).
+    bad : dict
+        Field → ``(kind, message)`` for the fields that are not valid tags.
+    """
     pat = re.compile(TAG_PATTERN)
     any_prefixed = any(pat.match(p) for v in vocab for p in v.split(","))
     mapping: dict[str, str] = {}
@@ -298,16 +318,17 @@ def _tag_vocabulary(vocab: list[str], multi_tag: str) -> tuple[dict[str, str], d
             continue
         parts = v.split(",")
         if len(parts) > 1 and all(p == "O" or pat.match(p) for p in parts):
-            if multi_tag in ("first", "keep"):
-                mapping[v] = parts[0]
-            else:
+            mapping[v] = parts[0]
+            if multi_tag not in ("first", "keep"):
                 bad[v] = (
                     "multi_tag",
                     f"comma-joined multi-tag {v!r}; expected one tag per token "
-                    "(pass multi_tag='first' to keep the first one, or 'keep')",
+                    "(pass multi_tag='first' to read the first one, or 'keep' to also list all "
+                    "of them in a 'tag_all' column)",
                 )
             continue
-        if not any_prefixed:
+        mapping[v] = "O"
+        if not any_prefixed and not _MALFORMED.search(v):
             mapping[v] = v  # IO file with bare labels
             continue
         bad[v] = (
@@ -315,8 +336,16 @@ def _tag_vocabulary(vocab: list[str], multi_tag: str) -> tuple[dict[str, str], d
             f"unknown tag {v!r}; expected 'O' or a prefix B-, I-, E-, S- (or L-, U-, M-) "
             "followed by a type, e.g. 'B-PER'",
         )
-        mapping[v] = "O"
     return mapping, bad
+
+
+def tag_all_column(field: pl.Series, mapping: dict[str, str]) -> pl.Series:
+    """``tag_all`` for ``multi_tag="keep"``: every tag of a comma-joined field, else ``[tag]``."""
+    multi = [v for v in mapping if "," in v and mapping[v] == v.split(",")[0]]
+    eff = field.replace_strict(mapping, default="O", return_dtype=pl.String)
+    return pl.select(
+        pl.when(field.is_in(multi)).then(field.str.split(",")).otherwise(pl.concat_list(eff))
+    ).to_series().alias("tag_all")
 
 
 def _empty_tokens() -> pl.DataFrame:

@@ -26,7 +26,9 @@ def file_tags(tok: pl.DataFrame, file_scheme: str, target: str | None = None) ->
     if target == file_scheme:
         conv_orig = schemes.from_iob2(pl.col("_orig").cast(pl.String), pl.col("sentence"), target)
         out = tok.select(conv_now.alias("_new"), conv_orig.alias("_was"))
-        changed = out["_new"] != out["_was"]
+        # a token whose IOB2 tag changed is rewritten too: an IOB2 file keeps orphan I- tags as
+        # written, so the converted old tag can equal the new one while the file field differs
+        changed = (out["_new"] != out["_was"]) | (tok["tag"] != tok["_orig"])
     else:
         out = tok.select(conv_now.alias("_new"), pl.col("_field").cast(pl.String).alias("_was"))
         changed = out["_new"] != out["_was"]

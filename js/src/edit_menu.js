@@ -213,12 +213,14 @@ export function applyAllPanel(a) {
     const tbody = h("tbody");
     for (const r of rows) {
       const skip = isUntagged(r.from_label) && !untagged.checked;
-      const same = (r.from_label ?? null) === (r.to_label ?? toLabel);
+      const to = r.to_label ?? toLabel;
+      const same = (r.from_label ?? null) === to;
+      const change = skip ? "skipped (untagged)" : same ? `${to} (unchanged)` : `${isUntagged(r.from_label) ? "O" : r.from_label} → ${to}`;
       const tr = h("tr", { cls: skip || same ? "bx-skip" : "" });
       tr.append(
         h("td", { cls: "bx-pnum", text: `#${r.sentence}` }),
         h("td", { cls: "bx-ptext", text: ellipsize(String(r.text ?? a.text), 50) }),
-        h("td", { cls: "bx-pchange", text: `${isUntagged(r.from_label) ? "O" : r.from_label} → ${r.to_label ?? toLabel}` }),
+        h("td", { cls: "bx-pchange", text: change }),
       );
       tbody.append(tr);
     }

@@ -56,12 +56,17 @@ export function buildRow(s, index, ctx) {
     attrs: { role: "listitem", tabindex: "-1", "data-index": index, "data-sentence": s.sentence },
   });
 
-  const src = s.source ?? "";
-  const where = src || s.line != null ? `${src}${s.line != null ? `:${s.line}` : ""}` : "";
+  const src = s.source == null ? "" : String(s.source);
+  const line = s.line != null ? `:${s.line}` : "";
   row.append(
     h("div", { cls: "bx-gutter" }, [
       h("span", { cls: "bx-num", text: `#${s.sentence}` }),
-      where ? h("span", { cls: "bx-src", text: where, attrs: { title: where } }) : null,
+      src || line
+        ? h("span", { cls: "bx-src", attrs: { title: `${src}${line}` } }, [
+            h("span", { cls: "bx-src-name", text: src }),
+            h("span", { cls: "bx-src-line", text: line }),
+          ])
+        : null,
     ]),
   );
 
@@ -132,7 +137,7 @@ export function buildRow(s, index, ctx) {
     } else {
       el.append(document.createTextNode(text));
     }
-    if (edited.has(p)) el.append(h("span", { cls: "bx-sr-only", text: " (edited)" }));
+    if (edited.has(p)) el.title = el.title ? `${el.title}\n(edited, not saved yet)` : "edited, not saved yet";
     if (ctx.showTags) {
       const tag = tags ? String(tags[p] ?? "") : "";
       const kind = tag === "O" || tag === "" ? "o" : tag[0] === "B" ? "b" : "i";
@@ -145,6 +150,7 @@ export function buildRow(s, index, ctx) {
 
   for (let p = 0; p < n; ) {
     const sp = spanAt.get(p);
+    if (p > 0) toks.append(" "); // real spaces: inline layout is cheap and copied text reads naturally
     if (!sp) {
       toks.append(tok(p, false));
       p += 1;
@@ -175,7 +181,7 @@ export function buildRow(s, index, ctx) {
     box.setAttribute("aria-label", `${label}: ${ellipsize(text, 120)}`);
     applyLabelStyle(box, ctx.styleFor(label));
     box.append(h("span", { cls: "bx-chip", text: label, attrs: { "aria-hidden": "true" } }));
-    for (let q = p; q < end; q++) box.append(tok(q, true));
+    for (let q = p; q < end; q++) box.append(q > p ? " " : "", tok(q, true));
     toks.append(box);
     p = end;
   }

@@ -1,0 +1,108 @@
+"""Benchmark: filter + first page, anomalies and inconsistencies on 1M and 10M tokens.
+
+Builds corpora by repeating a shared corpus (``_make_corpus.make_corpus``), then prints, per size:
+
+* the load time (``bx.read``), the baseline every other figure is divided by;
+* the first-use cost of the query indexes (token vocabulary, labels, anomalies);
+* the median time of ``filter(...)`` + ``page(0, 50)`` for a label, a token text, a regex, an
+  anomaly kind and a transition (indexes warm, as in an interactive session);
+* ``anomalies()`` and ``inconsistencies()`` on the whole corpus, from a cold cache.
+
+Run: ``python benchmarks/bench_query.py [sizes...] [--dir DIR]`` (default sizes 1e6 and 1e7).
+Targets (issue 3): filter + page ≤ 30 ms median at 1M, ≤ 100 ms at 10M; anomalies +
+inconsistencies ≤ 2× the load time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+from _make_corpus import make_corpus  # noqa: E402
+
+import bio_explorer as bx  # noqa: E402
+
+QUERIES = {
+    "label": {"labels": ["Library"]},
+    "token text": {"text": "python"},
+    "regex": {"text": r"^[A-Z][a-z]+Exception$", "regex": True, "case": True},
+    "anomaly kind": {"anomaly": ["invalid_transition"]},
+    "transition": {"transition": ["O", "I-Library"]},
+}
+
+
+def _timed(fn, repeat: int = 1) -> tuple[float, object]:
+    times, out = [], None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), out
+
+
+def _fresh(corpus):
+    """A new handle on the same frames with empty caches (so nothing computed earlier is reused)."""
+    from bio_explorer.corpus import Corpus, _State
+
+    st = corpus._state
+    return Corpus(_State(st.tok, st.files, st.scheme, st.problems))
+
+
+def run(n_tokens: int, folder: Path, repeat: int = 7) -> None:
+    path = make_corpus(n_tokens, folder)
+    load, corpus = _timed(lambda: bx.read(path))
+    print(f"\n== {corpus.n_tokens:,} tokens, {len(corpus):,} sentences ({path.name})")
+    print(f"{'load (bx.read)':<34}{load * 1e3:9.1f} ms   1.00 × load")
+
+    def row(name: str, seconds: float) -> None:
+        print(f"{name:<34}{seconds * 1e3:9.1f} ms   {seconds / load:5.2f} × load")
+
+    # whole-corpus analyses from a cold cache
+    cold = _fresh(corpus)
+    t_an, an = _timed(cold.anomalies)
+    try:
+        t_inc, _ = _timed(lambda: _fresh(corpus).inconsistencies())
+        inc_note = ""
+    except ImportError:
+        t_inc, inc_note = 0.0, "   (consistency module missing)"
+    row("anomalies() (cold)", t_an)
+    print(f"{'inconsistencies() (cold)':<34}{t_inc * 1e3:9.1f} ms   {t_inc / load:5.2f} × load"
+          f"{inc_note}")
+    row("anomalies + inconsistencies", t_an + t_inc)
+    print(f"   ({an.height:,} anomaly rows)")
+
+    # first use of the query indexes (once per corpus; tokens index survives edits)
+    t_first, _ = _timed(lambda: [cold.filter(**q).page(0, 50) for q in QUERIES.values()])
+    row("first filter+page of each (indexes)", t_first)
+    for name, q in QUERIES.items():
+        t, _ = _timed(lambda q=q: cold.filter(**q).page(0, 50), repeat)
+        n = len(cold.filter(**q))
+        target = 30 if n_tokens <= 1_000_000 else 100
+        flag = "ok" if t * 1e3 <= target else f"over {target} ms"
+        print(f"{'filter+page: ' + name:<34}{t * 1e3:9.1f} ms   {t / load:5.2f} × load"
+              f"   {n:,} sentences  [{flag}]")
+    t, _ = _timed(lambda: cold.page(10_000, 50), repeat)
+    row("page(10000, 50), no filter", t)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("sizes", nargs="*", type=float, default=[1e6, 1e7])
+    ap.add_argument("--dir", type=Path, default=None, help="where to build the corpora")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = args.dir or Path(tmp)
+        for n in args.sizes:
+            run(int(n), folder)
+
+
+if __name__ == "__main__":
+    main()

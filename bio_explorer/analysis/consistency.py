@@ -1,0 +1,768 @@
+"""Surface-form inconsistencies: the same text labelled differently across a corpus.
+
+:func:`inconsistencies` groups every occurrence of every surface form that is an entity span
+somewhere (token n-grams up to ``max_ngram`` tokens), including the places where the same tokens are
+left ``O`` or are cut across by a span of another extent, and scores each *dissenting* occurrence
+(one whose labelling disagrees with what the rest of the corpus says about that text).
+
+Everything is done with polars joins on hashed token n-gram keys; nothing loops over tokens or
+sentences (the only Python loops run over n-gram lengths and over a handful of evidence levels).
+
+Occurrence categories
+---------------------
+Each token n-gram ``[a, a+n)`` whose text equals a span text found somewhere is one *occurrence* of
+that form, in exactly one category:
+
+``<label>``  an entity span with exactly that extent (its label);
+``O``        every token is ``O`` (an untagged mention);
+``<x>``      a span boundary cuts through the n-gram (e.g. ``New York`` tagged, ``City`` not, for
+             the form ``New York City``);
+inside       the n-gram lies strictly inside a longer span (``PyTorch`` in ``PyTorch Lightning``):
+             not a vote about the form, but checked as a possible over-long span (see below).
+
+Evaluation helpers (:func:`plant_errors`, :func:`evaluate_planted`) plant known errors in a corpus
+and measure how many the finder recovers; ``benchmarks/bench_detect.py`` prints those figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+if TYPE_CHECKING:
+    from ..corpus import Corpus
+
+#: default score threshold of ``inconsistencies(occurrences=True)`` (chosen on the planted-error
+#: benchmark: see ``benchmarks/bench_detect.py``)
+DEFAULT_THRESHOLD = 0.4
+
+CROSS = "<x>"  # category: a span boundary cuts through the n-gram
+KINDS = ("inconsistent_label", "unlabelled_mention", "inconsistent_boundary")
+
+# weights of the evidence levels (leave-one-out label counts of the same form ...)
+_LEVELS: tuple[tuple[str, tuple[str, ...], float], ...] = (
+    ("g", (), 1.0),                    # ... anywhere in the corpus
+    ("l", ("left",), 1.0),             # ... after the same (normalised) left word
+    ("r", ("right",), 1.0),            # ... before the same right word
+    ("lr", ("left", "right"), 2.0),    # ... in the same left+right context (variation n-gram)
+    ("d", ("doc",), 1.0),              # ... in the same document (only for small documents)
+)
+
+_OCC_SCHEMA = {
+    "sentence": pl.UInt32, "start": pl.UInt32, "end": pl.UInt32, "text": pl.String,
+    "label": pl.String, "majority": pl.String, "score": pl.Float64, "kind": pl.String,
+    "form_labels": pl.String, "variant": pl.String,
+}
+_FORM_SCHEMA = {
+    "text": pl.String, "labels": pl.String,
+    "label_counts": pl.List(pl.Struct({"label": pl.String, "count": pl.UInt32})),
+    "majority": pl.String, "occurrences": pl.UInt32, "minority_occurrences": pl.UInt32,
+    "score": pl.Float64, "variant": pl.String,
+}
+
+
+# ---------------------------------------------------------------------------------------- tokens
+def _token_frame(corpus: Corpus) -> pl.DataFrame:
+    """Per token: hashes for matching, context key, span membership and shape features."""
+    st = corpus._state
+
+    def build() -> pl.DataFrame:
+        tok = st.tok
+        n = tok.height
+        # span membership per token, from the (cached, seqeval-exact) spans frame
+        sp = corpus._all_spans().join(
+            st.sent.select("sentence", "row"), on="sentence", how="left", maintain_order="left"
+        ).select(
+            (pl.col("row") + pl.col("start")).alias("first"),
+            (pl.col("row") + pl.col("end")).alias("stop"), "label",
+        )
+        members = sp.select(
+            pl.int_ranges("first", "stop", dtype=pl.UInt32).alias("r"), "first", "stop", "label"
+        ).explode("r")
+        idx = members["r"]
+
+        def spread(values: pl.Series, dtype: pl.DataType) -> pl.Series:
+            return pl.repeat(None, n, dtype=dtype, eager=True).scatter(idx, values.cast(dtype))
+
+        doc_size = tok.group_by("doc").len("doc_n")
+        lower = pl.col("token").str.to_lowercase()
+        tf = pl.DataFrame({
+            "row": pl.int_range(n, dtype=pl.UInt32, eager=True),
+            "sentence": tok["sentence"], "position": tok["position"], "doc": tok["doc"],
+            "token": tok["token"],
+            "sp_first": spread(members["first"], pl.UInt32),
+            "sp_end": spread(members["stop"], pl.UInt32),
+            "label": spread(members["label"], pl.String),
+        }).with_columns(
+            pl.col("sp_first").is_not_null().alias("non_o"),
+            pl.col("token").hash(11).alias("k_exact"),
+            lower.hash(11).alias("k_fold"),
+            # context word: lower-cased, digits folded to 0
+            lower.str.replace_all(r"\d", "0").hash(13).alias("ctx"),
+            # name shape: an upper-case letter that is not just the sentence-initial capital
+            (pl.col("token").str.slice(1).str.contains(r"[[:upper:]]")
+             | ((pl.col("position") > 0) & pl.col("token").str.contains(r"^[[:upper:]]"))
+             | pl.col("token").str.contains(r"[[:alpha:]].*\d|\d.*[[:alpha:]]")).alias("shape"),
+            (pl.col("token") == lower).alias("is_lower"),
+        )
+        # token-level statistics over the whole corpus: P(O | lower-cased token), and whether the
+        # lower-cased spelling of a capitalised token is ever written in lower case
+        lower_seen = tf.filter(pl.col("is_lower")).select(pl.col("k_fold").unique())
+        tstat = tf.group_by("k_fold").agg(
+            pl.len().alias("tf_n"), (~pl.col("non_o")).sum().alias("tf_o"),
+        )
+        tf = tf.join(tstat, on="k_fold", how="left", maintain_order="left").with_columns(
+            (pl.col("tf_o") / (pl.col("tf_n") + 1)).alias("p_o"),
+            (~pl.col("k_fold").is_in(lower_seen["k_fold"].implode())).alias("never_lower"),
+        ).drop("tf_n", "tf_o")
+        tf = tf.join(doc_size, on="doc", how="left", maintain_order="left").with_columns(
+            (pl.col("doc_n") <= max(1, n // 5)).alias("small_doc")
+        ).drop("doc_n")
+        return tf.with_columns(
+            pl.col("non_o").cast(pl.UInt32).cum_sum().alias("c_non_o"),
+            pl.col("shape").cast(pl.UInt32).cum_sum().alias("c_shape"),
+            pl.col("never_lower").cast(pl.UInt32).cum_sum().alias("c_never_lower"),
+            pl.col("p_o").cum_sum().alias("c_p_o"),
+        )
+
+    return st.cached("consistency_tokens", build)
+
+
+# ----------------------------------------------------------------------------------- occurrences
+def _occurrences(tf: pl.DataFrame, key: str, max_ngram: int) -> pl.DataFrame:
+    """Every n-gram occurrence of every span form (n ≤ ``max_ngram``), classified.
+
+    Returns one row per occurrence: ``row`` (first token), ``n``, ``form`` (id), ``cat`` (label,
+    ``O``, ``<x>`` or null for *inside*), ``left``, ``right``, ``doc``, ``small_doc`` and the
+    features the score needs.
+    """
+    span_starts = tf.filter(pl.col("non_o") & (pl.col("row") == pl.col("sp_first"))).select(
+        "row", (pl.col("sp_end") - pl.col("row")).alias("n")
+    ).filter(pl.col("n") <= max_ngram)
+    lengths = sorted(span_starts["n"].unique().to_list())
+    parts = []
+    forms_all = []
+    form_base = 0
+    lf = tf.lazy()
+    for n in lengths:
+        kcols = [f"k{i}" for i in range(n)]
+        last = n - 1
+
+        def at(col: str, k: int) -> pl.Expr:
+            return pl.col(col).shift(-k) if k else pl.col(col)
+
+        grams = lf.select(
+            "row", "sentence", "position", "doc", "small_doc", "non_o", "sp_first", "sp_end",
+            "label",
+            *[at(key, i).alias(c) for i, c in enumerate(kcols)],
+            (at("sentence", last) == pl.col("sentence")).alias("_ok"),
+            (at("c_non_o", last) - pl.col("c_non_o") + pl.col("non_o").cast(pl.UInt32))
+            .alias("nn"),
+            (at("c_shape", last) - pl.col("c_shape") + pl.col("shape").cast(pl.UInt32))
+            .alias("shape"),
+            (at("c_never_lower", last) - pl.col("c_never_lower")
+             + pl.col("never_lower").cast(pl.UInt32)).alias("never_lower"),
+            ((at("c_p_o", last) - pl.col("c_p_o") + pl.col("p_o")) / n).alias("po"),
+            at("label", last).alias("label_last"),
+            at("sp_first", last).alias("sp_first_last"),
+            # neighbour words (sentinels at sentence edges)
+            pl.when(pl.col("position") > 0).then(pl.col("ctx").shift(1)).otherwise(pl.lit(0, pl.UInt64))
+            .alias("left"),
+            pl.when(pl.col("sentence").shift(-n) == pl.col("sentence"))
+            .then(pl.col("ctx").shift(-n)).otherwise(pl.lit(1, pl.UInt64)).alias("right"),
+        ).filter(pl.col("_ok"))
+        starts_n = span_starts.lazy().filter(pl.col("n") == n).select("row")
+        forms = (
+            grams.join(starts_n, on="row", how="semi").group_by(kcols)
+            .agg(pl.col("row").min().alias("form_row"))
+            .sort("form_row").with_row_index("form", offset=form_base).collect()
+        )
+        if forms.height == 0:
+            continue
+        form_base += forms.height
+        forms_all.append(forms.select("form", "form_row", pl.lit(n, pl.UInt8).alias("n")))
+        occ = grams.join(forms.lazy().select("form", *kcols), on=kcols, how="inner").select(
+            "row", pl.lit(n, pl.UInt8).alias("n"), "form", "sentence", "position", "doc",
+            "small_doc", "left", "right", "shape", "never_lower", "po", "label", "label_last", "nn",
+            "sp_first", "sp_end",
+            exact=(pl.col("nn") == n) & (pl.col("sp_first") == pl.col("row"))
+            & (pl.col("sp_end") == pl.col("row") + n),
+            same_span=(pl.col("nn") == n) & (pl.col("sp_first") == pl.col("sp_first_last")),
+        ).collect()
+        parts.append(occ)
+    if not parts:
+        return pl.DataFrame()
+    occ = pl.concat(parts)
+    occ = occ.with_columns(
+        pl.when(pl.col("exact")).then(pl.col("label"))
+        .when(pl.col("nn") == 0).then(pl.lit("O"))
+        .when(pl.col("same_span")).then(pl.lit(None, pl.String))  # inside a longer span
+        .otherwise(pl.lit(CROSS)).alias("cat"),
+        # the label a boundary problem concerns: first labelled token of the n-gram
+        pl.coalesce("label", "label_last").alias("span_label"),
+    )
+    forms = pl.concat(forms_all)
+    return occ.with_row_index("id"), forms
+
+
+# ---------------------------------------------------------------------------------------- scores
+def _vote_scores(occ: pl.DataFrame) -> pl.DataFrame:
+    """Leave-one-out label evidence for every voting occurrence (``cat`` not null).
+
+    Returns per occurrence ``id``: ``majority`` and the evidence counts the score uses.
+    """
+    votes = occ.filter(pl.col("cat").is_not_null()).with_columns(
+        pl.when(pl.col("small_doc")).then(pl.col("doc")).otherwise(pl.lit(None, pl.UInt32))
+        .alias("doc")
+    )
+    # candidates: occurrences outside their form's overall majority, or in a left+right context
+    # where the form is labelled in more than one way (the rest cannot be a minority anywhere)
+    gcnt = votes.group_by("form", "cat").len("c")
+    gmaj = gcnt.sort(["c", "cat"], descending=[True, False]).unique("form", keep="first")
+    parts = [votes.join(gmaj.select("form", "cat"), on=["form", "cat"], how="anti")]
+    for side in ("left", "right"):
+        varied = votes.group_by("form", side).agg(pl.col("cat").n_unique().alias("nc")).filter(
+            pl.col("nc") > 1
+        )
+        parts.append(votes.join(varied, on=["form", side], how="semi"))
+    cand = pl.concat(parts).unique("id")
+    pieces = []
+    for name, cols, weight in _LEVELS:
+        keys = ["form", *cols]
+        v = votes.filter(pl.col("doc").is_not_null()) if name == "d" else votes
+        cnt = gcnt if name == "g" else v.group_by([*keys, "cat"]).len("c")
+        c = cand.filter(pl.col("doc").is_not_null()) if name == "d" else cand
+        own = c.select("id", *keys, pl.col("cat").alias("own"))
+        j = own.join(cnt, on=keys, how="inner").with_columns(
+            (pl.col("c") - (pl.col("cat") == pl.col("own")).cast(pl.UInt32)).alias("c")
+        ).filter(pl.col("c") > 0).select(
+            "id", "cat", (pl.col("c").cast(pl.Float64) * weight).alias("w"),
+            pl.lit(name).alias("level"), pl.col("c").alias("raw"),
+        )
+        pieces.append(j)
+    ev = pl.concat(pieces).group_by("id", "cat").agg(
+        pl.col("w").sum().alias("C"),
+        pl.col("raw").filter(pl.col("level") == "g").sum().alias("g"),
+        pl.col("raw").filter(pl.col("level").is_in(["l", "r", "lr"])).sum().alias("ctx"),
+        pl.col("raw").filter(pl.col("level") == "d").sum().alias("d"),
+    )
+    own = cand.select("id", pl.col("cat").alias("own"))
+    ev = ev.join(own, on="id", how="left")
+    per = ev.group_by("id").agg(
+        pl.col("cat").sort_by(["C", "g"], descending=True).first().alias("majority"),
+        pl.col("C").max().alias("A"),
+        pl.col("C").sum().alias("T"),
+        pl.col("g").sum().alias("N"),
+        pl.col("g").sort_by(["C", "g"], descending=True).first().alias("k"),
+        pl.col("ctx").sort_by(["C", "g"], descending=True).first().alias("ctx_m"),
+        pl.col("d").sort_by(["C", "g"], descending=True).first().alias("d_m"),
+        pl.col("C").filter(pl.col("cat") == pl.col("own")).sum().alias("D"),
+        pl.col("g").filter(pl.col("cat") == pl.col("own")).sum().alias("j"),
+        pl.col("ctx").filter(pl.col("cat") == pl.col("own")).sum().alias("ctx_own"),
+        pl.col("d").filter(pl.col("cat") == pl.col("own")).sum().alias("d_own"),
+    )
+    return per
+
+
+#: weights of the occurrence score (logistic; fitted on planted errors in five shared corpora with
+#: ``python benchmarks/bench_detect.py --fit``, seeds disjoint from the evaluation seeds)
+_WEIGHTS: dict[str, float] = {
+    "bias": -1.4, "agree": 1.7, "conf": -1.13, "logk": 0.27, "logj": -0.48, "share": -2.86,
+    "ctx_m": 0.21, "ctx_own": -0.28, "doc_veto": -0.72, "own_o": 1.04, "maj_o": -1.68,
+    "cross": 0.09, "name": 0.61, "never_lower": 0.39, "po": -0.97, "len": 1.47, "fold": -0.59,
+    "own_o_po": -2.07,
+}
+
+
+def _features() -> list[pl.Expr]:
+    """Feature columns of a dissenting occurrence (inputs of the logistic score)."""
+    k = pl.col("k").cast(pl.Float64)
+    j = pl.col("j").cast(pl.Float64)
+    own_o = (pl.col("cat") == "O").cast(pl.Float64)
+    return [
+        ((pl.col("A") - pl.col("D")) / (pl.col("T") + 1.0)).clip(0.0, 1.0).alias("agree"),
+        (k / (k + 1.5)).alias("conf"),
+        k.log1p().alias("logk"),
+        j.log1p().alias("logj"),
+        ((j + 1.0) / (pl.col("N").cast(pl.Float64) + 1.0)).alias("share"),
+        pl.col("ctx_m").cast(pl.Float64).log1p().alias("ctx_m"),
+        pl.col("ctx_own").cast(pl.Float64).log1p().alias("ctx_own"),
+        ((pl.col("d_own") >= 2) & (pl.col("d_m") == 0)).cast(pl.Float64).alias("doc_veto"),
+        own_o.alias("own_o"),
+        (pl.col("majority") == "O").cast(pl.Float64).alias("maj_o"),
+        ((pl.col("cat") == CROSS) | (pl.col("majority") == CROSS)).cast(pl.Float64).alias("cross"),
+        (pl.col("shape") > 0).cast(pl.Float64).alias("name"),
+        (pl.col("never_lower") > 0).cast(pl.Float64).alias("never_lower"),
+        pl.col("po").alias("po"),
+        (pl.col("n").cast(pl.Float64) / 6.0).alias("len"),
+        pl.col("fold").cast(pl.Float64).alias("fold"),
+        (own_o * pl.col("po")).alias("own_o_po"),
+    ]
+
+
+FEATURES = tuple(k for k in _WEIGHTS if k != "bias")
+
+
+def _score_expr(weights: dict[str, float] | None = None) -> pl.Expr:
+    """The occurrence score: logistic function of the feature columns."""
+    w = weights or _WEIGHTS
+    z = pl.lit(w["bias"])
+    for name in FEATURES:
+        z = z + pl.col(name) * w[name]
+    return 1.0 / (1.0 + (-z).exp())
+
+
+def _inside_scores(occ: pl.DataFrame, tf: pl.DataFrame) -> pl.DataFrame:
+    """Score n-grams lying inside a longer span that looks over-long (e.g. ``the PyTorch``)."""
+    inside = occ.filter(pl.col("cat").is_null())
+    if inside.height == 0:
+        return inside.with_columns(pl.lit(None, pl.Float64).alias("score"))
+    votes = occ.filter(pl.col("cat").is_not_null())
+    glob = votes.group_by("form", "cat").len("c").group_by("form").agg(
+        pl.col("cat").sort_by("c", descending=True).first().alias("majority"),
+        pl.col("c").max().alias("k"), pl.col("c").sum().alias("N"),
+    )
+    # how often the covering span's own text is a span of that extent elsewhere
+    exact = votes.filter(pl.col("cat") != "O", pl.col("cat") != CROSS)
+    cover_count = exact.group_by("form").len("cover_n")
+    cover_form = exact.select(pl.col("row").alias("sp_first"), "n", "form").join(
+        cover_count, on="form"
+    ).select("sp_first", (pl.col("n").cast(pl.UInt32)).alias("cover_len"), "cover_n")
+    c_p_o = tf["c_p_o"]
+    x = inside.join(glob, on="form", how="inner").join(
+        cover_form, on="sp_first", how="left"
+    ).filter(pl.col("majority") != "O", pl.col("majority") != CROSS)
+    if x.height == 0:
+        return x.with_columns(pl.lit(None, pl.Float64).alias("score"))
+
+    excl = pl.concat([pl.Series([0.0]), c_p_o])  # excl[i] = sum of p_o over rows < i
+
+    def csum(idx: pl.Series) -> pl.Series:
+        return excl.gather(idx.cast(pl.UInt32))
+
+    span_sum = csum(x["sp_end"]) - csum(x["sp_first"])
+    gram_sum = csum(x["row"] + x["n"].cast(pl.UInt32)) - csum(x["row"])
+    extra_n = (x["sp_end"] - x["sp_first"]).cast(pl.Float64) - x["n"].cast(pl.Float64)
+    k = pl.col("k").cast(pl.Float64)
+    return x.with_columns(
+        ((span_sum - gram_sum) / extra_n).alias("oish"),
+    ).with_columns(
+        (
+            (k / (pl.col("N").cast(pl.Float64) + 1.0)) * (k / (k + 1.5))
+            * pl.col("oish") ** 2
+            * pl.when(pl.col("cover_n").fill_null(1) <= 1).then(1.0).otherwise(0.2)
+            * pl.when(pl.col("majority") == pl.col("label")).then(1.0).otherwise(0.6)
+        ).alias("score")
+    )
+
+
+# ------------------------------------------------------------------------------------- assembling
+def _analyse(corpus: Corpus, variant: str, max_ngram: int, min_occurrences: int) -> tuple:
+    """Scored occurrences (every vote and inside n-gram) and the forms table for one variant."""
+    tf = _token_frame(corpus)
+    key = "k_exact" if variant == "exact" else "k_fold"
+    res = _occurrences(tf, key, max_ngram)
+    if isinstance(res, pl.DataFrame):
+        return None
+    occ, forms = res
+    n_occ = occ.filter(pl.col("cat").is_not_null()).group_by("form").len("n_occ")
+    occ = occ.join(n_occ, on="form", how="left").filter(
+        pl.col("n_occ").fill_null(0) >= min_occurrences
+    )
+    inside = _inside_scores(occ, tf)
+    votes = occ.filter(pl.col("cat").is_not_null())
+    # only forms with conflicting categories can have a dissenter
+    conflicting = votes.group_by("form").agg(pl.col("cat").n_unique().alias("nc")).filter(
+        pl.col("nc") > 1
+    )
+    if variant != "exact":
+        # a case-folded group adds something only when it merges several spellings
+        spell = votes.join(tf.select("row", "k_exact"), on="row", how="left").group_by(
+            "form").agg(pl.col("k_exact").n_unique().alias("sp"))
+        conflicting = conflicting.join(spell.filter(pl.col("sp") > 1), on="form", how="semi")
+    votes = votes.join(conflicting, on="form", how="semi")
+    per = _vote_scores(votes)
+    scored = votes.join(per, on="id", how="inner").with_columns(
+        pl.lit(variant != "exact").alias("fold")
+    ).with_columns(_features()).with_columns(
+        pl.when(pl.col("majority") != pl.col("cat")).then(_score_expr()).otherwise(0.0)
+        .alias("score")
+    )
+    # forms: text from their first occurrence
+    forms = forms.join(n_occ, on="form", how="inner")
+    text = _texts(tf, forms["form_row"], forms["n"], lower=variant != "exact")
+    forms = forms.with_columns(text.alias("text"))
+    return scored, inside, forms, votes
+
+
+def _texts(tf: pl.DataFrame, rows: pl.Series, lens: pl.Series, *, lower: bool = False) -> pl.Series:
+    """Tokens ``rows[i] .. rows[i]+lens[i]`` joined by a space, for every i (no Python loop)."""
+    if rows.len() == 0:
+        return pl.Series("text", [], pl.String)
+    idx = pl.DataFrame({"first": rows.cast(pl.UInt32), "len": lens.cast(pl.UInt32)}).with_row_index(
+        "i"
+    ).select("i", pl.int_ranges("first", pl.col("first") + pl.col("len"),
+                                dtype=pl.UInt32).alias("r")).explode("r")
+    tok = tf["token"].gather(idx["r"])
+    if lower:
+        tok = tok.str.to_lowercase()
+    out = idx.with_columns(tok.alias("t")).group_by("i", maintain_order=True).agg(
+        pl.col("t").str.join(" ")
+    )
+    return out["t"].alias("text")
+
+
+def _label_summary(votes: pl.DataFrame, forms: pl.DataFrame) -> pl.DataFrame:
+    """Per form: label counts (struct list and compact string), majority, occurrences."""
+    counts = votes.group_by("form", "cat").len("count").sort(
+        ["form", "count", "cat"], descending=[False, True, False]
+    )
+    per = counts.group_by("form", maintain_order=True).agg(
+        pl.struct(pl.col("cat").alias("label"), pl.col("count").cast(pl.UInt32))
+        .alias("label_counts"),
+        (pl.col("cat") + pl.lit(":") + pl.col("count").cast(pl.String)).str.join(", ")
+        .alias("labels"),
+        pl.col("cat").first().alias("majority"),
+        pl.col("count").sum().cast(pl.UInt32).alias("occurrences"),
+        pl.col("cat").n_unique().alias("n_cats"),
+    )
+    return per.join(forms.select("form", "text"), on="form", how="left")
+
+
+def _compute(corpus: Corpus, max_ngram: int, min_occurrences: int, case_fold: bool) -> tuple:
+    """Occurrence rows and form rows over the whole corpus (cached per tag version)."""
+    key = f"consistency:{max_ngram}:{min_occurrences}:{case_fold}"
+
+    def build() -> tuple[pl.DataFrame, pl.DataFrame]:
+        tf = _token_frame(corpus)
+        occ_frames, form_frames, feat_frames = [], [], []
+        for variant in ("exact", "casefold") if case_fold else ("exact",):
+            res = _analyse(corpus, variant, max_ngram, min_occurrences)
+            if res is None:
+                continue
+            scored, inside, forms, votes = res
+            summary = _label_summary(votes, forms)
+            if variant == "casefold":
+                inside = inside.head(0)  # over-long spans are judged on exact spellings
+            summary = summary.filter(pl.col("n_cats") > 1)
+            diss = scored.filter(pl.col("majority") != pl.col("cat")).join(
+                summary.select("form", "text", pl.col("labels").alias("form_labels"),
+                               pl.col("majority").alias("form_majority")),
+                on="form", how="inner",
+            )
+            occ_rows = diss.select(
+                "sentence", pl.col("position").alias("start"),
+                (pl.col("position") + pl.col("n").cast(pl.UInt32)).alias("end"),
+                "text", pl.col("span_label").alias("_span_label"), "cat", "majority", "score",
+                "form_labels", pl.lit(variant).alias("variant"), "form", "row", "n",
+                *FEATURES,
+            )
+            occ_rows = occ_rows.with_columns(
+                pl.when(pl.col("cat") == "O").then(pl.lit("unlabelled_mention"))
+                .when((pl.col("cat") == CROSS) | (pl.col("majority") == CROSS))
+                .then(pl.lit("inconsistent_boundary"))
+                .otherwise(pl.lit("inconsistent_label")).alias("kind"),
+                pl.when(pl.col("cat") == CROSS).then(pl.col("_span_label"))
+                .otherwise(pl.col("cat")).alias("label"),
+            )
+            form_score = occ_rows.group_by("form").agg(
+                pl.col("score").mean().alias("score"), pl.len().alias("minority_occurrences")
+            )
+            summary = summary.join(form_score, on="form", how="inner")
+            form_frames.append(summary.select(
+                "text", "labels", "label_counts", "majority", "occurrences",
+                pl.col("minority_occurrences").cast(pl.UInt32), "score",
+                pl.lit(variant).alias("variant"),
+            ))
+            if variant == "exact" and inside.height:
+                ins = inside.join(
+                    summary.select("form", pl.col("labels").alias("form_labels")), on="form",
+                    how="left",
+                ).with_columns(
+                    pl.col("form_labels").fill_null(pl.lit("")),
+                )
+                cover_rows = ins["sp_first"]
+                cover_pos = tf["position"].gather(cover_rows)
+                ins_rows = ins.select(
+                    pl.col("sentence"),
+                    cover_pos.alias("start"),
+                    (cover_pos + (ins["sp_end"] - ins["sp_first"])).alias("end"),
+                    _texts(tf, cover_rows, ins["sp_end"] - ins["sp_first"]).alias("text"),
+                    "label", "majority", "score", "form_labels",
+                    pl.lit(variant).alias("variant"), pl.lit("inconsistent_boundary").alias("kind"),
+                )
+                occ_frames.append(ins_rows.select(list(_OCC_SCHEMA)))
+            occ_frames.append(occ_rows.select(list(_OCC_SCHEMA)))
+            feat_frames.append(occ_rows.select("sentence", "start", "end", "variant", "kind",
+                                               *FEATURES))
+        occ = (
+            pl.concat([f.cast(_OCC_SCHEMA) for f in occ_frames]) if occ_frames
+            else pl.DataFrame(schema=_OCC_SCHEMA)
+        )
+        # one row per (sentence, start, end): the strongest reading wins (exact before casefold)
+        occ = occ.sort(["score", "variant"], descending=[True, True]).unique(
+            ["sentence", "start", "end"], keep="first", maintain_order=True
+        ).sort(["score", "sentence", "start"], descending=[True, False, False])
+        forms = (
+            pl.concat([f.cast(_FORM_SCHEMA) for f in form_frames]) if form_frames
+            else pl.DataFrame(schema=_FORM_SCHEMA)
+        ).sort(["score", "occurrences"], descending=[True, True])
+        feats = pl.concat(feat_frames) if feat_frames else pl.DataFrame()
+        return occ, forms, feats
+
+    return corpus._state.cached(key, build)
+
+
+def inconsistencies(
+    corpus: Corpus,
+    occurrences: bool = False,
+    *,
+    min_occurrences: int = 2,
+    case_fold: bool = True,
+    max_ngram: int = 6,
+    threshold: float | None = None,
+) -> pl.DataFrame:
+    """Surface forms labelled in conflicting ways, ranked so the likeliest real errors come first.
+
+    Parameters
+    ----------
+    corpus : Corpus
+        The corpus or a view.  Evidence always comes from the *whole* corpus (a rare form needs
+        every occurrence to be judged); a view only restricts the rows returned to its sentences
+        (``occurrences=True``) or to the forms with a dissenting occurrence in them.
+    occurrences : bool
+        ``False``: one row per surface form.  ``True``: one row per dissenting occurrence.
+    min_occurrences : int
+        Ignore forms seen fewer times than this (all occurrences, tagged or not).
+    case_fold : bool
+        Also group case-folded spellings (``pytorch`` / ``PyTorch``) as a separate, weaker signal
+        (``variant="casefold"``; only groups merging several spellings are reported, and their
+        occurrence scores are multiplied by 0.8).
+    max_ngram : int
+        Longest span (in tokens) whose text is searched for.
+    threshold : float, optional
+        Minimum score of a returned occurrence (``occurrences=True``) or form; default
+        :data:`DEFAULT_THRESHOLD` for occurrences and 0 (every conflicting form) for forms.
+
+    Returns
+    -------
+    pl.DataFrame
+        ``occurrences=False``: ``text``, ``labels`` (``"Library:12, Algorithm:2, O:3"``),
+        ``label_counts`` (list of ``{label, count}``), ``majority``, ``occurrences``,
+        ``minority_occurrences`` (dissenting occurrences with a positive score), ``score`` (mean
+        score of those), ``variant`` (``"exact"``/``"casefold"``), sorted by score.
+
+        ``occurrences=True``: ``sentence``, ``start``, ``end`` (exclusive token positions),
+        ``text`` (the tokens joined by a space), ``label`` (this occurrence's label; ``"O"`` for
+        untagged text), ``majority`` (what the rest of the corpus says), ``score``, ``kind``
+        (``inconsistent_label`` — a span in the minority; ``unlabelled_mention`` — an ``O``
+        n-gram whose text is mostly a span; ``inconsistent_boundary`` — a span boundary cutting
+        through a form that is a span elsewhere, or an over-long span swallowing ``O``-words
+        around a well-supported form), ``form_labels`` and ``variant``; sorted by score.
+
+    Notes
+    -----
+    **Categories.** Every token n-gram whose text is the text of some span is an occurrence of
+    that form and votes for one category: its label (a span with exactly that extent), ``O``
+    (all tokens untagged) or ``<x>`` (a span boundary cuts through it).  N-grams lying inside a
+    longer span (``PyTorch`` in ``PyTorch Lightning``) do not vote.
+
+    **Evidence (leave-one-out).** For one occurrence, the *other* occurrences of its form are
+    counted per category at five levels: anywhere (weight 1), after the same left word (1),
+    before the same right word (1), with the same left *and* right word (2 — the "variation
+    n-gram" of Dickinson & Meurers: identical context, different label), and in the same
+    document (1; only when documents are small).  Context words are lower-cased with digits
+    folded to 0.  The weighted counts give the majority category ``m`` (``A`` its weight), the
+    weight ``D`` of the occurrence's own category, ``T`` the total weight, and ``k`` the plain
+    number of other occurrences labelled ``m``.
+
+    **Score** of a dissenting occurrence (own category ≠ ``m``) in 0..1::
+
+        agreement  = (A - D) / (T + 1)          strong majority, few dissenters
+        confidence = k / (k + 1.5)              many occurrences back the majority
+        score = agreement * confidence * shape * context * document
+
+    ``shape`` favours proper-noun shaped text: an untagged occurrence gets 1.0 when it contains a
+    capitalised word never written in lower case anywhere in the corpus, 0.95 when it has
+    capitals/digits not explained by sentence-initial position, 0.8 otherwise; a span whose
+    majority is ``O`` gets 0.8 when name-shaped, else 0.5 (so lower-case function words that are
+    mostly ``O`` do not flood the top).  ``context = 1 / (1 + c)`` where ``c`` counts other
+    occurrences in the same left/right context that share this occurrence's label (systematic,
+    context-driven variation is usually a genuine second sense).  ``document`` is 0.3 when at
+    least two other occurrences in the same (small) document agree with this one and none has the
+    majority label — the veto for tables and topic-specific documents.
+
+    Spans that swallow neighbouring words (``the PyTorch``) are scored through the form inside
+    them: ``k/(N+1) * k/(k+1.5) * oish² * rarity * same_label`` where ``oish`` is the mean
+    P(``O`` | word) of the extra words, ``rarity`` is 1 when the covering span's text is not a
+    span elsewhere (0.2 otherwise) and ``same_label`` 1 when the label agrees (0.6 otherwise).
+
+    Examples
+    --------
+    >>> import bio_explorer as bx
+    >>> c = bx.sample()
+    >>> c.inconsistencies().columns[:4]
+    ['text', 'labels', 'label_counts', 'majority']
+    """
+    occ, forms, _ = _compute(corpus, max_ngram, min_occurrences, case_fold)
+    if occurrences:
+        thr = DEFAULT_THRESHOLD if threshold is None else threshold
+        out = occ.filter(pl.col("score") >= thr)
+        return corpus._restrict(out) if corpus._sel is not None else out
+    out = forms if threshold is None else forms.filter(pl.col("score") >= threshold)
+    out = out.filter(pl.col("score") > 0)
+    if corpus._sel is not None:
+        seen = corpus._restrict(occ.filter(pl.col("score") > 0))
+        out = out.join(seen.select("text", "variant").unique(), on=["text", "variant"],
+                       how="semi", maintain_order="left")
+    return out
+
+
+# ------------------------------------------------------------------------------ evaluation helpers
+def plant_errors(corpus: Corpus, *, seed: int = 0, flip: float = 0.02, drop: float = 0.02,
+                 shift: float = 0.01) -> pl.DataFrame:
+    """Plant known annotation errors in ``corpus`` (in place) and return where they are.
+
+    Spans are drawn at random without overlap: ``flip`` of them get another label, ``drop`` of them
+    become ``O``, ``shift`` of them have one boundary moved by one token (extended over an
+    untagged neighbour, or shrunk when longer than one token).
+
+    Parameters
+    ----------
+    corpus : Corpus
+        A whole corpus (not a view); its tags are changed (``_state.touch()`` is called).
+    seed : int
+        Seed of the random generator (fixed seed → same errors).
+    flip, drop, shift : float
+        Fractions of the spans to alter in each way.
+
+    Returns
+    -------
+    pl.DataFrame
+        ``sentence``, ``start``, ``end`` (token range covering old and new extent), ``kind``
+        (``flip``/``drop``/``shift``), ``label`` (original), ``text`` (original span text).
+    """
+    import numpy as np
+
+    st = corpus._state
+    spans = corpus._all_spans()
+    rows = st.sent.select("sentence", "row", "n_tokens")
+    sp = spans.join(rows, on="sentence", how="left", maintain_order="left")
+    rng = np.random.default_rng(seed)
+    n = sp.height
+    counts = [int(round(n * f)) for f in (flip, drop, shift)]
+    order = rng.permutation(n)
+    labels = sorted(set(spans["label"].to_list()))
+    tags = st.tok["tag"].cast(pl.String).to_numpy().astype(object)
+    is_o = tags == "O"
+    sentence = sp["sentence"].to_numpy()
+    start = sp["start"].to_numpy().astype(np.int64)
+    end = sp["end"].to_numpy().astype(np.int64)
+    base = sp["row"].to_numpy().astype(np.int64)
+    ntok = sp["n_tokens"].to_numpy().astype(np.int64)
+    label = sp["label"].to_numpy()
+    text = sp["text"].to_numpy()
+    planted = []
+    pos = 0
+    for kind, count in zip(("flip", "drop", "shift"), counts, strict=True):
+        done = 0
+        while done < count and pos < n:
+            i = int(order[pos])
+            pos += 1
+            s, e, b, lab = start[i], end[i], base[i], label[i]
+            if kind == "flip":
+                others = [x for x in labels if x != lab]
+                if not others:
+                    continue
+                new = others[int(rng.integers(len(others)))]
+                tags[b + s] = "B-" + new
+                tags[b + s + 1:b + e] = "I-" + new
+                planted.append((sentence[i], s, e, kind, lab, text[i]))
+            elif kind == "drop":
+                tags[b + s:b + e] = "O"
+                planted.append((sentence[i], s, e, kind, lab, text[i]))
+            else:
+                options = []
+                if s > 0 and is_o[b + s - 1]:
+                    options.append((s - 1, e))
+                if e < ntok[i] and is_o[b + e]:
+                    options.append((s, e + 1))
+                if e - s > 1:
+                    options += [(s + 1, e), (s, e - 1)]
+                if not options:
+                    continue
+                ns, ne = options[int(rng.integers(len(options)))]
+                tags[b + min(s, ns):b + max(e, ne)] = "O"
+                tags[b + ns] = "B-" + lab
+                tags[b + ns + 1:b + ne] = "I-" + lab
+                # a following I- of the same type would otherwise join the shrunk span
+                planted.append((sentence[i], min(s, ns), max(e, ne), kind, lab, text[i]))
+            done += 1
+    new_tag = pl.Series("tag", tags.tolist(), pl.String).cast(pl.Categorical)
+    st.tok = st.tok.with_columns(new_tag)
+    st.touch()
+    return pl.DataFrame(
+        planted, schema={"sentence": pl.UInt32, "start": pl.UInt32, "end": pl.UInt32,
+                         "kind": pl.String, "label": pl.String, "text": pl.String},
+        orient="row",
+    )
+
+
+def form_frequency(corpus: Corpus, texts: Iterable[str]) -> pl.DataFrame:
+    """How many times each text occurs as a token n-gram in the corpus (any labelling).
+
+    An independent, string-based count (used to split recall by form frequency).
+    """
+    texts = pl.Series("text", list(texts), pl.String).unique()
+    tok = corpus._state.tok.select("sentence", "token")
+    lens = texts.str.count_matches(" ") + 1
+    out = []
+    for n in sorted(set(lens.to_list())):
+        gram = pl.concat_str([pl.col("token").shift(-i) for i in range(n)], separator=" ")
+        ok = pl.col("sentence").shift(-(n - 1)) == pl.col("sentence")
+        g = tok.select(gram.alias("text"), ok.alias("ok")).filter(pl.col("ok"))
+        want = texts.filter(lens == n).implode()
+        out.append(g.filter(pl.col("text").is_in(want)).group_by("text").len("count"))
+    res = pl.concat(out) if out else pl.DataFrame(schema={"text": pl.String, "count": pl.UInt32})
+    return pl.DataFrame({"text": texts}).join(res, on="text", how="left").with_columns(
+        pl.col("count").fill_null(0)
+    )
+
+
+def evaluate_planted(flagged: pl.DataFrame, planted: pl.DataFrame,
+                     freq: pl.DataFrame | None = None) -> dict:
+    """Recall and precision of planted errors among flagged occurrences.
+
+    A flagged occurrence is a hit when it overlaps a planted error's token range in the same
+    sentence; a planted error is found when at least one flagged occurrence overlaps it.
+
+    Returns
+    -------
+    dict
+        ``flagged``, ``planted``, ``precision``, ``recall`` and, when ``freq`` (``text``,
+        ``count``) is given, ``planted_ge3`` and ``recall_ge3`` (forms occurring ≥ 3 times).
+    """
+    f = flagged.select("sentence", "start", "end").with_row_index("fid")
+    p = planted.with_row_index("pid")
+    pairs = f.join(p.select("pid", "sentence", pl.col("start").alias("ps"), pl.col("end").alias("pe")),
+                   on="sentence", how="inner").filter(
+        (pl.col("start") < pl.col("pe")) & (pl.col("ps") < pl.col("end"))
+    )
+    hit_f = pairs["fid"].n_unique()
+    found = p.with_columns(pl.col("pid").is_in(pairs["pid"].implode()).alias("found"))
+    res = {
+        "flagged": f.height, "planted": p.height,
+        "precision": hit_f / f.height if f.height else float("nan"),
+        "recall": float(found["found"].mean()) if p.height else float("nan"),
+    }
+    if freq is not None:
+        ge3 = found.join(freq, on="text", how="left").filter(pl.col("count") >= 3)
+        res["planted_ge3"] = ge3.height
+        res["recall_ge3"] = float(ge3["found"].mean()) if ge3.height else float("nan")
+    return res
+
+
+__all__ = ["DEFAULT_THRESHOLD", "evaluate_planted", "form_frequency", "inconsistencies",
+           "plant_errors"]

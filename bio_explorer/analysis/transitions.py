@@ -1,0 +1,270 @@
+"""Adjacent-tag transitions inside sentences, in the file's own tagging scheme.
+
+Every token contributes the transition *into* it (``<s>`` before the first token of a sentence) and
+the last token of a sentence contributes one more, into ``</s>``.  Tags are encoded as small integer
+codes and a transition as ``prev_code * K + code``; validity is decided once per distinct pair with
+:func:`bio_explorer.schemes.transition_valid`, so nothing loops over tokens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from .. import schemes
+
+if TYPE_CHECKING:
+    from ..corpus import Corpus
+
+START, END = "<s>", "</s>"
+
+__all__ = [
+    "END",
+    "START",
+    "invalid_by_sentence",
+    "invalid_tokens",
+    "transition_sentences",
+    "transitions",
+    "view_rows",
+]
+
+
+@dataclass
+class _Index:
+    """Per-token transition codes of the whole corpus (aligned with ``_state.tok`` rows)."""
+
+    k: int  # number of codes (tags of the file scheme + <s> + </s>)
+    vocab: list[str]  # code -> tag
+    into: pl.Series  # UInt32 key of the transition into each token
+    out: pl.Series  # UInt32 key of the transition to </s> (null except on last tokens)
+    pairs: pl.DataFrame  # key, prev_tag, tag, valid (distinct keys present)
+
+
+def view_rows(corpus: Corpus) -> pl.Series | None:
+    """Row numbers (in ``_state.tok``) of the tokens of a view, or ``None`` for the whole corpus.
+
+    Uses the sentence index (first row and length of each sentence), so it costs only as much as
+    the view is large.
+    """
+    sel = corpus._sel
+    if sel is None:
+        return None
+    sent = corpus._state.sent
+    idx = sent["sentence"].search_sorted(sel.cast(pl.UInt32))
+    idx = idx.filter(idx < sent.height)
+    ok = sent["sentence"].gather(idx) == sel.cast(pl.UInt32).head(idx.len())
+    idx = idx.filter(ok)
+    first = sent["row"].gather(idx)
+    n = sent["n_tokens"].gather(idx)
+    return (
+        pl.DataFrame({"a": first, "n": n})
+        .select(pl.int_ranges("a", pl.col("a") + pl.col("n"), dtype=pl.UInt32).alias("r"))
+        .explode("r")["r"]
+        .drop_nulls()
+    )
+
+
+def _index(corpus: Corpus) -> _Index:
+    def build() -> _Index:
+        st = corpus._state
+        ft = corpus._file_scheme_tags().cast(pl.String).fill_null("O")
+        vocab = [*sorted(ft.unique().to_list()), START, END]
+        k = len(vocab)
+        s_code, e_code = k - 2, k - 1
+        codes = ft.cast(pl.Enum(vocab)).to_physical().cast(pl.UInt32)
+        sentence = st.tok["sentence"]
+        df = pl.DataFrame({"c": codes, "s": sentence}).select(
+            (pl.col("s") != pl.col("s").shift(1)).fill_null(True).alias("first"),
+            (pl.col("s") != pl.col("s").shift(-1)).fill_null(True).alias("last"),
+            "c",
+        )
+        frame = df.select(
+            (
+                pl.when(pl.col("first")).then(pl.lit(s_code, pl.UInt32))
+                .otherwise(pl.col("c").shift(1)) * k + pl.col("c")
+            ).cast(pl.UInt32).alias("into"),
+            pl.when(pl.col("last")).then(pl.col("c") * k + e_code).cast(pl.UInt32).alias("out"),
+        )
+        keys = pl.concat([frame["into"].unique(), frame["out"].drop_nulls().unique()]).unique()
+        names = pl.Series(vocab)
+        pairs = pl.DataFrame({"key": keys.sort()}).with_columns(
+            names.gather(pl.Series(keys.sort() // k)).alias("prev_tag"),
+            names.gather(pl.Series(keys.sort() % k)).alias("tag"),
+        )
+        pairs = pairs.with_columns(
+            schemes.transition_valid(pl.col("prev_tag"), pl.col("tag"), st.scheme)
+            .fill_null(True).alias("valid")
+        )
+        return _Index(k, vocab, frame["into"], frame["out"], pairs)
+
+    return corpus._state.cached("transitions_index", build)
+
+
+def _keys(corpus: Corpus) -> pl.Series:
+    """All transition keys of the view (into-token keys, then end keys)."""
+    ix = _index(corpus)
+    rows = view_rows(corpus)
+    into, out = (ix.into, ix.out) if rows is None else (ix.into.gather(rows), ix.out.gather(rows))
+    return pl.concat([into, out.drop_nulls()])
+
+
+def transitions(corpus: Corpus) -> pl.DataFrame:
+    """Counts of adjacent tag pairs inside the sentences of ``corpus``.
+
+    Tags are those of the file's scheme (e.g. ``S-X`` for a BIOES file); the start of a sentence is
+    ``"<s>"`` and its end ``"</s>"``.
+
+    Parameters
+    ----------
+    corpus : Corpus
+        A corpus or a view (only its sentences are counted).
+
+    Returns
+    -------
+    pl.DataFrame
+        ``prev_tag`` (str), ``tag`` (str), ``count`` (u32), ``valid`` (bool: allowed by the scheme),
+        sorted by count (descending), then ``prev_tag`` and ``tag``.
+    """
+
+    def build() -> pl.DataFrame:
+        pairs = _index(corpus).pairs
+        counts = _keys(corpus).rename("key").value_counts(name="count")
+        return (
+            counts.join(pairs, on="key", how="inner")
+            .select("prev_tag", "tag", pl.col("count").cast(pl.UInt32), "valid")
+            .sort(["count", "prev_tag", "tag"], descending=[True, False, False])
+        )
+
+    if corpus._sel is None:
+        return corpus._state.cached("transitions", build)
+    return build()
+
+
+def _invalid_rows(corpus: Corpus) -> pl.DataFrame:
+    """Whole corpus: one row per invalid transition with the row of the offending token.
+
+    Columns ``row`` (u32, in ``_state.tok``), ``sentence``, ``prev_tag``, ``tag``.  The offending
+    token is the one entering the transition, except when the transition closes a span badly
+    (``B-X → O`` or ``→ </s>`` in BIOES, ``I-X → O`` in IOE): then it is the previous token.
+    """
+
+    def build() -> pl.DataFrame:
+        ix = _index(corpus)
+        bad = ix.pairs.filter(~pl.col("valid"))
+        bad_keys = bad["key"].implode()
+        into = (
+            pl.DataFrame({"key": ix.into}).with_row_index("row")
+            .filter(pl.col("key").is_in(bad_keys))
+        )
+        out = (
+            pl.DataFrame({"key": ix.out}).with_row_index("row")
+            .filter(pl.col("key").is_in(bad_keys))
+        )
+        both = pl.concat([into, out]).join(bad, on="key", how="left")
+        both = both.with_columns(
+            pl.when((pl.col("tag") == "O") & (pl.col("prev_tag") != START))
+            .then(pl.col("row") - 1).otherwise(pl.col("row")).cast(pl.UInt32).alias("row")
+        )
+        sentence = corpus._state.tok["sentence"].gather(both["row"])
+        return (
+            both.with_columns(sentence.alias("sentence"))
+            .select("row", "sentence", "prev_tag", "tag")
+            .sort("row")
+        )
+
+    return corpus._state.cached("invalid_rows", build)
+
+
+def invalid_tokens(corpus: Corpus) -> pl.DataFrame:
+    """One row per invalid transition in the view, located on its offending token.
+
+    Returns
+    -------
+    pl.DataFrame
+        ``row``, ``sentence``, ``position``, ``token``, ``prev_tag``, ``tag`` (file-scheme tags of
+        the transition) and ``token_tag`` (file-scheme tag of the offending token).
+    """
+    inv = _invalid_rows(corpus)
+    if corpus._sel is not None:
+        inv = inv.filter(pl.col("sentence").is_in(corpus._sel.implode()))
+    tok = corpus._state.tok
+    ft = corpus._file_scheme_tags().cast(pl.String)
+    return inv.with_columns(
+        tok["position"].gather(inv["row"]).alias("position"),
+        tok["token"].gather(inv["row"]).alias("token"),
+        ft.gather(inv["row"]).alias("token_tag"),
+    )
+
+
+def invalid_by_sentence(corpus: Corpus) -> pl.DataFrame:
+    """Number of invalid transitions per sentence (only sentences that have one).
+
+    Returns
+    -------
+    pl.DataFrame
+        ``sentence`` (u32), ``n_invalid`` (u32), sorted by sentence.
+    """
+
+    def build() -> pl.DataFrame:
+        return (
+            _invalid_rows(corpus).group_by("sentence").len("n_invalid")
+            .with_columns(pl.col("n_invalid").cast(pl.UInt32)).sort("sentence")
+        )
+
+    full = corpus._state.cached("invalid_by_sentence", build)
+    if corpus._sel is None:
+        return full
+    return full.filter(pl.col("sentence").is_in(corpus._sel.implode()))
+
+
+def transition_key(corpus: Corpus, prev_tag: str, tag: str) -> int | None:
+    """The integer key of ``prev_tag → tag`` or ``None`` when either tag never occurs."""
+    ix = _index(corpus)
+    try:
+        return ix.vocab.index(prev_tag) * ix.k + ix.vocab.index(tag)
+    except ValueError:
+        return None
+
+
+def transition_sentences(corpus: Corpus, prev_tag: str, tag: str) -> pl.Series:
+    """Sorted ids of the sentences (whole corpus) that contain the transition ``prev_tag → tag``."""
+
+    def build() -> dict[int, pl.Series]:
+        return {}
+
+    key = transition_key(corpus, prev_tag, tag)
+    if key is None:
+        return pl.Series("sentence", [], pl.UInt32)
+    memo = corpus._state.cached("transition_sentences", build)
+    if key not in memo:
+        ix = _index(corpus)
+        col = ix.out if tag == END else ix.into
+        rows = col.eq(key).fill_null(False).arg_true()
+        memo[key] = corpus._state.tok["sentence"].gather(rows).unique().sort()
+    return memo[key]
+
+
+def offending_positions(frame: pl.DataFrame, prev_tag: str, tag: str, scheme: str) -> pl.Series:
+    """Positions (per token row of ``frame``) that a ``prev_tag → tag`` filter should highlight.
+
+    ``frame`` holds whole sentences in reading order with ``sid`` (sentence), ``position`` and
+    ``ft`` (file-scheme tag).  Returns a boolean Series aligned with ``frame``.
+    """
+    first = frame["sid"] != frame["sid"].shift(1)
+    last = frame["sid"] != frame["sid"].shift(-1)
+    df = pl.DataFrame({"first": first.fill_null(True), "last": last.fill_null(True),
+                       "ft": frame["ft"]})
+    prev = pl.when(pl.col("first")).then(pl.lit(START)).otherwise(pl.col("ft").shift(1))
+    nxt = pl.when(pl.col("last")).then(pl.lit(END)).otherwise(pl.col("ft").shift(-1))
+    valid = pl.select(
+        schemes.transition_valid(pl.lit(prev_tag), pl.lit(tag), scheme).fill_null(True)
+    ).item()
+    on_prev = tag == END or (not valid and tag == "O" and prev_tag != START)
+    if on_prev:
+        # the token *leaving* through the transition is highlighted
+        expr = (pl.col("ft") == prev_tag) & (nxt == tag)
+    else:
+        expr = (pl.col("ft") == tag) & (prev == prev_tag)
+    return df.select(expr.fill_null(False)).to_series()

@@ -1,0 +1,86 @@
+"""``ChartView``: one Altair chart rendered offline by the bundled vega-embed, clickable.
+
+The spec travels as the private ``_spec`` trait (``chart.to_dict()``, data inlined and already
+aggregated).  The front end listens to the chart's point selection parameter ``select`` and writes
+the selected points to the public ``selection`` trait as field dicts, e.g.
+``[{"label": "Library"}]``; Python may set ``selection`` to show the current filter.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import anywidget
+import traitlets
+
+__all__ = ["ChartView"]
+
+_STATIC = Path(__file__).parent / "static"
+_MISSING_ESM = """
+export default { render({ el }) {
+  el.textContent = "bio_explorer: the chart bundle is missing (build it: cd js && npm run build).";
+} };
+"""
+
+
+def _asset(name: str, fallback: str) -> Path | str:
+    path = _STATIC / name
+    return path if path.is_file() else fallback
+
+
+class ChartView(anywidget.AnyWidget):
+    """Display an Altair chart without any CDN and report clicks on it.
+
+    Parameters
+    ----------
+    chart : altair chart, optional
+        The chart to show; it should carry a point selection parameter named ``"select"`` for
+        :attr:`selection` to be reported (every builder in :mod:`bio_explorer.charts` does).
+
+    Attributes
+    ----------
+    selection : list of dict
+        The selected points as field dicts (``[]`` when cleared).  Set it to select from Python.
+    """
+
+    _esm = _asset("chart_view.js", _MISSING_ESM)
+
+    _spec = traitlets.Dict().tag(sync=True)
+    selection = traitlets.List(traitlets.Dict()).tag(sync=True)
+
+    def __init__(self, chart: alt.TopLevelMixin | None = None, **kwargs: Any) -> None:
+        self._chart: alt.TopLevelMixin | None = None
+        super().__init__(**kwargs)
+        if chart is not None:
+            self.set_chart(chart)
+
+    @property
+    def chart(self) -> alt.TopLevelMixin | None:
+        """The Altair chart currently shown (restyle it, save it, or put it in a report)."""
+        return self._chart
+
+    @property
+    def spec(self) -> dict:
+        """The Vega-Lite spec currently shown (a copy is not made: do not mutate it)."""
+        return self._spec
+
+    def set_chart(self, chart: alt.TopLevelMixin) -> bool:
+        """Show ``chart``; the spec is re-sent only when it differs from the one shown.
+
+        Parameters
+        ----------
+        chart : altair chart
+
+        Returns
+        -------
+        bool
+            True when the spec changed (and the front end re-renders).
+        """
+        self._chart = chart
+        spec = chart.to_dict(validate=False)
+        if spec == self._spec:
+            return False
+        self._spec = spec
+        return True

@@ -1,0 +1,426 @@
+"""Filtering a corpus into a view, and paging a view into compact JSON-ready payloads.
+
+Every condition of a query is answered from a small per-sentence index built once and cached on the
+corpus state, so a filter never scans the token frame:
+
+* tokens — the token vocabulary with, for each distinct token string, the sorted ids of the
+  sentences that hold it.  A text search runs the pattern on the vocabulary (a few hundred
+  thousand strings at most) and unions the sentence lists of the matching entries.  Edits never
+  change tokens, so this index survives them.
+* labels — for each label, the sentences with a span of it (from ``Corpus.spans``).
+* span texts — for each (span text, label), the sentences holding such a span.
+* anomalies and transitions — from :mod:`bio_explorer.analysis.anomalies` and
+  :mod:`bio_explorer.analysis.transitions`.
+
+Conditions combine with AND; values given as lists (``labels``, ``anomaly``, ``source``, ``doc``,
+``sentences``) are OR within themselves.  Paging slices token rows directly with the sentence index
+(first row and length of each sentence), so a page costs only as much as its own sentences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+if TYPE_CHECKING:
+    from .corpus import Corpus
+
+__all__ = ["QUERY_KEYS", "filter_corpus", "page", "select"]
+
+QUERY_KEYS = ("labels", "text", "regex", "case", "where", "anomaly", "transition", "source", "doc",
+              "sentences")
+_EMPTY = pl.Series("sentence", [], pl.UInt32)
+
+
+# ---------------------------------------------------------------------------------------- matching
+def _regex_error(pattern: str, err: Exception) -> ValueError:
+    text = str(err)
+    reason = ""
+    for line in text.splitlines():
+        if line.strip().startswith("error:"):
+            reason = line.strip()[len("error:"):].strip()
+            break
+    if not reason:
+        reason = text.splitlines()[0] if text else type(err).__name__
+    return ValueError(f"invalid regular expression {pattern!r}: {reason}")
+
+
+def _matcher(pattern: str, regex: bool, case: bool):
+    """A function ``expr -> boolean expr`` testing whether a string contains ``pattern``.
+
+    ``regex=False`` matches a plain substring; ``case=False`` ignores letter case.
+    """
+    if regex:
+        pat = pattern if case else f"(?i){pattern}"
+        try:
+            pl.Series([""], dtype=pl.String).str.contains(pat)
+        except pl.exceptions.PolarsError as err:
+            raise _regex_error(pattern, err) from None
+
+        def match(expr: pl.Expr) -> pl.Expr:
+            return expr.str.contains(pat)
+
+        return match
+    if case:
+        return lambda expr: expr.str.contains(pattern, literal=True)
+    low = pattern.lower()
+    return lambda expr: expr.str.to_lowercase().str.contains(low, literal=True)
+
+
+# ---------------------------------------------------------------------------------------- indexes
+def _token_index(corpus: Corpus) -> pl.DataFrame:
+    """``token`` (distinct strings) and ``sentences`` (sorted unique ids).  Independent of tags."""
+    st = corpus._state
+    hit = st.cache.get("query_tokens")
+    if hit is not None and hit[0] == st.tok.height:
+        return hit[1]
+    index = (
+        st.tok.lazy().select("token", "sentence").unique()
+        .group_by("token").agg(pl.col("sentence").sort().alias("sentences"))
+        .collect()
+    )
+    st.cache["query_tokens"] = (st.tok.height, index)  # not tied to the tag version
+    return index
+
+
+def _label_index(corpus: Corpus) -> dict[str, pl.Series]:
+    def build() -> dict[str, pl.Series]:
+        per = (
+            corpus._all_spans().lazy().select("label", "sentence").unique()
+            .group_by("label").agg(pl.col("sentence").sort()).collect()
+        )
+        return {k: v for k, v in zip(per["label"], per["sentence"], strict=True)}
+
+    return corpus._state.cached("query_labels", build)
+
+
+def _span_text_index(corpus: Corpus) -> pl.DataFrame:
+    def build() -> pl.DataFrame:
+        return (
+            corpus._all_spans().lazy().select("text", "label", "sentence").unique()
+            .group_by("text", "label").agg(pl.col("sentence").sort().alias("sentences"))
+            .collect()
+        )
+
+    return corpus._state.cached("query_span_texts", build)
+
+
+def _union(lists: pl.Series) -> pl.Series:
+    """Sorted unique sentence ids of a list column."""
+    if lists.len() == 0:
+        return _EMPTY
+    return lists.explode().drop_nulls().unique().sort().cast(pl.UInt32).rename("sentence")
+
+
+def _as_list(value: Any) -> list:
+    if value is None:
+        return []
+    if isinstance(value, (str, int)):
+        return [value]
+    if isinstance(value, pl.Series):
+        return value.to_list()
+    if isinstance(value, Iterable):
+        return list(value)
+    return [value]
+
+
+# ---------------------------------------------------------------------------------------- select
+def _normalise(query: dict[str, Any]) -> dict[str, Any]:
+    unknown = [k for k in query if k not in QUERY_KEYS]
+    if unknown:
+        raise ValueError(
+            f"unknown query key {unknown[0]!r}; expected some of {', '.join(QUERY_KEYS)}"
+        )
+    q = {k: None for k in QUERY_KEYS} | dict(query)
+    if isinstance(q.get("regex"), str):  # filter(regex="^torch") is a regex search
+        q["text"], q["regex"] = q["regex"], True
+    where = q.get("where") or "token"
+    if where not in ("token", "span"):
+        raise ValueError(f"where={where!r}; expected 'token' or 'span'")
+    q["where"] = where
+    q["regex"] = bool(q.get("regex") or False)
+    q["case"] = bool(q.get("case") or False)
+    tr = q.get("transition")
+    if tr is not None and len(tr) == 0:
+        tr = None
+    if tr is not None:
+        tr = tuple(tr)
+        if len(tr) != 2 or not all(isinstance(t, str) for t in tr):
+            raise ValueError(f"transition={q['transition']!r}; expected a pair (prev_tag, tag)")
+    q["transition"] = tr
+    return q
+
+
+def select(
+    corpus: Corpus,
+    labels: str | list[str] | None = None,
+    text: str | None = None,
+    regex: bool | str = False,
+    case: bool = False,
+    where: str = "token",
+    anomaly: str | list[str] | None = None,
+    transition: tuple[str, str] | list[str] | None = None,
+    source: str | list[str] | None = None,
+    doc: int | list[int] | None = None,
+    sentences: list[int] | pl.Series | None = None,
+) -> pl.Series:
+    """Ids of the sentences of ``corpus`` matching every given condition.
+
+    Parameters
+    ----------
+    corpus : Corpus
+        A corpus or a view (a view is filtered within itself).
+    labels : str or list of str, optional
+        Sentences with a span of any of these labels.
+    text : str, optional
+        Sentences with a token (``where="token"``) or a span (``where="span"``) whose text contains
+        ``text`` — a plain substring, or a regular expression with ``regex=True``.  With
+        ``where="span"`` and ``labels``, the matching span must have one of the labels.
+    regex : bool or str
+        Treat ``text`` as a regular expression (Rust ``regex`` syntax).  A string is taken as the
+        pattern itself (``regex="^torch"``).
+    case : bool
+        Match letter case exactly (default: ignore case).
+    where : {"token", "span"}
+        What ``text`` is matched against.
+    anomaly : str or list of str, optional
+        Sentences with an anomaly of any of these kinds (see
+        :data:`bio_explorer.analysis.anomalies.KINDS`).
+    transition : (prev_tag, tag), optional
+        Sentences containing that adjacent pair of tags (file-scheme tags, ``"<s>"``/``"</s>"``
+        at the sentence edges), as listed by ``Corpus.transitions()``.
+    source : str or list of str, optional
+        Sentences from any of these files/splits.
+    doc : int or list of int, optional
+        Sentences of these documents.
+    sentences : list of int, optional
+        Only these sentence ids.
+
+    Returns
+    -------
+    pl.Series
+        Sorted unique ``UInt32`` sentence ids, named ``sentence``.
+
+    Raises
+    ------
+    ValueError
+        For a bad regular expression (naming the pattern and the reason), an unknown anomaly kind,
+        an unknown ``where`` or a malformed ``transition``.
+    """
+    q = _normalise({"labels": labels, "text": text, "regex": regex, "case": case, "where": where,
+                    "anomaly": anomaly, "transition": transition, "source": source, "doc": doc,
+                    "sentences": sentences})
+    conds: list[pl.Series] = []
+    label_list = [str(x) for x in _as_list(q["labels"])]
+    if q["text"]:
+        match = _matcher(str(q["text"]), q["regex"], q["case"])
+        if q["where"] == "token":
+            idx = _token_index(corpus)
+            conds.append(_union(idx.filter(match(pl.col("token")))["sentences"]))
+        else:
+            idx = _span_text_index(corpus)
+            cond = match(pl.col("text"))
+            if label_list:
+                cond = cond & pl.col("label").is_in(label_list)
+            conds.append(_union(idx.filter(cond)["sentences"]))
+    if label_list and not (q["text"] and q["where"] == "span"):
+        index = _label_index(corpus)
+        got = [index[x] for x in label_list if x in index]
+        conds.append(pl.concat(got).unique().sort().cast(pl.UInt32) if got else _EMPTY)
+    kinds = [str(k) for k in _as_list(q["anomaly"])]
+    if kinds:
+        from .analysis.anomalies import anomaly_sentences
+
+        conds.append(anomaly_sentences(corpus, kinds))
+    if q["transition"] is not None:
+        from .analysis.transitions import transition_sentences
+
+        conds.append(transition_sentences(corpus, *q["transition"]))
+    sent = corpus._state.sent
+    srcs = [str(s) for s in _as_list(q["source"])]
+    if srcs:
+        conds.append(sent.filter(pl.col("source").is_in(srcs))["sentence"])
+    docs = [int(d) for d in _as_list(q["doc"])]
+    if docs:
+        conds.append(sent.filter(pl.col("doc").is_in(docs))["sentence"])
+    ids = _as_list(q["sentences"])
+    if ids:
+        want = pl.Series("sentence", [int(i) for i in ids if int(i) >= 0], pl.UInt32)
+        conds.append(sent["sentence"].filter(sent["sentence"].is_in(want.implode())))
+
+    result = corpus._sel
+    for c in sorted(conds, key=len):
+        if result is None:
+            result = c
+        elif result.len() > 0:
+            small, big = (result, c) if result.len() <= c.len() else (c, result)
+            result = small.filter(small.is_in(big.implode()))
+    if result is None:
+        result = sent["sentence"]
+    return result.cast(pl.UInt32).rename("sentence").sort()
+
+
+def filter_corpus(corpus: Corpus, **query: Any) -> Corpus:
+    """A view of ``corpus`` restricted to the sentences matching ``query``.
+
+    Accepts the keys of :func:`select` (the JSON query of the widget protocol).  The view shares the
+    corpus state: no frame is copied.
+
+    Returns
+    -------
+    Corpus
+        ``Corpus(state, selection=ids, query=query)``.
+    """
+    from .corpus import Corpus as _Corpus
+
+    _normalise(query)  # unknown keys fail before any work
+    ids = select(corpus, **query)
+    return _Corpus(corpus._state, selection=ids, query=query)
+
+
+# ---------------------------------------------------------------------------------------- paging
+def _by_sentence(frame: pl.DataFrame, ids: pl.Series) -> pl.DataFrame:
+    """Rows of ``frame`` (sorted by ``sentence``) whose sentence is in ``ids``, by binary search."""
+    if frame.height == 0 or ids.len() == 0:
+        return frame.clear()
+    col = frame["sentence"]
+    lo = col.search_sorted(ids, side="left")
+    hi = col.search_sorted(ids, side="right")
+    rows = (
+        pl.DataFrame({"lo": lo, "hi": hi})
+        .select(pl.int_ranges("lo", "hi", dtype=pl.UInt32).alias("r"))
+        .explode("r")["r"].drop_nulls()
+    )
+    return frame[rows]
+
+
+def _page_anomalies(corpus: Corpus) -> pl.DataFrame:
+    def build() -> pl.DataFrame:
+        from .analysis.anomalies import anomalies
+        from .corpus import Corpus as _Corpus
+
+        full = anomalies(_Corpus(corpus._state))
+        return full.drop_nulls("sentence").sort("sentence", "start", maintain_order=True)
+
+    return corpus._state.cached("page_anomalies", build)
+
+
+def _highlight(corpus: Corpus, rows: pl.DataFrame, spans: pl.DataFrame) -> pl.Series:
+    """Boolean per page token row: matches the view's text query or transition."""
+    q = corpus._query
+    hl = pl.Series([False] * rows.height)
+    if not q:
+        return hl
+    q = _normalise(q)
+    if q["text"]:
+        match = _matcher(str(q["text"]), q["regex"], q["case"])
+        if q["where"] == "token":
+            hl = hl | rows.select(match(pl.col("token")).fill_null(False)).to_series()
+        else:
+            cond = match(pl.col("text"))
+            labels = [str(x) for x in _as_list(q["labels"])]
+            if labels:
+                cond = cond & pl.col("label").is_in(labels)
+            hit = spans.filter(cond).select(
+                pl.col("sentence").alias("sid"),
+                pl.int_ranges("start", "end", dtype=pl.UInt32).alias("position"),
+            ).explode("position").with_columns(pl.lit(True).alias("_h"))
+            flag = rows.select("sid", "position").join(
+                hit, on=["sid", "position"], how="left", maintain_order="left")["_h"]
+            hl = hl | flag.fill_null(False)
+    if q["transition"] is not None:
+        from .analysis.transitions import offending_positions
+
+        hl = hl | offending_positions(rows, *q["transition"], corpus.scheme)
+    return hl
+
+
+def page(corpus: Corpus, offset: int = 0, limit: int = 50) -> dict[str, Any]:
+    """The sentences ``offset .. offset + limit`` of a view, ready to send to a browser.
+
+    Parameters
+    ----------
+    corpus : Corpus
+        A corpus or a view; its ``query`` decides the ``highlight`` positions.
+    offset, limit : int
+        Slice of the view's sentences (in reading order).
+
+    Returns
+    -------
+    dict
+        ``{"offset", "limit", "total", "sentences": [...]}`` where each sentence is
+        ``{"sentence", "source", "line", "doc", "tokens", "tags", "spans", "anomalies",
+        "highlight", "edited"}``: ``tags`` are IOB2, ``spans`` are ``[start, end, label]``,
+        ``anomalies`` are ``[start, end, kind, label, detail]``, ``highlight`` the positions
+        matching the text query or the transition filter, ``edited`` the positions whose tag
+        differs from the file as read or last saved.
+    """
+    offset, limit = max(int(offset), 0), max(int(limit), 0)
+    ids = corpus.sentence_ids()
+    total = int(ids.len())
+    out: dict[str, Any] = {"offset": offset, "limit": limit, "total": total, "sentences": []}
+    chosen = ids.slice(offset, limit).cast(pl.UInt32)
+    if chosen.len() == 0:
+        return out
+    st = corpus._state
+    sent = st.sent
+    heads = sent[sent["sentence"].search_sorted(chosen)]
+    rows = (
+        heads.select(
+            pl.col("sentence").alias("sid"),
+            pl.int_ranges("row", pl.col("row") + pl.col("n_tokens"), dtype=pl.UInt32).alias("r"),
+        ).explode("r").drop_nulls("r")
+    )
+    r = rows["r"]
+    tok = st.tok
+    rows = rows.with_columns(
+        tok["position"].gather(r).alias("position"),
+        tok["token"].gather(r).alias("token"),
+        tok["tag"].gather(r).cast(pl.String).alias("tag"),
+        (tok["tag"].gather(r).cast(pl.String) != tok["_orig"].gather(r).cast(pl.String))
+        .fill_null(True).alias("edited"),
+    )
+    if corpus._query.get("transition"):
+        rows = rows.with_columns(corpus._file_scheme_tags().gather(r).alias("ft"))
+    spans = _by_sentence(corpus._all_spans(), chosen)
+    rows = rows.with_columns(_highlight(corpus, rows, spans).alias("highlight"))
+    per_tok = rows.group_by("sid", maintain_order=True).agg(
+        pl.col("token").alias("tokens"),
+        pl.col("tag").alias("tags"),
+        pl.col("position").filter(pl.col("highlight")).alias("highlight"),
+        pl.col("position").filter(pl.col("edited")).alias("edited"),
+    )
+    per_span = spans.group_by("sentence").agg(
+        pl.col("start").alias("s_start"), pl.col("end").alias("s_end"),
+        pl.col("label").alias("s_lab"),
+    )
+    an = _by_sentence(_page_anomalies(corpus), chosen)
+    per_an = an.group_by("sentence").agg(
+        pl.struct("start", "end", "kind", "label", "detail").alias("anomalies")
+    )
+    body = (
+        heads.select(pl.col("sentence"), "source", "line", "doc")
+        .join(per_tok.rename({"sid": "sentence"}), on="sentence", how="left", maintain_order="left")
+        .join(per_span, on="sentence", how="left", maintain_order="left")
+        .join(per_an, on="sentence", how="left", maintain_order="left")
+    )
+    result = []
+    for rec in body.iter_rows(named=True):  # one iteration per sentence of the page
+        result.append({
+            "sentence": rec["sentence"],
+            "source": rec["source"],
+            "line": rec["line"],
+            "doc": rec["doc"],
+            "tokens": rec["tokens"] or [],
+            "tags": rec["tags"] or [],
+            "spans": [list(t) for t in zip(rec["s_start"] or [], rec["s_end"] or [],
+                                           rec["s_lab"] or [], strict=True)],
+            "anomalies": [[a["start"], a["end"], a["kind"], a["label"], a["detail"]]
+                          for a in (rec["anomalies"] or [])],
+            "highlight": rec["highlight"] or [],
+            "edited": rec["edited"] or [],
+        })
+    out["sentences"] = result
+    return out

@@ -1,0 +1,510 @@
+"""``SpanView``: the anywidget shell over :meth:`Corpus.filter` / :meth:`Corpus.page`.
+
+The browser only ever holds one page of sentences.  It asks for pages with custom messages and
+Python answers them (see ``docs/ARCHITECTURE.md``, "Widget protocol"):
+
+* ``{"kind": "page", "id", "query", "offset", "limit"}`` → ``{"kind": "page", "id", ...page}``;
+* ``{"kind": "edit", "id", "op", ...}`` → ``{"kind": "edit", "id", "ok", "message"}`` and a bump
+  of ``_data_version`` so the front end re-requests its page;
+* any failure → ``{"kind": "error", "id", "message"}``.
+
+Requests that queue up while Python is busy are coalesced: of several page requests waiting in
+the kernel only the newest is answered (the front end drops replies to older ids anyway).  Edits
+are never dropped; they are applied in the order they arrive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import polars as pl
+import traitlets
+
+from .colors import palette
+from .corpus import Corpus
+
+__all__ = ["QUERY_KEYS", "SpanView", "normalize_query"]
+
+STATIC = Path(__file__).parent / "static"
+
+#: Keys accepted in a query (the keyword arguments of :meth:`Corpus.filter`).
+QUERY_KEYS = ("labels", "text", "regex", "case", "where", "anomaly", "source", "transition",
+              "sentences", "doc")
+
+_LIST_KEYS = ("labels", "anomaly", "source")
+_BOOL_KEYS = ("regex", "case")
+_MAX_LIMIT = 1000
+_PREVIEW_ROWS = 20
+
+# Shown when the front-end bundle has not been built (``cd js && npm ci && npm run build``).
+_MISSING_ESM = """
+export default { render({ el }) {
+  el.textContent = "bio_explorer: span view bundle missing (build it: cd js && npm run build).";
+} };
+"""
+
+
+def _asset(name: str, fallback: str) -> Path | str:
+    """The built static file ``name`` (anywidget reads and watches it), or ``fallback`` text."""
+    path = STATIC / name
+    return path if path.is_file() else fallback
+
+
+def normalize_query(query: dict | None) -> dict:
+    """Validate a query dict and drop its empty conditions.
+
+    Parameters
+    ----------
+    query : dict or None
+        Keys among :data:`QUERY_KEYS`.  ``labels``, ``anomaly`` and ``source`` take a list of
+        strings (a single string is wrapped); ``transition`` a pair ``[prev_tag, tag]``;
+        ``sentences`` a list of ints; ``where`` ``"token"`` or ``"span"``.
+
+    Returns
+    -------
+    dict
+        A new dict with the same meaning, JSON-able, without ``None``/empty/``False`` values.
+
+    Raises
+    ------
+    ValueError
+        For an unknown key or a value of the wrong shape, naming it.
+    """
+    if query is None:
+        return {}
+    if not isinstance(query, dict):
+        raise ValueError(f"query must be a dict, not {type(query).__name__}")
+    unknown = sorted(set(query) - set(QUERY_KEYS))
+    if unknown:
+        raise ValueError(
+            f"unknown query key(s) {', '.join(map(repr, unknown))}; "
+            f"expected some of {', '.join(QUERY_KEYS)}"
+        )
+    out: dict[str, Any] = {}
+    for key in QUERY_KEYS:
+        value = query.get(key)
+        if value is None or value == "" or value is False or value == [] or value == ():
+            continue
+        if key in _LIST_KEYS:
+            items = [value] if isinstance(value, str) else value
+            if not isinstance(items, (list, tuple)) or not all(isinstance(v, str) for v in items):
+                raise ValueError(f"query[{key!r}] must be a list of strings, got {value!r}")
+            out[key] = list(dict.fromkeys(items))
+        elif key in _BOOL_KEYS:
+            if not isinstance(value, bool):
+                raise ValueError(f"query[{key!r}] must be true or false, got {value!r}")
+            out[key] = value
+        elif key == "text":
+            if not isinstance(value, str):
+                raise ValueError(f"query['text'] must be a string, got {value!r}")
+            out[key] = value
+        elif key == "where":
+            if value not in ("token", "span"):
+                raise ValueError(f"query['where'] must be 'token' or 'span', got {value!r}")
+            out[key] = value
+        elif key == "transition":
+            if (not isinstance(value, (list, tuple)) or len(value) != 2
+                    or not all(isinstance(v, str) for v in value)):
+                raise ValueError(f"query['transition'] must be [prev_tag, tag], got {value!r}")
+            out[key] = [value[0], value[1]]
+        elif key == "sentences":
+            items = [value] if isinstance(value, int) else value
+            if not isinstance(items, (list, tuple)) or not all(
+                isinstance(v, int) and not isinstance(v, bool) for v in items
+            ):
+                raise ValueError(f"query['sentences'] must be a list of ints, got {value!r}")
+            out[key] = [int(v) for v in items]
+        elif key == "doc":
+            if isinstance(value, bool) or not isinstance(value, (int, list, tuple)):
+                raise ValueError(f"query['doc'] must be an int or a list of ints, got {value!r}")
+            out[key] = value if isinstance(value, int) else [int(v) for v in value]
+    return out
+
+
+def _query_key(query: dict) -> str:
+    return json.dumps(query, sort_keys=True)
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+class _Coalescer:
+    """Run ``fn`` once "soon": after the messages already waiting in the kernel were dispatched.
+
+    In a kernel (a running asyncio loop) the call is scheduled with ``call_soon`` (or, with a
+    ``delay``, debounced with ``call_later``: every new call restarts the wait) so that requests
+    arriving in a burst are coalesced; without a loop (plain Python, tests) it runs at once.
+    ``hold()`` defers every call until the ``with`` block ends (used by tests and benchmarks).
+    """
+
+    def __init__(self, fn: Callable[[], None], delay: float = 0.0) -> None:
+        self._fn = fn
+        self._delay = delay
+        self._scheduled = False
+        self._handle: asyncio.Handle | None = None
+        self._held = 0
+
+    def __call__(self) -> None:
+        if self._held:
+            self._scheduled = True
+            return
+        loop = _running_loop()
+        if loop is None:
+            self._fn()
+            return
+        if self._handle is not None and self._delay:
+            self._handle.cancel()  # debounce: the wait starts again
+        elif self._scheduled:
+            return
+        self._scheduled = True
+        if self._delay:
+            self._handle = loop.call_later(self._delay, self._run)
+        else:
+            self._handle = loop.call_soon(self._run)
+
+    def _run(self) -> None:
+        self._scheduled = False
+        self._handle = None
+        self._fn()
+
+    def flush(self) -> None:
+        """Run a pending call now."""
+        if self._handle is not None:
+            self._handle.cancel()
+        if self._scheduled:
+            self._run()
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        self._held += 1
+        try:
+            yield
+        finally:
+            self._held -= 1
+            if not self._held and self._scheduled:
+                self._run()
+
+
+class SpanView(anywidget.AnyWidget):
+    """Colour-coded entity spans of a corpus, filtered and paged by Python.
+
+    Parameters
+    ----------
+    corpus : Corpus
+        The corpus (or a view of one) to show.  Edits made in the widget change it.
+    query : dict, optional
+        The initial filter (keys of :data:`QUERY_KEYS`, as for :meth:`Corpus.filter`).
+    page_size : int, default 50
+        Sentences per page requested by the front end.
+
+    Attributes
+    ----------
+    query : dict
+        The current filter; set it from Python to re-filter the view.
+    total_sentences, matching_sentences : int
+        Sentences in the corpus and in the current filter.
+    selected : polars.DataFrame or None
+        The span (or sentence) the user last clicked, as a one-row frame.
+    filtered : Corpus
+        The current filtered corpus view, to continue in code.
+
+    Examples
+    --------
+    >>> import bio_explorer as bx
+    >>> view = bx.SpanView(bx.sample(), query={"labels": ["Library"]})   # doctest: +SKIP
+    >>> view                                                             # doctest: +SKIP
+    """
+
+    _esm = _asset("span_view.js", _MISSING_ESM)
+    _css = _asset("span_view.css", "")
+
+    query = traitlets.Dict().tag(sync=True)
+    total_sentences = traitlets.Int(0, read_only=True).tag(sync=True)
+    matching_sentences = traitlets.Int(0, read_only=True).tag(sync=True)
+    page_size = traitlets.Int(50).tag(sync=True)
+
+    _labels = traitlets.List().tag(sync=True)
+    _anomaly_kinds = traitlets.List().tag(sync=True)
+    _sources = traitlets.List().tag(sync=True)
+    _data_version = traitlets.Int(0).tag(sync=True)
+    _selection = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)
+    _status = traitlets.Dict().tag(sync=True)
+
+    def __init__(self, corpus: Corpus, query: dict | None = None, page_size: int = 50,
+                 **kwargs: Any) -> None:
+        if not isinstance(corpus, Corpus):
+            raise TypeError(f"SpanView needs a bio_explorer.Corpus, not {type(corpus).__name__}")
+        self._corpus = corpus
+        self._view_cache: tuple[str, int, Corpus] | None = None
+        self._seen_version = corpus._state.version
+        self._pending: dict[str, dict] = {}
+        self._drain = _Coalescer(self._answer_pending)
+        self._colors = palette(corpus.labels())
+        super().__init__(page_size=page_size, **kwargs)
+        self.set_trait("total_sentences", len(corpus))
+        self._sources = self._source_names()
+        self.query = normalize_query(query)
+        self._refresh_counts()  # the observer does not fire when the query stays {}
+        self._refresh_status()
+        self.on_msg(self._handle_message)
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def corpus(self) -> Corpus:
+        """The corpus shown (edits in the widget change it)."""
+        return self._corpus
+
+    @property
+    def filtered(self) -> Corpus:
+        """The corpus view matching the current :attr:`query`."""
+        return self._view(self.query)
+
+    @property
+    def selected(self) -> pl.DataFrame | None:
+        """The clicked span (a row of ``corpus.spans``) or sentence (``corpus.sentences``).
+
+        Returns ``None`` when nothing is selected.
+        """
+        sel = self._selection
+        if not sel or sel.get("sentence") is None:
+            return None
+        sentence = int(sel["sentence"])
+        start = sel.get("start")
+        if start is not None:
+            spans = self._corpus.spans.filter(
+                (pl.col("sentence") == sentence) & (pl.col("start") == int(start))
+            )
+            if spans.height:
+                return spans.head(1)
+        return self._corpus.sentences.filter(pl.col("sentence") == sentence)
+
+    def refresh(self) -> None:
+        """Re-read the corpus after it was changed in code (edits, undo): counts and page."""
+        self._seen_version = self._corpus._state.version
+        self._view_cache = None
+        self._refresh_counts()
+        self._refresh_status()
+        self._data_version = self._data_version + 1
+
+    # ------------------------------------------------------------------ query handling
+    @traitlets.validate("query")
+    def _validate_query(self, proposal: dict) -> dict:
+        try:
+            return normalize_query(proposal["value"])
+        except ValueError as exc:
+            raise traitlets.TraitError(str(exc)) from None
+
+    @traitlets.observe("query")
+    def _on_query(self, change: dict) -> None:
+        self._refresh_counts()
+
+    def _view(self, query: dict) -> Corpus:
+        """``corpus.filter(**query)``, memoised for the last query and data version."""
+        key = _query_key(query)
+        version = self._corpus._state.version
+        hit = self._view_cache
+        if hit is not None and hit[0] == key and hit[1] == version:
+            return hit[2]
+        view = self._corpus.filter(**query) if query else self._corpus
+        self._view_cache = (key, version, view)
+        return view
+
+    def _source_names(self) -> list[str]:
+        return [f.name for f in self._corpus._state.files]
+
+    def _refresh_counts(self) -> None:
+        """``matching_sentences``, ``_labels`` and ``_anomaly_kinds`` for the current query."""
+        try:
+            view = self._view(self.query)
+        except Exception:
+            # a bad regex set from code: keep the old counts; the page request reports the error
+            return
+        self.set_trait("matching_sentences", len(view))
+        counts = view.spans.group_by("label").agg(pl.len().alias("count"))
+        per = dict(zip(counts["label"].to_list(), counts["count"].to_list(), strict=True))
+        labels = set(self._colors) | set(per)
+        if labels - set(self._colors):
+            self._colors = palette(labels)
+        self._labels = sorted(
+            ({"label": lab, "color": self._colors.get(lab, "#888888"),
+              "count": int(per.get(lab, 0))} for lab in labels),
+            key=lambda d: (-d["count"], d["label"]),
+        )
+        self._anomaly_kinds = self._kind_counts(view)
+
+    def _kind_counts(self, view: Corpus) -> list[dict]:
+        try:
+            found = view.anomalies()
+        except (ImportError, AttributeError):  # analysis layer not available
+            return []
+        if found.height == 0:
+            return []
+        counts = found.group_by("kind").agg(pl.len().alias("count")).sort(
+            ["count", "kind"], descending=[True, False]
+        )
+        return [{"kind": str(k), "count": int(n)}
+                for k, n in zip(counts["kind"].to_list(), counts["count"].to_list(), strict=True)]
+
+    def _refresh_status(self) -> None:
+        st = self._corpus._state
+        log = st.log
+        path = st.files[0].path if len(st.files) == 1 else None
+        try:
+            unsaved = int(self._corpus.unsaved)
+        except Exception:
+            unsaved = 0
+        can_undo = bool(getattr(log, "can_undo", unsaved > 0)) if log is not None else False
+        can_redo = bool(getattr(log, "can_redo", False)) if log is not None else False
+        self._status = {"unsaved": unsaved, "can_undo": can_undo, "can_redo": can_redo,
+                        "path": None if path is None else str(path)}
+
+    # ------------------------------------------------------------------ messages
+    def _handle_message(self, widget: Any, content: Any, buffers: Any = None) -> None:
+        """Entry point of custom messages from the front end."""
+        if not isinstance(content, dict):
+            return
+        kind = content.get("kind")
+        if kind == "page":
+            self._pending["page"] = content  # a newer request supersedes a waiting one
+            self._drain()
+        elif kind == "edit":
+            self._answer_edit(content)
+        else:
+            self._reply_error(content, f"unknown message kind {kind!r}")
+
+    def _answer_pending(self) -> None:
+        pending, self._pending = self._pending, {}
+        for msg in pending.values():
+            self._answer_page(msg)
+
+    def _reply_error(self, msg: dict, message: str) -> None:
+        self.send({"kind": "error", "id": msg.get("id"), "message": message})
+
+    def _answer_page(self, msg: dict) -> None:
+        try:
+            if self._corpus._state.version != self._seen_version:
+                self.refresh()  # changed in code since the last request
+            query = normalize_query(msg.get("query", self.query))
+            offset = max(0, int(msg.get("offset") or 0))
+            limit = int(msg.get("limit") or self.page_size)
+            limit = min(max(1, limit), _MAX_LIMIT)
+            page = self._view(query).page(offset, limit)
+        except Exception as exc:  # shown in the widget, never a silent blank
+            self._reply_error(msg, _describe(exc))
+            return
+        self.send({**page, "kind": "page", "id": msg.get("id")})
+
+    def _answer_edit(self, msg: dict) -> None:
+        op = msg.get("op")
+        handler = _EDIT_OPS.get(op)
+        if handler is None:
+            ops = ", ".join(_EDIT_OPS)
+            self._reply_error(msg, f"unknown edit op {op!r}; expected one of {ops}")
+            return
+        try:
+            reply = handler(self, msg)
+        except Exception as exc:
+            self._reply_error(msg, _describe(exc))
+            return
+        reply = {"kind": "edit", "id": msg.get("id"), "ok": True, "message": "", **reply}
+        if op != "preview_all":
+            self.refresh()
+        self.send(reply)
+
+    # ------------------------------------------------------------------ edit ops
+    def _span_text(self, sentence: int, start: int, end: int) -> str:
+        row = self._corpus._state.sent.filter(pl.col("sentence") == sentence)
+        if row.height == 0:
+            raise ValueError(f"no sentence {sentence}")
+        first, n = int(row["row"][0]), int(row["n_tokens"][0])
+        if not 0 <= start < end <= n:
+            raise ValueError(f"tokens {start}..{end} are outside sentence {sentence} ({n} tokens)")
+        tokens = self._corpus._state.tok["token"].slice(first + start, end - start)
+        return " ".join(tokens.to_list())
+
+    def _op_relabel(self, m: dict) -> dict:
+        self._corpus.relabel(int(m["sentence"]), int(m["start"]), int(m["end"]), str(m["label"]))
+        return {"message": f"relabelled as {m['label']}"}
+
+    def _op_delete(self, m: dict) -> dict:
+        self._corpus.delete_span(int(m["sentence"]), int(m["start"]))
+        return {"message": "span deleted"}
+
+    def _op_add(self, m: dict) -> dict:
+        self._corpus.add_span(int(m["sentence"]), int(m["start"]), int(m["end"]), str(m["label"]))
+        return {"message": f"added a {m['label']} span"}
+
+    def _op_resize(self, m: dict) -> dict:
+        self._corpus.resize_span(int(m["sentence"]), int(m["start"]), int(m["new_start"]),
+                                 int(m["new_end"]))
+        return {"message": "span resized"}
+
+    def _op_preview_all(self, m: dict) -> dict:
+        text = self._span_text(int(m["sentence"]), int(m["start"]), int(m["end"]))
+        label = str(m["label"])
+        # untagged occurrences are listed too; the front end lets the user include them or not
+        changes = self._corpus.relabel_all(text, to_label=label, include_untagged=True).changes
+        first = pl.col("before").list.first()
+        rows = changes.head(_PREVIEW_ROWS).select(
+            pl.col("sentence").cast(pl.Int64), pl.col("start").cast(pl.Int64),
+            pl.col("end").cast(pl.Int64), pl.col("text"),
+            pl.when(first == "O").then(None).otherwise(first.str.slice(2)).alias("from_label"),
+            pl.lit(label).alias("to_label"),
+        )
+        return {
+            "message": f"{changes.height} occurrence(s) of {text!r}",
+            "preview": {"text": text, "to_label": label, "count": changes.height,
+                        "rows": rows.to_dicts()},
+        }
+
+    def _op_relabel_all(self, m: dict) -> dict:
+        preview = self._corpus.relabel_all(
+            str(m["text"]), to_label=str(m["to_label"]), from_label=m.get("from_label") or None,
+            include_untagged=bool(m.get("include_untagged")),
+        )
+        n = preview.changes.height
+        preview.apply()
+        return {"message": f"relabelled {n} occurrence(s) of {m['text']!r} as {m['to_label']}"}
+
+    def _op_undo(self, m: dict) -> dict:
+        done = self._corpus.undo()
+        return {"ok": bool(done), "message": "undone" if done else "nothing to undo"}
+
+    def _op_redo(self, m: dict) -> dict:
+        done = self._corpus.redo()
+        return {"ok": bool(done), "message": "redone" if done else "nothing to redo"}
+
+    def _op_save(self, m: dict) -> dict:
+        written = self._corpus.write()
+        return {"message": "saved " + ", ".join(str(p) for p in written)}
+
+
+_EDIT_OPS: dict[str, Callable[[SpanView, dict], dict]] = {
+    "relabel": SpanView._op_relabel,
+    "delete": SpanView._op_delete,
+    "add": SpanView._op_add,
+    "resize": SpanView._op_resize,
+    "preview_all": SpanView._op_preview_all,
+    "relabel_all": SpanView._op_relabel_all,
+    "undo": SpanView._op_undo,
+    "redo": SpanView._op_redo,
+    "save": SpanView._op_save,
+}
+
+
+def _describe(exc: BaseException) -> str:
+    """A one-line message for the widget: the exception's own text, with its type when useful."""
+    text = str(exc).strip() or exc.__class__.__name__
+    if isinstance(exc, (KeyError, TypeError)) and not isinstance(exc, ValueError):
+        return f"{exc.__class__.__name__}: {text}"
+    return text

@@ -1,0 +1,885 @@
+// @ts-check
+/**
+ * bio_explorer span view — anywidget ESM front end of `SpanView` (see docs/ARCHITECTURE.md).
+ *
+ * Pages of sentences are requested from Python with custom messages; only the reply to the latest
+ * request is rendered. Filters write the `query` trait (always a new object). Edits are sent as
+ * `{kind: "edit", op, ...}` messages; Python answers, bumps `_data_version`, and the view re-requests
+ * its page.
+ */
+import { debounce, fmtInt, h, isEditable, plural, show } from "./dom.js";
+import { addMenuContent, applyAllPanel, spanMenuContent } from "./edit_menu.js";
+import { createFilterBar } from "./filters.js";
+import { domPrefix, newId } from "./ids.js";
+import { createPopupHost } from "./menu.js";
+import { jsonEqual, normalize } from "./query.js";
+import { buildRows, makeStyleCache } from "./rows.js";
+
+/**
+ * The subset of the anywidget model API this view uses.
+ * @typedef {Object} Model
+ * @property {(name: string) => any} get
+ * @property {(name: string, value: any) => void} set
+ * @property {() => void} save_changes
+ * @property {(event: string, cb: (...args: any[]) => void) => void} on
+ * @property {(event?: string | null, cb?: ((...args: any[]) => void) | null) => void} off
+ * @property {(msg: any, callbacks?: any, buffers?: any[]) => void} send
+ */
+
+/** @typedef {import("./rows.js").Sentence} Sentence */
+
+const STATUS_MS = 4000;
+const BUSY_DELAY_MS = 180;
+
+const EDIT_VERBS = /** @type {Record<string, string>} */ ({
+  relabel: "Relabelling…",
+  delete: "Deleting span…",
+  add: "Adding span…",
+  resize: "Resizing span…",
+  relabel_all: "Relabelling all occurrences…",
+  undo: "Undoing…",
+  redo: "Redoing…",
+  save: "Saving…",
+});
+
+/**
+ * @param {{ model: Model, el: HTMLElement }} ctx
+ * @returns {() => void} cleanup
+ */
+function render({ model, el }) {
+  const idPrefix = domPrefix();
+  /** @type {Array<[string, (...args: any[]) => void]>} */
+  const modelHandlers = [];
+  /** @type {Array<() => void>} */
+  const disposers = [];
+  let disposed = false;
+
+  /** @param {string} ev @param {(...args: any[]) => void} fn */
+  const listen = (ev, fn) => {
+    model.on(ev, fn);
+    modelHandlers.push([ev, fn]);
+  };
+
+  // ---------------------------------------------------------------- state
+  let styleFor = makeStyleCache(labelsTrait());
+  /** @type {{ offset: number, total: number, sentences: Sentence[] } | null} */
+  let page = null;
+  let offset = 0;
+  /** @type {string | null} */
+  let latestPageId = null;
+  let showTags = false;
+  let active = -1;
+  /** @type {{ row: number, sentence: number, anchor: number, focus: number } | null} */
+  let range = null;
+  /** @type {{ row: number, sentence: number, anchor: number, focus: number, moved: boolean } | null} */
+  let drag = null;
+  let suppressClick = false;
+  /** @type {Map<string, {op: string}>} */
+  const pendingEdits = new Map();
+  /** @type {{ id: string | null, panel: ReturnType<typeof applyAllPanel> } | null} */
+  let applyAll = null;
+  /** @type {number | null} scheduled page request offset */
+  let scheduled = null;
+  /** @type {"first" | "last" | null} */
+  let activateAfterLoad = null;
+
+  // ---------------------------------------------------------------- DOM skeleton
+  const root = h("div", {
+    cls: "bx-spanview",
+    attrs: { "data-lm-suppress-shortcuts": "true", tabindex: "-1" },
+  });
+  const popups = createPopupHost(root);
+  disposers.push(() => popups.destroy());
+
+  const filters = createFilterBar({
+    onQuery: (q) => writeQuery(q),
+    getQuery: () => normalize(model.get("query")),
+    popups,
+    idPrefix,
+    onSearchEscape: () => focusActiveRow(),
+  });
+  disposers.push(() => filters.destroy());
+
+  const tagsBtn = h("button", {
+    cls: "bx-btn bx-toggle",
+    text: "Tags",
+    attrs: { type: "button", "aria-pressed": "false", title: "Show the raw tag under each token" },
+  });
+  const undoBtn = h("button", {
+    cls: "bx-btn",
+    attrs: { type: "button", title: "Undo (Ctrl+Z)", "aria-label": "Undo" },
+  }, [h("span", { cls: "bx-icon", text: "↶", attrs: { "aria-hidden": "true" } }), "Undo"]);
+  const redoBtn = h("button", {
+    cls: "bx-btn",
+    attrs: { type: "button", title: "Redo (Ctrl+Shift+Z)", "aria-label": "Redo" },
+  }, [h("span", { cls: "bx-icon", text: "↷", attrs: { "aria-hidden": "true" } }), "Redo"]);
+  const saveBtn = h("button", { cls: "bx-btn bx-primary", text: "Save", attrs: { type: "button" } });
+  const unsaved = h("span", { cls: "bx-unsaved" });
+  const editGroup = h("div", { cls: "bx-editgroup", attrs: { role: "group", "aria-label": "Edits" } }, [
+    unsaved,
+    undoBtn,
+    redoBtn,
+    saveBtn,
+  ]);
+
+  const toolbar = h("div", { cls: "bx-toolbar" }, [filters.bar, h("div", { cls: "bx-spacer" }), tagsBtn, editGroup]);
+  const subbar = h("div", { cls: "bx-subbar" }, [filters.legend, filters.count]);
+
+  const errorText = h("span", { cls: "bx-error-text" });
+  const errorClose = h("button", {
+    cls: "bx-error-close",
+    text: "×",
+    attrs: { type: "button", "aria-label": "Dismiss error", title: "Dismiss" },
+  });
+  const errorBar = h("div", { cls: "bx-error", attrs: { role: "alert" } }, [
+    h("span", { cls: "bx-error-icon", text: "!", attrs: { "aria-hidden": "true" } }),
+    errorText,
+    errorClose,
+  ]);
+  errorBar.hidden = true;
+  /** @type {"page" | "edit" | "other" | null} */
+  let errorSource = null;
+
+  const rows = h("div", { cls: "bx-rows", attrs: { role: "list", "aria-label": "Sentences" } });
+  const prevBtn = h("button", { cls: "bx-btn", attrs: { type: "button", "aria-label": "Previous page" } }, [
+    h("span", { text: "‹", attrs: { "aria-hidden": "true" } }),
+    " Prev",
+  ]);
+  const nextBtn = h("button", { cls: "bx-btn", attrs: { type: "button", "aria-label": "Next page" } }, [
+    "Next ",
+    h("span", { text: "›", attrs: { "aria-hidden": "true" } }),
+  ]);
+  const position = h("span", { cls: "bx-position", attrs: { "aria-live": "polite" } });
+  const status = h("span", { cls: "bx-status", attrs: { role: "status" } });
+  const hint = h("span", {
+    cls: "bx-hint",
+    text: "/ search · j/k move · click a span to relabel · drag or shift-click tokens to add",
+  });
+  const footer = h("div", { cls: "bx-footer" }, [
+    h("div", { cls: "bx-pager" }, [prevBtn, position, nextBtn]),
+    status,
+    hint,
+  ]);
+  const tip = h("div", { cls: "bx-tip", attrs: { "aria-hidden": "true" } });
+  tip.hidden = true;
+
+  root.append(toolbar, subbar, errorBar, rows, footer, tip);
+  el.append(root);
+
+  // ---------------------------------------------------------------- traits
+  function labelsTrait() {
+    const v = model.get("_labels");
+    return Array.isArray(v) ? v.filter((x) => x && typeof x.label === "string") : [];
+  }
+  function pageSize() {
+    const n = Number(model.get("page_size"));
+    return Number.isFinite(n) && n > 0 ? Math.floor(n) : 50;
+  }
+
+  /** Write a new query object (never mutate the old one) and start again at page 0. */
+  /** @param {import("./query.js").Query} q */
+  function writeQuery(q) {
+    const next = normalize(q);
+    if (jsonEqual(next, normalize(model.get("query")))) return;
+    model.set("query", next);
+    model.save_changes();
+    // the local change:query event schedules the request; make sure it happens even if an
+    // embedder's model does not emit local change events
+    schedulePage(0);
+  }
+
+  function syncFilters() {
+    filters.update({
+      query: normalize(model.get("query")),
+      labels: labelsTrait(),
+      anomalyKinds: (Array.isArray(model.get("_anomaly_kinds")) ? model.get("_anomaly_kinds") : []).filter(
+        (/** @type {any} */ k) => k && typeof k.kind === "string",
+      ),
+      sources: (Array.isArray(model.get("_sources")) ? model.get("_sources") : []).map(String),
+      styleFor,
+      matching: Number(model.get("matching_sentences") ?? 0),
+      total: Number(model.get("total_sentences") ?? 0),
+    });
+  }
+
+  function syncStatus() {
+    const st = model.get("_status") || {};
+    const n = Number(st.unsaved ?? 0);
+    unsaved.textContent = n > 0 ? `${plural(n, "unsaved edit")}` : "No unsaved edits";
+    unsaved.classList.toggle("bx-dirty", n > 0);
+    undoBtn.disabled = !st.can_undo;
+    redoBtn.disabled = !st.can_redo;
+    saveBtn.disabled = n <= 0;
+    saveBtn.title = st.path ? `Save to ${st.path}` : "Save";
+  }
+
+  // ---------------------------------------------------------------- paging
+  /** @param {number} at */
+  function schedulePage(at) {
+    const first = scheduled === null;
+    scheduled = at;
+    if (first) {
+      queueMicrotask(() => {
+        if (disposed || scheduled === null) return;
+        const off = scheduled;
+        scheduled = null;
+        requestPage(off);
+      });
+    }
+  }
+
+  /** @type {ReturnType<typeof setTimeout> | null} */
+  let busyTimer = null;
+  /** @param {number} at */
+  function requestPage(at) {
+    offset = Math.max(0, Math.floor(at));
+    const id = newId();
+    latestPageId = id;
+    rows.setAttribute("aria-busy", "true");
+    if (busyTimer === null) busyTimer = setTimeout(() => root.classList.add("bx-loading"), BUSY_DELAY_MS);
+    model.send({ kind: "page", id, query: normalize(model.get("query")), offset, limit: pageSize() });
+  }
+
+  function notBusy() {
+    rows.removeAttribute("aria-busy");
+    if (busyTimer !== null) clearTimeout(busyTimer);
+    busyTimer = null;
+    root.classList.remove("bx-loading");
+  }
+
+  /** @param {any} msg */
+  function onPage(msg) {
+    if (msg.id !== latestPageId) return; // stale: a newer request is in flight or answered
+    notBusy();
+    const sentences = Array.isArray(msg.sentences) ? msg.sentences : [];
+    const total = Number.isFinite(Number(msg.total)) ? Number(msg.total) : Number(model.get("matching_sentences") ?? 0);
+    const newOffset = Number.isFinite(Number(msg.offset)) ? Number(msg.offset) : offset;
+    // after edits a page may have emptied: step back to the last page that has sentences
+    if (sentences.length === 0 && newOffset > 0 && total > 0) {
+      requestPage(Math.max(0, Math.floor((total - 1) / pageSize()) * pageSize()));
+      return;
+    }
+    const samePlace = page !== null && page.offset === newOffset;
+    page = { offset: newOffset, total, sentences };
+    if (errorSource === "page") clearError();
+    renderPage(samePlace);
+  }
+
+  // ---------------------------------------------------------------- rendering
+  /** @param {boolean} keepPlace */
+  function renderPage(keepPlace) {
+    if (!page) return;
+    const focusKey = focusedKey();
+    const scrollTop = rows.scrollTop;
+    hideTip();
+    if (popups.isOpen() && rows.contains(popupAnchor)) popups.close();
+    const prevSentence = keepPlace && active >= 0 ? page.sentences[active]?.sentence : undefined;
+    range = null;
+
+    if (page.sentences.length === 0) {
+      rows.replaceChildren(
+        h("div", { cls: "bx-empty" }, [
+          h("div", { cls: "bx-empty-title", text: "No sentences match the current filter." }),
+          h("div", { cls: "bx-muted", text: "Change the filter or press Clear." }),
+        ]),
+      );
+    } else {
+      rows.replaceChildren(buildRows(page.sentences, { styleFor, showTags, idPrefix }));
+    }
+    rows.scrollTop = keepPlace ? scrollTop : 0;
+
+    // keep the active sentence when the same page is re-rendered; otherwise start at the top
+    let next = -1;
+    if (activateAfterLoad === "first") next = 0;
+    else if (activateAfterLoad === "last") next = page.sentences.length - 1;
+    else if (prevSentence !== undefined) next = page.sentences.findIndex((s) => s.sentence === prevSentence);
+    const moveFocus = activateAfterLoad !== null;
+    activateAfterLoad = null;
+    active = -1;
+    setActive(next >= 0 ? next : page.sentences.length ? 0 : -1, { focus: moveFocus, scroll: moveFocus, visible: next >= 0 });
+    markSelection();
+    if (focusKey) restoreFocus(focusKey);
+    syncPager();
+  }
+
+  function syncPager() {
+    const size = pageSize();
+    const total = page ? page.total : Number(model.get("matching_sentences") ?? 0);
+    const n = page ? page.sentences.length : 0;
+    if (!page) position.textContent = "Loading…";
+    else if (total === 0 || n === 0) position.textContent = "No matching sentences";
+    else position.textContent = `sentences ${fmtInt(page.offset + 1)}–${fmtInt(page.offset + n)} of ${fmtInt(total)}`;
+    prevBtn.disabled = !page || page.offset <= 0;
+    nextBtn.disabled = !page || page.offset + Math.max(n, size) >= total;
+  }
+
+  /** @returns {{ sentence: string, start: string | null } | null} */
+  function focusedKey() {
+    const a = document.activeElement;
+    if (!(a instanceof HTMLElement) || !rows.contains(a)) return null;
+    const row = a.closest(".bx-row");
+    if (!row) return null;
+    return { sentence: row.getAttribute("data-sentence") ?? "", start: a.getAttribute("data-start") };
+  }
+
+  /** @param {{ sentence: string, start: string | null }} key */
+  function restoreFocus(key) {
+    const row = [...rows.children].find((r) => r.getAttribute("data-sentence") === key.sentence);
+    if (!(row instanceof HTMLElement)) return;
+    const idx = Number(row.getAttribute("data-index"));
+    setActive(idx, { focus: false, scroll: false });
+    const target = key.start !== null ? row.querySelector(`.bx-span[data-start="${CSS.escape(key.start)}"]`) : null;
+    (/** @type {HTMLElement} */ (target ?? row)).focus({ preventScroll: true });
+  }
+
+  /** @param {number} i @returns {HTMLElement | null} */
+  function rowEl(i) {
+    const r = rows.children[i];
+    return r instanceof HTMLElement && r.classList.contains("bx-row") ? r : null;
+  }
+
+  /**
+   * Roving tabindex: the active row (and its spans / anomaly marks) are in the Tab order.
+   * @param {number} i
+   * @param {{ focus?: boolean, scroll?: boolean, visible?: boolean }} [opts]
+   */
+  function setActive(i, opts = {}) {
+    const old = rowEl(active);
+    if (old) {
+      old.classList.remove("bx-active");
+      old.setAttribute("tabindex", "-1");
+      for (const f of old.querySelectorAll("[data-focusable]")) f.setAttribute("tabindex", "-1");
+    }
+    active = i;
+    const row = rowEl(i);
+    if (!row) return;
+    row.setAttribute("tabindex", "0");
+    for (const f of row.querySelectorAll("[data-focusable]")) f.setAttribute("tabindex", "0");
+    if (opts.visible !== false) row.classList.add("bx-active");
+    if (opts.scroll) row.scrollIntoView({ block: "nearest" });
+    if (opts.focus) row.focus({ preventScroll: !opts.scroll });
+  }
+
+  function focusActiveRow() {
+    const row = rowEl(active >= 0 ? active : 0);
+    if (row) {
+      setActive(Number(row.getAttribute("data-index")));
+      row.focus();
+    } else root.focus();
+  }
+
+  /** @param {number} delta */
+  function moveActive(delta) {
+    if (!page || page.sentences.length === 0) return;
+    const n = page.sentences.length;
+    let i = active < 0 || !rowEl(active)?.classList.contains("bx-active") ? (delta > 0 ? 0 : n - 1) : active + delta;
+    if (i >= n) {
+      if (page.offset + n < page.total) {
+        activateAfterLoad = "first";
+        requestPage(page.offset + pageSize());
+      }
+      return;
+    }
+    if (i < 0) {
+      if (page.offset > 0) {
+        activateAfterLoad = "last";
+        requestPage(Math.max(0, page.offset - pageSize()));
+      }
+      return;
+    }
+    setActive(i, { focus: true, scroll: true });
+  }
+
+  function markSelection() {
+    for (const e of rows.querySelectorAll(".bx-selected")) e.classList.remove("bx-selected");
+    const sel = model.get("_selection");
+    if (!sel || typeof sel !== "object" || sel.sentence == null) return;
+    const row = rows.querySelector(`.bx-row[data-sentence="${CSS.escape(String(sel.sentence))}"]`);
+    if (!row) return;
+    if (sel.start == null) {
+      row.classList.add("bx-selected");
+      return;
+    }
+    const span = row.querySelector(`.bx-span[data-start="${CSS.escape(String(sel.start))}"]`);
+    (span ?? row).classList.add("bx-selected");
+  }
+
+  /** @param {number} sentence @param {number | null} start @param {number | null} end */
+  function select(sentence, start, end) {
+    const next = { sentence, start, end };
+    if (jsonEqual(model.get("_selection"), next)) return;
+    model.set("_selection", next);
+    model.save_changes();
+    markSelection();
+  }
+
+  function clearSelection() {
+    clearRange();
+    if (model.get("_selection") != null) {
+      model.set("_selection", null);
+      model.save_changes();
+    }
+    markSelection();
+    const row = rowEl(active);
+    row?.classList.remove("bx-active");
+  }
+
+  // ---------------------------------------------------------------- errors & status
+  /** @param {string} message @param {"page" | "edit" | "other"} source */
+  function showError(message, source) {
+    errorText.textContent = message || "Unknown error";
+    errorSource = source;
+    errorBar.hidden = false;
+  }
+  function clearError() {
+    errorBar.hidden = true;
+    errorText.textContent = "";
+    errorSource = null;
+  }
+
+  /** @type {ReturnType<typeof setTimeout> | null} */
+  let statusTimer = null;
+  /** @param {string} text @param {boolean} [sticky] */
+  function setStatus(text, sticky = false) {
+    status.textContent = text;
+    if (statusTimer !== null) clearTimeout(statusTimer);
+    statusTimer = sticky ? null : setTimeout(() => {
+      statusTimer = null;
+      status.textContent = "";
+    }, STATUS_MS);
+  }
+
+  // ---------------------------------------------------------------- edits
+  /** @param {string} op @param {Record<string, unknown>} [args] @returns {string} */
+  function sendEdit(op, args = {}) {
+    const id = newId();
+    pendingEdits.set(id, { op });
+    if (EDIT_VERBS[op]) setStatus(EDIT_VERBS[op], true);
+    model.send({ kind: "edit", id, op, ...args });
+    return id;
+  }
+
+  /** @param {any} msg */
+  function onEditReply(msg) {
+    const pending = pendingEdits.get(msg.id);
+    pendingEdits.delete(msg.id);
+    const op = pending?.op ?? msg.op;
+    if (op === "preview_all") {
+      if (applyAll && applyAll.id === msg.id) {
+        if (msg.ok === false) showError(String(msg.message ?? "Preview failed"), "edit");
+        else applyAll.panel.setPreview(msg.preview ?? { count: 0, rows: [] });
+      }
+      return;
+    }
+    if (msg.ok === false) {
+      setStatus("");
+      showError(String(msg.message ?? "Edit failed"), "edit");
+      return;
+    }
+    if (errorSource === "edit") clearError();
+    setStatus(String(msg.message ?? "Done"));
+  }
+
+  /** @param {any} msg */
+  function onErrorReply(msg) {
+    const isPage = msg.id != null && msg.id === latestPageId;
+    if (isPage) notBusy();
+    if (pendingEdits.has(msg.id)) {
+      pendingEdits.delete(msg.id);
+      setStatus("");
+      showError(String(msg.message ?? "Error"), "edit");
+      return;
+    }
+    showError(String(msg.message ?? "Error"), isPage ? "page" : "other");
+  }
+
+  function undo() {
+    if (!undoBtn.disabled) sendEdit("undo");
+  }
+  function redo() {
+    if (!redoBtn.disabled) sendEdit("redo");
+  }
+
+  // ---------------------------------------------------------------- span menu
+  /** @type {HTMLElement | null} */
+  let popupAnchor = null;
+
+  /** @param {HTMLElement} box */
+  function openSpanMenu(box) {
+    const row = /** @type {HTMLElement} */ (box.closest(".bx-row"));
+    const s = page?.sentences[Number(row.getAttribute("data-index"))];
+    if (!s) return;
+    const start = Number(box.getAttribute("data-start"));
+    const end = Number(box.getAttribute("data-end"));
+    const label = box.getAttribute("data-label") ?? "";
+    const text = s.tokens.slice(start, end).join(" ");
+    const sentence = s.sentence;
+    popupAnchor = box;
+    box.classList.add("bx-menu-open");
+    const labels = labelsTrait();
+    const pop = popups.open(box, {
+      label: `Edit span ${label}`,
+      cls: "bx-pop-span",
+      onClose: () => {
+        box.classList.remove("bx-menu-open");
+        applyAll = null;
+        popupAnchor = null;
+      },
+      content: spanMenuContent({
+        text,
+        label,
+        start,
+        end,
+        nTokens: s.tokens.length,
+        spans: Array.isArray(s.spans) ? s.spans : [],
+        labels,
+        styleFor,
+        onRelabel: (l) => {
+          popups.close();
+          sendEdit("relabel", { sentence, start, end, label: l });
+        },
+        onDelete: () => {
+          popups.close();
+          sendEdit("delete", { sentence, start });
+        },
+        onResize: (ns, ne) => {
+          popups.close();
+          sendEdit("resize", { sentence, start, new_start: ns, new_end: ne });
+        },
+        onApplyAll: () => {
+          const panel = applyAllPanel({
+            text,
+            label,
+            labels,
+            styleFor,
+            idPrefix,
+            onPreview: (to) => {
+              if (applyAll) applyAll.id = sendEdit("preview_all", { sentence, start, end, label: to });
+            },
+            onApply: (to, includeUntagged) => {
+              popups.close();
+              sendEdit("relabel_all", { text, from_label: null, to_label: to, include_untagged: includeUntagged });
+            },
+            onBack: () => {
+              popups.close();
+              openSpanMenu(box);
+            },
+          });
+          applyAll = { id: null, panel };
+          popups.replace(panel.nodes);
+          applyAll.id = sendEdit("preview_all", { sentence, start, end, label: panel.toLabel });
+        },
+      }),
+    });
+    pop.addEventListener("keydown", (e) => {
+      if ((e.key === "Delete" || e.key === "Backspace") && !isEditable(e.target) && !applyAll) {
+        e.preventDefault();
+        popups.close();
+        sendEdit("delete", { sentence, start });
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- token ranges (new spans)
+  /** @param {HTMLElement} row */
+  function freeTokens(row) {
+    return /** @type {HTMLElement[]} */ ([...row.querySelectorAll(".bx-toks > .bx-tok")]);
+  }
+
+  function paintRange() {
+    for (const t of rows.querySelectorAll(".bx-range")) t.classList.remove("bx-range");
+    if (!range) return;
+    const row = rowEl(range.row);
+    if (!row) return;
+    const lo = Math.min(range.anchor, range.focus);
+    const hi = Math.max(range.anchor, range.focus);
+    for (const t of row.querySelectorAll(".bx-tok")) {
+      const p = Number(t.getAttribute("data-pos"));
+      if (p >= lo && p <= hi) t.classList.add("bx-range");
+    }
+  }
+
+  function clearRange() {
+    range = null;
+    paintRange();
+  }
+
+  /** Open the "new span" menu for the current range, if it covers untagged tokens only. */
+  function openAddMenu() {
+    if (!range || !page) return;
+    const s = page.sentences[range.row];
+    const row = rowEl(range.row);
+    if (!s || !row) return;
+    const lo = Math.min(range.anchor, range.focus);
+    const hi = Math.max(range.anchor, range.focus) + 1;
+    const spans = Array.isArray(s.spans) ? s.spans : [];
+    if (spans.some(([a, b]) => a < hi && b > lo)) {
+      setStatus("A new span cannot overlap an existing span — edit that span instead.");
+      clearRange();
+      return;
+    }
+    const anchor = /** @type {HTMLElement | null} */ (row.querySelector(`.bx-tok[data-pos="${hi - 1}"]`));
+    if (!anchor) return;
+    const sentence = s.sentence;
+    popupAnchor = anchor;
+    popups.open(anchor, {
+      label: "New span",
+      cls: "bx-pop-add",
+      onClose: () => {
+        popupAnchor = null;
+        clearRange();
+      },
+      content: addMenuContent({
+        text: s.tokens.slice(lo, hi).join(" "),
+        labels: labelsTrait(),
+        styleFor,
+        onAdd: (label) => {
+          popups.close();
+          sendEdit("add", { sentence, start: lo, end: hi, label });
+        },
+      }),
+    });
+  }
+
+  // ---------------------------------------------------------------- anomaly tooltip
+  /** @param {HTMLElement} target */
+  function showTip(target) {
+    const text = target.getAttribute("title") || anomalyText(target);
+    if (!text) return;
+    tip.textContent = text;
+    tip.hidden = false;
+    const rr = root.getBoundingClientRect();
+    const tr = target.getBoundingClientRect();
+    const left = Math.max(4, Math.min(tr.left - rr.left, root.clientWidth - tip.offsetWidth - 4));
+    tip.style.left = `${Math.round(left)}px`;
+    tip.style.top = `${Math.round(tr.bottom - rr.top + 6)}px`;
+  }
+  /** @param {HTMLElement} target */
+  function anomalyText(target) {
+    const ids = (target.getAttribute("aria-describedby") ?? "").split(/\s+/).filter(Boolean);
+    return ids
+      .map((id) => root.querySelector(`#${CSS.escape(id)}`)?.textContent ?? "")
+      .filter(Boolean)
+      .join("\n");
+  }
+  function hideTip() {
+    tip.hidden = true;
+  }
+
+  // ---------------------------------------------------------------- events: rows
+  /** @param {EventTarget | null} t */
+  const tokenOf = (t) => (t instanceof Element ? /** @type {HTMLElement | null} */ (t.closest(".bx-tok")) : null);
+  /** @param {EventTarget | null} t */
+  const rowOf = (t) => (t instanceof Element ? /** @type {HTMLElement | null} */ (t.closest(".bx-row")) : null);
+
+  rows.addEventListener("click", (e) => {
+    if (suppressClick) {
+      suppressClick = false;
+      return;
+    }
+    const target = /** @type {HTMLElement} */ (e.target);
+    const row = rowOf(target);
+    if (!row || !page) return;
+    const idx = Number(row.getAttribute("data-index"));
+    const s = page.sentences[idx];
+    if (!s) return;
+    setActive(idx);
+    const box = /** @type {HTMLElement | null} */ (target.closest(".bx-span"));
+    if (box) {
+      clearRange();
+      select(s.sentence, Number(box.getAttribute("data-start")), Number(box.getAttribute("data-end")));
+      openSpanMenu(box);
+      return;
+    }
+    const tok = tokenOf(target);
+    if (tok && e.shiftKey && range && range.row === idx) {
+      range.focus = Number(tok.getAttribute("data-pos"));
+      paintRange();
+      openAddMenu();
+      return;
+    }
+    if (tok) {
+      const p = Number(tok.getAttribute("data-pos"));
+      range = { row: idx, sentence: s.sentence, anchor: p, focus: p };
+      paintRange();
+    } else clearRange();
+    select(s.sentence, null, null);
+    if (document.activeElement === root || !row.contains(document.activeElement)) row.focus({ preventScroll: true });
+  });
+
+  rows.addEventListener("mousedown", (e) => {
+    if (e.button !== 0 || e.shiftKey) return;
+    const tok = tokenOf(e.target);
+    const row = rowOf(e.target);
+    if (!tok || !row || tok.closest(".bx-span")) return;
+    const idx = Number(row.getAttribute("data-index"));
+    const s = page?.sentences[idx];
+    if (!s) return;
+    const p = Number(tok.getAttribute("data-pos"));
+    drag = { row: idx, sentence: s.sentence, anchor: p, focus: p, moved: false };
+  });
+
+  rows.addEventListener("mouseover", (e) => {
+    if (!drag) return;
+    const tok = tokenOf(e.target);
+    const row = rowOf(e.target);
+    if (!tok || !row || Number(row.getAttribute("data-index")) !== drag.row) return;
+    const p = Number(tok.getAttribute("data-pos"));
+    if (p !== drag.focus) {
+      drag.focus = p;
+      drag.moved = drag.focus !== drag.anchor;
+      root.classList.add("bx-dragging");
+      range = { row: drag.row, sentence: drag.sentence, anchor: drag.anchor, focus: drag.focus };
+      paintRange();
+    }
+  });
+
+  const onMouseUp = () => {
+    if (!drag) return;
+    const d = drag;
+    drag = null;
+    root.classList.remove("bx-dragging");
+    if (d.moved) {
+      suppressClick = true;
+      setTimeout(() => {
+        suppressClick = false;
+      }, 0);
+      window.getSelection()?.removeAllRanges();
+      range = { row: d.row, sentence: d.sentence, anchor: d.anchor, focus: d.focus };
+      setActive(d.row);
+      select(d.sentence, null, null);
+      openAddMenu();
+    }
+  };
+  document.addEventListener("mouseup", onMouseUp);
+  disposers.push(() => document.removeEventListener("mouseup", onMouseUp));
+
+  rows.addEventListener("focusin", (e) => {
+    const t = /** @type {HTMLElement} */ (e.target);
+    const row = rowOf(t);
+    if (row) {
+      const idx = Number(row.getAttribute("data-index"));
+      if (idx !== active || !row.classList.contains("bx-active")) setActive(idx);
+    }
+    if (t.hasAttribute("data-anomaly")) showTip(t);
+    else hideTip();
+  });
+  rows.addEventListener("focusout", () => hideTip());
+  rows.addEventListener("scroll", () => {
+    hideTip();
+    if (popups.isOpen() && popupAnchor && rows.contains(popupAnchor)) popups.close();
+  });
+
+  // ---------------------------------------------------------------- events: keyboard
+  root.addEventListener("keydown", (e) => {
+    const target = e.target;
+    const mod = e.ctrlKey || e.metaKey;
+    const key = e.key;
+    if (mod && !e.altKey && (key === "z" || key === "Z") && !isEditable(target)) {
+      e.preventDefault();
+      if (e.shiftKey) redo();
+      else undo();
+      return;
+    }
+    if (mod && !e.altKey && !e.shiftKey && (key === "y" || key === "Y") && !isEditable(target)) {
+      e.preventDefault();
+      redo();
+      return;
+    }
+    if (mod || e.altKey) return;
+    if (key === "Escape") {
+      if (popups.isOpen()) popups.close();
+      else if (!isEditable(target)) clearSelection();
+      return;
+    }
+    if (isEditable(target)) return;
+    if (key === "/") {
+      e.preventDefault();
+      filters.focusSearch();
+    } else if (key === "j" || (key === "ArrowDown" && rowOf(target) === target)) {
+      e.preventDefault();
+      moveActive(1);
+    } else if (key === "k" || (key === "ArrowUp" && rowOf(target) === target)) {
+      e.preventDefault();
+      moveActive(-1);
+    } else if ((key === "Enter" || key === " ") && target instanceof HTMLElement) {
+      if (target.classList.contains("bx-span")) {
+        e.preventDefault();
+        target.click();
+      } else if (target.classList.contains("bx-row")) {
+        e.preventDefault();
+        const s = page?.sentences[Number(target.getAttribute("data-index"))];
+        if (s) select(s.sentence, null, null);
+      }
+    } else if ((key === "Delete" || key === "Backspace") && target instanceof HTMLElement && target.classList.contains("bx-span")) {
+      e.preventDefault();
+      const row = rowOf(target);
+      const s = row && page?.sentences[Number(row.getAttribute("data-index"))];
+      if (s) sendEdit("delete", { sentence: s.sentence, start: Number(target.getAttribute("data-start")) });
+    }
+  });
+
+  // ---------------------------------------------------------------- events: buttons
+  prevBtn.addEventListener("click", () => {
+    if (page) requestPage(Math.max(0, page.offset - pageSize()));
+  });
+  nextBtn.addEventListener("click", () => {
+    if (page) requestPage(page.offset + pageSize());
+  });
+  tagsBtn.addEventListener("click", () => {
+    showTags = !showTags;
+    tagsBtn.setAttribute("aria-pressed", String(showTags));
+    root.classList.toggle("bx-show-tags", showTags);
+    renderPage(true);
+  });
+  undoBtn.addEventListener("click", undo);
+  redoBtn.addEventListener("click", redo);
+  saveBtn.addEventListener("click", () => sendEdit("save"));
+  errorClose.addEventListener("click", clearError);
+
+  // ---------------------------------------------------------------- model events
+  /** @param {any} msg */
+  const onCustom = (msg) => {
+    if (disposed || !msg || typeof msg !== "object") return;
+    if (msg.kind === "page") onPage(msg);
+    else if (msg.kind === "edit") onEditReply(msg);
+    else if (msg.kind === "error") onErrorReply(msg);
+  };
+  listen("msg:custom", onCustom);
+  listen("change:query", () => {
+    syncFilters();
+    schedulePage(0);
+  });
+  listen("change:_data_version", () => schedulePage(page ? page.offset : offset));
+  listen("change:page_size", () => schedulePage(0));
+  listen("change:_labels", () => {
+    styleFor = makeStyleCache(labelsTrait());
+    syncFilters();
+  });
+  listen("change:_anomaly_kinds", syncFilters);
+  listen("change:_sources", syncFilters);
+  listen("change:matching_sentences", () => {
+    syncFilters();
+    syncPager();
+  });
+  listen("change:total_sentences", syncFilters);
+  listen("change:_status", syncStatus);
+  listen("change:_selection", markSelection);
+
+  syncFilters();
+  syncStatus();
+  syncPager();
+  requestPage(0);
+
+  return () => {
+    disposed = true;
+    for (const [ev, fn] of modelHandlers) model.off(ev, fn);
+    for (const d of disposers) d();
+    if (statusTimer !== null) clearTimeout(statusTimer);
+    if (busyTimer !== null) clearTimeout(busyTimer);
+    scheduled = null;
+    root.remove();
+  };
+}
+
+export default { render };

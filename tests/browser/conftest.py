@@ -1,0 +1,144 @@
+"""Browser test fixtures: a local static server for the harness and a sync-playwright Chromium.
+
+Only this conftest defines playwright fixtures (importing them into several modules breaks the
+asyncio loop). Tests here skip cleanly when Debian's chromium or playwright is missing, unless
+BIO_EXPLORER_REQUIRE_BROWSER=1, in which case they fail.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+LOCAL_HOSTS = {"127.0.0.1"}
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("BIO_EXPLORER_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"browser tests required (BIO_EXPLORER_REQUIRE_BROWSER=1) but {reason}")
+    pytest.skip(reason)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".js": "text/javascript",
+        ".mjs": "text/javascript",
+        ".css": "text/css",
+    }
+
+    def log_message(self, format, *args):  # noqa: A002 - signature from the base class
+        pass
+
+    def end_headers(self):
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+
+@pytest.fixture(scope="session")
+def static_server():
+    """Serve the repository root on 127.0.0.1 at a free port; yields the base URL."""
+    for bundle in ("span_view.js", "span_view.css", "chart_view.js"):
+        if not (REPO_ROOT / "bio_explorer" / "static" / bundle).exists():
+            _unavailable(f"bio_explorer/static/{bundle} is not built (cd js && npm ci && npm run build)")
+    handler = functools.partial(_QuietHandler, directory=str(REPO_ROOT))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+        _unavailable(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("playwright is not installed (pip install playwright)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+class PageInfo:
+    """What happened on a page besides the DOM: blocked requests, dialogs, errors."""
+
+    def __init__(self) -> None:
+        self.blocked: list[str] = []
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+        self.console_errors: list[str] = []
+
+
+@pytest.fixture
+def context(browser):
+    """A context that aborts (and records) every request not to 127.0.0.1."""
+    ctx = browser.new_context(viewport={"width": 1200, "height": 900})
+    info = PageInfo()
+
+    def route(r):
+        host = urlsplit(r.request.url).hostname
+        if host in LOCAL_HOSTS:
+            r.continue_()
+        else:
+            info.blocked.append(r.request.url)
+            r.abort()
+
+    ctx.route("**/*", route)
+    ctx.bx_info = info
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+@pytest.fixture
+def page_info(context) -> PageInfo:
+    return context.bx_info
+
+
+@pytest.fixture
+def harness(context, static_server):
+    """The harness page, loaded and ready (window.bxHarness defined); nothing mounted yet."""
+    page = context.new_page()
+    info: PageInfo = context.bx_info
+
+    def on_dialog(d):
+        info.dialogs.append(d.message)
+        d.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.on("pageerror", lambda e: info.errors.append(str(e)))
+    page.on("console", lambda m: info.console_errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{static_server}/tests/browser/harness.html")
+    page.wait_for_function("window.bxHarness !== undefined", timeout=10_000)
+    yield page
+    page.close()

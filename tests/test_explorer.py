@@ -1,0 +1,215 @@
+"""Explorer: linking between chart selections and the span view's query, specs, header, layout.
+
+Clicks are simulated by setting a ChartView's ``selection`` trait, as the front end does.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import ipywidgets as w
+import jsonschema
+import polars as pl
+import pytest
+from altair.vegalite.v6.schema import load_schema
+
+import bio_explorer as bx
+from bio_explorer.explorer import (
+    CHART_NAMES,
+    Explorer,
+    explore,
+    query_to_selection,
+    selection_to_query,
+)
+
+SO_TEST = "stackoverflow_ner/test.txt"
+
+
+@pytest.fixture(scope="module")
+def vl_schema():
+    return load_schema()
+
+
+@pytest.fixture
+def so_corpus(shared_corpora):
+    return bx.read(shared_corpora / SO_TEST)
+
+
+@pytest.fixture
+def ex(so_corpus):
+    return Explorer(so_corpus)
+
+
+def _plain_tags(path: Path) -> list[list[str]]:
+    """IOB2 tags per sentence of a TAB file (tag in column 2), read without the package."""
+    out, cur = [], []
+    for line in path.read_text(encoding="utf-8").split("\n"):
+        if line.strip("\t\r ") == "":
+            if cur:
+                out.append(cur)
+                cur = []
+            continue
+        cur.append(line.rstrip("\r").split("\t")[1])
+    if cur:
+        out.append(cur)
+    return out
+
+
+def _rows(spec: dict) -> int:
+    """Inline data rows of a Vega-Lite spec (top level, datasets and every layer)."""
+    n = len(spec.get("data", {}).get("values", []) or [])
+    n += sum(len(v) for v in spec.get("datasets", {}).values())
+    for key in ("layer", "hconcat", "vconcat", "concat"):
+        n += sum(_rows(sub) for sub in spec.get(key, []))
+    if "spec" in spec:
+        n += _rows(spec["spec"])
+    return n
+
+
+# ------------------------------------------------------------------------------------ pure mapping
+def test_selection_query_mapping_round_trips():
+    q = selection_to_query("labels", [{"label": "Library"}, {"label": "Algorithm"}], {"text": "x"})
+    assert q == {"text": "x", "labels": ["Library", "Algorithm"]}
+    assert selection_to_query("labels", [], q) == {"text": "x"}
+    t = selection_to_query("transitions", [{"prev_tag": "O", "tag": "I-Library"}], {})
+    assert t == {"transition": ["O", "I-Library"]}
+    a = selection_to_query("anomalies", [{"kind": "invalid_transition", "label": None}], {})
+    assert a == {"anomaly": ["invalid_transition"]}
+    i = selection_to_query("inconsistencies", [{"text": "PyTorch"}], {"regex": True})
+    assert i == {"text": "PyTorch", "where": "span"}
+    for name, query in (("labels", q), ("transitions", t), ("inconsistencies", i)):
+        assert selection_to_query(name, query_to_selection(name, query), query) == query
+    assert query_to_selection("anomalies", {"anomaly": ["k"], "labels": ["L"]}) == [
+        {"kind": "k", "label": "L"}
+    ]
+
+
+# ------------------------------------------------------------------------------------ the widget
+def test_explorer_parts_and_specs(ex, vl_schema, so_corpus):
+    assert isinstance(ex, w.VBox)
+    assert [name for name, _v in ex.charts.items()] == list(CHART_NAMES)
+    assert ex.charts.labels is ex.charts["labels"]
+    assert isinstance(ex.span_view, bx.SpanView)
+    n_labels = len(so_corpus.labels())
+    n_tags = 2 * n_labels + 3  # B-/I- per label, O, <s>, </s>
+    for name, view in ex.charts.items():
+        spec = view._spec
+        jsonschema.Draft7Validator(vl_schema).validate(spec)  # valid Vega-Lite
+        assert "url" not in str(spec.get("data", ""))  # inlined, no file or URL
+        # aggregated: bounded by the tag vocabulary, never by the 16k tokens
+        assert 0 < _rows(spec) <= 4 * n_tags**2, (name, _rows(spec))
+        assert any(p.get("name") == "select" for p in _params(spec)), name
+    html = ex.header.value
+    for word in ("tokens", "sentences", "spans", "labels", "IOB2", "invalid transitions",
+                 "anomalies"):
+        assert word in html
+    assert f"{so_corpus.n_tokens:,}" in html
+
+
+def _params(spec: dict) -> list[dict]:
+    out = list(spec.get("params", []))
+    for sub in spec.get("layer", []):
+        out += _params(sub)
+    if "spec" in spec:
+        out += _params(spec["spec"])
+    return out
+
+
+def test_label_click_filters_span_view_and_charts_follow(ex, shared_corpora):
+    before = {name: v._spec for name, v in ex.charts.items()}
+    ex.charts.labels.selection = [{"label": "Library"}]
+    assert ex.span_view.query == {"labels": ["Library"]}
+    tags = _plain_tags(shared_corpora / SO_TEST)
+    want = sum(1 for s in tags if any(t.endswith("-Library") for t in s))
+    assert ex.span_view.matching_sentences == want
+    # the other charts show the selection too, and were re-rendered for the filtered sentences
+    assert ex.charts.lengths.selection == [{"label": "Library"}]
+    assert ex.charts.labels._spec != before["labels"]
+    assert "whole corpus" in str(ex.charts.labels._spec)  # grey whole-corpus bars behind
+    assert ex.charts.transitions._spec != before["transitions"]
+    assert ex.charts.inconsistencies._spec == before["inconsistencies"]  # whole-corpus table
+    assert "of" in ex.header.value and f"<b>{want:,}</b>" in ex.header.value
+    # shift-click adds a second label
+    ex.charts.labels.selection = [{"label": "Library"}, {"label": "Algorithm"}]
+    assert ex.span_view.query == {"labels": ["Library", "Algorithm"]}
+    # clearing restores everything
+    ex.charts.labels.selection = []
+    assert ex.span_view.query == {}
+    assert ex.span_view.matching_sentences == len(tags)
+    assert {name: v._spec for name, v in ex.charts.items()} == before
+    assert all(v.selection == [] for v in ex.charts)
+
+
+def test_transition_cell_click(ex):
+    trans = ex.corpus.transitions().filter(~pl.col("valid"))
+    assert trans.height == 1  # stackoverflow test.txt: one invalid I- (README)
+    prev, tag = trans["prev_tag"][0], trans["tag"][0]
+    ex.charts.transitions.selection = [{"prev_tag": prev, "tag": tag}]
+    assert ex.span_view.query == {"transition": [prev, tag]}
+    assert ex.span_view.matching_sentences == 1
+    ex.clear()
+    assert ex.charts.transitions.selection == []
+
+
+def test_anomaly_and_inconsistency_clicks(ex):
+    anomalies = ex.corpus.anomalies()
+    kind = anomalies["kind"][0]
+    ex.charts.anomalies.selection = [{"kind": kind, "label": None}]
+    assert ex.span_view.query == {"anomaly": [kind]}
+    want = anomalies.filter(pl.col("kind") == kind)["sentence"].n_unique()
+    assert ex.span_view.matching_sentences == want
+    ex.clear()
+    inc = ex.corpus.inconsistencies()
+    if inc.height == 0:
+        pytest.skip("no inconsistencies in this corpus")
+    text = inc["text"][0]
+    ex.charts.inconsistencies.selection = [{"text": text}]
+    assert ex.span_view.query == {"text": text, "where": "span"}
+    assert ex.span_view.matching_sentences >= 1
+
+
+def test_span_view_query_updates_chart_selections(ex):
+    before = ex.charts.labels._spec
+    ex.span_view.query = {"labels": ["Algorithm"], "text": "the"}
+    assert ex.charts.labels.selection == [{"label": "Algorithm"}]
+    assert ex.charts.labels._spec != before
+    assert ex.query == ex.span_view.query
+    ex.query = {}
+    assert ex.charts.labels.selection == [] and ex.charts.labels._spec == before
+
+
+def test_parts_keep_linking_in_a_user_layout(so_corpus):
+    ex = bx.explore(so_corpus, charts=("labels", "transitions"))
+    box = w.HBox([ex.charts.labels, w.VBox([ex.span_view])])
+    assert box.children[0] is ex.charts.labels
+    ex.charts.labels.selection = [{"label": "Library"}]
+    assert ex.span_view.query == {"labels": ["Library"]}
+    with pytest.raises(AttributeError):
+        _ = ex.charts.anomalies
+    with pytest.raises(ValueError, match="unknown chart"):
+        Explorer(so_corpus, charts=("pie",))
+
+
+def test_explore_from_path_and_header_escaping(tmp_path):
+    src = Path(bx.__file__).parent / "data" / "pytorch_wiki.bio"
+    odd = tmp_path / "<b>x&y.bio"
+    odd.write_bytes(src.read_bytes())
+    ex = explore(odd, progress=False)
+    assert "&lt;b&gt;x&amp;y.bio" in ex.header.value and "<b>x&y" not in ex.header.value
+    assert ex.span_view.total_sentences == len(bx.read(src))
+    with pytest.raises(TypeError, match="need a path"):
+        explore(ex.corpus, sep="\t")
+
+
+def test_edit_in_span_view_refreshes_charts(ex, monkeypatch):
+    if not hasattr(bx.Corpus, "relabel"):
+        pytest.skip("edits not available")
+    replies = []
+    monkeypatch.setattr(ex.span_view, "send", lambda m, buffers=None: replies.append(m))
+    before = ex.charts.labels._spec
+    sp = ex.corpus.spans.filter(pl.col("label") == "Library").head(1)
+    ex.span_view._handle_message(ex.span_view, {
+        "kind": "edit", "id": "e", "op": "relabel", "sentence": int(sp["sentence"][0]),
+        "start": int(sp["start"][0]), "end": int(sp["end"][0]), "label": "Algorithm"}, [])
+    assert replies[-1]["ok"] is True, replies[-1]
+    assert ex.charts.labels._spec != before

@@ -1,0 +1,163 @@
+"""select / filter / page on real corpora, checked against plain-Python answers."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import polars as pl
+import pytest
+from test_stats import plain_sentences, seqeval_spans
+
+import bio_explorer as bx
+from bio_explorer.query import select
+
+PAGE_KEYS = {"offset", "limit", "total", "sentences"}
+SENT_KEYS = {"sentence", "source", "line", "doc", "tokens", "tags", "spans", "anomalies",
+             "highlight", "edited"}
+
+
+@pytest.fixture(scope="module")
+def so(shared_corpora):
+    path = shared_corpora / "stackoverflow_ner" / "test.txt"
+    sents = plain_sentences(path, tag_col=1)
+    return bx.read(path), sents, seqeval_spans(sents)
+
+
+def ids(corpus) -> list[int]:
+    return corpus.sentence_ids().to_list()
+
+
+def test_labels_or_within(so):
+    c, _, ents = so
+    lib = {i for i, lab, _, _ in ents if lab == "Library"}
+    both = {i for i, lab, _, _ in ents if lab in ("Library", "Language")}
+    assert ids(c.filter(labels=["Library"])) == sorted(lib)
+    assert ids(c.filter(labels="Library")) == sorted(lib)
+    assert ids(c.filter(labels=["Library", "Language"])) == sorted(both)
+    assert ids(c.filter(labels=["NoSuchLabel"])) == []
+
+
+def test_text_token_substring_regex_case(so):
+    c, sents, _ = so
+    def want(pred):
+        return sorted(i for i, s in enumerate(sents) if any(pred(t) for t, _ in s))
+    assert ids(c.filter(text="python")) == want(lambda t: "python" in t.lower())
+    assert ids(c.filter(text="Python", case=True)) == want(lambda t: "Python" in t)
+    rx = r"^[A-Z][a-z]+Exception$"
+    assert ids(c.filter(text=rx, regex=True, case=True)) == want(lambda t: re.search(rx, t))
+    assert ids(c.filter(regex=r"^jquery$")) == want(lambda t: re.search(r"(?i)^jquery$", t))
+    # highlight = the matching token positions
+    v = c.filter(text="python")
+    for s in v.page(0, 20)["sentences"]:
+        assert s["highlight"] == [i for i, t in enumerate(s["tokens"]) if "python" in t.lower()]
+
+
+def test_text_span_with_labels(so):
+    c, sents, ents = so
+    def span_text(i, a, b):
+        return " ".join(t for t, _ in sents[i][a:b])
+    want = sorted({i for i, lab, a, b in ents if "java" in span_text(i, a, b).lower()})
+    assert ids(c.filter(text="java", where="span")) == want
+    want_lang = sorted({i for i, lab, a, b in ents
+                        if lab == "Language" and "java" in span_text(i, a, b).lower()})
+    v = c.filter(text="java", where="span", labels=["Language"])
+    assert ids(v) == want_lang
+    for s in v.page(0, 10)["sentences"]:
+        expect = sorted({p for a, b, lab in s["spans"] if lab == "Language"
+                         and "java" in " ".join(s["tokens"][a:b]).lower() for p in range(a, b)})
+        assert s["highlight"] == expect
+
+
+def test_and_across_conditions_and_views(so):
+    c, _, ents = so
+    lib = {i for i, lab, _, _ in ents if lab == "Library"}
+    py = set(ids(c.filter(text="python")))
+    assert set(ids(c.filter(labels="Library", text="python"))) == lib & py
+    # filtering a view filters within it
+    v = c.filter(labels="Library")
+    assert set(ids(v.filter(text="python"))) == lib & py
+    assert set(ids(v.filter(sentences=[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]))) == lib & set(range(10))
+    # the view's frames describe only its sentences
+    assert set(v.spans["sentence"].unique().to_list()) == lib
+    assert v.label_counts().filter(pl.col("label") == "Library")["spans"].item() == sum(
+        1 for _, lab, _, _ in ents if lab == "Library")
+
+
+def test_source_doc_sentences(shared_corpora):
+    files = [shared_corpora / "btc" / "a.conll", shared_corpora / "btc" / "e.conll"]
+    c = bx.read(files)
+    n_a = len(bx.read(files[0]))
+    assert ids(c.filter(source="e.conll")) == list(range(n_a, len(c)))
+    assert ids(c.filter(source=["a.conll", "e.conll"])) == list(range(len(c)))
+    assert ids(c.filter(doc=0)) == list(range(n_a))
+    assert ids(c.filter(sentences=[5, 3, 3, 10**9])) == [3, 5]
+    got = select(c, source="a.conll", sentences=[0, n_a])
+    assert got.dtype == pl.UInt32 and got.to_list() == [0]
+    assert ids(c.filter()) == list(range(len(c)))
+
+
+def test_anomaly_filter(so):
+    c, _, _ = so
+    an = c.anomalies()
+    for kind in an["kind"].unique().to_list():
+        assert ids(c.filter(anomaly=[kind])) == sorted(
+            set(an.filter(pl.col("kind") == kind)["sentence"].to_list()))
+    v = c.filter(anomaly="boundary_punct")
+    for s in v.page(0, 10)["sentences"]:
+        assert any(a[2] == "boundary_punct" for a in s["anomalies"])
+
+
+def test_bad_queries():
+    c = bx.sample()
+    with pytest.raises(ValueError) as err:
+        c.filter(text="torch(", regex=True)
+    msg = str(err.value)
+    assert "'torch('" in msg and "unclosed group" in msg
+    assert "This error occurred" not in msg and err.value.__cause__ is None
+    with pytest.raises(ValueError, match="unknown query key 'label'"):
+        c.filter(label=["Library"])
+    with pytest.raises(ValueError, match="where="):
+        c.filter(text="x", where="doc")
+    with pytest.raises(ValueError, match="transition="):
+        c.filter(transition=("O",))
+
+
+def test_page_shape_and_content(so):
+    c, sents, ents = so
+    v = c.filter(labels="Library")
+    p = v.page(5, 7)
+    assert set(p) == PAGE_KEYS
+    assert (p["offset"], p["limit"], p["total"]) == (5, 7, len(v))
+    assert [s["sentence"] for s in p["sentences"]] == ids(v)[5:12]
+    json.dumps(p)  # JSON-ready
+    spans_by = {}
+    for i, lab, a, b in ents:
+        spans_by.setdefault(i, []).append([a, b, lab])
+    heads = c.sentences
+    for s in p["sentences"]:
+        assert set(s) == SENT_KEYS
+        i = s["sentence"]
+        assert s["tokens"] == [t for t, _ in sents[i]]
+        assert s["tags"] == [t for _, t in sents[i]]
+        assert s["spans"] == spans_by[i]
+        h = heads.filter(pl.col("sentence") == i).row(0, named=True)
+        assert (s["line"], s["source"], s["doc"]) == (h["line"], h["source"], h["doc"])
+        assert s["edited"] == [] and s["highlight"] == []
+    # past the end: empty page, right total
+    end = v.page(len(v) + 10, 5)
+    assert end["sentences"] == [] and end["total"] == len(v)
+    # whole corpus
+    assert c.page(0, 3)["total"] == len(sents)
+
+
+def test_page_edited_and_anomaly_marks():
+    c = bx.sample()
+    c.relabel(0, 0, 1, "Library")
+    s0 = c.page(0, 1)["sentences"][0]
+    assert s0["edited"] == [0] and s0["tags"][0] == "B-Library"
+    assert s0["spans"][0] == [0, 1, "Library"]
+    p = c.filter(anomaly="boundary_punct").page()
+    s = p["sentences"][0]
+    a = next(a for a in s["anomalies"] if a[2] == "boundary_punct")
+    assert a[:4] == [20, 23, "boundary_punct", "Library"] and "'.'" in a[4]
