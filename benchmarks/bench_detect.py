@@ -164,6 +164,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(f"{SHARED} not found")
     pl.Config.set_tbl_rows(100)
     pl.Config.set_tbl_width_chars(200)
+    pl.Config.set_tbl_cols(-1)
     if args.fit:
         print(fit())
         return

@@ -32,6 +32,7 @@ import polars as pl
 from bio_explorer.colors import NEUTRAL_COLOR, OUTSIDE_LABEL, color_scale
 
 __all__ = [
+    "BUILDERS",
     "INVALID_COLOR",
     "MAX_ROWS",
     "NO_LABEL",
@@ -184,13 +185,6 @@ def _label_set(labels: Iterable[str] | None, *found: Iterable[Any]) -> list[str]
     for values in found:
         out.update(str(x) for x in values if x not in (None, "", OUTSIDE_LABEL))
     return sorted(out)
-
-
-def _strip_prefix(tag: str) -> str:
-    """``"B-Library"`` -> ``"Library"``; ``"O"`` -> ``"O"``."""
-    if len(tag) > 2 and tag[1] in "-_" and tag[0] in "BIESLU":
-        return tag[2:]
-    return tag
 
 
 def _row_height(n_rows: int, px: int = 22, minimum: int = 60) -> int:
@@ -400,7 +394,7 @@ def tag_chart(
     if not include_outside:
         frame = frame.filter(pl.col("tag") != OUTSIDE_LABEL)
     frame = frame.with_columns(
-        pl.col("tag").map_elements(_strip_prefix, return_dtype=pl.String).alias("label")
+        pl.col("tag").str.replace(r"^[BIESLU][-_](.+)$", "$1").alias("label")
     ).sort(["count", "tag"], descending=[True, False])
     order = frame["tag"].to_list()
     scale = color_scale(

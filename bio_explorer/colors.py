@@ -22,8 +22,10 @@ from __future__ import annotations
 import math
 import zlib
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
-import altair as alt
+if TYPE_CHECKING:  # altair is imported lazily: the span view needs colours, not Altair
+    import altair as alt
 
 __all__ = [
     "BASE_COLORS",
@@ -72,7 +74,6 @@ BASE_COLORS: tuple[str, ...] = (
 
 _N_SLOTS = len(BASE_COLORS)
 _GOLDEN_ANGLE = 137.50776405003785
-_EXTRA_LIGHTNESS = (0.62, 0.74, 0.54, 0.82)
 
 
 def _preferred_slot(label: str) -> int:
@@ -110,16 +111,20 @@ def _oklch_to_hex(lightness: float, chroma: float, hue_deg: float) -> str | None
 
 
 def _extra_color(index: int) -> str:
-    """Return the ``index``-th overflow colour (used only beyond ``len(BASE_COLORS)`` labels)."""
-    lightness = _EXTRA_LIGHTNESS[index % len(_EXTRA_LIGHTNESS)]
+    """Return the ``index``-th overflow colour (used only beyond ``len(BASE_COLORS)`` labels).
+
+    Hue follows the golden angle; lightness (0.50-0.85) and chroma (0.05-0.15) follow additive
+    low-discrepancy sequences, so consecutive colours differ and the sequence does not repeat.
+    """
     hue = (index * _GOLDEN_ANGLE) % 360.0
-    chroma = 0.13
-    while chroma > 0:
+    lightness = 0.50 + 0.35 * ((index * 0.7548776662466927) % 1.0)
+    chroma = 0.05 + 0.10 * ((index * 0.5698402909980532) % 1.0)
+    while chroma > 0.005:
         color = _oklch_to_hex(lightness, chroma, hue)
         if color is not None:
             return color
         chroma -= 0.01
-    return NEUTRAL_COLOR  # pragma: no cover - chroma 0 is always in gamut
+    return _oklch_to_hex(lightness, 0.0, hue) or NEUTRAL_COLOR
 
 
 def palette(labels: Iterable[str]) -> dict[str, str]:
@@ -171,12 +176,15 @@ def palette(labels: Iterable[str]) -> dict[str, str]:
     index = 0
     for name in overflow:
         color = _extra_color(index)
+        index += 1
         while color.upper() in taken:
+            if index < 64 * (len(overflow) + 1):
+                color = _extra_color(index)
+            else:  # practically unreachable: fall back to a hashed RGB value
+                color = "#{:06X}".format(zlib.crc32(f"{name}\x00{index}".encode()) & 0xFFFFFF)
             index += 1
-            color = _extra_color(index)
         taken.add(color.upper())
         result[name] = color
-        index += 1
     return dict(sorted(result.items()))
 
 
@@ -294,6 +302,8 @@ def color_scale(labels: Iterable[str], *, extra: Mapping[str, str] | None = None
     alt.Scale
         ``domain`` = sorted labels (then the ``extra`` keys), ``range`` = their colours.
     """
+    import altair as alt
+
     colors = palette(labels)
     domain = list(colors)
     rng = list(colors.values())

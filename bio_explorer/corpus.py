@@ -105,7 +105,7 @@ class Corpus:
             ann = schemes.annotate(tok.select("sentence", "_eff"), "_eff", file_scheme)
             tag = ann.select(schemes.to_iob2(ann, "_eff", file_scheme)).to_series()
             source = (
-                tok["_source"] if "_source" in tok.columns else pl.Series([name] * tok.height)
+                tok["_source"] if "_source" in tok.columns else pl.repeat(name, tok.height, eager=True)
             )
             tok = tok.drop("_source", strict=False).with_columns(
                 (pl.col("sentence") + sent_off).cast(pl.UInt32),
@@ -225,7 +225,8 @@ class Corpus:
             ).explode("r")
             texts = idx.with_columns(
                 tok["token"].gather(idx["r"].cast(pl.UInt32)).alias("t")
-            ).group_by("sid", maintain_order=True).agg(pl.col("t").str.join(" "))
+            ).group_by("sid", maintain_order=True).agg(pl.col("t")).with_columns(
+                pl.col("t").list.join(" "))
             return sp.with_columns(texts["t"].alias("text"))
 
         return self._state.cached("spans", build)
@@ -253,11 +254,14 @@ class Corpus:
 
         return label_counts(self, by=by)
 
-    def summary(self) -> dict:
-        """Tokens, sentences, docs, spans, labels, scheme, invalid transitions, anomalies."""
+    def summary(self, *, anomalies: bool = True) -> dict:
+        """Tokens, sentences, docs, spans, labels, scheme, invalid transitions, anomalies.
+
+        ``anomalies=False`` skips the (slower) anomaly scan.
+        """
         from .analysis.stats import summary
 
-        return summary(self)
+        return summary(self, anomalies=anomalies)
 
     def span_lengths(self) -> pl.DataFrame:
         """label × length → count."""
@@ -500,7 +504,7 @@ class Corpus:
     def _repr_html_(self) -> str:
         import html
 
-        s = self.summary()
+        s = self.summary(anomalies=False)
         rows = "".join(
             f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
             f"<td style='text-align:right'>{html.escape(str(v))}</td></tr>"

@@ -41,6 +41,7 @@ _OWNED: dict[str, tuple[str, ...]] = {
     "inconsistencies": ("text", "where", "regex"),
 }
 
+_CHART_WIDTH = 340  # px: plot width of charts that ask for the container's width
 _CHART_DELAY = 0.05  # s: debounce of chart re-renders in a kernel
 _BIG_CORPUS = 200_000  # tokens: show progress bars above this
 
@@ -329,6 +330,11 @@ class Explorer(w.VBox):
             chart = ch.span_length_chart(inputs[0], labels=labels)
         else:
             chart = ch.inconsistency_chart(inputs[0], labels=labels)
+        if getattr(chart, "width", None) == "container":
+            # vega-embed measures a "container" width once, when the chart is drawn; in JupyterLab
+            # the output element may not be attached yet (width 0), so the dashboard uses a fixed
+            # width and lets the flex-wrap layout place the charts
+            chart = chart.properties(width=_CHART_WIDTH)
         self._chart_cache[name] = (inputs, chart)
         return chart
 

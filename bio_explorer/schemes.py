@@ -71,9 +71,88 @@ def chunk_starts(prefix: pl.Expr, typ: pl.Expr, sentence: pl.Expr) -> pl.Expr:
     )
 
 
+# prefix codes used by the vocabulary fast path
+_O, _B, _I, _E, _S = 0, 1, 2, 3, 4
+_PREFIX_NAMES = ["O", "B", "I", "E", "S"]
+_PREFIX_ENUM = pl.Enum(_PREFIX_NAMES)
+
+
+class TagVocab:
+    """The distinct tags of a column, split once, and the column as codes into them.
+
+    Every per-token step (prefix, type, chunk starts, IOB2 tags) becomes an integer gather from a
+    table of a few dozen entries instead of string work on millions of rows.
+
+    Attributes
+    ----------
+    tags : list of str
+        Distinct tags (the categories of ``codes``).
+    codes : pl.Series
+        UInt32 index into ``tags`` for every token.
+    prefix : list of int
+        Canonical prefix code of every tag (``O B I E S`` → 0..4; ``L``/``U``/``M`` canonicalised).
+    types : list of str
+        Distinct entity types, sorted.
+    type_id : list of int or None
+        Index into ``types`` of every tag (``None`` for ``O``).
+    """
+
+    def __init__(self, column: pl.Series, *, bare: bool = False) -> None:
+        if isinstance(column.dtype, pl.Enum):
+            self.tags = list(column.dtype.categories)
+            codes = column.to_physical()
+        else:
+            col = column if column.dtype == pl.Categorical else column.cast(pl.String)
+            self.tags = sorted(col.unique().drop_nulls().cast(pl.String).to_list())
+            codes = col.cast(pl.Enum(self.tags)).to_physical()
+        self.codes = codes.cast(pl.UInt32).fill_null(self._o_code())
+        self.prefix, types_of = [], []
+        for t in self.tags:  # loop over the small vocabulary of distinct tags
+            if t == "O":
+                self.prefix.append(_O)
+                types_of.append(None)
+            elif bare:
+                self.prefix.append(_I)
+                types_of.append(t)
+            else:
+                self.prefix.append(_PREFIX_NAMES.index(_CANON.get(t[:1], "I")))
+                types_of.append(t[2:])
+        self.types = sorted({t for t in types_of if t is not None})
+        index = {t: i for i, t in enumerate(self.types)}
+        self.type_id = [None if t is None else index[t] for t in types_of]
+
+    def _o_code(self) -> int:
+        if "O" not in self.tags:
+            self.tags.append("O")
+        return self.tags.index("O")
+
+    def prefix_codes(self) -> pl.Series:
+        """UInt8 canonical prefix code of every token."""
+        return pl.Series(self.prefix, dtype=pl.UInt8).gather(self.codes)
+
+    def type_ids(self) -> pl.Series:
+        """UInt32 type id of every token (null for ``O``)."""
+        return pl.Series(self.type_id, dtype=pl.UInt32).gather(self.codes)
+
+    def type_enum(self) -> pl.DataType:
+        return pl.Enum(self.types)
+
+
+def _starts_from_codes(prefix: pl.Expr, tid: pl.Expr, sentence: pl.Expr) -> pl.Expr:
+    """:func:`chunk_starts` on integer prefix codes and type ids (seqeval's rules)."""
+    first = (sentence != sentence.shift(1)).fill_null(True)
+    prev_p = pl.when(first).then(pl.lit(_O, pl.UInt8)).otherwise(prefix.shift(1))
+    prev_t = pl.when(first).then(pl.lit(None, pl.UInt32)).otherwise(tid.shift(1))
+    inside_like = (prefix == _I) | (prefix == _E)
+    prev_closed = (prev_p == _O) | (prev_p == _E) | (prev_p == _S)
+    type_change = (prev_t != tid).fill_null(True)
+    return (prefix != _O) & ((prefix == _B) | (prefix == _S) | (prev_closed & inside_like)
+                             | type_change)
+
+
 def _bare_labels(tags: pl.Series) -> bool:
     """True when the non-O tags carry no prefix at all (an IO file with bare labels)."""
-    vocab = tags.cast(pl.String).unique().drop_nulls()
+    vocab = tags.unique().drop_nulls().cast(pl.String)
     non_o = vocab.filter(vocab != "O")
     if non_o.len() == 0:
         return False
@@ -86,7 +165,7 @@ def detect_scheme(tags: pl.Series, sentence: pl.Series) -> str:
     Parameters
     ----------
     tags : pl.Series
-        Raw tags as they appear in the file (one per token).
+        Raw tags as they appear in the file (one per token; String, Categorical or Enum).
     sentence : pl.Series
         Sentence id of each token (tokens in reading order).
 
@@ -97,65 +176,51 @@ def detect_scheme(tags: pl.Series, sentence: pl.Series) -> str:
     """
     if _bare_labels(tags):
         return "IO"
-    s = tags.cast(pl.String)
-    prefixed = s.filter(s.str.contains(TAG_PATTERN).fill_null(False))
-    present = set(prefixed.str.slice(0, 1).unique().to_list())
-    present.discard("O")
+    vocab = TagVocab(tags)
+    present = {t[:1] for t in vocab.tags if t != "O" and len(t) > 2 and t[1] == "-"}
     if present & {"L", "U"}:
         return "BILOU"
     if "M" in present:
         return "BMES"
     if present & {"S"} or ("E" in present and "B" in present):
         return "BIOES"
+    if "B" not in present and "E" not in present:
+        return "IOB1" if "I" in present else "IOB2"
+    frame = pl.DataFrame({"p": vocab.prefix_codes(), "t": vocab.type_ids(), "s": sentence})
     if "E" in present:
         # IOE1 uses E- only before a same-type span; IOE2 ends every span with E-.
-        df = pl.DataFrame({"tag": s, "sentence": sentence})
-        nxt = df.select(
-            (pl.col("tag").str.starts_with("E-")).alias("is_e"),
-            pl.col("tag").shift(-1).alias("next"),
-            (pl.col("sentence").shift(-1) == pl.col("sentence")).fill_null(False).alias("same"),
-            pl.col("tag").str.slice(2).alias("typ"),
-        )
-        e_rows = nxt.filter(pl.col("is_e"))
-        before_same = e_rows.select(
-            (pl.col("same") & (pl.col("next").str.slice(2) == pl.col("typ"))
-             & pl.col("next").str.starts_with("I-")).all()
+        before_same = frame.select(
+            ((pl.col("s").shift(-1) == pl.col("s")) & (pl.col("t").shift(-1) == pl.col("t"))
+             & (pl.col("p").shift(-1) == _I)).fill_null(False).filter(pl.col("p") == _E).all()
         ).item()
         return "IOE1" if before_same else "IOE2"
-    if "B" not in present:
-        return "IOB1" if "I" in present else "IOB2"
     # B- present: IOB1 only if every B-X directly follows a token of type X.
-    df = pl.DataFrame({"tag": s, "sentence": sentence})
-    b_rows = df.select(
-        pl.col("tag").str.starts_with("B-").alias("is_b"),
-        (
-            (pl.col("sentence").shift(1) == pl.col("sentence")).fill_null(False)
-            & (pl.col("tag").shift(1).str.slice(2) == pl.col("tag").str.slice(2)).fill_null(False)
-            & (pl.col("tag").shift(1) != "O").fill_null(False)
-        ).alias("after_same"),
-    ).filter(pl.col("is_b"))
-    if b_rows.height and bool(b_rows["after_same"].all()):
-        return "IOB1"
-    return "IOB2"
+    after_same = frame.select(
+        ((pl.col("s").shift(1) == pl.col("s")) & (pl.col("t").shift(1) == pl.col("t")))
+        .fill_null(False).filter(pl.col("p") == _B).all()
+    ).item()
+    return "IOB1" if after_same else "IOB2"
 
 
 def annotate(df: pl.DataFrame, tag_col: str, scheme: str) -> pl.DataFrame:
-    """Add ``_start`` (chunk starts here), ``_type`` and ``_prefix`` columns for ``tag_col``.
+    """Add ``_start`` (a chunk starts here), ``_type`` and ``_prefix`` columns for ``tag_col``.
 
-    ``df`` must have ``sentence`` and be in reading order.
+    ``df`` must have ``sentence`` and be in reading order.  ``_prefix`` is the canonical prefix
+    (``O B I E S``) and ``_type`` the entity type, both as Enum columns (compare them with plain
+    strings; cast to ``pl.String`` for text).  The work is done on the small vocabulary of distinct
+    tags (see :class:`TagVocab`), never per token in Python.
     """
-    prefix, typ = split_tag(pl.col(tag_col), bare=scheme == "IO")
-    df = df.with_columns(prefix.alias("_prefix"), typ.alias("_type"))
-    if scheme == "IO":
-        # bare labels: a span is a maximal run of one label
-        start = chunk_starts(
-            pl.when(pl.col("_prefix") == "O").then(pl.lit("O")).otherwise(pl.lit("I")),
-            pl.col("_type"),
-            pl.col("sentence"),
-        )
-    else:
-        start = chunk_starts(pl.col("_prefix"), pl.col("_type"), pl.col("sentence"))
-    return df.with_columns(start.alias("_start"))
+    vocab = TagVocab(df[tag_col], bare=scheme == "IO")
+    prefix = vocab.prefix_codes()
+    tid = vocab.type_ids()
+    work = pl.DataFrame({"p": prefix, "t": tid, "s": df["sentence"]})
+    start = work.select(_starts_from_codes(pl.col("p"), pl.col("t"), pl.col("s"))).to_series()
+    return df.with_columns(
+        pl.Series("_prefix", _PREFIX_NAMES, dtype=_PREFIX_ENUM).gather(prefix),
+        pl.Series("_type", [vocab.types[i] if i is not None else None for i in vocab.type_id],
+                  dtype=vocab.type_enum()).gather(vocab.codes),
+        start.alias("_start"),
+    )
 
 
 def to_iob2(df: pl.DataFrame, tag_col: str, scheme: str) -> pl.Expr:
@@ -163,39 +228,50 @@ def to_iob2(df: pl.DataFrame, tag_col: str, scheme: str) -> pl.Expr:
 
     For IOB2 files the tag is kept as the file says (an orphan ``I-X`` stays ``I-X``: invalid
     transitions are reported, never silently repaired).  Other schemes are rewritten from the
-    chunk structure (``B-`` at each chunk start, ``I-`` inside).
+    chunk structure (``B-`` at each chunk start, ``I-`` inside).  The result is Categorical.
     """
     if scheme == "IOB2":
-        return pl.col(tag_col).cast(pl.String)
-    return (
-        pl.when(pl.col("_prefix") == "O")
-        .then(pl.lit("O"))
-        .when(pl.col("_start"))
-        .then(pl.lit("B-") + pl.col("_type"))
-        .otherwise(pl.lit("I-") + pl.col("_type"))
+        return pl.col(tag_col).cast(pl.Categorical)
+    # one IOB2 tag per (type, start) pair: gather from a small table
+    types = df["_type"].dtype.categories if isinstance(df["_type"].dtype, pl.Enum) else None
+    if types is None:
+        return (
+            pl.when(pl.col("_prefix") == "O").then(pl.lit("O"))
+            .when(pl.col("_start")).then(pl.lit("B-") + pl.col("_type").cast(pl.String))
+            .otherwise(pl.lit("I-") + pl.col("_type").cast(pl.String))
+        ).cast(pl.Categorical)
+    table = ["O", "O"] + [f"{p}-{t}" for t in types for p in ("I", "B")]
+    index = (
+        pl.when(pl.col("_prefix") == "O").then(pl.lit(0, pl.UInt32))
+        .otherwise(pl.col("_type").to_physical().cast(pl.UInt32) * 2 + 2
+                   + pl.col("_start").cast(pl.UInt32))
     )
+    return pl.lit(pl.Series(table, dtype=pl.Categorical)).gather(index)
 
 
 def spans_from(df: pl.DataFrame) -> pl.DataFrame:
     """Spans of an :func:`annotate`-d token frame (needs ``sentence``, ``position``, ``_start``,
     ``_prefix``, ``_type``).
 
-    Returns ``sentence``, ``start``, ``end`` (exclusive), ``label``.
+    Returns ``sentence``, ``start``, ``end`` (exclusive), ``label``.  A span runs from a chunk
+    start to the token before the next chunk start, ``O`` or sentence change – found with shifts,
+    no group-by.
     """
-    inside = df.filter(pl.col("_prefix") != "O").select(
-        "sentence", "position", "_type", pl.col("_start").cum_sum().alias("_span")
+    inside = pl.col("_prefix") != "O"
+    nxt_same = (pl.col("sentence").shift(-1) == pl.col("sentence")).fill_null(False)
+    last = inside & (~nxt_same | ~inside.shift(-1).fill_null(False)
+                     | pl.col("_start").shift(-1).fill_null(True))
+    flags = df.select(
+        "sentence", "position", "_type", pl.col("_start").alias("_s"), last.alias("_l")
     )
-    return (
-        inside.group_by("_span", maintain_order=True)
-        .agg(
-            pl.col("sentence").first(),
-            pl.col("position").min().alias("start"),
-            (pl.col("position").max() + 1).alias("end"),
-            pl.col("_type").first().alias("label"),
-        )
-        .drop("_span")
-        .with_columns(pl.col("start").cast(pl.UInt32), pl.col("end").cast(pl.UInt32))
-    )
+    starts = flags.filter(pl.col("_s"))
+    ends = flags.filter(pl.col("_l"))
+    return pl.DataFrame({
+        "sentence": starts["sentence"].cast(pl.UInt32),
+        "start": starts["position"].cast(pl.UInt32),
+        "end": (ends["position"].cast(pl.UInt32) + 1),
+        "label": starts["_type"].cast(pl.String),
+    })
 
 
 def from_iob2(tag: pl.Expr, sentence: pl.Expr, scheme: str) -> pl.Expr:
@@ -282,3 +358,46 @@ def transition_valid(prev: pl.Expr, cur: pl.Expr, scheme: str) -> pl.Expr:
     if scheme == "IOE1":
         return pl.when(pp == "E").then((cp == "I") & same).otherwise(pl.lit(True))
     raise ValueError(f"unknown scheme {scheme!r}")
+
+
+def invalid_transitions(df: pl.DataFrame, tag_col: str, scheme: str) -> pl.DataFrame:
+    """Every invalid transition in ``df``, one row each, on the token where it happens.
+
+    Parameters
+    ----------
+    df : pl.DataFrame
+        Tokens in reading order with ``sentence`` and ``tag_col`` (tags in ``scheme``); other
+        columns (``line``, ``source``, ``position``...) are carried along.
+    tag_col : str
+        Column holding the tags.
+    scheme : str
+        One of :data:`SCHEMES`; the rules are those of :func:`transition_valid`.
+
+    Returns
+    -------
+    pl.DataFrame
+        The carried columns plus ``from_tag`` and ``to_tag``: ``from_tag → to_tag`` is invalid.
+        A bad transition into a token (``<s> → I-X``, ``O → I-X``) is reported on that token; a bad
+        sentence end (``B-X → </s>`` in BIOES) on the sentence's last token.
+    """
+    carried = [c for c in df.columns if c != tag_col]
+    schema = {**{c: df.schema[c] for c in carried}, "from_tag": pl.String, "to_tag": pl.String}
+    if df.height == 0:
+        return pl.DataFrame(schema=schema)
+    tag = pl.col(tag_col).cast(pl.String)
+    first = (pl.col("sentence") != pl.col("sentence").shift(1)).fill_null(True)
+    last = (pl.col("sentence") != pl.col("sentence").shift(-1)).fill_null(True)
+    base = df.with_row_index("_row").with_columns(tag.alias("_t"))
+    into = base.with_columns(
+        pl.when(first).then(pl.lit("<s>")).otherwise(pl.col("_t").shift(1)).alias("from_tag"),
+        pl.col("_t").alias("to_tag"),
+        pl.lit(0, pl.UInt8).alias("_k"),
+    )
+    into = into.filter(~transition_valid(pl.col("from_tag"), pl.col("to_tag"), scheme))
+    ends = base.filter(last).with_columns(
+        pl.col("_t").alias("from_tag"), pl.lit("</s>").alias("to_tag"), pl.lit(1, pl.UInt8).alias("_k")
+    )
+    ends = ends.filter(~transition_valid(pl.col("from_tag"), pl.col("to_tag"), scheme))
+    return (
+        pl.concat([into, ends]).sort("_row", "_k").select(*carried, "from_tag", "to_tag")
+    )

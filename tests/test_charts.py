@@ -229,6 +229,11 @@ def opacity_conditions(spec: dict[str, Any]) -> list[Any]:
     ]
 
 
+def condition_param(encoding: dict[str, Any]) -> str:
+    condition = encoding["condition"]
+    return (condition[0] if isinstance(condition, list) else condition)["param"]
+
+
 def sort_lists(spec: dict[str, Any], channel: str) -> list[list[str]]:
     return [
         value["sort"]
@@ -255,7 +260,7 @@ def test_label_chart_basic() -> None:
     # selected bars opaque, others dimmed
     conditions = opacity_conditions(spec)
     assert conditions
-    assert any(c["condition"][0]["param"] == "select" for c in conditions)
+    assert any(condition_param(c) == "select" for c in conditions)
 
 
 def test_label_chart_drops_outside_and_handles_nan() -> None:
@@ -526,7 +531,7 @@ def test_span_length_chart() -> None:
         assert sum(r["count"] for r in mine) == expected
     assert sort_lists(spec, "x")[0] == ["1", "2", "3", "4", "5", "6+"]
     # unselected cells turn grey
-    assert spec["encoding"]["color"]["condition"][0]["param"] == "select"
+    assert condition_param(spec["encoding"]["color"]) == "select"
     assert spec["encoding"]["color"]["value"] == NEUTRAL_COLOR
 
 

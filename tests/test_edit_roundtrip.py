@@ -1,4 +1,4 @@
-"""Edits written back to disk: minimal line diffs, schemes kept valid, safe in-place saves (issue 6)."""
+"""Edits written back to disk: minimal line diffs, valid schemes, safe in-place saves (issue 6)."""
 
 from __future__ import annotations
 

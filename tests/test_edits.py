@@ -450,3 +450,85 @@ def test_property_random_edits_undo_all_and_replay(ops):
         pass
     assert tags_of(c) == t0
     assert c.unsaved == 0
+
+
+TAGS = ["O", "O", "O", "B-A", "I-A", "B-B", "I-B"]
+
+
+@st.composite
+def small_corpus(draw):
+    """Random sentences over a tiny vocabulary, orphan ``I-`` tags and type changes included."""
+    n_sent = draw(st.integers(1, 4))
+    sents = [draw(st.lists(st.tuples(st.sampled_from("xyz"), st.sampled_from(TAGS)),
+                           min_size=1, max_size=9)) for _ in range(n_sent)]
+    return {"tokens": [[t for t, _ in s] for s in sents],
+            "ner_tags": [[g for _, g in s] for s in sents]}
+
+
+@st.composite
+def small_ops(draw):
+    kind = draw(st.sampled_from(["relabel", "delete", "add", "resize", "merge", "split",
+                                 "relabel_all", "relabel_label", "repair", "undo", "redo"]))
+    return (kind, draw(st.integers(0, 3)), draw(st.integers(0, 8)), draw(st.integers(1, 4)),
+            draw(st.integers(0, 9)), draw(st.sampled_from(["A", "B", "C"])))
+
+
+def run_small(c: bx.Corpus, op) -> None:
+    kind, s, a, w, k, lab = op
+    if kind == "relabel_all":
+        c.relabel_all("xyz"[k % 3], lab, include_untagged=k % 2 == 0).apply()
+    elif kind == "relabel_label":
+        c.relabel_label("A" if k % 2 else "B", lab).apply()
+    elif kind == "repair":
+        c.repair("begin" if k % 2 else "drop").apply()
+    elif kind in ("undo", "redo"):
+        getattr(c, kind)()
+    else:
+        span = next(((x, y) for _, x, y in sentence_spans(c, s) if x <= a < y), None)
+        if kind == "add":
+            c.add_span(s, a, a + w, lab)
+        elif kind == "merge":
+            c.merge_spans(s, a, a + w + 3, lab)
+        elif span is None:
+            return
+        elif kind == "relabel":
+            c.relabel(s, span[0], span[1], lab)
+        elif kind == "delete":
+            c.delete_span(s, span[0])
+        elif kind == "resize":
+            c.resize_span(s, span[0], a, a + w)
+        elif kind == "split":
+            c.split_span(s, span[0], span[0] + 1 + k % 3)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_corpus(), st.lists(small_ops(), min_size=1, max_size=8))
+def test_property_orphans_and_neighbours(data, ops):
+    """On corpora with invalid tags: no edit creates an invalid transition, spans the edit did not
+    touch keep their exact extent (no silent merge with an edited neighbour), undo-all and replay
+    restore/reproduce the tags."""
+    c = bx.read(pl.DataFrame(data))
+    t0 = tags_of(c)
+    sent = c.tokens["sentence"].to_list()
+    for op in ops:
+        before = tags_of(c)
+        old_spans = all_spans(c)
+        try:
+            run_small(c, op)
+        except EditError:
+            assert tags_of(c) == before
+            continue
+        now = tags_of(c)
+        assert invalid_rows(now, sent) <= invalid_rows(before, sent)
+        changed = {i for i, (x, y) in enumerate(zip(before, now, strict=True)) if x != y}
+        row0 = {s: sent.index(s) for s in set(sent)}
+        new_spans = set(all_spans(c))
+        for s, lab, a, b in old_spans:
+            if not any(row0[s] + p in changed for p in range(a, b)):
+                assert (s, lab, a, b) in new_spans, (op, before, now)
+    fresh = bx.read(pl.DataFrame(data))
+    fresh.apply_edits(c.edits)
+    assert tags_of(fresh) == tags_of(c)
+    while c.undo():
+        pass
+    assert tags_of(c) == t0

@@ -53,7 +53,7 @@ _LEVELS: tuple[tuple[str, tuple[str, ...], float], ...] = (
 _OCC_SCHEMA = {
     "sentence": pl.UInt32, "start": pl.UInt32, "end": pl.UInt32, "text": pl.String,
     "label": pl.String, "majority": pl.String, "score": pl.Float64, "kind": pl.String,
-    "form_labels": pl.String, "variant": pl.String,
+    "form": pl.String, "form_labels": pl.String, "variant": pl.String,
 }
 _FORM_SCHEMA = {
     "text": pl.String, "labels": pl.String,
@@ -137,64 +137,87 @@ def _occurrences(tf: pl.DataFrame, key: str, max_ngram: int) -> pl.DataFrame:
     Returns one row per occurrence: ``row`` (first token), ``n``, ``form`` (id), ``cat`` (label,
     ``O``, ``<x>`` or null for *inside*), ``left``, ``right``, ``doc``, ``small_doc`` and the
     features the score needs.
+
+    The n-grams are enumerated like a trie walk: a single hashed key per candidate start row is
+    extended one token at a time, and only the rows whose key is a prefix of some span text survive
+    to the next length.  Every other column is fetched by row index for the matched rows only.
     """
     span_starts = tf.filter(pl.col("non_o") & (pl.col("row") == pl.col("sp_first"))).select(
         "row", (pl.col("sp_end") - pl.col("row")).alias("n")
     ).filter(pl.col("n") <= max_ngram)
-    lengths = sorted(span_starts["n"].unique().to_list())
-    parts = []
-    forms_all = []
+    if span_starts.height == 0:
+        return pl.DataFrame()
+    lengths = set(span_starts["n"].unique().to_list())
+    top = max(lengths)
+    n_rows = tf.height
+    kcol, sent = tf[key], tf["sentence"]
+    cur = pl.DataFrame({"row": tf["row"], "h": kcol})  # candidate start rows and prefix keys
+    parts, forms_all = [], []
     form_base = 0
-    lf = tf.lazy()
-    for n in lengths:
-        kcols = [f"k{i}" for i in range(n)]
-        last = n - 1
-
-        def at(col: str, k: int) -> pl.Expr:
-            return pl.col(col).shift(-k) if k else pl.col(col)
-
-        grams = lf.select(
-            "row", "sentence", "position", "doc", "small_doc", "non_o", "sp_first", "sp_end",
-            "label",
-            *[at(key, i).alias(c) for i, c in enumerate(kcols)],
-            (at("sentence", last) == pl.col("sentence")).alias("_ok"),
-            (at("c_non_o", last) - pl.col("c_non_o") + pl.col("non_o").cast(pl.UInt32))
-            .alias("nn"),
-            (at("c_shape", last) - pl.col("c_shape") + pl.col("shape").cast(pl.UInt32))
-            .alias("shape"),
-            (at("c_never_lower", last) - pl.col("c_never_lower")
-             + pl.col("never_lower").cast(pl.UInt32)).alias("never_lower"),
-            ((at("c_p_o", last) - pl.col("c_p_o") + pl.col("p_o")) / n).alias("po"),
-            at("label", last).alias("label_last"),
-            at("sp_first", last).alias("sp_first_last"),
-            # neighbour words (sentinels at sentence edges)
-            pl.when(pl.col("position") > 0).then(pl.col("ctx").shift(1)).otherwise(pl.lit(0, pl.UInt64))
-            .alias("left"),
-            pl.when(pl.col("sentence").shift(-n) == pl.col("sentence"))
-            .then(pl.col("ctx").shift(-n)).otherwise(pl.lit(1, pl.UInt64)).alias("right"),
-        ).filter(pl.col("_ok"))
-        starts_n = span_starts.lazy().filter(pl.col("n") == n).select("row")
-        forms = (
-            grams.join(starts_n, on="row", how="semi").group_by(kcols)
-            .agg(pl.col("row").min().alias("form_row"))
-            .sort("form_row").with_row_index("form", offset=form_base).collect()
-        )
-        if forms.height == 0:
-            continue
-        form_base += forms.height
-        forms_all.append(forms.select("form", "form_row", pl.lit(n, pl.UInt8).alias("n")))
-        occ = grams.join(forms.lazy().select("form", *kcols), on=kcols, how="inner").select(
-            "row", pl.lit(n, pl.UInt8).alias("n"), "form", "sentence", "position", "doc",
-            "small_doc", "left", "right", "shape", "never_lower", "po", "label", "label_last", "nn",
-            "sp_first", "sp_end",
-            exact=(pl.col("nn") == n) & (pl.col("sp_first") == pl.col("row"))
-            & (pl.col("sp_end") == pl.col("row") + n),
-            same_span=(pl.col("nn") == n) & (pl.col("sp_first") == pl.col("sp_first_last")),
-        ).collect()
-        parts.append(occ)
+    for n in range(1, top + 1):
+        if n > 1:
+            nxt = cur["row"] + (n - 1)
+            ok = nxt < n_rows
+            cur, nxt = cur.filter(ok), nxt.filter(ok)
+            cur = cur.with_columns(
+                pl.DataFrame({"h": cur["h"], "k": kcol.gather(nxt)}).select(
+                    pl.struct("h", "k").hash(17))["h"],
+                (sent.gather(nxt) == sent.gather(cur["row"])).alias("_ok"),
+            ).filter("_ok").drop("_ok")
+        starts = cur.join(span_starts, on="row", how="inner")
+        if n in lengths:
+            forms = (
+                starts.filter(pl.col("n") == n).group_by("h")
+                .agg(pl.col("row").min().alias("form_row"))
+                .sort("form_row").with_row_index("form", offset=form_base)
+            )
+            if forms.height:
+                form_base += forms.height
+                forms_all.append(forms.select("form", "form_row", pl.lit(n, pl.UInt8).alias("n")))
+                parts.append(cur.join(forms.select("form", "h"), on="h", how="inner")
+                             .select("row", "form", pl.lit(n, pl.UInt8).alias("n")))
+        if n < top:  # keep only prefixes of longer spans
+            longer = starts.filter(pl.col("n") > n).select(pl.col("h").unique())
+            cur = cur.join(longer, on="h", how="semi")
     if not parts:
         return pl.DataFrame()
-    occ = pl.concat(parts)
+    occ = pl.concat(parts).sort("n", "row")
+    row = occ["row"]
+    n_ = occ["n"].cast(pl.UInt32)
+    last = row + n_ - 1
+    after = (row + n_).clip(upper_bound=n_rows - 1)
+
+    def at(col: str, idx: pl.Series) -> pl.Series:
+        return tf[col].gather(idx)
+
+    def span_sum(col: str) -> pl.Series:
+        return at(col, last) - at(col, row) + at(col.removeprefix("c_"), row).cast(tf[col].dtype)
+
+    position = at("position", row)
+    sentence = at("sentence", row)
+    has_right = (row + n_ < n_rows) & (at("sentence", after) == sentence)
+    occ = occ.with_columns(
+        sentence=sentence, position=position, doc=at("doc", row),
+        small_doc=at("small_doc", row),
+        _left=at("ctx", (row.cast(pl.Int64) - 1).clip(lower_bound=0)),
+        _right=at("ctx", after), _has_right=has_right,
+        shape=span_sum("c_shape"), never_lower=span_sum("c_never_lower"),
+        po=span_sum("c_p_o") / n_.cast(pl.Float64),
+        label=at("label", row), label_last=at("label", last), nn=span_sum("c_non_o"),
+        sp_first=at("sp_first", row), sp_end=at("sp_end", row),
+        _sp_first_last=at("sp_first", last),
+    ).with_columns(
+        exact=(pl.col("nn") == pl.col("n")) & (pl.col("sp_first") == pl.col("row"))
+        & (pl.col("sp_end") == pl.col("row") + pl.col("n")),
+        same_span=(pl.col("nn") == pl.col("n"))
+        & (pl.col("sp_first") == pl.col("_sp_first_last")),
+    ).drop("_sp_first_last")
+    occ = occ.with_columns(
+        # neighbour words (sentinels at sentence edges)
+        pl.when(pl.col("position") > 0).then("_left").otherwise(pl.lit(0, pl.UInt64))
+        .alias("left"),
+        pl.when("_has_right").then("_right").otherwise(pl.lit(1, pl.UInt64)).alias("right"),
+    ).drop("_left", "_right", "_has_right")
     occ = occ.with_columns(
         pl.when(pl.col("exact")).then(pl.col("label"))
         .when(pl.col("nn") == 0).then(pl.lit("O"))
@@ -238,41 +261,32 @@ def _vote_scores(occ: pl.DataFrame) -> pl.DataFrame:
         j = own.join(cnt, on=keys, how="inner").with_columns(
             (pl.col("c") - (pl.col("cat") == pl.col("own")).cast(pl.UInt32)).alias("c")
         ).filter(pl.col("c") > 0).select(
-            "id", "cat", (pl.col("c").cast(pl.Float64) * weight).alias("w"),
-            pl.lit(name).alias("level"), pl.col("c").alias("raw"),
+            "id", "cat", (pl.col("c").cast(pl.Float64) * weight).alias("C"),
+            *[(pl.col("c") if name in group else pl.lit(0, pl.UInt32)).alias(col)
+              for col, group in (("g", ("g",)), ("ctx", ("l", "r", "lr")), ("d", ("d",)))],
         )
         pieces.append(j)
-    ev = pl.concat(pieces).group_by("id", "cat").agg(
-        pl.col("w").sum().alias("C"),
-        pl.col("raw").filter(pl.col("level") == "g").sum().alias("g"),
-        pl.col("raw").filter(pl.col("level").is_in(["l", "r", "lr"])).sum().alias("ctx"),
-        pl.col("raw").filter(pl.col("level") == "d").sum().alias("d"),
+    ev = pl.concat(pieces).group_by("id", "cat").sum()
+    totals = ev.group_by("id").agg(pl.col("C").sum().alias("T"), pl.col("g").sum().alias("N"))
+    major = ev.sort(["id", "C", "g", "cat"], descending=[False, True, True, False]).unique(
+        "id", keep="first", maintain_order=True
+    ).select("id", pl.col("cat").alias("majority"), pl.col("C").alias("A"),
+             pl.col("g").alias("k"), pl.col("ctx").alias("ctx_m"), pl.col("d").alias("d_m"))
+    mine = cand.select("id", pl.col("cat")).join(ev, on=["id", "cat"], how="left").select(
+        "id", pl.col("C").fill_null(0.0).alias("D"), pl.col("g").fill_null(0).alias("j"),
+        pl.col("ctx").fill_null(0).alias("ctx_own"), pl.col("d").fill_null(0).alias("d_own"),
     )
-    own = cand.select("id", pl.col("cat").alias("own"))
-    ev = ev.join(own, on="id", how="left")
-    per = ev.group_by("id").agg(
-        pl.col("cat").sort_by(["C", "g"], descending=True).first().alias("majority"),
-        pl.col("C").max().alias("A"),
-        pl.col("C").sum().alias("T"),
-        pl.col("g").sum().alias("N"),
-        pl.col("g").sort_by(["C", "g"], descending=True).first().alias("k"),
-        pl.col("ctx").sort_by(["C", "g"], descending=True).first().alias("ctx_m"),
-        pl.col("d").sort_by(["C", "g"], descending=True).first().alias("d_m"),
-        pl.col("C").filter(pl.col("cat") == pl.col("own")).sum().alias("D"),
-        pl.col("g").filter(pl.col("cat") == pl.col("own")).sum().alias("j"),
-        pl.col("ctx").filter(pl.col("cat") == pl.col("own")).sum().alias("ctx_own"),
-        pl.col("d").filter(pl.col("cat") == pl.col("own")).sum().alias("d_own"),
-    )
+    per = major.join(totals, on="id").join(mine, on="id", how="left")
     return per
 
 
 #: weights of the occurrence score (logistic; fitted on planted errors in five shared corpora with
 #: ``python benchmarks/bench_detect.py --fit``, seeds disjoint from the evaluation seeds)
 _WEIGHTS: dict[str, float] = {
-    "bias": -1.4, "agree": 1.7, "conf": -1.13, "logk": 0.27, "logj": -0.48, "share": -2.86,
-    "ctx_m": 0.21, "ctx_own": -0.28, "doc_veto": -0.72, "own_o": 1.04, "maj_o": -1.68,
-    "cross": 0.09, "name": 0.61, "never_lower": 0.39, "po": -0.97, "len": 1.47, "fold": -0.59,
-    "own_o_po": -2.07,
+    "bias": -0.55, "agree": 1.74, "conf": -1.79, "logk": 0.3, "logj": -0.5, "share": -3.48,
+    "ctx_m": 0.19, "ctx_own": -0.24, "doc_veto": -0.64, "own_o": 0.85, "maj_o": -1.66,
+    "cross": 0.29, "name": 0.59, "never_lower": 0.41, "po": -1.14, "len": 0.59, "fold": -0.61,
+    "own_o_po": -1.74,
 }
 
 
@@ -372,7 +386,7 @@ def _analyse(corpus: Corpus, variant: str, max_ngram: int, min_occurrences: int)
         pl.col("n_occ").fill_null(0) >= min_occurrences
     )
     inside = _inside_scores(occ, tf)
-    votes = occ.filter(pl.col("cat").is_not_null())
+    votes = all_votes = occ.filter(pl.col("cat").is_not_null())
     # only forms with conflicting categories can have a dissenter
     conflicting = votes.group_by("form").agg(pl.col("cat").n_unique().alias("nc")).filter(
         pl.col("nc") > 1
@@ -394,7 +408,9 @@ def _analyse(corpus: Corpus, variant: str, max_ngram: int, min_occurrences: int)
     forms = forms.join(n_occ, on="form", how="inner")
     text = _texts(tf, forms["form_row"], forms["n"], lower=variant != "exact")
     forms = forms.with_columns(text.alias("text"))
-    return scored, inside, forms, votes
+    # label counts are needed for conflicting forms and for the forms inside over-long spans
+    wanted = pl.concat([conflicting.select("form"), inside.select("form")]).unique()
+    return scored, inside, forms, all_votes.join(wanted, on="form", how="semi")
 
 
 def _texts(tf: pl.DataFrame, rows: pl.Series, lens: pl.Series, *, lower: bool = False) -> pl.Series:
@@ -446,6 +462,7 @@ def _compute(corpus: Corpus, max_ngram: int, min_occurrences: int, case_fold: bo
             summary = _label_summary(votes, forms)
             if variant == "casefold":
                 inside = inside.head(0)  # over-long spans are judged on exact spellings
+            summary_all = summary
             summary = summary.filter(pl.col("n_cats") > 1)
             diss = scored.filter(pl.col("majority") != pl.col("cat")).join(
                 summary.select("form", "text", pl.col("labels").alias("form_labels"),
@@ -455,8 +472,10 @@ def _compute(corpus: Corpus, max_ngram: int, min_occurrences: int, case_fold: bo
             occ_rows = diss.select(
                 "sentence", pl.col("position").alias("start"),
                 (pl.col("position") + pl.col("n").cast(pl.UInt32)).alias("end"),
-                "text", pl.col("span_label").alias("_span_label"), "cat", "majority", "score",
+                _texts(tf, diss["row"], diss["n"]).alias("text"),
+                pl.col("span_label").alias("_span_label"), "cat", "majority", "score",
                 "form_labels", pl.lit(variant).alias("variant"), "form", "row", "n",
+                pl.col("text").alias("form_text"),
                 *FEATURES,
             )
             occ_rows = occ_rows.with_columns(
@@ -478,10 +497,9 @@ def _compute(corpus: Corpus, max_ngram: int, min_occurrences: int, case_fold: bo
             ))
             if variant == "exact" and inside.height:
                 ins = inside.join(
-                    summary.select("form", pl.col("labels").alias("form_labels")), on="form",
-                    how="left",
-                ).with_columns(
-                    pl.col("form_labels").fill_null(pl.lit("")),
+                    summary_all.select("form", pl.col("text").alias("form_text"),
+                                       pl.col("labels").alias("form_labels")),
+                    on="form", how="inner",
                 )
                 cover_rows = ins["sp_first"]
                 cover_pos = tf["position"].gather(cover_rows)
@@ -490,11 +508,12 @@ def _compute(corpus: Corpus, max_ngram: int, min_occurrences: int, case_fold: bo
                     cover_pos.alias("start"),
                     (cover_pos + (ins["sp_end"] - ins["sp_first"])).alias("end"),
                     _texts(tf, cover_rows, ins["sp_end"] - ins["sp_first"]).alias("text"),
-                    "label", "majority", "score", "form_labels",
+                    "label", "majority", "score", "form_labels", pl.col("form_text").alias("form"),
                     pl.lit(variant).alias("variant"), pl.lit("inconsistent_boundary").alias("kind"),
                 )
                 occ_frames.append(ins_rows.select(list(_OCC_SCHEMA)))
-            occ_frames.append(occ_rows.select(list(_OCC_SCHEMA)))
+            occ_frames.append(occ_rows.with_columns(form=pl.col("form_text"))
+                              .select(list(_OCC_SCHEMA)))
             feat_frames.append(occ_rows.select("sentence", "start", "end", "variant", "kind",
                                                *FEATURES))
         occ = (
@@ -551,7 +570,7 @@ def inconsistencies(
     pl.DataFrame
         ``occurrences=False``: ``text``, ``labels`` (``"Library:12, Algorithm:2, O:3"``),
         ``label_counts`` (list of ``{label, count}``), ``majority``, ``occurrences``,
-        ``minority_occurrences`` (dissenting occurrences with a positive score), ``score`` (mean
+        ``minority_occurrences`` (occurrences disagreeing with their evidence), ``score`` (mean
         score of those), ``variant`` (``"exact"``/``"casefold"``), sorted by score.
 
         ``occurrences=True``: ``sentence``, ``start``, ``end`` (exclusive token positions),
@@ -560,7 +579,9 @@ def inconsistencies(
         (``inconsistent_label`` — a span in the minority; ``unlabelled_mention`` — an ``O``
         n-gram whose text is mostly a span; ``inconsistent_boundary`` — a span boundary cutting
         through a form that is a span elsewhere, or an over-long span swallowing ``O``-words
-        around a well-supported form), ``form_labels`` and ``variant``; sorted by score.
+        around a well-supported form), ``form`` (the surface form whose statistics decided — the
+        inner form for an over-long span; lower-cased for ``casefold``), ``form_labels`` (its
+        label counts) and ``variant``; sorted by score.  One row per (sentence, start, end).
 
     Notes
     -----
@@ -578,21 +599,27 @@ def inconsistencies(
     weight ``D`` of the occurrence's own category, ``T`` the total weight, and ``k`` the plain
     number of other occurrences labelled ``m``.
 
-    **Score** of a dissenting occurrence (own category ≠ ``m``) in 0..1::
+    **Score** of a dissenting occurrence (own category ≠ ``m``): one logistic function
+    ``score = 1 / (1 + exp(-(b + Σ wᵢ·fᵢ)))`` of these signals (weights in ``_WEIGHTS``, fitted by
+    ``benchmarks/bench_detect.py --fit`` on errors planted in five shared corpora, each corpus
+    weighted equally, seeds disjoint from the evaluation seeds; sign of the weight in brackets):
 
-        agreement  = (A - D) / (T + 1)          strong majority, few dissenters
-        confidence = k / (k + 1.5)              many occurrences back the majority
-        score = agreement * confidence * shape * context * document
-
-    ``shape`` favours proper-noun shaped text: an untagged occurrence gets 1.0 when it contains a
-    capitalised word never written in lower case anywhere in the corpus, 0.95 when it has
-    capitals/digits not explained by sentence-initial position, 0.8 otherwise; a span whose
-    majority is ``O`` gets 0.8 when name-shaped, else 0.5 (so lower-case function words that are
-    mostly ``O`` do not flood the top).  ``context = 1 / (1 + c)`` where ``c`` counts other
-    occurrences in the same left/right context that share this occurrence's label (systematic,
-    context-driven variation is usually a genuine second sense).  ``document`` is 0.3 when at
-    least two other occurrences in the same (small) document agree with this one and none has the
-    majority label — the veto for tables and topic-specific documents.
+    - ``agree = (A - D) / (T + 1)`` — strength of the majority against this label (+);
+    - ``k`` (as ``log(1+k)`` (+) and ``k/(k+1.5)``) — how many occurrences back the majority;
+    - ``j``, ``share = (j+1)/(N+1)`` — how many others share this occurrence's label: a minority
+      that recurs is usually a genuine second sense, a lone dissenter an error (−, strongest);
+    - ``ctx_m`` / ``ctx_own`` — others in the same left/right context with the majority label (+)
+      or with this label (−): the variation-n-gram signal;
+    - ``doc_veto`` — at least two others in the same (small) document agree with this one and none
+      has the majority label: tables and topic-specific senses (−);
+    - ``own_o`` (+) / ``maj_o`` (−) — untagged mentions of well-supported entities are likely
+      misses; a span whose text is mostly untagged is only weak evidence;
+    - ``name`` — capitals/digits not explained by sentence-initial position (+);
+      ``never_lower`` — a capitalised word never written in lower case in the corpus (+);
+    - ``po`` — mean P(``O`` | word) of the words, and ``own_o·po``: lower-case function words that
+      are mostly ``O`` do not flood the top (−);
+    - ``cross`` — a boundary conflict rather than a label conflict; ``len`` — n-gram length;
+      ``fold`` — the case-folded grouping, a weaker signal (−).
 
     Spans that swallow neighbouring words (``the PyTorch``) are scored through the form inside
     them: ``k/(N+1) * k/(k+1.5) * oish² * rarity * same_label`` where ``oish`` is the mean
@@ -615,8 +642,8 @@ def inconsistencies(
     out = out.filter(pl.col("score") > 0)
     if corpus._sel is not None:
         seen = corpus._restrict(occ.filter(pl.col("score") > 0))
-        out = out.join(seen.select("text", "variant").unique(), on=["text", "variant"],
-                       how="semi", maintain_order="left")
+        out = out.join(seen.select(pl.col("form").alias("text"), "variant").unique(),
+                       on=["text", "variant"], how="semi", maintain_order="left")
     return out
 
 
@@ -652,7 +679,7 @@ def plant_errors(corpus: Corpus, *, seed: int = 0, flip: float = 0.02, drop: flo
     sp = spans.join(rows, on="sentence", how="left", maintain_order="left")
     rng = np.random.default_rng(seed)
     n = sp.height
-    counts = [int(round(n * f)) for f in (flip, drop, shift)]
+    counts = [round(n * f) for f in (flip, drop, shift)]
     order = rng.permutation(n)
     labels = sorted(set(spans["label"].to_list()))
     tags = st.tok["tag"].cast(pl.String).to_numpy().astype(object)
@@ -746,8 +773,10 @@ def evaluate_planted(flagged: pl.DataFrame, planted: pl.DataFrame,
     """
     f = flagged.select("sentence", "start", "end").with_row_index("fid")
     p = planted.with_row_index("pid")
-    pairs = f.join(p.select("pid", "sentence", pl.col("start").alias("ps"), pl.col("end").alias("pe")),
-                   on="sentence", how="inner").filter(
+    pairs = f.join(
+        p.select("pid", "sentence", pl.col("start").alias("ps"), pl.col("end").alias("pe")),
+        on="sentence", how="inner",
+    ).filter(
         (pl.col("start") < pl.col("pe")) & (pl.col("ps") < pl.col("end"))
     )
     hit_f = pairs["fid"].n_unique()

@@ -83,13 +83,13 @@ def parse_frame(
     out = pl.DataFrame(
         {
             "sentence": (sentence != sentence.shift(1)).fill_null(True).cum_sum().cast(pl.UInt32) - 1,
-            "doc": pl.Series([0] * df.height, dtype=pl.UInt32),
+            "doc": pl.repeat(0, df.height, dtype=pl.UInt32, eager=True),
             "token": df[tokens].cast(pl.String).fill_null(""),
             "_field": tag_series,
             "_eff": tag_series.replace_strict(eff_map, default="O", return_dtype=pl.String),
         }
     )
-    out = out.with_columns(pl.Series("line", [None] * df.height, dtype=pl.UInt32),
+    out = out.with_columns(pl.repeat(None, df.height, dtype=pl.UInt32, eager=True).alias("line"),
                            pl.lit(None, pl.UInt32).alias("_off"))
     for c in keep if not list_shaped else []:
         out = out.with_columns(df[c].alias(c))

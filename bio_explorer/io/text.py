@@ -119,7 +119,8 @@ def parse_text(
     # A space-only line in a TAB file (e.g. StackOverflow's merged-labels file) is split on spaces.
     mixed: pl.Series | None = None
     if sep == "\t":
-        mixed = candidate & (n_fields == 1) & content.str.contains(" ", literal=True)
+        one = candidate & (n_fields == 1)
+        mixed = one & _on_subset(content, one, lambda c: c.str.contains(" ", literal=True), False)
         if mixed.any():
             n_fields = pl.select(
                 pl.when(mixed).then(content.str.count_matches(" ", literal=True) + 1)
@@ -128,7 +129,13 @@ def parse_text(
         else:
             mixed = None
     # trailing empty fields (GermEval's trailing TAB) do not count as columns
-    n_eff = content.str.strip_chars_end(sep).str.count_matches(sep, literal=True) + 1
+    # (computed only on the lines that end with the separator: usually few)
+    n_eff = n_fields - _on_subset(
+        content, content.str.ends_with(sep),
+        lambda c: c.str.count_matches(sep, literal=True)
+        - c.str.strip_chars_end(sep).str.count_matches(sep, literal=True),
+        0,
+    ).cast(n_fields.dtype)
     if mixed is not None:
         n_eff = pl.select(pl.when(mixed).then(n_fields).otherwise(n_eff)).to_series()
     body_counts = n_fields.filter(candidate & ~maybe_comment)
@@ -162,7 +169,7 @@ def parse_text(
         col = sample_idx[f"c{i}"]
         share = col.str.contains(TAG_OR_O).mean() or 0.0
         n_types = col.filter(col.str.contains(TAG_PATTERN)).str.slice(2).n_unique()
-        if share >= 0.9 and col.str.contains(TAG_PATTERN).any():
+        if share >= 0.5 and col.str.contains(TAG_PATTERN).any():
             tagish.append((i, share, n_types))
     if tag_col is None:
         tag_col = _pick_tag_col(tagish, sample_idx, width, sep)
@@ -178,8 +185,16 @@ def parse_text(
             token_col = 0
     tag_field = fields[f"c{tag_col}"]
     # comment lines: '#' lines whose tag field is not a tag, or with another column count
-    looks_tag = tag_field.str.contains(TAG_OR_O)
-    comment = maybe_comment & candidate & (~looks_tag | (n_eff < n_cols))
+    # (a '#' line is a token when its tag field is a tag seen on the other lines: '#include B-X')
+    hashed = maybe_comment & candidate
+    if hashed.any():
+        seen_tags = tag_field.filter(body).unique().implode()
+        looks_tag = _on_subset(
+            tag_field, hashed, lambda t: t.str.contains(TAG_OR_O) | t.is_in(seen_tags), True
+        )
+        comment = hashed & (~looks_tag | (n_eff < n_cols))
+    else:
+        comment = hashed
     token_line = candidate & ~comment
 
     # strict column count
@@ -211,7 +226,10 @@ def parse_text(
         )
         for i, t in first_bad.head(1000 if errors == "collect" else 1).select("i", "t").iter_rows():
             problems.report(i + 1, bad[t][0], bad[t][1])
-    eff = tag_field.replace_strict(eff_map, default="O", return_dtype=pl.String)
+    if all(k == v for k, v in eff_map.items()):
+        eff = tag_field  # every tag is read as written (the common case): no per-line mapping
+    else:
+        eff = tag_field.replace_strict(eff_map, default="O", return_dtype=pl.String)
 
     # sentences and documents
     brk = (~token_line).cum_sum()
@@ -253,6 +271,22 @@ def parse_text(
     layout = Layout(dialect, sep, n_cols, token_col, tag_col, [t[0] for t in tagish])
     n_docs = int(tokens["doc"].max()) + 1 if tokens.height else 0
     return Parsed(tokens, layout, problems.rows, n_docs)
+
+
+def _on_subset(values: pl.Series, mask: pl.Series, fn, default) -> pl.Series:
+    """``fn`` applied to the rows of ``values`` where ``mask`` holds; ``default`` elsewhere.
+
+    Costly string work (regex, stripping) then runs on a few lines instead of all of them.
+    """
+    n_true = int(mask.sum())
+    if n_true == 0:
+        return pl.repeat(default, values.len(), eager=True)
+    if n_true == values.len():
+        return fn(values)
+    idx = mask.arg_true()
+    part = fn(values.gather(idx))
+    out = pl.repeat(default, values.len(), eager=True, dtype=part.dtype)
+    return out.scatter(idx, part)
 
 
 def _with_positions(tokens: pl.DataFrame) -> pl.DataFrame:

@@ -22,6 +22,11 @@ def file_tags(tok: pl.DataFrame, file_scheme: str, target: str | None = None) ->
     converted.
     """
     target = target or file_scheme
+    if target == file_scheme == "IOB2":
+        # the IOB2 tag column is the file's tag column: write what is there, nothing else
+        now, was = pl.col("tag").cast(pl.String), pl.col("_orig").cast(pl.String)
+        out = tok.select(now.alias("_new"), (now != was).fill_null(True).alias("_changed"))
+        return out
     conv_now = schemes.from_iob2(pl.col("tag").cast(pl.String), pl.col("sentence"), target)
     if target == file_scheme:
         conv_orig = schemes.from_iob2(pl.col("_orig").cast(pl.String), pl.col("sentence"), target)

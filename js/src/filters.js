@@ -128,7 +128,7 @@ export function createFilterBar(deps) {
     const list = h("div", { cls: "bx-checklist", attrs: { role: "group", "aria-label": "Anomaly kinds" } });
     kinds.forEach((k, i) => {
       const id = `${idPrefix}-ak${i}`;
-      const cb = h("input", { cls: "bx-pop-focusable", attrs: { type: "checkbox", id } });
+      const cb = h("input", { cls: "bx-pop-focusable", attrs: { type: "checkbox", id, "data-kind": k.kind } });
       cb.checked = selected.includes(k.kind);
       cb.addEventListener("change", () => {
         onQuery(toggleIn(getQuery(), "anomaly", k.kind), { immediate: true });
@@ -243,8 +243,16 @@ export function createFilterBar(deps) {
     show(anomBtn, anomalyKinds.length > 0 || selectedKinds.length > 0);
     const total = anomalyKinds.reduce((a, k) => a + Number(k.count ?? 0), 0);
     anomBtn.title = `Filter by anomaly kind (${plural(total, "anomaly", "anomalies")})`;
-    if (popups.isOpen() && popups.element()?.classList.contains("bx-pop-anom")) {
+    const pop = popups.element();
+    if (pop && pop.classList.contains("bx-pop-anom")) {
+      // refresh counts/checks, keeping keyboard focus on the same kind
+      const focused = pop.contains(document.activeElement) ? document.activeElement?.getAttribute("data-kind") : null;
       popups.replace(anomalyContent(), false);
+      if (focused != null) {
+        for (const cb of pop.querySelectorAll("input[data-kind]")) {
+          if (cb.getAttribute("data-kind") === focused) /** @type {HTMLElement} */ (cb).focus({ preventScroll: true });
+        }
+      }
     }
 
     const selSource = listOf(q, "source");

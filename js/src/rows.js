@@ -180,8 +180,13 @@ export function buildRow(s, index, ctx) {
     const text = tokens.slice(p, end).join(" ");
     box.setAttribute("aria-label", `${label}: ${ellipsize(text, 120)}`);
     applyLabelStyle(box, ctx.styleFor(label));
-    box.append(h("span", { cls: "bx-chip", text: label, attrs: { "aria-hidden": "true" } }));
-    for (let q = p; q < end; q++) box.append(q > p ? " " : "", tok(q, true));
+    // the chip and the first token never wrap apart
+    const lead = h("span", { cls: "bx-lead" }, [
+      h("span", { cls: "bx-chip", text: label, attrs: { "aria-hidden": "true" } }),
+      tok(p, true),
+    ]);
+    box.append(lead);
+    for (let q = p + 1; q < end; q++) box.append(" ", tok(q, true));
     toks.append(box);
     p = end;
   }

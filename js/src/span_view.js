@@ -256,8 +256,11 @@ function render({ model, el }) {
     const newOffset = Number.isFinite(Number(msg.offset)) ? Number(msg.offset) : offset;
     // after edits a page may have emptied: step back to the last page that has sentences
     if (sentences.length === 0 && newOffset > 0 && total > 0) {
-      requestPage(Math.max(0, Math.floor((total - 1) / pageSize()) * pageSize()));
-      return;
+      const last = Math.max(0, Math.floor((total - 1) / pageSize()) * pageSize());
+      if (last < newOffset) {
+        requestPage(last);
+        return;
+      }
     }
     const samePlace = page !== null && page.offset === newOffset;
     page = { offset: newOffset, total, sentences };
@@ -372,7 +375,12 @@ function render({ model, el }) {
   function moveActive(delta) {
     if (!page || page.sentences.length === 0) return;
     const n = page.sentences.length;
-    let i = active < 0 || !rowEl(active)?.classList.contains("bx-active") ? (delta > 0 ? 0 : n - 1) : active + delta;
+    // no active row yet: start at an end; an active row not shown as active (fresh page, after
+    // Esc) is shown first; otherwise move
+    let i;
+    if (active < 0 || !rowEl(active)) i = delta > 0 ? 0 : n - 1;
+    else if (!rowEl(active)?.classList.contains("bx-active")) i = active;
+    else i = active + delta;
     if (i >= n) {
       if (page.offset + n < page.total) {
         activateAfterLoad = "first";

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import os
 import shutil
 import threading
@@ -40,14 +41,14 @@ def _unavailable(reason: str) -> None:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {
+    extensions_map = {  # noqa: RUF012 - overrides the base class attribute
         **http.server.SimpleHTTPRequestHandler.extensions_map,
         ".js": "text/javascript",
         ".mjs": "text/javascript",
         ".css": "text/css",
     }
 
-    def log_message(self, format, *args):  # noqa: A002 - signature from the base class
+    def log_message(self, format, *args):
         pass
 
     def end_headers(self):
@@ -60,7 +61,9 @@ def static_server():
     """Serve the repository root on 127.0.0.1 at a free port; yields the base URL."""
     for bundle in ("span_view.js", "span_view.css", "chart_view.js"):
         if not (REPO_ROOT / "bio_explorer" / "static" / bundle).exists():
-            _unavailable(f"bio_explorer/static/{bundle} is not built (cd js && npm ci && npm run build)")
+            _unavailable(
+                f"bio_explorer/static/{bundle} is not built (cd js && npm ci && npm run build)"
+            )
     handler = functools.partial(_QuietHandler, directory=str(REPO_ROOT))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -142,3 +145,80 @@ def harness(context, static_server):
     page.wait_for_function("window.bxHarness !== undefined", timeout=10_000)
     yield page
     page.close()
+
+
+SPAN_VIEW_TRAITS = (
+    "query",
+    "total_sentences",
+    "matching_sentences",
+    "page_size",
+    "_labels",
+    "_anomaly_kinds",
+    "_sources",
+    "_data_version",
+    "_selection",
+    "_status",
+)
+
+_BRIDGE_JS = """(state) => {
+  const apply = (items) => {
+    for (const it of items) {
+      if ('msg' in it) bxHarness.receive(it.msg); else bxHarness.set(it.trait, it.value);
+    }
+  };
+  bxHarness.onSave = (name, value) => { window.bxPyTrait(name, value).then(apply); };
+  bxHarness.mount(state, (msg) => { window.bxPySend(msg).then(apply); });
+  window.__bxBridge = setInterval(() => window.bxPyFlush().then(apply), 40);
+}"""
+
+
+@pytest.fixture
+def connect_widget(harness):
+    """Mount the harness span view wired to a real Python ``SpanView``.
+
+    ``connect_widget(widget)`` forwards the widget's custom messages (``send``) and synced trait
+    changes to the page, and the page's messages and saved traits to the widget's handler.
+    Returns the page.
+    """
+
+    def _json(x):
+        return json.loads(json.dumps(x, default=str))
+
+    def connect(widget):
+        outbox: list[dict] = []
+
+        def send(content, buffers=None):
+            outbox.append({"msg": _json(content)})
+
+        def on_change(change):
+            if change["name"] in SPAN_VIEW_TRAITS:
+                outbox.append({"trait": change["name"], "value": _json(change["new"])})
+
+        def drain():
+            items = list(outbox)
+            outbox.clear()
+            return items
+
+        def py_send(msg):
+            widget._handle_message(widget, msg)
+            return drain()
+
+        def py_trait(name, value):
+            if name in SPAN_VIEW_TRAITS:
+                setattr(widget, name, value)
+            return drain()
+
+        widget.send = send
+        widget.observe(on_change)
+        harness.expose_function("bxPySend", py_send)
+        harness.expose_function("bxPyTrait", py_trait)
+        harness.expose_function("bxPyFlush", drain)
+        state = {name: _json(getattr(widget, name)) for name in SPAN_VIEW_TRAITS}
+        harness.evaluate(_BRIDGE_JS, state)
+        return harness
+
+    yield connect
+    try:
+        harness.evaluate("clearInterval(window.__bxBridge)")
+    except Exception:  # page already closed
+        pass

@@ -14,7 +14,10 @@
  *   window.bxHarness.get(name)                        read a trait
  *   window.bxHarness.sent / .saves                    messages sent / traits saved by the widget
  *   window.bxHarness.lastRenderMs                     time to handle the last page reply, incl. layout
+ *   window.bxHarness.onSave = (name, value) => …       forward traits the widget saves
  *   window.bxHarness.mountChart(spec)                 render chart_view into #chart
+ *
+ * tests/browser/conftest.py's `connect_widget` fixture wires a real Python SpanView this way.
  */
 import spanView from "/bio_explorer/static/span_view.js";
 
@@ -25,8 +28,9 @@ import spanView from "/bio_explorer/static/span_view.js";
  * `change:<name>` synchronously and only when the value changed).
  * @param {Record<string, any>} initial
  * @param {(msg: any) => void} onSend
+ * @param {(name: string, value: any) => void} [onSave] called for every trait the widget saves
  */
-export function createFakeModel(initial, onSend) {
+export function createFakeModel(initial, onSend, onSave = () => {}) {
   /** @type {Record<string, any>} */
   const traits = clone(initial);
   /** @type {Map<string, Set<Function>>} */
@@ -54,7 +58,10 @@ export function createFakeModel(initial, onSend) {
       emit(`change:${name}`, [model, value]);
     },
     save_changes() {
-      for (const name of dirty) saves.push({ name, value: clone(traits[name]) });
+      for (const name of dirty) {
+        saves.push({ name, value: clone(traits[name]) });
+        onSave(name, clone(traits[name]));
+      }
       dirty.clear();
     },
     /** @param {string} ev @param {Function} fn */
@@ -541,6 +548,8 @@ const harness = {
   sent: [],
   /** @type {Array<{name: string, value: any}>} */
   saves: [],
+  /** @type {(name: string, value: any) => void} set to forward saved traits (e.g. to Python) */
+  onSave: (/** @type {string} */ _name, /** @type {any} */ _value) => {},
   lastRenderMs: NaN,
   lastBuildMs: NaN,
   /** @type {number[]} */
@@ -568,7 +577,11 @@ const harness = {
         : onSend === "fake"
           ? /** @type {ReturnType<typeof createFakeBackend>} */ (harness.backend).handle
           : () => {};
-    span = createFakeModel({ ...defaults, ...traits }, (msg) => handler(msg, harness));
+    span = createFakeModel(
+      { ...defaults, ...traits },
+      (msg) => handler(msg, harness),
+      (name, value) => harness.onSave(name, value),
+    );
     harness.sent = span.sent;
     harness.saves = span.saves;
     const el = /** @type {HTMLElement} */ (document.getElementById("app"));

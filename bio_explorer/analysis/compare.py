@@ -1,0 +1,182 @@
+"""Compare a predicted corpus with a gold one: span-level metrics and a per-span error list.
+
+Spans are read from the IOB2 ``tag`` columns with seqeval's lenient convention (the same spans as
+``Corpus.spans``), so :meth:`Comparison.metrics` agrees with
+``seqeval.metrics.classification_report`` in its default mode.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+if TYPE_CHECKING:
+    from ..corpus import Corpus
+
+__all__ = ["Comparison", "compare"]
+
+_KEY = ["sentence", "start", "end"]
+
+
+def _check_aligned(gold: Corpus, pred: Corpus) -> None:
+    g = gold.tokens.select("sentence", "position", "token")
+    p = pred.tokens.select("sentence", "position", "token")
+    if g.height != p.height or len(gold) != len(pred):
+        raise ValueError(
+            f"gold and pred do not align: gold has {len(gold):,} sentences / {g.height:,} tokens, "
+            f"pred has {len(pred):,} sentences / {p.height:,} tokens"
+        )
+    g_sent = gold.sentences.select("n_tokens")
+    p_sent = pred.sentences.select("n_tokens")
+    bad = (g_sent["n_tokens"] != p_sent["n_tokens"]) | (
+        gold.sentence_ids() != pred.sentence_ids())
+    if bad.any():
+        i = int(bad.arg_true()[0])
+        raise ValueError(
+            f"gold and pred do not align: sentence {i} has {g_sent['n_tokens'][i]} tokens in gold "
+            f"and {p_sent['n_tokens'][i]} in pred"
+        )
+    diff = (g["token"] != p["token"]).fill_null(True)
+    if diff.any():
+        i = int(diff.arg_true()[0])
+        raise ValueError(
+            f"gold and pred do not align: sentence {g['sentence'][i]}, token {g['position'][i]} is "
+            f"{g['token'][i]!r} in gold but {p['token'][i]!r} in pred"
+        )
+
+
+class Comparison:
+    """The result of :func:`compare`: gold and predicted spans of aligned corpora."""
+
+    def __init__(self, gold: Corpus, pred: Corpus) -> None:
+        _check_aligned(gold, pred)
+        self.gold = gold
+        self.pred = pred
+        self._g = gold.spans.select(*_KEY, "label", "text")
+        self._p = pred.spans.select(*_KEY, "label")
+
+    def metrics(self) -> pl.DataFrame:
+        """Per-label precision, recall, F1 and support, plus micro, macro and weighted averages.
+
+        A predicted span counts as correct only with the exact boundaries and label of a gold span.
+
+        Returns
+        -------
+        pl.DataFrame
+            ``label``, ``precision``, ``recall``, ``f1`` (f64), ``support`` (gold spans, u32),
+            ``predicted`` (u32), ``correct`` (u32); labels sorted, then ``micro avg``,
+            ``macro avg``, ``weighted avg``.
+        """
+        tp = self._g.join(self._p, on=[*_KEY, "label"], how="semi").group_by("label").len("correct")
+        sup = self._g.group_by("label").len("support")
+        prd = self._p.group_by("label").len("predicted")
+        labels = pl.concat([sup["label"], prd["label"]]).unique().sort().to_frame("label")
+        per = (
+            labels.join(sup, on="label", how="left").join(prd, on="label", how="left")
+            .join(tp, on="label", how="left").fill_null(0)
+            .with_columns(pl.col("support", "predicted", "correct").cast(pl.UInt32))
+        )
+
+        def scores(df: pl.DataFrame) -> pl.DataFrame:
+            p = pl.when(pl.col("predicted") > 0).then(
+                pl.col("correct") / pl.col("predicted")).otherwise(0.0)
+            r = pl.when(pl.col("support") > 0).then(
+                pl.col("correct") / pl.col("support")).otherwise(0.0)
+            return df.with_columns(p.alias("precision"), r.alias("recall")).with_columns(
+                pl.when(pl.col("precision") + pl.col("recall") > 0)
+                .then(2 * pl.col("precision") * pl.col("recall")
+                      / (pl.col("precision") + pl.col("recall")))
+                .otherwise(0.0).alias("f1")
+            )
+
+        per = scores(per)
+        micro = scores(per.select(pl.lit("micro avg").alias("label"),
+                                  pl.col("support", "predicted", "correct").sum()))
+        total = per["support"].sum()
+        macro = per.select(pl.lit("macro avg").alias("label"),
+                           pl.col("precision", "recall", "f1").mean(),
+                           pl.col("support", "predicted", "correct").sum())
+        weight = pl.col("support") / max(total, 1)
+        weighted = per.select(pl.lit("weighted avg").alias("label"),
+                              (pl.col("precision") * weight).sum(),
+                              (pl.col("recall") * weight).sum(),
+                              (pl.col("f1") * weight).sum(),
+                              pl.col("support", "predicted", "correct").sum())
+        cols = ["label", "precision", "recall", "f1", "support", "predicted", "correct"]
+        return pl.concat([f.select(cols) for f in (per, micro, macro, weighted)],
+                         how="vertical_relaxed")
+
+    def errors(self) -> pl.DataFrame:
+        """One row per gold or predicted span that is not an exact, correctly labelled match.
+
+        Kinds: ``wrong_label`` (same boundaries, another label), ``wrong_boundary`` (a gold span
+        overlapped by predicted spans with other boundaries; the first of them is named),
+        ``missed`` (a gold span no predicted span touches) and ``spurious`` (a predicted span that
+        touches no gold span).
+
+        Returns
+        -------
+        pl.DataFrame
+            ``sentence``, ``start``, ``end`` (the gold span, or the predicted one for
+            ``spurious``), ``gold_label``, ``pred_label``, ``kind``, ``pred_start``, ``pred_end``;
+            sorted by sentence and start.
+        """
+        g = self._g.select(*_KEY, pl.col("label").alias("gold_label"))
+        p = self._p.select(*_KEY, pl.col("label").alias("pred_label"))
+        same = g.join(p, on=_KEY, how="inner")
+        wrong_label = same.filter(pl.col("gold_label") != pl.col("pred_label")).select(
+            *_KEY, "gold_label", "pred_label", pl.lit("wrong_label").alias("kind"),
+            pl.col("start").alias("pred_start"), pl.col("end").alias("pred_end"))
+        g_rest = g.join(p, on=_KEY, how="anti")
+        p_rest = p.join(g, on=_KEY, how="anti")
+        over = (
+            g_rest.join(p.rename({"start": "pred_start", "end": "pred_end"}), on="sentence",
+                        how="inner")
+            .filter((pl.col("pred_start") < pl.col("end")) & (pl.col("start") < pl.col("pred_end")))
+            .sort(*_KEY, "pred_start")
+        )
+        boundary = over.group_by(_KEY, maintain_order=True).first().select(
+            *_KEY, "gold_label", "pred_label", pl.lit("wrong_boundary").alias("kind"),
+            "pred_start", "pred_end")
+        missed = g_rest.join(boundary.select(_KEY), on=_KEY, how="anti").select(
+            *_KEY, "gold_label", pl.lit(None, pl.String).alias("pred_label"),
+            pl.lit("missed").alias("kind"),
+            pl.lit(None, pl.UInt32).alias("pred_start"), pl.lit(None, pl.UInt32).alias("pred_end"))
+        touched = (
+            p_rest.join(g.rename({"start": "gs", "end": "ge"}), on="sentence", how="inner")
+            .filter((pl.col("start") < pl.col("ge")) & (pl.col("gs") < pl.col("end")))
+            .select(_KEY).unique()
+        )
+        spurious = p_rest.join(touched, on=_KEY, how="anti").select(
+            *_KEY, pl.lit(None, pl.String).alias("gold_label"), "pred_label",
+            pl.lit("spurious").alias("kind"),
+            pl.col("start").alias("pred_start"), pl.col("end").alias("pred_end"))
+        out = pl.concat([wrong_label, boundary, missed, spurious], how="vertical_relaxed")
+        return out.sort("sentence", "start", "kind")
+
+    def __repr__(self) -> str:
+        m = self.metrics().filter(pl.col("label") == "micro avg").row(0, named=True)
+        return (f"<bio_explorer Comparison: micro P {m['precision']:.3f} R {m['recall']:.3f} "
+                f"F1 {m['f1']:.3f} over {m['support']:,} gold spans>")
+
+
+def compare(gold: Corpus, pred: Corpus) -> Comparison:
+    """Compare a predicted corpus with a gold one.
+
+    Parameters
+    ----------
+    gold, pred : Corpus
+        Corpora (or views) over the same sentences and tokens.
+
+    Returns
+    -------
+    Comparison
+        ``.metrics()`` (per label and averaged) and ``.errors()`` (per span).
+
+    Raises
+    ------
+    ValueError
+        When the two do not hold the same sentences and tokens (the first difference is named).
+    """
+    return Comparison(gold, pred)

@@ -1,0 +1,70 @@
+"""The span view against the real Python ``SpanView`` (bridged through the harness page)."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def widget():
+    bx = pytest.importorskip("bio_explorer")
+    widget_mod = pytest.importorskip("bio_explorer.widget")
+    return widget_mod.SpanView(bx.sample(), page_size=10)
+
+
+def test_real_widget_pages_filters_and_edits(connect_widget, widget, page_info):
+    page = connect_widget(widget)
+    page.wait_for_selector("#app .bx-row")
+    total = widget.total_sentences
+    assert page.locator("#app .bx-row").count() == min(10, total)
+    assert page.locator("#app .bx-count-line").text_content() == f"{total} of {total} sentences"
+
+    # a label chip filters in Python
+    label = widget._labels[0]["label"]
+    page.click(f"#app .bx-lchip[data-label='{label}']")
+    page.wait_for_function(
+        "n => !document.querySelector('#app .bx-count-line').textContent.startsWith(n + ' of')",
+        arg=total,
+    )
+    assert widget.query == {"labels": [label]}
+    rows = page.locator("#app .bx-row")
+    assert rows.count() == min(10, widget.matching_sentences)
+
+    # relabel a span through the menu; the Python corpus changes and the view re-renders
+    span = page.locator(f"#app .bx-span[data-label='{label}']").first
+    sentence = int(span.evaluate("el => el.closest('.bx-row').dataset.sentence"))
+    start = int(span.get_attribute("data-start"))
+    target = next(item["label"] for item in widget._labels if item["label"] != label)
+    span.click()
+    page.locator(
+        f"#app .bx-pop-span [role='menuitemradio'][aria-checked='false']:has-text('{target}')"
+    ).first.click()
+    page.wait_for_function(
+        "([s, st, t]) => document.querySelector("
+        "`#app .bx-row[data-sentence='${s}'] .bx-span[data-start='${st}']`)"
+        "?.dataset.label === t",
+        arg=[sentence, start, target],
+    )
+    spans = widget.corpus.spans
+    row = spans.filter((spans["sentence"] == sentence) & (spans["start"] == start)).to_dicts()
+    assert row and row[0]["label"] == target
+    assert widget._status["unsaved"] == 1
+    page.wait_for_function(
+        "document.querySelector('#app .bx-unsaved').textContent === '1 unsaved edit'"
+    )
+
+    # Ctrl+Z undoes it in Python
+    page.click("#app .bx-row .bx-gutter")
+    page.keyboard.press("Control+z")
+    page.wait_for_function(
+        "document.querySelector('#app .bx-unsaved').textContent === 'No unsaved edits'"
+    )
+    spans = widget.corpus.spans
+    assert (
+        spans.filter((spans["sentence"] == sentence) & (spans["start"] == start))["label"][0]
+        == label
+    )
+    assert not page.locator("#app .bx-error").is_visible()
+    assert page_info.blocked == []

@@ -1,0 +1,227 @@
+"""End-to-end fixtures: a real JupyterLab / Voila server and Debian's chromium driven by playwright.
+
+Sync-playwright fixtures live only here (importing them into several modules breaks the asyncio
+loop).  Every test skips cleanly when chromium, playwright, JupyterLab or Voila is missing, unless
+``BIO_EXPLORER_REQUIRE_BROWSER=1``, in which case it fails.  Every request that is not to
+127.0.0.1 is aborted and recorded, so a stray CDN import fails loudly.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import importlib.util
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+ARTIFACTS = Path(os.environ.get("BIO_EXPLORER_ARTIFACTS", ROOT / "test-artifacts"))
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("BIO_EXPLORER_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"end-to-end tests required (BIO_EXPLORER_REQUIRE_BROWSER=1) but {reason}")
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float = 60,
+               any_status: bool = False) -> None:
+    """Poll ``url`` until it answers 200 (or anything at all with ``any_status``)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except urllib.error.HTTPError:
+            if any_status:
+                return
+            time.sleep(0.3)
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"server did not answer {url} in {timeout}s:\n{log.read_text()[-3000:]}")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def _jupyter_env(home: Path) -> dict[str, str]:
+    """Private settings/workspaces/runtime/config/IPython folders and the repo on PYTHONPATH."""
+    env = dict(os.environ)
+    for var, sub in (("JUPYTERLAB_SETTINGS_DIR", "settings"),
+                     ("JUPYTERLAB_WORKSPACES_DIR", "workspaces"),
+                     ("JUPYTER_RUNTIME_DIR", "runtime"), ("JUPYTER_CONFIG_DIR", "config"),
+                     ("IPYTHONDIR", "ipython")):
+        (home / sub).mkdir(parents=True, exist_ok=True)
+        env[var] = str(home / sub)
+    # no news / update toast over the page
+    notif = home / "settings" / "@jupyterlab" / "apputils-extension"
+    notif.mkdir(parents=True, exist_ok=True)
+    (notif / "notification.jupyterlab-settings").write_text(
+        json.dumps({"checkForUpdates": False, "fetchNews": "false", "doNotDisturbMode": True})
+    )
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
+    env.pop("JUPYTER_PLATFORM_DIRS", None)
+    return env
+
+
+def _notebook_root(tmp: Path) -> Path:
+    root = tmp / "root"
+    root.mkdir()
+    shutil.copy(ROOT / "examples" / "quickstart.ipynb", root / "quickstart.ipynb")
+    return root
+
+
+# ------------------------------------------------------------------------------------ browser
+@pytest.fixture(scope="session")
+def e2e_browser():
+    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+        _unavailable(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    if importlib.util.find_spec("playwright") is None:
+        _unavailable("playwright is not installed (pip install playwright)")
+    for bundle in ("span_view.js", "span_view.css", "chart_view.js"):
+        if not (ROOT / "bio_explorer" / "static" / bundle).exists():
+            _unavailable(f"bio_explorer/static/{bundle} is not built")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def e2e_page(e2e_browser):
+    """A page whose context aborts every request not to 127.0.0.1; ``page.bx_blocked`` lists them."""
+    ctx = e2e_browser.new_context(viewport={"width": 1400, "height": 1000})
+    blocked: list[str] = []
+    errors: list[str] = []
+
+    def route(r):
+        if urlsplit(r.request.url).hostname == "127.0.0.1":
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+
+    ctx.route("**/*", route)
+    page = ctx.new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.bx_blocked = blocked
+    page.bx_errors = errors
+    try:
+        yield page
+    finally:
+        ctx.close()
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+# ------------------------------------------------------------------------------------ servers
+@pytest.fixture
+def lab_server(tmp_path):
+    """``jupyter lab`` on 127.0.0.1 serving a temp copy of examples/quickstart.ipynb.
+
+    Yields ``(base_url, token, root_dir)``.
+    """
+    if importlib.util.find_spec("jupyterlab") is None:
+        _unavailable("jupyterlab is not installed")
+    root = _notebook_root(tmp_path)
+    env = _jupyter_env(tmp_path / "home")
+    port, token = _free_port(), "bx-e2e-token"
+    log = tmp_path / "lab.log"
+    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
+           "--ip=127.0.0.1", f"--port={port}", f"--IdentityProvider.token={token}",
+           f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
+           "--LabApp.news_url=", "--ServerApp.disable_check_xsrf=True"]
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=root)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_http(f"{base}/api/status?token={token}", proc, log)
+        yield base, token, root
+    finally:
+        _stop(proc)
+
+
+@pytest.fixture
+def voila_server(tmp_path):
+    """``voila`` serving a temp copy of the quickstart notebook; yields the page URL."""
+    if importlib.util.find_spec("voila") is None:
+        _unavailable("voila is not installed")
+    root = _notebook_root(tmp_path)
+    env = _jupyter_env(tmp_path / "home")
+    port = _free_port()
+    log = tmp_path / "voila.log"
+    cmd = [sys.executable, "-m", "voila", str(root / "quickstart.ipynb"), "--no-browser",
+           f"--port={port}", "--Voila.ip=127.0.0.1", "--show_tracebacks=True"]
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=root)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_http(f"{base}/voila/static/", proc, log, any_status=True)
+        yield base, log
+    finally:
+        _stop(proc)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
+                      ".js": "text/javascript", ".css": "text/css"}
+
+    def log_message(self, format, *args):  # noqa: A002 - base-class signature
+        pass
+
+
+@pytest.fixture(scope="session")
+def repo_server():
+    """The repository served on 127.0.0.1 (for tests/browser/harness.html); yields the base URL."""
+    if not (ROOT / "tests" / "browser" / "harness.html").exists():
+        _unavailable("tests/browser/harness.html is missing")
+    handler = functools.partial(_QuietHandler, directory=str(ROOT))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,141 @@
+"""One JupyterLab round trip: run examples/quickstart.ipynb, filter by a label chip, relabel a span,
+undo it with the keyboard, and check every step reached the kernel.
+
+Saves ``test-artifacts/jupyterlab_quickstart.png``; with ``BIO_EXPLORER_SCREENSHOTS=1`` also the
+whole Explorer into ``docs/img/explorer.png`` (the README screenshot).
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+_RUN_IN_KERNEL = """
+async (code) => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  const kernel = panel.sessionContext.session.kernel;
+  const future = kernel.requestExecute({ code, silent: false, store_history: false });
+  let out = "";
+  future.onIOPub = (msg) => {
+    const t = msg.header.msg_type;
+    if (t === "stream") out += msg.content.text;
+    if (t === "error") out += `ERROR ${msg.content.ename}: ${msg.content.evalue}`;
+  };
+  await future.done;
+  return out;
+}
+"""
+
+
+def kernel(page, code: str) -> str:
+    """Run ``code`` in the notebook's kernel (through the front end) and return what it printed."""
+    return page.evaluate(_RUN_IN_KERNEL, code)
+
+
+def kernel_value(page, expr: str):
+    out = kernel(page, f"print(repr({expr}))").strip()
+    assert not out.startswith("ERROR"), out
+    return ast.literal_eval(out)
+
+
+def wait_kernel(page, expr: str, want, timeout: float = 15.0):
+    """Poll ``expr`` in the kernel until it equals ``want`` (messages from the widget are async)."""
+    deadline = time.monotonic() + timeout
+    got = None
+    while time.monotonic() < deadline:
+        got = kernel_value(page, expr)
+        if got == want:
+            return got
+        time.sleep(0.25)
+    raise AssertionError(f"kernel: {expr} = {got!r}, expected {want!r}")
+
+
+def test_quickstart_in_jupyterlab(lab_server, e2e_page, artifacts):
+    base, token, _root = lab_server
+    page = e2e_page
+    page.set_default_timeout(60_000)
+    page.goto(f"{base}/lab/tree/quickstart.ipynb?token={token}")
+    page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
+    # the kernel-ready race: the toolbar says idle before a kernel exists; the status bar doesn't
+    page.wait_for_function(
+        "() => /Python 3.*\\|\\s*Idle/.test("
+        "document.querySelector('#jp-main-statusbar')?.textContent || '')"
+    )
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    view = page.locator(".bx-spanview").first
+    view.locator(".bx-row").first.wait_for()
+    page.locator(".jp-OutputArea-output svg .mark-rect path").first.wait_for()  # charts drew marks
+
+    total = kernel_value(page, "view.total_sentences")
+    assert kernel_value(page, "view.query") == {}
+
+    # filter to one label by clicking its chip
+    label = "Library"
+    want = kernel_value(page, f"len(c.filter(labels=[{label!r}]))")
+    assert 0 < want < total
+    view.locator(f".bx-lchip[data-label='{label}']").click()
+    wait_kernel(page, "view.query", {"labels": [label]})
+    page.wait_for_function(
+        """([label, n]) => {
+             const rows = [...document.querySelectorAll('.bx-spanview .bx-row')];
+             return rows.length === n
+               && rows.every(r => r.querySelector(`.bx-span[data-label='${label}']`));
+           }""",
+        arg=[label, want],
+    )
+    count_line = view.locator(".bx-count-line").text_content()
+    assert re.sub(r"\D+", " ", count_line).split()[:2] == [str(want), str(total)], count_line
+    # the linked label chart shows the selection too
+    wait_kernel(page, "explorer.charts.labels.selection", [{"label": label}])
+    page.screenshot(path=str(artifacts / "jupyterlab_quickstart.png"), full_page=True)
+
+    # click a span, pick another label in its menu: the kernel's corpus changes
+    span = view.locator(f".bx-span[data-label='{label}']").first
+    sid = int(span.evaluate("el => el.closest('.bx-row').dataset.sentence"))
+    start = int(span.get_attribute("data-start"))
+    spans_expr = (f"c.spans.filter((pl.col('sentence') == {sid}) & (pl.col('start') == {start}))"
+                  "['label'].to_list()")
+    kernel(page, "import polars as pl")
+    assert kernel_value(page, spans_expr) == [label]
+    span.click()
+    menu = view.locator(".bx-pop-span")
+    menu.wait_for(state="visible")
+    menu.locator("[role='menuitemradio']:has-text('Algorithm')").first.click()
+    wait_kernel(page, spans_expr, ["Algorithm"])
+    page.wait_for_function(
+        # the page is re-requested: the span shows its new label, or the sentence left the
+        # Library filter when that was its only Library span
+        "([sid, start, n]) => { const row = document.querySelector("
+        "`.bx-spanview .bx-row[data-sentence='${sid}']`);"
+        " return row ? row.querySelector(`.bx-span[data-start='${start}']`)?.dataset.label"
+        " === 'Algorithm' : document.querySelectorAll('.bx-spanview .bx-row').length === n; }",
+        arg=[sid, start, kernel_value(page, f"len(c.filter(labels=[{label!r}]))")],
+    )
+    assert kernel_value(page, "c.unsaved") == 1
+
+    # undo with the keyboard (focus inside the span view, not on a notebook cell)
+    view.locator(".bx-row .bx-gutter").first.click()
+    page.keyboard.press("Control+z")
+    wait_kernel(page, spans_expr, [label])
+    assert kernel_value(page, "c.unsaved") == 0
+
+    explorer_el = page.locator(".bx-explorer").first
+    explorer_el.screenshot(path=str(artifacts / "jupyterlab_explorer.png"))
+    if os.environ.get("BIO_EXPLORER_SCREENSHOTS") == "1":
+        # README screenshot: the whole Explorer on the unfiltered sample
+        kernel(page, "explorer.clear()")
+        page.wait_for_function(
+            "n => document.querySelectorAll('.bx-spanview .bx-row').length === n", arg=total
+        )
+        time.sleep(0.5)
+        (ROOT / "docs" / "img").mkdir(parents=True, exist_ok=True)
+        explorer_el.screenshot(path=str(ROOT / "docs" / "img" / "explorer.png"))

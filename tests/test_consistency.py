@@ -1,0 +1,273 @@
+"""Surface-form inconsistencies (issue 3): hand-made corpora with known answers, real corpora."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import bio_explorer as bx
+from bio_explorer.analysis import consistency as C
+
+
+def _write(path: Path, sentences: list[list[tuple[str, str]]]) -> Path:
+    path.write_text(
+        "\n\n".join("\n".join(f"{t}\t{g}" for t, g in s) for s in sentences) + "\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def _sent(text: str, spans: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """Tokens of ``text`` (space-split); ``spans`` maps a token to its label (1-token spans)."""
+    spans = spans or {}
+    return [(t, f"B-{spans[t]}" if t in spans else "O") for t in text.split()]
+
+
+FILLERS = ["We use {} for the model .", "I like {} a lot .", "Install {} with pip today .",
+           "The docs of {} are good .", "Then {} runs on the server ."]
+
+
+@pytest.fixture
+def pytorch_corpus(tmp_path: Path) -> bx.Corpus:
+    """"PyTorch" 5× Library, 1× Algorithm, 1× untagged; "model" 2× Library, 12× O."""
+    sents = []
+    for i in range(5):
+        sents.append(_sent(FILLERS[i].format("PyTorch"), {"PyTorch": "Library"}))
+    sents.append(_sent("Our baseline is PyTorch in this paper .", {"PyTorch": "Algorithm"}))
+    sents.append(_sent("Yesterday PyTorch crashed again ."))
+    for i in range(12):
+        sents.append(_sent(f"the model number {i} is small and the model is fast ."))
+    sents.append(_sent("load the model now", {"model": "Library"}))
+    sents.append(_sent("save a model later", {"model": "Library"}))
+    return bx.read(_write(tmp_path / "toy.tsv", sents))
+
+
+def test_minority_label_is_flagged_with_majority(pytorch_corpus):
+    occ = pytorch_corpus.inconsistencies(occurrences=True)
+    alg = occ.filter(pl.col("text") == "PyTorch", pl.col("label") == "Algorithm")
+    assert alg.height == 1
+    row = alg.row(0, named=True)
+    assert row["kind"] == "inconsistent_label"
+    assert row["majority"] == "Library"
+    assert (row["sentence"], row["start"], row["end"]) == (5, 3, 4)
+    # the Library occurrences agree with the majority: never flagged
+    assert occ.filter(pl.col("text") == "PyTorch", pl.col("label") == "Library").height == 0
+
+
+def test_untagged_mention_is_flagged(pytorch_corpus):
+    occ = pytorch_corpus.inconsistencies(occurrences=True)
+    um = occ.filter(pl.col("kind") == "unlabelled_mention", pl.col("text") == "PyTorch")
+    assert um.height == 1
+    row = um.row(0, named=True)
+    assert (row["sentence"], row["start"], row["end"], row["label"], row["majority"]) == (
+        6, 1, 2, "O", "Library")
+
+
+def test_function_words_mostly_o_are_not_flagged(pytorch_corpus):
+    occ = pytorch_corpus.inconsistencies(occurrences=True)
+    # "model" is O 24 times: its untagged occurrences must not be reported
+    assert occ.filter(pl.col("text") == "model", pl.col("label") == "O").height == 0
+    forms = pytorch_corpus.inconsistencies()
+    texts = forms["text"].to_list()
+    assert texts[0] == "PyTorch"
+    if "model" in texts:
+        assert texts.index("model") > texts.index("PyTorch")
+
+
+def test_forms_table_counts(pytorch_corpus):
+    forms = pytorch_corpus.inconsistencies()
+    assert forms.columns[:8] == ["text", "labels", "label_counts", "majority", "occurrences",
+                                 "minority_occurrences", "score", "variant"]
+    row = forms.filter(pl.col("text") == "PyTorch", pl.col("variant") == "exact").row(0, named=True)
+    assert row["labels"] == "Library:5, Algorithm:1, O:1"
+    assert row["majority"] == "Library"
+    assert row["occurrences"] == 7
+    assert row["minority_occurrences"] == 2
+    assert {d["label"]: d["count"] for d in row["label_counts"]} == {
+        "Library": 5, "Algorithm": 1, "O": 1}
+    assert 0 < row["score"] <= 1
+    assert forms["score"].is_sorted(descending=True)
+
+
+def test_same_context_disagreement_is_most_precise(tmp_path: Path):
+    """Two dissenters with the same global support: the one whose exact context (left and right
+    word) is labelled otherwise elsewhere ranks above the one in an unseen context."""
+    sents = [_sent("we import Keras today", {"Keras": "Library"}) for _ in range(4)]
+    sents += [_sent(f"so {w} Keras {w}", {"Keras": "Library"}) for w in ("x", "y", "z", "q")]
+    sents.append(_sent("we import Keras today", {"Keras": "Application"}))
+    sents.append(_sent("alpha Keras omega", {"Keras": "Application"}))
+    c = bx.read(_write(tmp_path / "ctx.tsv", sents))
+    occ = c.inconsistencies(occurrences=True, threshold=0.0)
+    same = occ.filter(pl.col("sentence") == 8)["score"].item()
+    other = occ.filter(pl.col("sentence") == 9)["score"].item()
+    assert same > other
+
+
+def test_case_fold_variant_is_separate_and_weaker(tmp_path: Path):
+    sents = [_sent(f"using PyTorch {i} now", {"PyTorch": "Library"}) for i in range(6)]
+    sents += [_sent("using pytorch 9 now", {"pytorch": "Algorithm"})]
+    c = bx.read(_write(tmp_path / "fold.tsv", sents))
+    forms = c.inconsistencies()
+    assert forms.filter(pl.col("variant") == "exact").height == 0  # each spelling is consistent
+    fold = forms.filter(pl.col("variant") == "casefold")
+    assert fold.height == 1 and fold["text"].item() == "pytorch"
+    assert fold["majority"].item() == "Library"
+    assert c.inconsistencies(case_fold=False).height == 0
+
+
+def test_over_long_span_is_flagged(tmp_path: Path):
+    sents = [_sent(f"I use Django {i} daily", {"Django": "Library"}) for i in range(6)]
+    sents += [_sent(f"the cat {i} sat") for i in range(12)]
+    bad = _sent("I like the Django app")
+    bad[2], bad[3] = ("the", "B-Library"), ("Django", "I-Library")
+    sents.append(bad)
+    c = bx.read(_write(tmp_path / "long.tsv", sents))
+    occ = c.inconsistencies(occurrences=True)
+    b = occ.filter(pl.col("kind") == "inconsistent_boundary")
+    assert b.height == 1
+    row = b.row(0, named=True)
+    assert (row["sentence"], row["start"], row["end"], row["text"]) == (18, 2, 4, "the Django")
+    assert row["majority"] == "Library" and row["form"] == "Django"
+
+
+def test_edits_invalidate(pytorch_corpus):
+    assert pytorch_corpus.inconsistencies(occurrences=True).height >= 2
+    st = pytorch_corpus._state
+    tag = st.tok["tag"].cast(pl.String)
+    rows = st.tok.with_row_index("r").filter(
+        (pl.col("token") == "PyTorch") & (pl.col("tag").cast(pl.String) != "B-Library")
+    )["r"]
+    st.tok = st.tok.with_columns(
+        tag.scatter(rows, ["B-Library"] * rows.len()).cast(pl.Categorical).alias("tag"))
+    st.touch()
+    occ = pytorch_corpus.inconsistencies(occurrences=True)
+    assert occ.filter(pl.col("text") == "PyTorch").height == 0
+
+
+def test_view_reports_only_its_sentences(pytorch_corpus):
+    whole = pytorch_corpus.inconsistencies(occurrences=True)
+    view = pytorch_corpus.filter(sentences=[5])
+    occ = view.inconsistencies(occurrences=True)
+    assert occ.height >= 1 and set(occ["sentence"].to_list()) == {5}
+    # evidence is the whole corpus: same score as seen from the whole corpus
+    joined = occ.join(whole, on=["sentence", "start", "end"], suffix="_w")
+    assert (joined["score"] == joined["score_w"]).all()
+    assert view.inconsistencies()["text"].to_list() == ["PyTorch"]
+    # a view without dissenters reports nothing
+    assert pytorch_corpus.filter(sentences=[0]).inconsistencies(occurrences=True).height == 0
+
+
+# ----------------------------------------------------------------------------- real corpora
+@pytest.fixture(scope="module")
+def wikigold(shared_corpora):
+    return bx.read(shared_corpora / "wikigold" / "wikigold.conll.txt")
+
+
+def test_occurrences_point_to_real_tokens(shared_corpora):
+    c = bx.read(shared_corpora / "stackoverflow_ner" / "train.txt")
+    occ = c.inconsistencies(occurrences=True, threshold=0.0)
+    assert occ.height > 100
+    assert set(occ["kind"].unique().to_list()) <= set(C.KINDS)
+    sents = c.tokens.group_by("sentence").agg(pl.col("token"), pl.col("tag").cast(pl.String))
+    look = {s: (t, g) for s, t, g in sents.iter_rows()}
+    for r in occ.sample(300, seed=0).iter_rows(named=True):
+        toks, tags = look[r["sentence"]]
+        assert " ".join(toks[r["start"]:r["end"]]) == r["text"]
+        if r["kind"] == "unlabelled_mention":
+            assert set(tags[r["start"]:r["end"]]) == {"O"} and r["label"] == "O"
+        if r["kind"] == "inconsistent_label":
+            assert tags[r["start"]] == "B-" + r["label"] or tags[r["start"]] == "I-" + r["label"]
+            assert r["majority"] != r["label"]
+    assert occ["score"].is_between(0, 1).all()
+    assert occ["score"].is_sorted(descending=True)
+
+
+def _independent_counts(c: bx.Corpus, texts: set[str]) -> dict[str, Counter]:
+    """Per text: label / O / <x> counts of its n-gram occurrences, from seqeval's chunks."""
+    from seqeval.metrics.sequence_labeling import get_entities
+
+    out: dict[str, Counter] = {t: Counter() for t in texts}
+    lengths = {len(t.split(" ")) for t in texts}
+    sents = c.tokens.group_by("sentence", maintain_order=True).agg(
+        pl.col("token"), pl.col("tag").cast(pl.String))
+    for _, toks, tags in sents.iter_rows():
+        ents = {(s, e + 1): lab for lab, s, e in get_entities(list(tags))}
+        inside = [None] * len(toks)
+        for (s, e), _lab in ents.items():
+            for i in range(s, e):
+                inside[i] = (s, e)
+        for n in lengths:
+            for a in range(len(toks) - n + 1):
+                t = " ".join(toks[a:a + n])
+                if t not in out:
+                    continue
+                if (a, a + n) in ents:
+                    out[t][ents[(a, a + n)]] += 1
+                elif all(x is None for x in inside[a:a + n]):
+                    out[t]["O"] += 1
+                elif inside[a] is not None and inside[a] == inside[a + n - 1] and all(
+                        x == inside[a] for x in inside[a:a + n]):
+                    pass  # inside a longer span: not a vote
+                else:
+                    out[t]["<x>"] += 1
+    return out
+
+
+def test_label_counts_match_independent_count(wikigold):
+    forms = wikigold.inconsistencies().filter(pl.col("variant") == "exact")
+    assert forms.height > 20
+    top = forms.head(25)
+    ref = _independent_counts(wikigold, set(top["text"].to_list()))
+    for row in top.iter_rows(named=True):
+        got = {d["label"]: d["count"] for d in row["label_counts"]}
+        assert got == dict(ref[row["text"]]), row["text"]
+        assert row["occurrences"] == sum(ref[row["text"]].values())
+        # majority: the most frequent category (ties broken by name)
+        best = max(ref[row["text"]].values())
+        assert row["majority"] == min(k for k, v in ref[row["text"]].items() if v == best)
+
+
+def test_plant_errors_changes_exactly_the_planted_spans(wikigold):
+    c = bx.read(wikigold._state.files[0].path)
+    before = c.spans
+    planted = C.plant_errors(c, seed=3)
+    n = before.height
+    kinds = planted["kind"].value_counts()
+    assert dict(kinds.iter_rows()) == {"flip": round(n * 0.02), "drop": round(n * 0.02),
+                                       "shift": round(n * 0.01)}
+    after = c.spans
+    changed_before = before.join(after, on=["sentence", "start", "end", "label"], how="anti")
+    # every span that changed lies in a planted region, and every planted span changed
+    hit = changed_before.join(planted, on="sentence", suffix="_p").filter(
+        (pl.col("start") < pl.col("end_p")) & (pl.col("start_p") < pl.col("end")))
+    assert hit.select("sentence", "start").unique().height == changed_before.height
+    assert changed_before.height == planted.height
+    assert after.height == n - round(n * 0.02)
+
+
+def test_planted_error_recall_floor(shared_corpora):
+    """A fast, deterministic version of benchmarks/bench_detect.py on wikigold."""
+    c = bx.read(shared_corpora / "wikigold" / "wikigold.conll.txt")
+    planted = C.plant_errors(c, seed=1)
+    flagged = c.inconsistencies(occurrences=True)
+    freq = C.form_frequency(c, planted["text"])
+    res = C.evaluate_planted(flagged, planted, freq)
+    assert res["planted"] == 178
+    assert res["recall_ge3"] >= 0.6
+    assert res["precision"] >= 0.6
+    assert res["recall"] >= 0.3
+
+
+def test_form_frequency_is_a_plain_ngram_count(wikigold):
+    freq = C.form_frequency(wikigold, ["Germany", "United States", "the"])
+    toks = wikigold.tokens.group_by("sentence", maintain_order=True).agg("token")["token"]
+    ref = Counter()
+    for t in toks.to_list():
+        for n in (1, 2):
+            for a in range(len(t) - n + 1):
+                ref[" ".join(t[a:a + n])] += 1
+    got = dict(freq.iter_rows())
+    assert got == {k: ref[k] for k in ("Germany", "United States", "the")}
