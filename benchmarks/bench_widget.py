@@ -27,6 +27,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import ClassVar
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -98,6 +99,15 @@ def bench_python(corpus: bx.Corpus) -> tuple[SpanView, list[dict]]:
     return view, replies
 
 
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    extensions_map: ClassVar[dict[str, str]] = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".js": "text/javascript"}
+
+    def log_message(self, format, *args):
+        pass
+
+
 def bench_browser(view: SpanView, replies: list[dict]) -> None:
     try:
         from playwright.sync_api import sync_playwright
@@ -107,8 +117,7 @@ def bench_browser(view: SpanView, replies: list[dict]) -> None:
     if not Path("/usr/bin/chromium").exists():
         print("browser render: skipped (/usr/bin/chromium missing)")
         return
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(ROOT))
-    handler.log_message = lambda *a, **k: None
+    handler = functools.partial(_Quiet, directory=str(ROOT))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/tests/browser/harness.html"
