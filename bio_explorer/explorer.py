@@ -347,9 +347,36 @@ class Explorer(w.VBox):
         self._rerender.flush()
 
     def _render_header(self) -> None:
-        self.header.value = header_html(self.corpus, self.span_view.filtered,
-                                        self._whole_frame("transitions"),
-                                        self._whole_frame("anomaly_counts"))
+        whole = self._whole_stats()
+        view = None
+        if self.span_view.query:
+            view = (self.span_view.matching_sentences,
+                    sum(d["count"] for d in self.span_view._labels))
+        self.header.value = header_html(whole, view)
+
+    def _whole_stats(self) -> dict[str, Any]:
+        """Whole-corpus figures of the header, memoised per data version."""
+        version = self._version()
+        hit = self._whole.get("header")
+        if hit is not None and hit[0] == version:
+            return hit[1]
+        corpus = self.corpus
+        trans = self._whole_frame("transitions")
+        anomalies = self._whole_frame("anomaly_counts")
+        files = [f.name for f in corpus._state.files]
+        stats = {
+            "files": ", ".join(files[:3]) + (f", … ({len(files)} files)" if len(files) > 3 else ""),
+            "tokens": corpus.n_tokens,
+            "sentences": len(corpus),
+            "spans": corpus.spans.height,
+            "labels": len(corpus.labels()),
+            "scheme": corpus.scheme,
+            "invalid transitions": int(trans.filter(~pl.col("valid"))["count"].sum())
+            if trans.height else 0,
+            "anomalies": int(anomalies["count"].sum()) if anomalies.height else 0,
+        }
+        self._whole["header"] = (version, stats)
+        return stats
 
 
 def _analysis(corpus: Corpus, what: str) -> pl.DataFrame:
@@ -360,34 +387,32 @@ def _analysis(corpus: Corpus, what: str) -> pl.DataFrame:
     return getattr(corpus, what)()
 
 
-def header_html(corpus: Corpus, view: Corpus, transitions: pl.DataFrame,
-                anomaly_counts: pl.DataFrame) -> str:
-    """The summary line of the Explorer (every value escaped)."""
-    spans = corpus.spans.height
-    invalid = int(transitions.filter(~pl.col("valid"))["count"].sum()) if transitions.height else 0
-    anomalies = int(anomaly_counts["count"].sum()) if anomaly_counts.height else 0
-    items = [
-        ("tokens", f"{corpus.n_tokens:,}"),
-        ("sentences", f"{len(corpus):,}"),
-        ("spans", f"{spans:,}"),
-        ("labels", f"{len(corpus.labels()):,}"),
-        ("scheme", corpus.scheme),
-        ("invalid transitions", f"{invalid:,}"),
-        ("anomalies", f"{anomalies:,}"),
-    ]
-    names = ", ".join(f.name for f in corpus._state.files[:3])
-    if len(corpus._state.files) > 3:
-        names += f", … ({len(corpus._state.files)} files)"
+def header_html(stats: dict[str, Any], view: tuple[int, int] | None = None) -> str:
+    """The summary line of the Explorer (every value escaped).
+
+    Parameters
+    ----------
+    stats : dict
+        ``files``, ``tokens``, ``sentences``, ``spans``, ``labels``, ``scheme``,
+        ``invalid transitions``, ``anomalies`` of the whole corpus.
+    view : (sentences, spans), optional
+        Figures of the current filter, shown as "N of M".
+    """
+    def fmt(v: Any) -> str:
+        return f"{v:,}" if isinstance(v, int) else str(v)
+
+    keys = ("tokens", "sentences", "spans", "labels", "scheme", "invalid transitions", "anomalies")
     cells = "".join(
         f"<span class='bx-stat' style='margin-right:1.2em;white-space:nowrap'>"
-        f"<b>{html.escape(v)}</b> {html.escape(k)}</span>" for k, v in items
+        f"<b>{html.escape(fmt(stats[k]))}</b> {html.escape(k)}</span>" for k in keys
     )
     note = ""
-    if view is not corpus:
+    if view is not None:
         note = (f"<div class='bx-filter-note' style='opacity:.8'>filter: "
-                f"<b>{len(view):,}</b> of {len(corpus):,} sentences, "
-                f"<b>{view.spans.height:,}</b> of {spans:,} spans</div>")
-    return (f"<div class='bx-header'><div style='font-weight:600'>{html.escape(names)}</div>"
+                f"<b>{view[0]:,}</b> of {stats['sentences']:,} sentences, "
+                f"<b>{view[1]:,}</b> of {stats['spans']:,} spans</div>")
+    return (f"<div class='bx-header'><div style='font-weight:600'>"
+            f"{html.escape(str(stats['files']))}</div>"
             f"<div style='display:flex;flex-wrap:wrap'>{cells}</div>{note}</div>")
 
 

@@ -88,6 +88,20 @@ def _token_frame(corpus: Corpus) -> pl.DataFrame:
 
         doc_size = tok.group_by("doc").len("doc_n")
         lower = pl.col("token").str.to_lowercase()
+        # string features are computed once per distinct token, then joined back on its hash
+        vocab = tok.select(pl.col("token").hash(11).alias("k_exact"), "token").unique(
+            "k_exact"
+        ).select(
+            "k_exact",
+            lower.hash(11).alias("k_fold"),
+            # context word: lower-cased, digits folded to 0
+            lower.str.replace_all(r"\d", "0").hash(13).alias("ctx"),
+            # name shape: an upper-case letter that is not just the sentence-initial capital
+            (pl.col("token").str.slice(1).str.contains(r"[[:upper:]]")
+             | pl.col("token").str.contains(r"[[:alpha:]].*\d|\d.*[[:alpha:]]")).alias("_inner"),
+            pl.col("token").str.contains(r"^[[:upper:]]").alias("_cap"),
+            (pl.col("token") == lower).alias("is_lower"),
+        )
         tf = pl.DataFrame({
             "row": pl.int_range(n, dtype=pl.UInt32, eager=True),
             "sentence": tok["sentence"], "position": tok["position"], "doc": tok["doc"],
@@ -98,15 +112,9 @@ def _token_frame(corpus: Corpus) -> pl.DataFrame:
         }).with_columns(
             pl.col("sp_first").is_not_null().alias("non_o"),
             pl.col("token").hash(11).alias("k_exact"),
-            lower.hash(11).alias("k_fold"),
-            # context word: lower-cased, digits folded to 0
-            lower.str.replace_all(r"\d", "0").hash(13).alias("ctx"),
-            # name shape: an upper-case letter that is not just the sentence-initial capital
-            (pl.col("token").str.slice(1).str.contains(r"[[:upper:]]")
-             | ((pl.col("position") > 0) & pl.col("token").str.contains(r"^[[:upper:]]"))
-             | pl.col("token").str.contains(r"[[:alpha:]].*\d|\d.*[[:alpha:]]")).alias("shape"),
-            (pl.col("token") == lower).alias("is_lower"),
-        )
+        ).join(vocab, on="k_exact", how="left", maintain_order="left").with_columns(
+            (pl.col("_inner") | ((pl.col("position") > 0) & pl.col("_cap"))).alias("shape"),
+        ).drop("_inner", "_cap")
         # token-level statistics over the whole corpus: P(O | lower-cased token), and whether the
         # lower-cased spelling of a capitalised token is ever written in lower case
         lower_seen = tf.filter(pl.col("is_lower")).select(pl.col("k_fold").unique())

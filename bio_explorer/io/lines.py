@@ -35,6 +35,8 @@ class RawText:
         The encoding used to decode (and to write back).
     utf8 : bytes
         The UTF-8 bytes of the text (without BOM) – handed to polars' CSV parser for the fields.
+    cr_in_lines : bool
+        True when lines may end with ``\\r`` (mixed line ends): readers strip it from fields.
     problems : list of dict
         Decoding problems met with ``errors="collect"`` (the bytes were replaced by U+FFFD).
     """
@@ -46,6 +48,7 @@ class RawText:
     encoding: str
     utf8: bytes
     problems: list = field(default_factory=list)
+    cr_in_lines: bool = False  # some lines end with (or hold) a \r that is part of the line
 
 
 def _is_utf8(encoding: str) -> bool:
@@ -93,31 +96,35 @@ def decode(data: bytes, path: str, encoding: str = "utf-8", errors: str = "raise
 
 
 def split_lines(data: bytes, path: str, encoding: str = "utf-8", errors: str = "raise") -> RawText:
-    """Decode ``data`` and split it into lines, keeping what is needed to write it back exactly."""
-    problems: list = []
-    text, bom = decode(data, path, encoding, errors, problems)
-    final_newline = text.endswith("\n")
-    n_lf = text.count("\n")
-    n_crlf = text.count("\r\n")
-    if problems or not _is_utf8(encoding):
-        utf8 = text.encode("utf-8")
-    else:
-        utf8 = data[len(BOM):] if bom else data
-    expected_rows = n_lf + (0 if final_newline or not text else 1)
-    if not text:
-        return RawText(pl.Series("raw", [], pl.String), "\n", False, bom, encoding, utf8, problems)
+    """Split ``data`` into lines, keeping what is needed to write it back exactly.
 
+    UTF-8 input is handed to polars' multi-threaded CSV reader as bytes (it validates the encoding);
+    Python only decodes when that fails (to name the offending byte) or for other encodings.
+    """
+    problems: list = []
+    text: str | None = None
+    if _is_utf8(encoding):
+        bom = data.startswith(BOM)
+        body = data[len(BOM):] if bom else data
+    else:
+        text, bom = decode(data, path, encoding, errors, problems)
+        body = text.encode("utf-8")
+    if not body:
+        return RawText(pl.Series("raw", [], pl.String), "\n", False, bom, encoding, body, problems)
+    final_newline = body.endswith(b"\n")
+    n_lf, n_cr, n_crlf = body.count(b"\n"), body.count(b"\r"), body.count(b"\r\n")
+    expected_rows = n_lf + (0 if final_newline else 1)
     newline = "\r\n" if n_crlf == n_lf and n_lf > 0 else "\n"
-    mixed_cr = n_crlf not in (0, n_lf)
+    uniform = n_cr == 0 or (n_cr == n_crlf == n_lf)
     lines: pl.Series | None = None
     # Fast path: polars' CSV reader with a separator byte the file does not contain gives one row per
     # line (multi-threaded).  It drops a trailing \r, so it is only used when line ends are uniform,
     # and its row count is checked against the number of line terminators.
-    dummy = next((d for d in _DUMMY_SEPARATORS if d not in utf8), None)
-    if dummy is not None and not mixed_cr and "\r" not in text.replace("\r\n", "\n"):
+    dummy = next((d for d in _DUMMY_SEPARATORS if d not in body), None) if uniform else None
+    if dummy is not None:
         try:
             frame = pl.read_csv(
-                io.BytesIO(utf8),
+                io.BytesIO(body),
                 separator=dummy.decode(),
                 has_header=False,
                 quote_char=None,
@@ -127,13 +134,19 @@ def split_lines(data: bytes, path: str, encoding: str = "utf-8", errors: str = "
             )
             if frame.height == expected_rows:
                 lines = frame["raw"].fill_null("")
-        except Exception:  # noqa: BLE001 - any parser hiccup falls back to the exact path
+        except Exception:  # noqa: BLE001 - invalid UTF-8 or a parser hiccup: take the exact path
             lines = None
     if lines is None:
+        if text is None:
+            text, bom = decode(data, path, encoding, errors, problems)
+            if problems:
+                body = text.encode("utf-8")
         newline = "\n"
-        body = text[:-1] if final_newline else text
-        lines = pl.Series("raw", [body]).str.split("\n").explode()
-    return RawText(lines.rename("raw"), newline, final_newline, bom, encoding, utf8, problems)
+        lines = pl.Series("raw", [text[:-1] if text.endswith("\n") else text]).str.split("\n")
+        lines = lines.explode()
+    raw = RawText(lines.rename("raw"), newline, final_newline, bom, encoding, body, problems)
+    raw.cr_in_lines = newline == "\n" and n_cr > 0
+    return raw
 
 
 def join_lines(lines: pl.Series, raw: RawText | None = None, *, newline: str = "\n",

@@ -96,7 +96,7 @@ def parse_text(
     """Parse the lines of a column file into a token table (see module docstring)."""
     problems = _Problems(path, errors, raw.problems)
     lines = raw.lines
-    fast = raw.newline == "\r\n" or not lines.str.ends_with("\r").any()
+    fast = not raw.cr_in_lines
     content = lines if fast else lines.str.strip_suffix("\r")
     stripped = content.str.strip_chars()
     df = pl.DataFrame({"line": pl.int_range(1, lines.len() + 1, dtype=pl.UInt32, eager=True)})
