@@ -28,7 +28,8 @@ __all__ = ["invalid_transition_rows", "main"]
 
 def _reader_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("reading")
-    group.add_argument("--format", default="auto", choices=("auto", "conll", "tsv", "seed", "conllu"))
+    group.add_argument("--format", default="auto",
+                       choices=("auto", "conll", "tsv", "seed", "conllu"))
     group.add_argument("--sep", default="auto", help="field separator: auto, tab or space")
     group.add_argument("--token-col", type=int, default=None, help="0-based token column")
     group.add_argument("--tag-col", type=int, default=None, help="0-based tag column")

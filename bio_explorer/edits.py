@@ -789,7 +789,6 @@ class Preview:
         self.args = args
         self.changes = changes
         self._rows, self._old, self._new = rows, old, new
-        self._version = corpus._state.version
         self.applied = False
 
     def __len__(self) -> int:

@@ -6,10 +6,11 @@ Schemes
 -------
 ``IOB2``   ``B-X`` starts every span, ``I-X`` continues it.
 ``IOB1``   ``I-X`` everywhere; ``B-X`` only where a span directly follows a span of the same type.
-``IOE2``   ``E-X`` ends every span, ``I-X`` elsewhere.  ``IOE1``: ``E-X`` only before a same-type span.
+``IOE2``   ``E-X`` ends every span, ``I-X`` elsewhere.  ``IOE1``: ``E-X`` only before a same-type
+           span.
 ``BIOES``  ``B``egin, ``I``nside, ``E``nd, ``S``ingle (``BILOU`` and ``BMES`` are spelling variants:
            ``L``→``E``, ``U``→``S``, ``M``→``I``).
-``IO``     bare labels (``person``) or ``I-X`` only with no ``B-``; adjacent spans cannot be told apart.
+``IO``     bare labels (``person``); adjacent spans of one type cannot be told apart.
 
 Span extraction follows :func:`seqeval.metrics.sequence_labeling.get_entities` exactly (its lenient
 convention: an orphan ``I-X`` starts a span, a change of type starts a span, ``E``/``S`` close one).
@@ -31,8 +32,9 @@ _CANON = {"B": "B", "I": "I", "E": "E", "S": "S", "L": "E", "U": "S", "M": "I", 
 def split_tag(tag: pl.Expr, *, bare: bool = False) -> tuple[pl.Expr, pl.Expr]:
     """Split a tag expression into ``(prefix, type)`` expressions.
 
-    ``O`` gives ``("O", null)``; ``B-PER`` gives ``("B", "PER")``.  With ``bare=True`` (IO files with
-    labels like ``person``) every non-``O`` tag is ``("I", tag)``.  Prefix variants are canonicalised
+    ``O`` gives ``("O", null)``; ``B-PER`` gives ``("B", "PER")``.  With ``bare=True`` (IO files
+    with labels like ``person``) every non-``O`` tag is ``("I", tag)``.  Prefix variants are
+    canonicalised
     (``L``→``E``, ``U``→``S``, ``M``→``I``).
     """
     is_o = tag == "O"
@@ -54,11 +56,12 @@ def split_tag(tag: pl.Expr, *, bare: bool = False) -> tuple[pl.Expr, pl.Expr]:
 def chunk_starts(prefix: pl.Expr, typ: pl.Expr, sentence: pl.Expr) -> pl.Expr:
     """Boolean expression: does a (seqeval) chunk start at this token?
 
-    ``prefix`` must be canonical (``B I E S O``).  The previous token is taken inside the same sentence;
-    sentence start behaves like a preceding ``O`` (as seqeval's flattening does).
+    ``prefix`` must be canonical (``B I E S O``).  The previous token is taken inside the same
+    sentence; sentence start behaves like a preceding ``O`` (as seqeval's flattening does).
     """
     first = sentence != sentence.shift(1)
-    prev_p = pl.when(first | sentence.shift(1).is_null()).then(pl.lit("O")).otherwise(prefix.shift(1))
+    at_start = first | sentence.shift(1).is_null()
+    prev_p = pl.when(at_start).then(pl.lit("O")).otherwise(prefix.shift(1))
     prev_t = pl.when(first | sentence.shift(1).is_null()).then(pl.lit(None, pl.String)).otherwise(
         typ.shift(1)
     )
@@ -395,7 +398,8 @@ def invalid_transitions(df: pl.DataFrame, tag_col: str, scheme: str) -> pl.DataF
     )
     into = into.filter(~transition_valid(pl.col("from_tag"), pl.col("to_tag"), scheme))
     ends = base.filter(last).with_columns(
-        pl.col("_t").alias("from_tag"), pl.lit("</s>").alias("to_tag"), pl.lit(1, pl.UInt8).alias("_k")
+        pl.col("_t").alias("from_tag"), pl.lit("</s>").alias("to_tag"),
+        pl.lit(1, pl.UInt8).alias("_k"),
     )
     ends = ends.filter(~transition_valid(pl.col("from_tag"), pl.col("to_tag"), scheme))
     return (

@@ -39,7 +39,8 @@ def test_column_count_mismatch_names_line_and_expectation(tmp_path):
 
 
 def test_column_count_too_few_in_space_file(tmp_path):
-    path = _write(tmp_path, "cols.conll", "EU NNP B-ORG\nrejects VBZ O\nGerman\n\nPeter NNP B-PER\n")
+    path = _write(tmp_path, "cols.conll",
+                  "EU NNP B-ORG\nrejects VBZ O\nGerman\n\nPeter NNP B-PER\n")
     err = _error(path)
     assert err.line == 3
     assert "expected 3" in err.reason and "found 1" in err.reason
@@ -241,6 +242,9 @@ _ALPHABET = ["a", "B-PER", "I-PER", "O", "\t", " ", "\n", "\r\n", "#", "-DOCSTAR
              "</s>", ",", "B-", "X-Y", "1", "é", "\u200b", "_", "|", "name=B-LOC", "\x00"]
 
 
+_FIXTURE_OK = [HealthCheck.function_scoped_fixture]
+
+
 def _check_outcome(path: Path, **kwargs) -> None:
     try:
         c = bx.read(path, **kwargs)
@@ -251,7 +255,7 @@ def _check_outcome(path: Path, **kwargs) -> None:
     _ = c.spans, c.sentences
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None, suppress_health_check=_FIXTURE_OK)
 @given(data=st.binary(max_size=300))
 def test_fuzz_random_bytes(tmp_path, data):
     path = tmp_path / "fuzz.bin"
@@ -260,7 +264,7 @@ def test_fuzz_random_bytes(tmp_path, data):
     _check_outcome(path, errors="collect")
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=200, deadline=None, suppress_health_check=_FIXTURE_OK)
 @given(parts=st.lists(st.sampled_from(_ALPHABET), max_size=60))
 def test_fuzz_random_lines(tmp_path, parts):
     path = tmp_path / "fuzz.txt"
@@ -270,7 +274,7 @@ def test_fuzz_random_lines(tmp_path, parts):
     _check_outcome(path, multi_tag="keep", strict=False)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=None, suppress_health_check=_FIXTURE_OK)
 @given(rows=st.lists(st.tuples(st.sampled_from(["1", "2", "1-2", "3.1", "x", "#"]),
                                st.sampled_from(["name=B-PER", "name=I-PER", "_", "name=O",
                                                 "name=Q", "SpaceAfter=No|name=B-X"])),

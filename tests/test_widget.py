@@ -97,7 +97,7 @@ def test_normalize_query_drops_empty_and_validates():
                          "transition": ("O", "I-Library"), "source": None})
     assert q == {"labels": ["Library"], "transition": ["O", "I-Library"]}
     assert normalize_query(None) == {}
-    with pytest.raises(ValueError, match="unknown query key.*'label'"):
+    with pytest.raises(ValueError, match=r"unknown query key.*'label'"):
         normalize_query({"label": ["Library"]})
     with pytest.raises(ValueError, match="where"):
         normalize_query({"where": "sentence"})

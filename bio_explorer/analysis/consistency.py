@@ -244,9 +244,11 @@ def _vote_scores(occ: pl.DataFrame) -> pl.DataFrame:
 
     Returns per occurrence ``id``: ``majority`` and the evidence counts the score uses.
     """
-    votes = occ.filter(pl.col("cat").is_not_null()).with_columns(
+    # only the columns the evidence needs; categories as small integer codes (fast group-bys)
+    votes = occ.filter(pl.col("cat").is_not_null()).select(
+        "id", "form", "left", "right", pl.col("cat").cast(pl.Categorical),
         pl.when(pl.col("small_doc")).then(pl.col("doc")).otherwise(pl.lit(None, pl.UInt32))
-        .alias("doc")
+        .alias("doc"),
     )
     # candidates: occurrences outside their form's overall majority, or in a left+right context
     # where the form is labelled in more than one way (the rest cannot be a minority anywhere)
@@ -285,7 +287,7 @@ def _vote_scores(occ: pl.DataFrame) -> pl.DataFrame:
         pl.col("ctx").fill_null(0).alias("ctx_own"), pl.col("d").fill_null(0).alias("d_own"),
     )
     per = major.join(totals, on="id").join(mine, on="id", how="left")
-    return per
+    return per.with_columns(pl.col("majority").cast(pl.String))
 
 
 #: weights of the occurrence score (logistic; fitted on planted errors in five shared corpora with
@@ -294,7 +296,7 @@ _WEIGHTS: dict[str, float] = {
     "bias": -0.55, "agree": 1.74, "conf": -1.79, "logk": 0.3, "logj": -0.5, "share": -3.48,
     "ctx_m": 0.19, "ctx_own": -0.24, "doc_veto": -0.64, "own_o": 0.85, "maj_o": -1.66,
     "cross": 0.29, "name": 0.59, "never_lower": 0.41, "po": -1.14, "len": 0.59, "fold": -0.61,
-    "own_o_po": -1.74,
+    "own_o_po": -1.74, "lone": 0.0, "flip": 0.0, "lone_flip": 0.0, "lone_o": 0.0,
 }
 
 
@@ -303,6 +305,14 @@ def _features() -> list[pl.Expr]:
     k = pl.col("k").cast(pl.Float64)
     j = pl.col("j").cast(pl.Float64)
     own_o = (pl.col("cat") == "O").cast(pl.Float64)
+    # a single dissenter against a unanimous majority of at least two other occurrences
+    lone = ((pl.col("j") == 0) & (pl.col("k") >= 2) & (pl.col("k") == pl.col("N"))).cast(
+        pl.Float64
+    )
+    # a label against another label (neither side untagged nor a boundary conflict)
+    flip = (~pl.col("cat").is_in(["O", CROSS]) & ~pl.col("majority").is_in(["O", CROSS])).cast(
+        pl.Float64
+    )
     return [
         ((pl.col("A") - pl.col("D")) / (pl.col("T") + 1.0)).clip(0.0, 1.0).alias("agree"),
         (k / (k + 1.5)).alias("conf"),
@@ -321,6 +331,10 @@ def _features() -> list[pl.Expr]:
         (pl.col("n").cast(pl.Float64) / 6.0).alias("len"),
         pl.col("fold").cast(pl.Float64).alias("fold"),
         (own_o * pl.col("po")).alias("own_o_po"),
+        lone.alias("lone"),
+        flip.alias("flip"),
+        (lone * flip).alias("lone_flip"),
+        (lone * own_o).alias("lone_o"),
     ]
 
 

@@ -8,8 +8,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import polars as pl
-
 from .. import schemes
 from ..errors import BioFormatError
 from .conllu import looks_like_conllu, parse_conllu
@@ -97,14 +95,16 @@ def read(
     Parameters
     ----------
     source : path, glob, list of paths, or DataFrame
-        Files in any supported dialect (detected per file), or a polars/pandas table with list columns
+        Files in any supported dialect (detected per file), or a polars/pandas table with list
+        columns
         (``tokens``/``ner_tags``, HF style) or one row per token with a ``sentence`` column.
     format : {"auto", "conll", "tsv", "seed", "conllu"}
         ``"auto"`` detects CoNLL-U; every other column dialect is read by the same column parser.
     sep : {"auto", "\\t", " "}
         Field separator; ``"auto"`` picks TAB when most lines hold one.
     token_col, tag_col : int, optional
-        0-based columns of the token and of the tag (GermEval: ``tag_col=3`` reads the nested layer).
+        0-based columns of the token and of the tag (GermEval: ``tag_col=3`` reads the nested
+        layer).
     scheme : str
         ``"auto"`` or one of :data:`bio_explorer.schemes.SCHEMES` to override detection.
     encoding : str
@@ -138,12 +138,14 @@ def read(
     if multi_tag not in ("error", "first", "keep"):
         raise ValueError(f"multi_tag={multi_tag!r}; expected 'error', 'first' or 'keep'")
     if scheme != "auto" and scheme not in schemes.SCHEMES:
-        raise ValueError(f"scheme={scheme!r}; expected 'auto' or one of {', '.join(schemes.SCHEMES)}")
+        raise ValueError(
+            f"scheme={scheme!r}; expected 'auto' or one of {', '.join(schemes.SCHEMES)}"
+        )
 
     parts: list[tuple[Any, Parsed, str, Path | None]] = []
     is_table = not isinstance(source, (str, os.PathLike, list, tuple))
     if is_table:
-        parsed, source_col = parse_frame(source, tokens=tokens, tags=tags, label_names=label_names,
+        parsed, _ = parse_frame(source, tokens=tokens, tags=tags, label_names=label_names,
                                          multi_tag=multi_tag, errors=errors)
         parts.append((None, parsed, "<DataFrame>", None))
     else:

@@ -39,7 +39,8 @@ def parse_conllu(raw: RawText, path: str, *, ner_key: str | None = None, multi_t
     if bad.any():
         i = int(bad.arg_true()[0])
         problems.report(i + 1, "column_count",
-                        f"expected a CoNLL-U word line (10 TAB-separated fields), found {int(nf[i])}")
+                        "expected a CoNLL-U word line (10 TAB-separated fields), "
+                        f"found {int(nf[i])}")
         word = word & ~bad
     misc = fields.list.get(9, null_on_oob=True).fill_null("")
     if ner_key is None:

@@ -1,4 +1,5 @@
-"""Reader for in-memory tables: HF-style list columns (``tokens`` + ``ner_tags``) or one row per token."""
+"""Reader for in-memory tables: HF-style list columns (``tokens`` + ``ner_tags``) or one row per
+token."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ def to_polars(frame: Any) -> pl.DataFrame:
         return frame.collect()
     try:
         return pl.from_pandas(frame)  # pandas, including list-valued object columns
-    except Exception:  # noqa: BLE001
+    except Exception:
         return pl.DataFrame(frame)
 
 
@@ -82,7 +83,8 @@ def parse_frame(
     sentence = df["sentence"].cast(pl.Int64)
     out = pl.DataFrame(
         {
-            "sentence": (sentence != sentence.shift(1)).fill_null(True).cum_sum().cast(pl.UInt32) - 1,
+            "sentence": (sentence != sentence.shift(1)).fill_null(True).cum_sum().cast(pl.UInt32)
+            - 1,
             "doc": pl.repeat(0, df.height, dtype=pl.UInt32, eager=True),
             "token": df[tokens].cast(pl.String).fill_null(""),
             "_field": tag_series,

@@ -14,7 +14,9 @@ import polars as pl
 from ..errors import BioFormatError
 
 BOM = b"\xef\xbb\xbf"
-_DUMMY_SEPARATORS = [b"\x01", b"\x02", b"\x03", b"\x04", b"\x05", b"\x06", b"\x07", b"\x1e", b"\x1f"]
+_DUMMY_SEPARATORS = [
+    b"\x01", b"\x02", b"\x03", b"\x04", b"\x05", b"\x06", b"\x07", b"\x1e", b"\x1f"
+]
 
 
 @dataclass
@@ -117,9 +119,9 @@ def split_lines(data: bytes, path: str, encoding: str = "utf-8", errors: str = "
     newline = "\r\n" if n_crlf == n_lf and n_lf > 0 else "\n"
     uniform = n_cr == 0 or (n_cr == n_crlf == n_lf)
     lines: pl.Series | None = None
-    # Fast path: polars' CSV reader with a separator byte the file does not contain gives one row per
-    # line (multi-threaded).  It drops a trailing \r, so it is only used when line ends are uniform,
-    # and its row count is checked against the number of line terminators.
+    # Fast path: polars' CSV reader with a separator byte the file does not contain gives one row
+    # per line (multi-threaded).  It drops a trailing \r, so it is only used when line ends are
+    # uniform, and its row count is checked against the number of line terminators.
     dummy = next((d for d in _DUMMY_SEPARATORS if d not in body), None) if uniform else None
     if dummy is not None:
         try:
@@ -134,7 +136,7 @@ def split_lines(data: bytes, path: str, encoding: str = "utf-8", errors: str = "
             )
             if frame.height == expected_rows:
                 lines = frame["raw"].fill_null("")
-        except Exception:  # noqa: BLE001 - invalid UTF-8 or a parser hiccup: take the exact path
+        except Exception:
             lines = None
     if lines is None:
         if text is None:

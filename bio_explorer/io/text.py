@@ -71,7 +71,7 @@ def _fields(raw: RawText, content: pl.Series, sep: str, n: int, use_csv: bool) -
             )
             if frame.height != content.len():
                 frame = None
-        except Exception:  # noqa: BLE001 - fall back to the exact splitter
+        except Exception:
             frame = None
     if frame is None:
         frame = content.str.split(sep).list.to_struct(fields=names).struct.unnest()
@@ -98,7 +98,15 @@ def parse_text(
     lines = raw.lines
     fast = not raw.cr_in_lines
     content = lines if fast else lines.str.strip_suffix("\r")
-    stripped = content.str.strip_chars()
+    # only lines that start or end with white space need stripping (blank / lone-TAB lines...)
+    edge = (
+        content.str.starts_with("\t") | content.str.starts_with(" ")
+        | content.str.ends_with("\t") | content.str.ends_with(" ") | (content.str.len_bytes() == 0)
+    )
+    stripped = pl.select(
+        pl.when(edge).then(_on_subset(content, edge, lambda c: c.str.strip_chars(), ""))
+        .otherwise(content)
+    ).to_series()
     df = pl.DataFrame({"line": pl.int_range(1, lines.len() + 1, dtype=pl.UInt32, eager=True)})
     is_blank = stripped.str.len_bytes() == 0
     is_marker = stripped.is_in(["<s>", "</s>"])
@@ -154,7 +162,8 @@ def parse_text(
         )
     fields = _fields(raw, content, sep, width, fast and mixed is None)
     if mixed is not None:
-        re_split = content.str.split(" ").list.to_struct(fields=[f"c{i}" for i in range(width)]).struct.unnest()
+        names = [f"c{i}" for i in range(width)]
+        re_split = content.str.split(" ").list.to_struct(fields=names).struct.unnest()
         fields = fields.with_columns(
             pl.when(mixed).then(re_split[c].fill_null("")).otherwise(fields[c]).alias(c)
             for c in fields.columns
@@ -163,7 +172,8 @@ def parse_text(
 
     # tag column: the columns whose values look like tags; default per dialect
     body = candidate & ~maybe_comment
-    sample_idx = fields.filter(body).head(_DETECT_SAMPLE)
+    head = 2 * _DETECT_SAMPLE
+    sample_idx = fields.head(head).filter(body.head(head))
     tagish: list[tuple[int, float, int]] = []
     for i in range(width):
         col = sample_idx[f"c{i}"]
@@ -176,7 +186,8 @@ def parse_text(
     if not 0 <= tag_col < width:
         raise BioFormatError(path, None, f"tag_col={tag_col} but lines have {width} columns")
     if token_col is None:
-        first_numeric = (sample_idx["c0"].str.contains(r"^\d+$").mean() or 0.0) >= 0.95 and width >= 3
+        numeric_share = sample_idx["c0"].str.contains(r"^\d+$").mean() or 0.0
+        first_numeric = numeric_share >= 0.95 and width >= 3
         if tag_col == 0:
             token_col = 1
         elif first_numeric and tag_col != 1:
@@ -226,7 +237,8 @@ def parse_text(
         )
         for i, t in first_bad.head(1000 if errors == "collect" else 1).select("i", "t").iter_rows():
             problems.report(i + 1, bad[t][0], bad[t][1])
-    if all(k == v for k, v in eff_map.items()):
+    identity = all(k == v for k, v in eff_map.items())
+    if identity:
         eff = tag_field  # every tag is read as written (the common case): no per-line mapping
     else:
         eff = tag_field.replace_strict(eff_map, default="O", return_dtype=pl.String)
@@ -258,12 +270,14 @@ def parse_text(
             (pl.col("_doc") != pl.col("_doc").shift(1)).fill_null(True).cum_sum().cast(pl.UInt32)
             .sub(1).alias("doc"),
             pl.col(f"c{token_col}").alias("token"),
-            pl.col(f"c{tag_col}").alias("_field"),
-            "_eff",
+            pl.col(f"c{tag_col}").cast(pl.Categorical).alias("_field"),
+            *([] if identity else [pl.col("_eff").cast(pl.Categorical)]),
             "_off",
             *[pl.col(f"c{i}").alias(f"col{i}") for i in extra_cols],
         )
     )
+    if identity:  # the effective tag is the field: share the column
+        tokens = tokens.with_columns(pl.col("_field").alias("_eff"))
     tokens = _with_positions(tokens)
     if multi_tag == "keep":
         tokens = tokens.with_columns(tag_all_column(tokens["_field"], eff_map))
@@ -376,6 +390,7 @@ def _tag_vocabulary(vocab: list[str], multi_tag: str) -> tuple[dict[str, str], d
 def tag_all_column(field: pl.Series, mapping: dict[str, str]) -> pl.Series:
     """``tag_all`` for ``multi_tag="keep"``: every tag of a comma-joined field, else ``[tag]``."""
     multi = [v for v in mapping if "," in v and mapping[v] == v.split(",")[0]]
+    field = field.cast(pl.String)
     eff = field.replace_strict(mapping, default="O", return_dtype=pl.String)
     return pl.select(
         pl.when(field.is_in(multi)).then(field.str.split(",")).otherwise(pl.concat_list(eff))

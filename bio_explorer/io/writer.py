@@ -18,8 +18,8 @@ def file_tags(tok: pl.DataFrame, file_scheme: str, target: str | None = None) ->
 
     Returns a frame with ``_new`` (the tag field to write) and ``_changed`` (bool).  With the file's
     own scheme a line changes only when the edit changed its tag *in that scheme* (so an IOB2 file's
-    orphan ``I-X`` that nobody touched is written exactly as it was); with another scheme every tag is
-    converted.
+    orphan ``I-X`` that nobody touched is written exactly as it was); with another scheme every tag
+    is converted.
     """
     target = target or file_scheme
     if target == file_scheme == "IOB2":
@@ -61,7 +61,8 @@ def render_lines(lines: pl.Series, tok: pl.DataFrame, new: pl.DataFrame) -> pl.S
     # CoNLL-U token without a name= entry: add one to MISC
     added = (
         pl.when(pl.col("_raw").str.ends_with("\t_"))
-        .then(pl.col("_raw").str.slice(0, pl.col("_raw").str.len_chars() - 1) + "name=" + pl.col("_new"))
+        .then(pl.col("_raw").str.slice(0, pl.col("_raw").str.len_chars() - 1) + "name="
+              + pl.col("_new"))
         .otherwise(pl.col("_raw") + "|name=" + pl.col("_new"))
     )
     new_lines = frame.select(pl.when(has_key).then(replaced).otherwise(added)).to_series()
@@ -71,7 +72,7 @@ def render_lines(lines: pl.Series, tok: pl.DataFrame, new: pl.DataFrame) -> pl.S
 
 
 def plain_lines(tok: pl.DataFrame, tags: pl.Series) -> pl.Series:
-    """Lines of a ``token<TAB>tag`` file with blank lines between sentences (for in-memory corpora)."""
+    """Lines of a ``token<TAB>tag`` file, blank lines between sentences (in-memory corpora)."""
     body = tok.select(
         "sentence", (pl.col("token") + "\t" + tags).alias("l")
     ).group_by("sentence", maintain_order=True).agg(pl.col("l").str.join("\n"))
@@ -79,7 +80,7 @@ def plain_lines(tok: pl.DataFrame, tags: pl.Series) -> pl.Series:
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and an atomic rename."""
+    """Write ``data`` to ``path`` through a temporary file in its folder and an atomic rename."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
     try:

@@ -22,6 +22,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 import pytest
@@ -126,7 +127,7 @@ def e2e_browser():
 
 @pytest.fixture
 def e2e_page(e2e_browser):
-    """A page whose context aborts every request not to 127.0.0.1; ``page.bx_blocked`` lists them."""
+    """A page whose context aborts (and lists in ``page.bx_blocked``) non-127.0.0.1 requests."""
     ctx = e2e_browser.new_context(viewport={"width": 1400, "height": 1000})
     blocked: list[str] = []
     errors: list[str] = []
@@ -204,10 +205,11 @@ def voila_server(tmp_path):
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
-                      ".js": "text/javascript", ".css": "text/css"}
+    extensions_map: ClassVar[dict[str, str]] = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".js": "text/javascript", ".css": "text/css"}
 
-    def log_message(self, format, *args):  # noqa: A002 - base-class signature
+    def log_message(self, format, *args):
         pass
 
 

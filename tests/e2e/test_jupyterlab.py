@@ -136,6 +136,8 @@ def test_quickstart_in_jupyterlab(lab_server, e2e_page, artifacts):
         page.wait_for_function(
             "n => document.querySelectorAll('.bx-spanview .bx-row').length === n", arg=total
         )
-        time.sleep(0.5)
+        page.set_viewport_size({"width": 1400, "height": 2600})  # the whole Explorer in view
+        explorer_el.scroll_into_view_if_needed()
+        time.sleep(1.0)
         (ROOT / "docs" / "img").mkdir(parents=True, exist_ok=True)
         explorer_el.screenshot(path=str(ROOT / "docs" / "img" / "explorer.png"))

@@ -8,7 +8,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 
 def test_voila_serves_the_explorer(voila_server, e2e_page, artifacts):
-    base, log = voila_server
+    base, _log = voila_server
     page = e2e_page
     page.set_default_timeout(90_000)
     page.goto(f"{base}/")
