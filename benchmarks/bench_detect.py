@@ -96,8 +96,10 @@ def detectable(c: bx.Corpus, planted: pl.DataFrame, freq: pl.DataFrame) -> pl.Da
     span whose text is a span nowhere else leaves no trace for any finder that has no model.
     """
     spans = c.spans.group_by("text").len("span_n")
-    return planted.join(freq, on="text", how="left").join(spans, on="text", how="left").with_columns(
-        (pl.col("span_n").fill_null(0) - (pl.col("kind") == "flip").cast(pl.UInt32)).alias("else_n")
+    own = (pl.col("kind") == "flip").cast(pl.UInt32)
+    p = planted.join(freq, on="text", how="left").join(spans, on="text", how="left")
+    return p.with_columns(
+        (pl.col("span_n").fill_null(0) - own).alias("else_n")
     ).filter(pl.col("count") >= 3, pl.col("else_n") >= 2).drop("count", "span_n", "else_n")
 
 
@@ -196,8 +198,8 @@ def main(argv: list[str] | None = None) -> None:
                     "R3", "R3span", "R3det"))
     lost = 1 - at["det_ge3"].sum() / at["planted_ge3"].sum()
     print(f"{lost:.0%} of the planted errors with a form occurring >= 3 times are undetectable "
-          "by any model-free finder (a dropped/shifted span whose text is an entity fewer than "
-          "twice elsewhere); R3det is the recall over the detectable ones.")
+          "by any model-free finder (their text is an entity span fewer than twice elsewhere "
+          "in the planted corpus); R3det is the recall over the detectable ones.")
     if not args.quick:
         s = speed()
         print(f"\nspeed on {s['tokens']:,} tokens: load {s['load_s']:.2f} s, "

@@ -1,4 +1,4 @@
-"""The :class:`Corpus` handle: polars frames of tokens, spans and sentences, and the methods on them.
+"""The :class:`Corpus` handle: polars frames of tokens, spans and sentences, and their methods.
 
 A ``Corpus`` returned by :func:`bio_explorer.read` owns a shared :class:`_State`; ``Corpus.filter``
 returns a *view*: another ``Corpus`` on the same state restricted to a set of sentences (no copy of
@@ -24,8 +24,9 @@ PUBLIC_TOKEN_COLUMNS = ("sentence", "position", "token", "tag", "doc", "source",
 class _State:
     """Everything a corpus and its views share."""
 
-    def __init__(self, tok: pl.DataFrame, files: list[FileRecord], scheme: str,
-                 problems: pl.DataFrame) -> None:
+    def __init__(
+        self, tok: pl.DataFrame, files: list[FileRecord], scheme: str, problems: pl.DataFrame
+    ) -> None:
         self.tok = tok  # internal token frame (public columns + _field, _eff, _off, _orig, _file)
         self.files = files
         self.scheme = scheme
@@ -53,13 +54,28 @@ class _State:
 def _sentence_index(tok: pl.DataFrame) -> pl.DataFrame:
     """One row per sentence with the row range of its tokens (tokens are sorted by sentence)."""
     if tok.height == 0:
-        return pl.DataFrame(schema={"sentence": pl.UInt32, "doc": pl.UInt32, "source": pl.String,
-                                    "line": pl.UInt32, "row": pl.UInt32, "n_tokens": pl.UInt32})
-    first = tok.select(
-        pl.int_range(pl.len(), dtype=pl.UInt32).alias("row"),
-        "sentence", "doc", pl.col("source").cast(pl.String), "line",
-        (pl.col("sentence") != pl.col("sentence").shift(1)).fill_null(True).alias("_f"),
-    ).filter(pl.col("_f")).drop("_f")
+        return pl.DataFrame(
+            schema={
+                "sentence": pl.UInt32,
+                "doc": pl.UInt32,
+                "source": pl.String,
+                "line": pl.UInt32,
+                "row": pl.UInt32,
+                "n_tokens": pl.UInt32,
+            }
+        )
+    first = (
+        tok.select(
+            pl.int_range(pl.len(), dtype=pl.UInt32).alias("row"),
+            "sentence",
+            "doc",
+            pl.col("source").cast(pl.String),
+            "line",
+            (pl.col("sentence") != pl.col("sentence").shift(1)).fill_null(True).alias("_f"),
+        )
+        .filter(pl.col("_f"))
+        .drop("_f")
+    )
     n = first["row"].shift(-1).fill_null(tok.height).cast(pl.Int64) - first["row"].cast(pl.Int64)
     return first.with_columns(n.cast(pl.UInt32).alias("n_tokens")).select(
         "sentence", "doc", "source", "line", "row", "n_tokens"
@@ -72,7 +88,8 @@ class Corpus:
     Build one with :func:`bio_explorer.read` or :func:`bio_explorer.sample`.  Frames:
 
     ``tokens``
-        one row per token: ``sentence``, ``position``, ``token``, ``tag`` (IOB2), ``doc``, ``source``,
+        one row per token: ``sentence``, ``position``, ``token``, ``tag`` (IOB2), ``doc``,
+        ``source``,
         ``line`` and any extra column of the file.
     ``spans``
         one row per entity: ``sentence``, ``start``, ``end`` (exclusive), ``label``, ``text``.
@@ -80,8 +97,9 @@ class Corpus:
         ``sentence``, ``doc``, ``source``, ``line``, ``n_tokens``, ``n_spans``.
     """
 
-    def __init__(self, state: _State, selection: pl.Series | None = None,
-                 query: dict | None = None) -> None:
+    def __init__(
+        self, state: _State, selection: pl.Series | None = None, query: dict | None = None
+    ) -> None:
         self._state = state
         self._sel = selection  # sorted UInt32 sentence ids, or None for the whole corpus
         self._query = dict(query or {})
@@ -105,7 +123,9 @@ class Corpus:
             ann = schemes.annotate(tok.select("sentence", "_eff"), "_eff", file_scheme)
             tag = ann.select(schemes.to_iob2(ann, "_eff", file_scheme)).to_series()
             source = (
-                tok["_source"] if "_source" in tok.columns else pl.repeat(name, tok.height, eager=True)
+                tok["_source"]
+                if "_source" in tok.columns
+                else pl.repeat(name, tok.height, eager=True)
             )
             tok = tok.drop("_source", strict=False).with_columns(
                 (pl.col("sentence") + sent_off).cast(pl.UInt32),
@@ -125,8 +145,10 @@ class Corpus:
             from .io.text import _empty_tokens
 
             tok = _empty_tokens().with_columns(
-                pl.lit(None, pl.String).alias("tag"), pl.lit(None, pl.String).alias("source"),
-                pl.lit(None, pl.UInt16).alias("_file"))
+                pl.lit(None, pl.String).alias("tag"),
+                pl.lit(None, pl.String).alias("source"),
+                pl.lit(None, pl.UInt16).alias("_file"),
+            )
         extra = [c for c in tok.columns if c not in PUBLIC_TOKEN_COLUMNS and not c.startswith("_")]
         tok = tok.select(
             pl.col("sentence").cast(pl.UInt32),
@@ -147,7 +169,12 @@ class Corpus:
         main_scheme = max(set(schemes_seen), key=schemes_seen.count) if schemes_seen else "IOB2"
         prob = pl.DataFrame(
             problems,
-            schema={"source": pl.String, "line": pl.UInt32, "kind": pl.String, "message": pl.String},
+            schema={
+                "source": pl.String,
+                "line": pl.UInt32,
+                "kind": pl.String,
+                "message": pl.String,
+            },
         )
         return cls(_State(tok, files, main_scheme, prob))
 
@@ -159,7 +186,7 @@ class Corpus:
 
     @property
     def problems(self) -> pl.DataFrame:
-        """Format problems found while reading with ``errors="collect"``: source, line, kind, message."""
+        """Problems found while reading with ``errors="collect"``: source, line, kind, message."""
         return self._state.problems
 
     @property
@@ -213,20 +240,35 @@ class Corpus:
             ann = schemes.annotate(tok.select("sentence", "position", "tag"), "tag", "IOB2")
             sp = schemes.spans_from(ann)
             if sp.height == 0:
-                return pl.DataFrame(schema={"sentence": pl.UInt32, "start": pl.UInt32,
-                                            "end": pl.UInt32, "label": pl.String, "text": pl.String})
+                return pl.DataFrame(
+                    schema={
+                        "sentence": pl.UInt32,
+                        "start": pl.UInt32,
+                        "end": pl.UInt32,
+                        "label": pl.String,
+                        "text": pl.String,
+                    }
+                )
             rows = self._state.sent.select("sentence", "row")
             with_rows = sp.join(rows, on="sentence", how="left", maintain_order="left")
             # text: tokens gathered by absolute row, joined per span (no Python loop)
             lens = (with_rows["end"] - with_rows["start"]).cast(pl.UInt32)
             first = (with_rows["row"] + with_rows["start"]).cast(pl.UInt32)
-            idx = pl.DataFrame({"first": first, "len": lens}).with_row_index("sid").select(
-                "sid", pl.int_ranges(pl.col("first"), pl.col("first") + pl.col("len")).alias("r")
-            ).explode("r")
-            texts = idx.with_columns(
-                tok["token"].gather(idx["r"].cast(pl.UInt32)).alias("t")
-            ).group_by("sid", maintain_order=True).agg(pl.col("t")).with_columns(
-                pl.col("t").list.join(" "))
+            idx = (
+                pl.DataFrame({"first": first, "len": lens})
+                .with_row_index("sid")
+                .select(
+                    "sid",
+                    pl.int_ranges(pl.col("first"), pl.col("first") + pl.col("len")).alias("r"),
+                )
+                .explode("r")
+            )
+            texts = (
+                idx.with_columns(tok["token"].gather(idx["r"].cast(pl.UInt32)).alias("t"))
+                .group_by("sid", maintain_order=True)
+                .agg(pl.col("t"))
+                .with_columns(pl.col("t").list.join(" "))
+            )
             return sp.with_columns(texts["t"].alias("text"))
 
         return self._state.cached("spans", build)
@@ -249,7 +291,7 @@ class Corpus:
 
     # ------------------------------------------------------------------ analysis
     def label_counts(self, by: str | None = None) -> pl.DataFrame:
-        """Per label: spans, tokens, sentences, mean span length (``by="source"`` splits per file)."""
+        """Per label: spans, tokens, sentences, mean span length (``by="source"``: per file)."""
         from .analysis.stats import label_counts
 
         return label_counts(self, by=by)
@@ -282,14 +324,18 @@ class Corpus:
         return anomalies(self)
 
     def inconsistencies(self, occurrences: bool = False, **kwargs: Any) -> pl.DataFrame:
-        """Surface forms labelled in conflicting ways, ranked (see :mod:`bio_explorer.analysis.consistency`)."""
+        """Surface forms labelled in conflicting ways, ranked.
+
+        See :func:`bio_explorer.analysis.consistency.inconsistencies`.
+        """
         from .analysis.consistency import inconsistencies
 
         return inconsistencies(self, occurrences=occurrences, **kwargs)
 
     # ------------------------------------------------------------------ query
     def filter(self, **query: Any) -> Corpus:
-        """A view on the sentences matching every condition (see :func:`bio_explorer.query.select`)."""
+        """A view on the sentences matching every condition (see :func:`bio_explorer.query.select`).
+        """
         from .query import filter_corpus
 
         return filter_corpus(self, **query)
@@ -315,16 +361,25 @@ class Corpus:
                 rows = tok.filter(pl.col("_file") == i)
                 new = file_tags(rows, rec.scheme)
                 parts.append(
-                    pl.select(pl.when(new["_changed"]).then(new["_new"])
-                              .otherwise(rows["_eff"].cast(pl.String))).to_series()
+                    pl.select(
+                        pl.when(new["_changed"])
+                        .then(new["_new"])
+                        .otherwise(rows["_eff"].cast(pl.String))
+                    ).to_series()
                 )
             return pl.concat(parts) if parts else tok["_eff"].cast(pl.String)
 
         return self._state.cached("file_tags", build)
 
     # ------------------------------------------------------------------ writing
-    def write(self, path: str | os.PathLike | None = None, *, scheme: str | None = None,
-              force: bool = False, backup: bool = True) -> list[Path]:
+    def write(
+        self,
+        path: str | os.PathLike | None = None,
+        *,
+        scheme: str | None = None,
+        force: bool = False,
+        backup: bool = True,
+    ) -> list[Path]:
         """Write the corpus in its own dialect; untouched lines stay byte-identical.
 
         Parameters
@@ -351,7 +406,7 @@ class Corpus:
         if scheme is not None and scheme not in schemes.SCHEMES:
             raise ValueError(f"scheme={scheme!r}; expected one of {', '.join(schemes.SCHEMES)}")
         targets: list[Path] = []
-        for i, rec in enumerate(st.files):
+        for rec in st.files:
             if path is None:
                 if rec.path is None:
                     raise ValueError("this corpus was built from a table: pass a path to write()")
@@ -362,6 +417,14 @@ class Corpus:
                 Path(path).mkdir(parents=True, exist_ok=True)
                 target = Path(path) / Path(rec.name).name
             targets.append(target)
+        for rec, target in zip(st.files, targets, strict=True):
+            in_place = rec.path is not None and target.resolve() == rec.path.resolve()
+            if in_place and scheme not in (None, rec.scheme):
+                raise ValueError(
+                    f"converting {rec.name} from {rec.scheme} to {scheme} in place is not "
+                    "supported; "
+                    "write the converted corpus to another path"
+                )
         for i, (rec, target) in enumerate(zip(st.files, targets, strict=True)):
             in_place = rec.path is not None and target.resolve() == rec.path.resolve()
             if in_place and rec.changed_on_disk() and not force:
@@ -371,9 +434,8 @@ class Corpus:
             rows = st.tok.filter(pl.col("_file") == i)
             new = file_tags(rows, rec.scheme, scheme)
             if rec.raw is None:
-                text = join_lines(plain_lines(rows, new["_new"]), newline="\n\n",
-                                  final_newline=True).replace("\n\n\n", "\n\n")
-                text = text if text.endswith("\n\n") else text + "\n"
+                sentences = plain_lines(rows, new["_new"])
+                text = sentences.str.join("\n\n").item() + "\n" if sentences.len() else ""
                 data = text.encode("utf-8")
             else:
                 lines = render_lines(rec.raw.lines, rows, new)
@@ -386,8 +448,8 @@ class Corpus:
                 if not bak.exists():
                     bak.write_bytes(target.read_bytes())
             atomic_write(target, data)
-            if in_place and scheme in (None, rec.scheme):
-                rec.raw.lines = lines if rec.raw is not None else None
+            if in_place and rec.raw is not None:
+                rec.raw.lines = lines
                 rec.stat = (os.stat(target).st_mtime_ns, os.stat(target).st_size)
         if path is None or all(
             r.path is not None and t.resolve() == r.path.resolve()
@@ -433,13 +495,21 @@ class Corpus:
 
         split_span(self, sentence, start, at)
 
-    def relabel_all(self, text: str, to_label: str, from_label: str | None = None, *,
-                    case: bool = True, include_untagged: bool = False):
+    def relabel_all(
+        self,
+        text: str,
+        to_label: str,
+        from_label: str | None = None,
+        *,
+        case: bool = True,
+        include_untagged: bool = False,
+    ):
         """Preview relabelling every occurrence of a surface form (``.apply()`` to do it)."""
         from .edits import relabel_all
 
-        return relabel_all(self, text, to_label, from_label, case=case,
-                           include_untagged=include_untagged)
+        return relabel_all(
+            self, text, to_label, from_label, case=case, include_untagged=include_untagged
+        )
 
     def relabel_label(self, old: str, new: str):
         """Preview renaming/merging a label everywhere."""
@@ -498,8 +568,10 @@ class Corpus:
         files = ", ".join(f.name for f in self._state.files[:3])
         if len(self._state.files) > 3:
             files += f", … ({len(self._state.files)} files)"
-        return (f"<bio_explorer.Corpus {kind}{n_sent:,} sentences, {self.n_tokens:,} tokens, "
-                f"scheme {self.scheme}, from {files}>")
+        return (
+            f"<bio_explorer.Corpus {kind}{n_sent:,} sentences, {self.n_tokens:,} tokens, "
+            f"scheme {self.scheme}, from {files}>"
+        )
 
     def _repr_html_(self) -> str:
         import html
@@ -514,11 +586,28 @@ class Corpus:
         return f"<table><caption>bio_explorer.Corpus</caption>{rows}</table>"
 
 
-def sample() -> Corpus:
-    """The bundled sample corpus (``pytorch_wiki.bio``: Wikipedia text on PyTorch, 29 labels)."""
+def sample(*, copy: bool = True) -> Corpus:
+    """The bundled sample corpus: the Wikipedia article on PyTorch, 20 sentences, 29 labels.
+
+    Parameters
+    ----------
+    copy : bool
+        Read a fresh copy in a temporary folder (default), so that edits saved with ``write()``
+        never
+        touch the file inside the installed package.
+    """
+    import shutil
+    import tempfile
+
     from .io import read
 
-    return read(Path(__file__).parent / "data" / "pytorch_wiki.bio")
+    packaged = Path(__file__).parent / "data" / "pytorch_wiki.bio"
+    if not copy:
+        return read(packaged)
+    folder = Path(tempfile.mkdtemp(prefix="bio_explorer_sample_"))
+    target = folder / packaged.name
+    shutil.copyfile(packaged, target)
+    return read(target)
 
 
 __all__ = ["Corpus", "sample"]

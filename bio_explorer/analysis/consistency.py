@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 #: default score threshold of ``inconsistencies(occurrences=True)`` (chosen on the planted-error
 #: benchmark: see ``benchmarks/bench_detect.py``)
-DEFAULT_THRESHOLD = 0.4
+DEFAULT_THRESHOLD = 0.35
 
 CROSS = "<x>"  # category: a span boundary cuts through the n-gram
 KINDS = ("inconsistent_label", "unlabelled_mention", "inconsistent_boundary")
@@ -293,10 +293,10 @@ def _vote_scores(occ: pl.DataFrame) -> pl.DataFrame:
 #: weights of the occurrence score (logistic; fitted on planted errors in five shared corpora with
 #: ``python benchmarks/bench_detect.py --fit``, seeds disjoint from the evaluation seeds)
 _WEIGHTS: dict[str, float] = {
-    "bias": -0.55, "agree": 1.74, "conf": -1.79, "logk": 0.3, "logj": -0.5, "share": -3.48,
-    "ctx_m": 0.19, "ctx_own": -0.24, "doc_veto": -0.64, "own_o": 0.85, "maj_o": -1.66,
-    "cross": 0.29, "name": 0.59, "never_lower": 0.41, "po": -1.14, "len": 0.59, "fold": -0.61,
-    "own_o_po": -1.74, "lone": 0.0, "flip": 0.0, "lone_flip": 0.0, "lone_o": 0.0,
+    "bias": 0.49, "agree": 1.02, "conf": -2.28, "logk": 0.4, "logj": -0.58, "share": -3.67,
+    "ctx_m": 0.21, "ctx_own": -0.27, "doc_veto": -0.74, "own_o": 0.53, "maj_o": -2.21,
+    "cross": -0.09, "name": 0.61, "never_lower": 0.41, "po": -1.15, "len": 0.61, "fold": -0.6,
+    "own_o_po": -1.53, "lone": 0.41, "flip": -0.66, "lone_flip": 0.72, "lone_o": -0.57,
 }
 
 

@@ -67,6 +67,94 @@ export function rowsFromSignal(value) {
 }
 
 /**
+ * Where a point selection lives in a compiled Vega spec: the unit name its clicks write into
+ * `<name>_store` tuples and the projected field definitions (`<name>_tuple_fields`). Both are read
+ * from the spec Vega-Lite compiled (signals at the top level or inside group marks, e.g. facets).
+ * @param {unknown} vgSpec compiled Vega spec (vega-embed's `result.vgSpec`)
+ * @param {string} name selection parameter name
+ * @returns {{ unit: string, fields: Array<Record<string, unknown>> } | null} null when the spec has
+ *   no field-projected point selection of that name
+ */
+export function selectionTarget(vgSpec, name) {
+  /** @type {string | null} */
+  let unit = null;
+  /** @type {Array<Record<string, unknown>> | null} */
+  let fields = null;
+  /** @param {any} scope */
+  const visit = (scope) => {
+    if (!scope || typeof scope !== "object") return;
+    for (const sg of Array.isArray(scope.signals) ? scope.signals : []) {
+      if (!sg || typeof sg !== "object") continue;
+      if (sg.name === `${name}_tuple_fields` && Array.isArray(sg.value) && fields === null) {
+        fields = sg.value.filter((/** @type {any} */ f) => f && typeof f.field === "string");
+      }
+      if (sg.name === `${name}_tuple` && unit === null) {
+        for (const on of Array.isArray(sg.on) ? sg.on : []) {
+          const m = typeof on?.update === "string" ? /\bunit:\s*("(?:[^"\\]|\\.)*")/.exec(on.update) : null;
+          if (m) {
+            try {
+              unit = JSON.parse(m[1]);
+            } catch {
+              // not a plain string literal: keep looking
+            }
+            if (unit !== null) break;
+          }
+        }
+      }
+    }
+    for (const mark of Array.isArray(scope.marks) ? scope.marks : []) visit(mark);
+  };
+  visit(vgSpec);
+  if (!fields || !(/** @type {any[]} */ (fields)).length) return null;
+  return { unit: unit ?? "", fields };
+}
+
+/**
+ * Store tuples (`{unit, fields, values}`, the shape a click writes) for the `selection` trait rows.
+ * A row may name a subset of the projected fields (it then matches every mark agreeing on those);
+ * rows naming none of them are dropped.
+ * @param {unknown} rows the `selection` trait
+ * @param {{ unit: string, fields: Array<Record<string, unknown>> }} target from selectionTarget
+ * @returns {Array<{ unit: string, fields: Array<Record<string, unknown>>, values: unknown[] }>}
+ */
+export function tuplesFromRows(rows, target) {
+  if (!Array.isArray(rows)) return [];
+  const out = [];
+  const seen = new Set();
+  for (const row of rows) {
+    if (!row || typeof row !== "object" || Array.isArray(row)) continue;
+    const defs = target.fields.filter((f) => Object.prototype.hasOwnProperty.call(row, String(f.field)));
+    if (!defs.length) continue;
+    const values = defs.map((f) => /** @type {any} */ (row)[String(f.field)] ?? null);
+    const key = JSON.stringify([defs.map((f) => f.field), values]);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ unit: target.unit, fields: defs.map((f) => ({ ...f })), values });
+  }
+  return out;
+}
+
+/**
+ * Whether two `selection` values hold the same rows, ignoring row order and key order.
+ * @param {unknown} a
+ * @param {unknown} b
+ */
+export function sameRows(a, b) {
+  return canonical(a) === canonical(b);
+}
+
+/** @param {unknown} rows */
+function canonical(rows) {
+  if (!Array.isArray(rows)) return "[]";
+  const keys = rows.map((r) => {
+    if (!r || typeof r !== "object") return JSON.stringify(r);
+    const o = /** @type {Record<string, unknown>} */ (r);
+    return JSON.stringify(Object.keys(o).sort().map((k) => [k, plain(o[k])]));
+  });
+  return JSON.stringify([...new Set(keys)].sort());
+}
+
+/**
  * JSON-safe copy (dates become ISO strings, undefined becomes null).
  * @param {unknown} x
  * @returns {unknown}
