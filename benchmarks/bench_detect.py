@@ -16,7 +16,15 @@ overlaps a planted error.  Columns:
 ``P_new``    precision over the occurrences that were not already flagged before planting;
 ``R``        recall of all planted errors;
 ``R3``       recall of planted errors whose text occurs ≥ 3 times in the corpus (any labelling);
-``R3span``   recall of planted errors whose text is an entity ≥ 3 times in the original corpus.
+``R3span``   recall of planted errors whose text is an entity ≥ 3 times in the original corpus;
+``det_ge3``  planted errors counted in ``R3`` that are *detectable* at all: their text is an entity
+             span at least twice elsewhere in the planted corpus (a dropped or shifted span whose
+             text is a span nowhere else leaves nothing a model-free finder can see);
+``R3det``    recall over those detectable errors.
+
+Note on btc: user mentions are anonymised to the token ``@``, labelled PER, ORG, LOC or ``O``
+depending on the hidden user; errors planted on ``@`` count as detectable but no surface-form
+finder can tell them apart (about half of btc's detectable ``R3`` errors).
 
 Speed: ``inconsistencies()`` (and ``anomalies()`` when that module exists) on 1M tokens, as a ratio
 to ``bx.read`` of the same file, measured in the same run.

@@ -8,6 +8,7 @@ the selected points to the public ``selection`` trait as field dicts, e.g.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -52,13 +53,19 @@ class ChartView(anywidget.AnyWidget):
 
     def __init__(self, chart: alt.TopLevelMixin | None = None, **kwargs: Any) -> None:
         self._chart: alt.TopLevelMixin | None = None
+        self._make_chart: Callable[[], alt.TopLevelMixin] | None = None
         super().__init__(**kwargs)
         if chart is not None:
             self.set_chart(chart)
 
     @property
     def chart(self) -> alt.TopLevelMixin | None:
-        """The Altair chart currently shown (restyle it, save it, or put it in a report)."""
+        """The Altair chart currently shown (restyle it, save it, or put it in a report).
+
+        When the spec was set with :meth:`set_spec`, the chart is built on first access.
+        """
+        if self._chart is None and self._make_chart is not None:
+            self._chart, self._make_chart = self._make_chart(), None
         return self._chart
 
     @property
@@ -78,8 +85,35 @@ class ChartView(anywidget.AnyWidget):
         bool
             True when the spec changed (and the front end re-renders).
         """
-        self._chart = chart
-        spec = chart.to_dict(validate=False)
+        self._chart, self._make_chart = chart, None
+        return self._show(chart.to_dict(validate=False))
+
+    def set_spec(
+        self,
+        spec: dict,
+        chart: alt.TopLevelMixin | Callable[[], alt.TopLevelMixin] | None = None,
+    ) -> bool:
+        """Show a Vega-Lite dict directly (no Altair on the way); re-sent only when it changed.
+
+        Parameters
+        ----------
+        spec : dict
+            A Vega-Lite spec such as ``chart.to_dict()``; it is not copied, do not mutate it later.
+        chart : altair chart or callable returning one, optional
+            What :attr:`chart` returns for this spec; a callable is called on first access only.
+
+        Returns
+        -------
+        bool
+            True when the spec changed (and the front end re-renders).
+        """
+        if callable(chart) and not isinstance(chart, alt.TopLevelMixin):
+            self._chart, self._make_chart = None, chart
+        else:
+            self._chart, self._make_chart = chart, None
+        return self._show(spec)
+
+    def _show(self, spec: dict) -> bool:
         if spec == self._spec:
             return False
         self._spec = spec

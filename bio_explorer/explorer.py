@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import os
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -25,7 +26,7 @@ import polars as pl
 from . import charts as ch
 from .chart_widget import ChartView
 from .corpus import Corpus
-from .widget import SpanView, _Coalescer
+from .widget import SpanView, _Coalescer, _running_loop
 
 __all__ = ["CHART_NAMES", "Explorer", "ExplorerCharts", "explore"]
 
@@ -44,6 +45,18 @@ _OWNED: dict[str, tuple[str, ...]] = {
 _CHART_WIDTH = 340  # px: plot width of charts that ask for the container's width
 _CHART_DELAY = 0.05  # s: debounce of chart re-renders in a kernel
 _BIG_CORPUS = 200_000  # tokens: show progress bars above this
+_COMPUTING = "computing…"
+
+# chart name → (SpecTemplate kind, public builder)
+_KIND = {
+    "labels": ("labels", ch.label_chart),
+    "transitions": ("transitions", ch.transition_chart),
+    "anomalies": ("anomalies", ch.anomaly_chart),
+    "lengths": ("span_lengths", ch.span_length_chart),
+    "inconsistencies": ("inconsistencies", ch.inconsistency_chart),
+}
+# charts drawn from the whole-corpus frames computed in the background
+_SLOW_CHARTS = ("anomalies", "inconsistencies")
 
 
 # ------------------------------------------------------------------------------ selection ↔ query
@@ -188,12 +201,20 @@ class Explorer(w.VBox):
         self.corpus = corpus
         self._all_labels = corpus.labels()
         self._whole: dict[str, tuple[int, Any]] = {}
-        self._chart_cache: dict[str, tuple[tuple[pl.DataFrame, ...], alt.TopLevelMixin]] = {}
+        self._templates = {
+            name: ch.SpecTemplate(_KIND[name][0], **({} if name == "transitions" else
+                                                     {"labels": self._all_labels}))
+            for name in CHART_NAMES
+        }
+        self._chart_inputs: dict[str, tuple[pl.DataFrame, ...] | None] = {}
         self._linking = False
         # in a kernel chart updates are debounced and run after the span page was answered
         self._rerender = _Coalescer(self._render_charts, delay=_CHART_DELAY)
+        # anomalies (with the consistency finder) and the inconsistency table of the whole corpus
+        # take seconds on large corpora: a daemon thread computes them after the first display
+        self._slow = _SlowFrames(corpus, self._slow_done, self._warm_slow_charts)
 
-        self.span_view = SpanView(corpus, query=query, page_size=page_size)
+        self.span_view = _ExplorerSpanView(corpus, self._slow, query=query, page_size=page_size)
         self.header = w.HTML(layout=w.Layout(flex="1 1 auto"))
         self._clear_button = w.Button(
             description="Clear filter", icon="times", tooltip="Show the whole corpus again",
@@ -206,12 +227,13 @@ class Explorer(w.VBox):
         for name in steps:
             view = ChartView(layout=w.Layout(flex="1 1 380px", min_width="300px", max_width="100%",
                                              overflow="auto", margin="4px 8px"))
-            view.set_chart(self._build(name))
+            views[name] = view
+            self._show_chart(name, view)
             view.selection = query_to_selection(name, self.span_view.query)
             view.observe(self._chart_clicked(name), names="selection")
-            views[name] = view
         self.charts = ExplorerCharts(views)
         self._render_header()
+        self._slow.start()
 
         self.span_view.observe(self._on_query, names="query")
         self.span_view.observe(self._on_data, names="_data_version")
@@ -240,6 +262,11 @@ class Explorer(w.VBox):
         """The corpus view matching the current filter."""
         return self.span_view.filtered
 
+    @property
+    def ready(self) -> bool:
+        """True once the anomalies and inconsistencies of the current corpus are shown."""
+        return self._slow.ready() and self._slow.applied()
+
     def clear(self) -> None:
         """Remove every filter: the span view and the charts show the whole corpus again."""
         self.span_view.query = {}
@@ -247,6 +274,31 @@ class Explorer(w.VBox):
     def refresh(self) -> None:
         """Re-read the corpus after it was changed in code (edits, undo)."""
         self.span_view.refresh()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the background computation (anomalies, inconsistencies) and show its results.
+
+        The Explorer displays at once; the anomaly count of the header, the anomaly and
+        inconsistency charts follow when a background thread has computed them (in a kernel they
+        appear by themselves).  Scripts and tests call this to continue deterministically.
+
+        Parameters
+        ----------
+        timeout : float, optional
+            Seconds to wait at most (default: as long as it takes).
+
+        Returns
+        -------
+        bool
+            True when everything is shown for the current version of the corpus.
+        """
+        done = self._slow.wait(timeout)
+        self._rerender.flush()
+        return done and self.ready
+
+    def flush(self) -> None:
+        """Finish pending work now: the background computation and a debounced chart update."""
+        self.wait()
 
     # ------------------------------------------------------------------ linking
     def _chart_clicked(self, name: str) -> Callable[[dict], None]:
@@ -260,13 +312,16 @@ class Explorer(w.VBox):
         return handler
 
     def _on_query(self, change: dict) -> None:
+        self._slow.poll()
         self._sync_selections()
         self._render_header()
         self._rerender()
 
     def _on_data(self, change: dict) -> None:
+        self._slow.poll()
         self._render_header()
         self._rerender()
+        self._slow.start()  # the corpus changed: anomalies are recomputed in the background
 
     def _sync_selections(self) -> None:
         query = self.span_view.query
@@ -296,55 +351,81 @@ class Explorer(w.VBox):
     def _frame(self, what: str, view: Corpus) -> Any:
         return self._whole_frame(what) if view is self.corpus else _analysis(view, what)
 
-    def _inputs(self, name: str) -> tuple[pl.DataFrame, ...]:
-        """The aggregated frames chart ``name`` is drawn from, for the current query."""
+    def _inputs(self, name: str) -> tuple[pl.DataFrame, ...] | None:
+        """The aggregated frames chart ``name`` is drawn from, for the current query.
+
+        ``None`` while the whole-corpus anomalies are still computed in the background.
+        """
         view = self.span_view.filtered
         if name == "labels":
             frame = self._frame("label_counts", view)
             return (frame,) if view is self.corpus else (frame, self._whole_frame("label_counts"))
         if name == "transitions":
             return (self._frame("transitions", view),)
-        if name == "anomalies":
-            return (self._frame("anomaly_counts", view),)
         if name == "lengths":
             return (self._frame("span_lengths", view),)
-        return (self._whole_frame("inconsistencies"),)  # a whole-corpus table
+        if self._slow.get() is None:
+            return None
+        if name == "anomalies":
+            return (self._frame("anomaly_counts", view),)
+        return (self._slow.get()["inconsistencies"],)  # a whole-corpus table
 
-    def _build(self, name: str) -> alt.TopLevelMixin:
-        """Chart ``name`` for the current query; Altair runs only when its input frames changed."""
+    def _show_chart(self, name: str, view: ChartView) -> bool:
+        """Show chart ``name`` for the current query; nothing is done when its inputs are equal.
+
+        The spec comes from the chart's :class:`~bio_explorer.charts.SpecTemplate`: Altair runs
+        once, later filters only replace the data and the values derived from it.
+        """
         inputs = self._inputs(name)
-        hit = self._chart_cache.get(name)
-        if hit is not None and len(hit[0]) == len(inputs) and all(
-            a.equals(b) for a, b in zip(hit[0], inputs, strict=True)
+        old = self._chart_inputs.get(name, ())
+        if inputs is None:
+            if old is None:
+                return False
+            self._chart_inputs[name] = None
+            return view.set_spec(_pending_spec(name))
+        if old and len(old) == len(inputs) and all(
+            a.equals(b) for a, b in zip(old, inputs, strict=True)
         ):
-            return hit[1]
-        labels = self._all_labels
-        if name == "labels":
-            base = inputs[1] if len(inputs) > 1 else None
-            chart = ch.label_chart(inputs[0], base=base, labels=labels)
-        elif name == "transitions":
-            chart = ch.transition_chart(inputs[0])
-        elif name == "anomalies":
-            chart = ch.anomaly_chart(inputs[0], labels=labels)
-        elif name == "lengths":
-            chart = ch.span_length_chart(inputs[0], labels=labels)
-        else:
-            chart = ch.inconsistency_chart(inputs[0], labels=labels)
-        if getattr(chart, "width", None) == "container":
+            return False
+        self._chart_inputs[name] = inputs
+        spec = self._templates[name].spec(*inputs[:1], **_extra(name, inputs))
+        if spec.get("width") == "container":
             # vega-embed measures a "container" width once, when the chart is drawn; in JupyterLab
             # the output element may not be attached yet (width 0), so the dashboard uses a fixed
             # width and lets the flex-wrap layout place the charts
+            spec["width"] = _CHART_WIDTH
+        return view.set_spec(spec, lambda: self._altair_chart(name, inputs))
+
+    def _altair_chart(self, name: str, inputs: tuple[pl.DataFrame, ...]) -> alt.TopLevelMixin:
+        """The Altair object of a chart (built on demand, for users: restyle, save, report)."""
+        chart = self._templates[name].chart(*inputs[:1], **_extra(name, inputs))
+        if getattr(chart, "width", None) == "container":
             chart = chart.properties(width=_CHART_WIDTH)
-        self._chart_cache[name] = (inputs, chart)
         return chart
 
     def _render_charts(self) -> None:
+        self._slow.poll()
         for name, view in self.charts.items():
-            view.set_chart(self._build(name))
+            self._show_chart(name, view)
 
-    def flush(self) -> None:
-        """Apply a pending (debounced) chart update now."""
-        self._rerender.flush()
+    def _warm_slow_charts(self, frames: dict[str, pl.DataFrame]) -> None:
+        """Background thread: build the Altair templates of the slow charts (no widget touched)."""
+        for name in _SLOW_CHARTS:
+            if name in self.charts._views:
+                frame = frames["anomaly_counts" if name == "anomalies" else name]
+                self._templates[name].spec(frame)
+
+    def _slow_done(self) -> None:
+        """Main thread, when the background computation finished: show its results."""
+        frames = self._slow.get()  # restarts the computation if the corpus changed meanwhile
+        if frames is not None:
+            self._whole["anomaly_counts"] = (self._version(), frames["anomaly_counts"])
+        self._render_header()
+        self.span_view._refresh_kinds()
+        for name in _SLOW_CHARTS:
+            if name in self.charts._views:
+                self._show_chart(name, self.charts[name])
+        self.span_view._answer_waiting()
 
     def _render_header(self) -> None:
         whole = self._whole_stats()
@@ -357,13 +438,17 @@ class Explorer(w.VBox):
     def _whole_stats(self) -> dict[str, Any]:
         """Whole-corpus figures of the header, memoised per data version."""
         version = self._version()
+        slow = self._slow.get()
         hit = self._whole.get("header")
-        if hit is not None and hit[0] == version:
+        if hit is not None and hit[0] == (version, slow is not None):
             return hit[1]
         corpus = self.corpus
         trans = self._whole_frame("transitions")
-        anomalies = self._whole_frame("anomaly_counts")
         files = [f.name for f in corpus._state.files]
+        if slow is not None:
+            anomalies: Any = int(slow["anomaly_counts"]["count"].sum())
+        else:
+            anomalies = "unavailable" if self._slow.failed() else _COMPUTING
         stats = {
             "files": ", ".join(files[:3]) + (f", … ({len(files)} files)" if len(files) > 3 else ""),
             "tokens": corpus.n_tokens,
@@ -373,10 +458,173 @@ class Explorer(w.VBox):
             "scheme": corpus.scheme,
             "invalid transitions": int(trans.filter(~pl.col("valid"))["count"].sum())
             if trans.height else 0,
-            "anomalies": int(anomalies["count"].sum()) if anomalies.height else 0,
+            "anomalies": anomalies,
         }
-        self._whole["header"] = (version, stats)
+        self._whole["header"] = ((version, slow is not None), stats)
         return stats
+
+
+def _extra(name: str, inputs: tuple[pl.DataFrame, ...]) -> dict[str, Any]:
+    return {"base": inputs[1]} if name == "labels" and len(inputs) > 1 else {}
+
+
+def _pending_spec(name: str) -> dict[str, Any]:
+    """A small valid Vega-Lite spec standing for a chart whose data is still computed."""
+    titles = {"anomalies": "Anomalies per kind",
+              "inconsistencies": "Inconsistently labelled surface forms"}
+    return {
+        "$schema": alt.SCHEMA_URL,
+        "config": ch.THEME_CONFIG,
+        "title": titles.get(name, name),
+        "data": {"values": [{"note": f"{_COMPUTING} (large corpus: a few seconds)"}]},
+        "mark": {"type": "text", "align": "left", "baseline": "middle", "x": 0},
+        "encoding": {"text": {"field": "note", "type": "nominal"}},
+        "width": _CHART_WIDTH,
+        "height": 30,
+    }
+
+
+# ------------------------------------------------------------------------------ background work
+class _SlowFrames:
+    """Whole-corpus frames too slow for the first display, computed by a daemon thread.
+
+    The thread only computes (polars releases the GIL, the kernel stays responsive) and warms the
+    chart templates; every widget is updated on the main thread: in a kernel the thread schedules
+    ``on_done`` on the kernel's event loop, elsewhere :meth:`poll` / :meth:`wait` run it.
+    Results are tagged with the corpus version they were computed for; an edit meanwhile makes
+    the thread compute again, and stale results are never shown.
+    """
+
+    def __init__(self, corpus: Corpus, on_done: Callable[[], None],
+                 warm: Callable[[dict[str, pl.DataFrame]], None]) -> None:
+        self._corpus = corpus
+        self._on_done = on_done
+        self._warm = warm
+        self._loop = _running_loop()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._result: tuple[int, dict[str, pl.DataFrame]] | None = None
+        self._error: tuple[int, BaseException] | None = None
+        self._handled: threading.Thread | None = None
+
+    def _version(self) -> int:
+        return self._corpus._state.version
+
+    def get(self) -> dict[str, pl.DataFrame] | None:
+        """``anomaly_counts`` and ``inconsistencies`` of the current version, or None (yet)."""
+        result = self._result
+        if result is not None and result[0] == self._version():
+            return result[1]
+        self.start()
+        return None
+
+    def ready(self) -> bool:
+        result = self._result
+        return result is not None and result[0] == self._version()
+
+    def failed(self) -> bool:
+        error = self._error
+        return error is not None and error[0] == self._version()
+
+    def applied(self) -> bool:
+        thread = self._thread
+        return thread is None or (not thread.is_alive() and self._handled is thread)
+
+    def busy(self) -> bool:
+        thread = self._thread
+        return thread is not None and thread.is_alive()
+
+    def start(self) -> None:
+        """Start the thread unless the results are current, it runs already, or it failed."""
+        with self._lock:
+            if self.ready() or self.busy() or self.failed():
+                return
+            self._thread = threading.Thread(target=self._run, name="bio_explorer-anomalies",
+                                            daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        version = -1
+        try:
+            for _attempt in range(5):
+                version = self._version()
+                frames = {"anomaly_counts": _analysis(self._corpus, "anomaly_counts"),
+                          "inconsistencies": _analysis(self._corpus, "inconsistencies")}
+                if self._version() == version:
+                    self._warm(frames)
+                    self._result = (version, frames)
+                    break
+        except BaseException as exc:  # shown as "unavailable", never kills the kernel
+            self._error = (version, exc)
+        finally:
+            loop = self._loop
+            if loop is not None and not loop.is_closed():
+                try:
+                    loop.call_soon_threadsafe(self.poll)
+                except RuntimeError:  # loop closed meanwhile
+                    pass
+
+    def poll(self) -> None:
+        """Main thread: run ``on_done`` once per finished thread."""
+        thread = self._thread
+        if thread is None or thread.is_alive() or self._handled is thread:
+            return
+        self._handled = thread
+        self._on_done()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Join the thread (and a follow-up one after an edit), then :meth:`poll`."""
+        while True:
+            thread = self._thread
+            if thread is not None:
+                thread.join(timeout)
+                if thread.is_alive():
+                    return False
+            self.poll()
+            if self._thread is thread:
+                return self.ready()
+
+
+class _ExplorerSpanView(SpanView):
+    """The Explorer's span view: it leaves the whole-corpus anomaly scan to the background thread.
+
+    Until the scan is done the anomaly-kind counts are empty, and page requests (the page shows the
+    anomalies of each sentence) wait: in a kernel they are answered when the thread is done, without
+    blocking the kernel; elsewhere they wait for the thread.
+    """
+
+    def __init__(self, corpus: Corpus, slow: _SlowFrames, **kwargs: Any) -> None:
+        self._slow = slow
+        super().__init__(corpus, **kwargs)
+
+    def _kind_counts(self, view: Corpus) -> list[dict]:
+        if not self._slow.ready():
+            return []
+        return super()._kind_counts(view)
+
+    def _refresh_kinds(self) -> None:
+        try:
+            view = self._view(self.query)
+        except Exception:
+            return
+        self._anomaly_kinds = self._kind_counts(view)
+
+    def _view(self, query: dict) -> Corpus:
+        if query.get("anomaly") and self._slow.busy():
+            self._slow.wait()  # the filter needs the anomalies: share the thread's work
+        return super()._view(query)
+
+    def _answer_pending(self) -> None:
+        if not self._slow.ready() and not self._slow.failed():
+            self._slow.start()
+            if self._slow._loop is not None and _running_loop() is not None:
+                return  # answered by _answer_waiting when the thread is done
+            self._slow.wait()
+        super()._answer_pending()
+
+    def _answer_waiting(self) -> None:
+        if self._pending:
+            super()._answer_pending()
 
 
 def _analysis(corpus: Corpus, what: str) -> pl.DataFrame:

@@ -57,6 +57,23 @@ def test_minority_label_is_flagged_with_majority(pytorch_corpus):
     assert occ.filter(pl.col("text") == "PyTorch", pl.col("label") == "Library").height == 0
 
 
+def test_single_dissenter_against_unanimous_pair_is_flagged(tmp_path: Path):
+    """2 × Application + 1 × File_Type: flagged; a 2 : 2 split is a second sense, not flagged."""
+    base = [_sent(FILLERS[i].format("kernel"), {"kernel": lab})
+            for i, lab in enumerate(["Application", "Application", "File_Type"])]
+    filler = [_sent(f"the model number {i} is small .") for i in range(10)]
+    c = bx.read(_write(tmp_path / "lone.tsv", base + filler))
+    occ = c.inconsistencies(occurrences=True)
+    assert occ.select("sentence", "label", "majority").rows() == [(2, "File_Type", "Application")]
+    assert occ["score"].item() >= C.DEFAULT_THRESHOLD
+    split = [*base, _sent(FILLERS[3].format("kernel"), {"kernel": "File_Type"}), *filler]
+    c2 = bx.read(_write(tmp_path / "split.tsv", split))
+    both = c2.inconsistencies(occurrences=True, threshold=0.0)
+    assert both.height == 2  # the two File_Type occurrences dissent ...
+    assert both["score"].max() < occ["score"].item() / 4  # ... but far more weakly
+    assert c2.inconsistencies(occurrences=True).height == 0
+
+
 def test_untagged_mention_is_flagged(pytorch_corpus):
     occ = pytorch_corpus.inconsistencies(occurrences=True)
     um = occ.filter(pl.col("kind") == "unlabelled_mention", pl.col("text") == "PyTorch")

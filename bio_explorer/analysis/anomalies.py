@@ -19,12 +19,30 @@ Kinds
 ``format``
     a problem found while reading with ``errors="collect"`` (``Corpus.problems``).
 
-The whole-corpus table is built once per version of the tags and cached on the corpus state; a view
-filters it.
+Local and global kinds, and when marks may be stale
+---------------------------------------------------
+The *local* kinds (:data:`LOCAL_KINDS`: ``invalid_transition``, ``boundary_punct``, ``multi_tag``,
+``format``) depend only on the sentence they are in; the *global* kinds (:data:`GLOBAL_KINDS`, from
+the consistency finder) weigh evidence from the whole corpus, which costs seconds on millions of
+tokens.  So that an edit stays instant:
+
+* :func:`anomalies` (``Corpus.anomalies()``) is always exact: when the tags changed since the last
+  global result, it recomputes the global kinds before answering.
+* ``stale_ok=True`` (:func:`anomalies` for the widget's counts), :func:`anomaly_sentences` (the
+  ``filter(anomaly=...)`` index) and :func:`sentence_anomalies` (the marks of ``Corpus.page``)
+  use **fresh local kinds** (recomputed incrementally, only for the sentences whose tags changed)
+  and the **most recent global result**, even if it was computed on older tags.  Staleness rule:
+  a global mark is dropped from every sentence whose tags (or tag fields) differ from those the
+  global result was computed on; marks on untouched sentences are kept, even though an edit
+  elsewhere might change them, until the next global result (:func:`refresh_global`, which the
+  span view runs in the background after edits) replaces them.  Undoing an edit makes the old
+  marks of that sentence valid again, and they come back.
 """
 
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -35,7 +53,16 @@ from .transitions import invalid_tokens
 if TYPE_CHECKING:
     from ..corpus import Corpus
 
-__all__ = ["KINDS", "anomalies", "anomaly_sentences"]
+__all__ = [
+    "GLOBAL_KINDS",
+    "KINDS",
+    "LOCAL_KINDS",
+    "anomalies",
+    "anomaly_sentences",
+    "global_version",
+    "refresh_global",
+    "sentence_anomalies",
+]
 
 KINDS = (
     "invalid_transition",
@@ -47,6 +74,10 @@ KINDS = (
     "format",
 )
 _CONSISTENCY_KINDS = ("inconsistent_label", "unlabelled_mention", "inconsistent_boundary")
+#: kinds that depend only on their own sentence (recomputed at once after an edit)
+LOCAL_KINDS = ("invalid_transition", "boundary_punct", "multi_tag", "format")
+#: kinds that weigh evidence from the whole corpus (recomputed on demand or in the background)
+GLOBAL_KINDS = _CONSISTENCY_KINDS
 
 SCHEMA = {
     "sentence": pl.UInt32,
@@ -306,60 +337,3 @@ def _format(corpus: Corpus) -> pl.DataFrame:
     )
 
 
-def _all(corpus: Corpus) -> pl.DataFrame:
-    def build() -> pl.DataFrame:
-        whole = _whole(corpus)
-        parts = [
-            f(whole).select([pl.col(k).cast(v) for k, v in SCHEMA.items()])
-            for f in (_invalid, _boundary_punct, _consistency, _multi_tag, _format)
-        ]
-        kind_order = pl.Enum(list(KINDS))
-        return (
-            pl.concat(parts)
-            .with_columns(pl.col("kind").cast(kind_order).alias("_k"))
-            .sort(["sentence", "start", "_k", "end"], nulls_last=True)
-            .drop("_k")
-        )
-
-    return corpus._state.cached("anomalies", build)
-
-
-def anomalies(corpus: Corpus) -> pl.DataFrame:
-    """Every anomaly in the sentences of ``corpus``, one row per finding.
-
-    Parameters
-    ----------
-    corpus : Corpus
-        A corpus or a view (only its sentences are reported).
-
-    Returns
-    -------
-    pl.DataFrame
-        ``sentence`` (u32), ``start``, ``end`` (u32, token positions, end exclusive; null for a
-        format problem on a line that holds no token), ``kind`` (one of :data:`KINDS`), ``label``
-        (the entity type concerned — for an ``unlabelled_mention`` the label the form has
-        elsewhere; null for format problems) and ``detail`` (a readable sentence), sorted by
-        sentence and position.
-    """
-    full = _all(corpus)
-    if corpus._sel is None:
-        return full
-    return full.filter(pl.col("sentence").is_in(corpus._sel.implode()))
-
-
-def anomaly_sentences(corpus: Corpus, kinds: list[str]) -> pl.Series:
-    """Sorted ids of the sentences (whole corpus) with an anomaly of one of ``kinds``."""
-
-    def build() -> dict[str, pl.Series]:
-        full = _all(corpus)
-        per = full.drop_nulls("sentence").group_by("kind").agg(pl.col("sentence").unique().sort())
-        return {k: ids for k, ids in zip(per["kind"], per["sentence"], strict=True)}
-
-    index = corpus._state.cached("anomaly_sentences", build)
-    unknown = [k for k in kinds if k not in KINDS]
-    if unknown:
-        raise ValueError(f"unknown anomaly kind {unknown[0]!r}; expected one of {', '.join(KINDS)}")
-    got = [index[k].cast(pl.UInt32).rename("sentence") for k in kinds if k in index]
-    if not got:
-        return pl.Series("sentence", [], pl.UInt32)
-    return pl.concat(got).unique().sort()

@@ -310,9 +310,10 @@ def _features() -> list[pl.Expr]:
         pl.Float64
     )
     # a label against another label (neither side untagged nor a boundary conflict)
-    flip = (~pl.col("cat").is_in(["O", CROSS]) & ~pl.col("majority").is_in(["O", CROSS])).cast(
-        pl.Float64
-    )
+    flip = (
+        (pl.col("cat") != "O") & (pl.col("cat") != CROSS)
+        & (pl.col("majority") != "O") & (pl.col("majority") != CROSS)
+    ).cast(pl.Float64)
     return [
         ((pl.col("A") - pl.col("D")) / (pl.col("T") + 1.0)).clip(0.0, 1.0).alias("agree"),
         (k / (k + 1.5)).alias("conf"),
@@ -641,7 +642,14 @@ def inconsistencies(
     - ``po`` — mean P(``O`` | word) of the words, and ``own_o·po``: lower-case function words that
       are mostly ``O`` do not flood the top (−);
     - ``cross`` — a boundary conflict rather than a label conflict; ``len`` — n-gram length;
-      ``fold`` — the case-folded grouping, a weaker signal (−).
+      ``fold`` — the case-folded grouping, a weaker signal (−);
+    - ``flip`` — a label against another label (neither side ``O`` nor ``<x>``): with ``own_o``
+      (untagged), ``maj_o`` (span against untagged majority) and ``cross`` (boundary) this gives
+      each kind of conflict its own offset;
+    - ``lone`` — a single dissenter (no other occurrence shares its category) against a unanimous
+      majority of at least two others (+), with its own strength for label flips (``lone_flip``,
+      +) and untagged mentions (``lone_o``, −): ``kernel`` as Application twice and File_Type
+      once is a likely error even though only three occurrences exist.
 
     Spans that swallow neighbouring words (``the PyTorch``) are scored through the form inside
     them: ``k/(N+1) * k/(k+1.5) * oish² * rarity * same_label`` where ``oish`` is the mean

@@ -4,12 +4,18 @@
  * Renders the `_spec` trait (a Vega-Lite v6 spec from Altair, data inlined) with the bundled
  * vega-embed, SVG renderer, no actions menu. A point selection parameter named `select` is
  * reported (debounced) to the `selection` trait as a list of field dicts; `[]` when cleared.
+ * Python setting `selection` is shown as if the user had clicked those marks, without echo.
+ *
+ * Layout: the chart is embedded once `el` is attached (and, for `width: "container"` specs, has a
+ * width), so JupyterLab's late attachment of output elements does not leave a 0 px chart; later
+ * container resizes re-lay it out (ResizeObserver, debounced).
  */
 import embed from "vega-embed";
-import { rowsFromSignal, rowsFromStore } from "./selection.js";
+import { rowsFromSignal, rowsFromStore, sameRows, selectionTarget, tuplesFromRows } from "./selection.js";
 
 const PARAM = "select";
 const DEBOUNCE_MS = 150;
+const RESIZE_DEBOUNCE_MS = 60;
 
 /**
  * @typedef {Object} Model
@@ -55,6 +61,30 @@ function themeConfig(el) {
   };
 }
 
+/**
+ * Whether the Vega-Lite spec sizes itself from its container (`width: "container"`).
+ * @param {any} spec
+ */
+function wantsContainerWidth(spec) {
+  return !!spec && typeof spec === "object" && spec.width === "container";
+}
+
+/**
+ * Whether the compiled view has a `width` signal driven by the container size.
+ * @param {any} vgSpec
+ */
+function containerWidthSignal(vgSpec) {
+  const sg = Array.isArray(vgSpec?.signals)
+    ? vgSpec.signals.find((/** @type {any} */ s) => s && s.name === "width")
+    : null;
+  return !!sg && /containerSize\(\)/.test(`${sg.init ?? ""} ${sg.update ?? ""}`);
+}
+
+/** @param {HTMLElement} node */
+function widthOf(node) {
+  return node.clientWidth || node.getBoundingClientRect().width;
+}
+
 /** @param {any} view @param {string} name */
 function hasSignal(view, name) {
   try {
@@ -85,12 +115,20 @@ function render({ model, el }) {
   root.append(target, error);
   el.append(root);
 
-  /** @type {{ view: any, finalize: () => void } | null} */
+  /**
+   * @type {{ view: any, finalize: () => void, vgSpec?: any,
+   *          target: { unit: string, fields: Array<Record<string, unknown>> } | null,
+   *          fitWidth: boolean } | null}
+   */
   let current = null;
   let generation = 0;
   /** @type {ReturnType<typeof setTimeout> | null} */
   let timer = null;
   let disposed = false;
+  /** While > 0 the chart is showing a selection Python set: its signal changes are not reported. */
+  let applying = 0;
+  /** @type {(() => void) | null} cancels a pending wait for the element to be attached and sized */
+  let cancelWait = null;
 
   function finalize() {
     if (timer !== null) clearTimeout(timer);
@@ -121,18 +159,117 @@ function render({ model, el }) {
     if (!hasSignal(view, PARAM)) return;
     /** @param {string} _name @param {unknown} value */
     const handler = (_name, value) => {
+      if (applying > 0) return; // our own update from the trait: nothing to report
       if (timer !== null) clearTimeout(timer);
       timer = setTimeout(() => {
         timer = null;
         if (disposed || !current || current.view !== view) return;
         const rows = readSelection(view, value);
-        const prev = model.get("selection");
-        if (JSON.stringify(prev ?? []) === JSON.stringify(rows)) return; // no echo, no no-op writes
+        if (sameRows(model.get("selection") ?? [], rows)) return; // no echo, no no-op writes
         model.set("selection", rows);
         model.save_changes();
       }, DEBOUNCE_MS);
     };
     view.addSignalListener(PARAM, handler);
+  }
+
+  /**
+   * Show the `selection` trait in the chart: the store gets the tuples a click on those marks
+   * would write, so highlighting and later (shift-)clicks behave exactly as after user clicks.
+   */
+  async function showSelection() {
+    const cur = current;
+    if (!cur || !cur.target) return;
+    const view = cur.view;
+    let store;
+    try {
+      store = view.data(`${PARAM}_store`);
+    } catch {
+      return; // spec without the selection store
+    }
+    const rows = model.get("selection") ?? [];
+    if (sameRows(rowsFromStore(store) ?? [], rows)) return; // already shown (e.g. our own write)
+    const tuples = tuplesFromRows(rows, cur.target);
+    applying++;
+    try {
+      if (timer !== null) clearTimeout(timer); // a pending click report is superseded by Python
+      timer = null;
+      view.data(`${PARAM}_store`, tuples);
+      await view.runAsync();
+    } catch {
+      // view finalized meanwhile
+    } finally {
+      applying--;
+    }
+  }
+
+  /** Re-lay out a `width: "container"` chart after its container was resized. */
+  let lastWidth = 0;
+  /** @type {ReturnType<typeof setTimeout> | null} */
+  let resizeTimer = null;
+  const relayout = () => {
+    resizeTimer = null;
+    const cur = current;
+    if (disposed || !cur || !cur.fitWidth) return;
+    const w = target.clientWidth;
+    if (!w || w === lastWidth) return; // hidden (0) or unchanged
+    lastWidth = w;
+    try {
+      // what Vega-Lite's own window:resize handler does: width signal := containerSize()[0]
+      cur.view.signal("width", w).resize();
+      void cur.view.runAsync().catch(() => {});
+    } catch {
+      // view finalized meanwhile
+    }
+  };
+  const resizeObserver =
+    typeof ResizeObserver === "function"
+      ? new ResizeObserver(() => {
+          if (resizeTimer !== null) clearTimeout(resizeTimer);
+          resizeTimer = setTimeout(relayout, RESIZE_DEBOUNCE_MS);
+        })
+      : null;
+
+  /** @param {any} spec */
+  const ready = (spec) => el.isConnected && (widthOf(el) > 0 || !wantsContainerWidth(spec));
+
+  /**
+   * Run `fn` once `el` is attached to the document (and has a width when the spec needs one).
+   * JupyterLab may call `render` before the output element is attached: embedding then would
+   * measure a 0 px container. Waits with a ResizeObserver plus requestAnimationFrame polling.
+   * @param {() => void} fn
+   */
+  function whenReady(fn) {
+    cancelWait?.();
+    cancelWait = null;
+    if (ready(model.get("_spec"))) {
+      fn();
+      return;
+    }
+    let done = false;
+    /** @type {number | null} */
+    let frame = null;
+    const raf = typeof requestAnimationFrame === "function" ? requestAnimationFrame : null;
+    const stop = () => {
+      done = true;
+      ro?.disconnect();
+      if (frame !== null) (raf ? cancelAnimationFrame : clearTimeout)(frame);
+      frame = null;
+      if (cancelWait === stop) cancelWait = null;
+    };
+    const check = () => {
+      if (done || disposed) return;
+      if (ready(model.get("_spec"))) {
+        stop();
+        fn();
+      } else {
+        frame = raf ? raf(check) : /** @type {any} */ (setTimeout(check, 50));
+      }
+    };
+    const ro = typeof ResizeObserver === "function" ? new ResizeObserver(check) : null;
+    ro?.observe(el);
+    cancelWait = stop;
+    check();
   }
 
   async function draw() {
@@ -155,8 +292,21 @@ function render({ model, el }) {
         result.finalize();
         return;
       }
-      current = result;
+      let selTarget = null;
+      try {
+        selTarget = selectionTarget(result.vgSpec, PARAM);
+      } catch {
+        selTarget = null;
+      }
+      current = {
+        view: result.view,
+        finalize: result.finalize,
+        target: selTarget,
+        fitWidth: containerWidthSignal(result.vgSpec),
+      };
+      lastWidth = target.clientWidth;
       listenSelection(result.view);
+      await showSelection();
     } catch (err) {
       if (mine !== generation) return;
       target.replaceChildren();
@@ -165,29 +315,31 @@ function render({ model, el }) {
     }
   }
 
-  /** Python cleared the selection: clear the chart's highlight too (this writes nothing back). */
-  const onSelection = () => {
-    const sel = model.get("selection");
-    if (!current || (Array.isArray(sel) && sel.length > 0)) return;
-    try {
-      const store = current.view.data(`${PARAM}_store`);
-      if (Array.isArray(store) && store.length) current.view.remove(`${PARAM}_store`, () => true).run();
-    } catch {
-      // spec without the selection store
-    }
+  const scheduleDraw = () => {
+    generation++; // a draw already embedding is stale now
+    finalize();
+    whenReady(() => void draw());
   };
 
-  const onSpec = () => {
-    void draw();
+  /** Python set `selection`: show it (this writes nothing back). */
+  const onSelection = () => {
+    void showSelection();
   };
-  model.on("change:_spec", onSpec);
+
+  model.on("change:_spec", scheduleDraw);
   model.on("change:selection", onSelection);
-  void draw();
+  resizeObserver?.observe(root);
+  scheduleDraw();
 
   return () => {
     disposed = true;
     generation++;
-    model.off("change:_spec", onSpec);
+    cancelWait?.();
+    cancelWait = null;
+    resizeObserver?.disconnect();
+    if (resizeTimer !== null) clearTimeout(resizeTimer);
+    resizeTimer = null;
+    model.off("change:_spec", scheduleDraw);
     model.off("change:selection", onSelection);
     finalize();
     root.remove();

@@ -15,7 +15,8 @@
  *   window.bxHarness.sent / .saves                    messages sent / traits saved by the widget
  *   window.bxHarness.lastRenderMs                     time to handle the last page reply, incl. layout
  *   window.bxHarness.onSave = (name, value) => …       forward traits the widget saves
- *   window.bxHarness.mountChart(spec)                 render chart_view into #chart
+ *   window.bxHarness.mountChart(spec, opts?)          render chart_view into #chart (opts.detached:
+ *                                                     attach later with attachChart())
  *
  * tests/browser/conftest.py's `connect_widget` fixture wires a real Python SpanView this way.
  */
@@ -542,6 +543,8 @@ let spanCleanup = null;
 let chart = null;
 /** @type {(() => void) | null} */
 let chartCleanup = null;
+/** @type {HTMLElement | null} */
+let chartHolder = null;
 
 const harness = {
   /** @type {any[]} */
@@ -653,19 +656,54 @@ const harness = {
   },
 
   // ----------------------------------------------------------------------------- chart view
-  /** @param {any} spec */
-  async mountChart(spec) {
+  /**
+   * Render chart_view into a holder div inside #chart.
+   * @param {any} spec
+   * @param {{ detached?: boolean, width?: string, selection?: any[] }} [opts] `detached`: render
+   *   into the holder before it is attached (call `attachChart()` later), as JupyterLab may do;
+   *   `width`: CSS width of the holder; `selection`: initial `selection` trait
+   */
+  async mountChart(spec, opts = {}) {
     harness.unmountChart();
     const mod = await import("/bio_explorer/static/chart_view.js");
-    chart = createFakeModel({ _spec: spec, selection: [] }, () => {});
-    const el = /** @type {HTMLElement} */ (document.getElementById("chart"));
-    chartCleanup = mod.default.render({ model: /** @type {any} */ (chart.model), el });
+    chart = createFakeModel({ _spec: spec, selection: opts.selection ?? [] }, () => {});
+    const holder = document.createElement("div");
+    holder.id = "chart-holder";
+    if (opts.width) holder.style.width = opts.width;
+    chartHolder = holder;
+    if (!opts.detached) document.getElementById("chart")?.append(holder);
+    chartCleanup = mod.default.render({ model: /** @type {any} */ (chart.model), el: holder });
     return true;
+  },
+  /** Attach the holder of a chart mounted with `{detached: true}`. */
+  attachChart() {
+    if (chartHolder && !chartHolder.isConnected) document.getElementById("chart")?.append(chartHolder);
+    return !!chartHolder?.isConnected;
+  },
+  /** The element the chart view renders into (attached or not). */
+  chartHolder() {
+    return chartHolder;
+  },
+  /** Set the CSS width of the chart's holder (its container). @param {string} width */
+  resizeChart(width) {
+    if (chartHolder) chartHolder.style.width = width;
+  },
+  /** Bounding-box widths of the chart's svg and of its mark paths. @param {string} [marks] */
+  chartWidths(marks = ".role-mark path") {
+    const svg = document.querySelector("#chart-holder svg");
+    const paths = [...document.querySelectorAll(`#chart-holder svg ${marks}`)];
+    return {
+      svg: svg ? svg.getBoundingClientRect().width : 0,
+      svgAttr: svg ? Number(svg.getAttribute("width")) : 0,
+      marks: paths.map((p) => p.getBoundingClientRect().width),
+    };
   },
   unmountChart() {
     chartCleanup?.();
     chartCleanup = null;
     chart = null;
+    chartHolder?.remove();
+    chartHolder = null;
   },
   /** @param {string} name */
   chartGet(name) {
