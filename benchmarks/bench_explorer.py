@@ -2,11 +2,14 @@
 
 Prints, from one run, with the load time (``bx.read``) as the baseline:
 
-* Explorer construction (header, five charts, span view) as a ratio of the load time;
+* Explorer construction to first display (header, span view, the cheap charts; the anomalies and
+  the inconsistency table follow from a background thread) as a ratio of the load time, and the
+  time until that thread's results are shown too (``Explorer.wait()``);
 * a chart click → updated span page + chart data: setting ``charts.labels.selection`` (what the
   front end does) up to the page reply for the new query and the re-rendered chart specs, median
   over several labels; split into "page" (span view query + page reply, what the user sees first;
-  in a kernel the charts follow, debounced) and "charts" (aggregates + Altair specs).
+  in a kernel the charts follow, debounced) and "charts" (aggregates + specs: Altair builds each
+  chart once, later filters only swap the data into the cached Vega-Lite dict).
 
 Run: ``python benchmarks/bench_explorer.py [n_tokens] [--dir DIR]``.
 Targets (issue 5): click → page + chart data ≤ 100 ms; construction ≤ 1.5× load time.
@@ -48,11 +51,16 @@ def main() -> None:
     t = time.perf_counter()
     ex = Explorer(corpus, progress=False)
     build = time.perf_counter() - t
-    print(f"Explorer construction: {build * 1000:.0f} ms = {build / load:.2f}× load "
-          f"(target ≤ 1.5×)")
+    print(f"Explorer construction (first display): {build * 1000:.0f} ms = "
+          f"{build / load:.2f}× load (target ≤ 1.5×)")
+    assert ex.wait()
+    done = time.perf_counter() - t
+    print(f"  … anomalies + inconsistencies shown (background thread done): {done * 1000:.0f} ms "
+          f"= {done / load:.2f}× load")
     t = time.perf_counter()
-    Explorer(corpus, progress=False)
-    print(f"  second Explorer on the same corpus (analysis cached): "
+    other = Explorer(corpus, progress=False)
+    other.wait()
+    print(f"  second Explorer on the same corpus (analysis cached), complete: "
           f"{(time.perf_counter() - t) / load:.2f}× load")
 
     view = ex.span_view

@@ -417,6 +417,8 @@ class Explorer(w.VBox):
 
     def _slow_done(self) -> None:
         """Main thread, when the background computation finished: show its results."""
+        if not hasattr(self, "charts"):  # still being constructed
+            return
         frames = self._slow.get()  # restarts the computation if the corpus changed meanwhile
         if frames is not None:
             self._whole["anomaly_counts"] = (self._version(), frames["anomaly_counts"])
@@ -497,6 +499,9 @@ class _SlowFrames:
 
     def __init__(self, corpus: Corpus, on_done: Callable[[], None],
                  warm: Callable[[dict[str, pl.DataFrame]], None]) -> None:
+        # import the analysis modules here: importing them from two threads at once can fail
+        from .analysis import anomalies, consistency  # noqa: F401
+
         self._corpus = corpus
         self._on_done = on_done
         self._warm = warm
@@ -529,6 +534,10 @@ class _SlowFrames:
     def applied(self) -> bool:
         thread = self._thread
         return thread is None or (not thread.is_alive() and self._handled is thread)
+
+    def first_pending(self) -> bool:
+        """True until the first computation finished (after that, edits never blank anything)."""
+        return self._result is None and self._error is None
 
     def busy(self) -> bool:
         thread = self._thread
@@ -574,6 +583,7 @@ class _SlowFrames:
 
     def wait(self, timeout: float | None = None) -> bool:
         """Join the thread (and a follow-up one after an edit), then :meth:`poll`."""
+        self.start()
         while True:
             thread = self._thread
             if thread is not None:
@@ -586,11 +596,11 @@ class _SlowFrames:
 
 
 class _ExplorerSpanView(SpanView):
-    """The Explorer's span view: it leaves the whole-corpus anomaly scan to the background thread.
+    """The Explorer's span view: it leaves the first whole-corpus anomaly scan to the background.
 
-    Until the scan is done the anomaly-kind counts are empty, and page requests (the page shows the
-    anomalies of each sentence) wait: in a kernel they are answered when the thread is done, without
-    blocking the kernel; elsewhere they wait for the thread.
+    Until the first scan is done the anomaly-kind counts are empty, and page requests (the page
+    shows the anomalies of each sentence) wait: in a kernel they are answered when the thread is
+    done, without blocking the kernel; elsewhere they wait for the thread.
     """
 
     def __init__(self, corpus: Corpus, slow: _SlowFrames, **kwargs: Any) -> None:
@@ -598,7 +608,7 @@ class _ExplorerSpanView(SpanView):
         super().__init__(corpus, **kwargs)
 
     def _kind_counts(self, view: Corpus) -> list[dict]:
-        if not self._slow.ready():
+        if self._slow.first_pending():
             return []
         return super()._kind_counts(view)
 
@@ -615,7 +625,7 @@ class _ExplorerSpanView(SpanView):
         return super()._view(query)
 
     def _answer_pending(self) -> None:
-        if not self._slow.ready() and not self._slow.failed():
+        if self._slow.first_pending():
             self._slow.start()
             if self._slow._loop is not None and _running_loop() is not None:
                 return  # answered by _answer_waiting when the thread is done
@@ -624,7 +634,7 @@ class _ExplorerSpanView(SpanView):
 
     def _answer_waiting(self) -> None:
         if self._pending:
-            super()._answer_pending()
+            self._answer_pending()
 
 
 def _analysis(corpus: Corpus, what: str) -> pl.DataFrame:

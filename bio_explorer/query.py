@@ -296,15 +296,11 @@ def _by_sentence(frame: pl.DataFrame, ids: pl.Series) -> pl.DataFrame:
     return frame[rows]
 
 
-def _page_anomalies(corpus: Corpus) -> pl.DataFrame:
-    def build() -> pl.DataFrame:
-        from .analysis.anomalies import anomalies
-        from .corpus import Corpus as _Corpus
-
-        full = anomalies(_Corpus(corpus._state))
-        return full.drop_nulls("sentence").sort("sentence", "start", maintain_order=True)
-
-    return corpus._state.cached("page_anomalies", build)
+def _current(corpus: Corpus, key: str) -> Any:
+    """The value cached under ``key`` for the current version of the tags, or ``None``."""
+    st = corpus._state
+    hit = st.cache.get(key)
+    return hit[1] if hit is not None and hit[0] == st.version else None
 
 
 def _highlight(corpus: Corpus, rows: pl.DataFrame, spans: pl.DataFrame) -> pl.Series:
@@ -356,6 +352,15 @@ def page(corpus: Corpus, offset: int = 0, limit: int = 50) -> dict[str, Any]:
         ``anomalies`` are ``[start, end, kind, label, detail]``, ``highlight`` the positions
         matching the text query or the transition filter, ``edited`` the positions whose tag
         differs from the file as read or last saved.
+
+    Notes
+    -----
+    A page costs only as much as its own sentences, also right after an edit: spans, file-scheme
+    tags and the *local* anomaly kinds (invalid transitions, boundary punctuation, multi-tags,
+    format) are computed fresh for the page's rows.  The *global* kinds (surface-form
+    inconsistencies) come from the latest whole-corpus result, even one computed before the last
+    edits; their marks are dropped on sentences whose tags changed since that result (see
+    :mod:`bio_explorer.analysis.anomalies`).  ``Corpus.anomalies()`` is always exact.
     """
     offset, limit = max(int(offset), 0), max(int(limit), 0)
     ids = corpus.sentence_ids()
@@ -382,9 +387,26 @@ def page(corpus: Corpus, offset: int = 0, limit: int = 50) -> dict[str, Any]:
         (tok["tag"].gather(r).cast(pl.String) != tok["_orig"].gather(r).cast(pl.String))
         .fill_null(True).alias("edited"),
     )
+    # Right after an edit the whole-corpus spans / file-scheme tags are stale: rather than rebuild
+    # them for millions of tokens, compute what the page needs on a corpus of its own rows.
+    from .analysis.anomalies import corpus_of_rows, sentence_anomalies
+
+    sub = None
+    all_spans = _current(corpus, "spans")
+    if all_spans is None:
+        sub = corpus_of_rows(corpus, r)
+        spans = sub._all_spans()
+    else:
+        spans = _by_sentence(all_spans, chosen)
     if corpus._query.get("transition"):
-        rows = rows.with_columns(corpus._file_scheme_tags().gather(r).alias("ft"))
-    spans = _by_sentence(corpus._all_spans(), chosen)
+        ft = _current(corpus, "file_tags")
+        if ft is None:
+            if sub is None:
+                sub = corpus_of_rows(corpus, r)
+            ft = sub._file_scheme_tags()
+        else:
+            ft = ft.gather(r)
+        rows = rows.with_columns(ft.alias("ft"))
     rows = rows.with_columns(_highlight(corpus, rows, spans).alias("highlight"))
     per_tok = rows.group_by("sid", maintain_order=True).agg(
         pl.col("token").alias("tokens"),
@@ -396,7 +418,7 @@ def page(corpus: Corpus, offset: int = 0, limit: int = 50) -> dict[str, Any]:
         pl.col("start").alias("s_start"), pl.col("end").alias("s_end"),
         pl.col("label").alias("s_lab"),
     )
-    an = _by_sentence(_page_anomalies(corpus), chosen)
+    an = sentence_anomalies(corpus, chosen, sub)
     per_an = an.group_by("sentence").agg(
         pl.struct("start", "end", "kind", "label", "detail").alias("anomalies")
     )

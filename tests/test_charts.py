@@ -655,3 +655,91 @@ def test_every_chart_has_title_tooltips_and_one_select(build: Any) -> None:
     assert spec.get("title")
     assert any(key == "tooltip" for key, _ in walk(spec))
     assert len(select_params(spec)) == 1
+
+
+# ------------------------------------------------------------------------------------ SpecTemplate
+def normalized(spec: dict[str, Any]) -> Any:
+    """The spec with generated names (views, datasets) replaced by their order of appearance."""
+    import re
+
+    names: dict[str, str] = {}
+    text = json.dumps(spec, sort_keys=True)
+    text = re.sub(
+        r"view_[0-9a-f]+_\d+|view_\d+|data-[0-9a-f]{32}",
+        lambda m: names.setdefault(m.group(0), f"name{len(names)}"),
+        text,
+    )
+    return json.loads(text)
+
+
+def _anomaly_counts(view: Any) -> pl.DataFrame:
+    return view.anomalies().group_by("kind", "label").agg(pl.len().alias("count"))
+
+
+def _template_inputs(kind: str, view: Any, whole: Any) -> tuple[tuple, dict]:
+    if kind == "labels":
+        return (view.label_counts(),), ({} if view is whole else {"base": whole.label_counts()})
+    if kind == "transitions":
+        return (view.transitions(),), {}
+    if kind == "anomalies":
+        return (_anomaly_counts(view),), {}
+    if kind == "span_lengths":
+        return (view.span_lengths(),), {}
+    return (view.inconsistencies(),), {}
+
+
+_TEMPLATE_BUILDERS = {
+    "labels": label_chart,
+    "transitions": transition_chart,
+    "anomalies": anomaly_chart,
+    "span_lengths": span_length_chart,
+    "inconsistencies": inconsistency_chart,
+}
+
+
+@pytest.mark.parametrize("kind", list(_TEMPLATE_BUILDERS))
+def test_spec_template_equals_a_full_rebuild(kind: str, shared_corpora: Path) -> None:
+    """The fast path (Altair once, then data swapped) gives the spec Altair would build."""
+    from altair.vegalite.v6.schema import load_schema
+    from jsonschema import Draft7Validator
+
+    import bio_explorer as bx
+
+    corpus = bx.read(shared_corpora / "stackoverflow_ner" / "test.txt")
+    labels = corpus.labels()
+    opts = {} if kind == "transitions" else {"labels": labels}
+    template = charts.SpecTemplate(kind, **opts)
+    validator = Draft7Validator(load_schema())
+    # whole corpus first (builds the template), then filters that change every derived value:
+    # label order and count, kinds present, span lengths, number of rows
+    views = [
+        corpus,
+        corpus.filter(labels=["Library"]),
+        corpus.filter(labels=["Algorithm"], text="the"),
+        corpus.filter(labels=["License"]),
+        corpus,
+    ]
+    specs = []
+    for view in views:
+        args, kwargs = _template_inputs(kind, view, corpus)
+        fast = template.spec(*args, **kwargs)
+        full = _TEMPLATE_BUILDERS[kind](*args, **kwargs, **opts).to_dict()
+        assert normalized(fast) == normalized(full)
+        validator.validate(fast)
+        alt.Chart.from_dict(fast, validate=True)  # altair reads it back
+        specs.append(json.dumps(normalized(fast), sort_keys=True))
+    if kind != "inconsistencies":  # the filters really changed the charts (not one spec reused)
+        assert len(set(specs)) >= 3
+    assert specs[0] == specs[-1]
+
+
+def test_spec_template_returns_independent_dicts_and_checks_kind() -> None:
+    template = charts.SpecTemplate("labels", labels=LABELS)
+    first = template.spec(make_counts())
+    second = template.spec(make_counts(scale=2))
+    assert first is not second and first != second
+    second["height"] = -1
+    assert template.spec(make_counts())["height"] == first["height"]  # template not mutated
+    assert normalized(template.spec(make_counts())) == normalized(first)
+    with pytest.raises(ValueError, match="unknown chart kind"):
+        charts.SpecTemplate("pie")

@@ -5,6 +5,8 @@ Clicks are simulated by setting a ChartView's ``selection`` trait, as the front 
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import ipywidgets as w
@@ -37,7 +39,9 @@ def so_corpus(shared_corpora):
 
 @pytest.fixture
 def ex(so_corpus):
-    return Explorer(so_corpus)
+    explorer = Explorer(so_corpus)
+    assert explorer.wait(timeout=120)  # the anomalies are computed in a background thread
+    return explorer
 
 
 def _plain_tags(path: Path) -> list[list[str]]:
@@ -104,6 +108,15 @@ def test_explorer_parts_and_specs(ex, vl_schema, so_corpus):
                  "anomalies"):
         assert word in html
     assert f"{so_corpus.n_tokens:,}" in html
+
+
+def normalized(spec: dict) -> object:
+    """The spec with generated names (views, datasets) replaced by their order of appearance."""
+    names: dict[str, str] = {}
+    text = re.sub(r"view_[0-9a-f]+_\d+|view_\d+|data-[0-9a-f]{32}",
+                  lambda m: names.setdefault(m.group(0), f"name{len(names)}"),
+                  json.dumps(spec, sort_keys=True))
+    return json.loads(text)
 
 
 def _params(spec: dict) -> list[dict]:
@@ -213,3 +226,61 @@ def test_edit_in_span_view_refreshes_charts(ex, monkeypatch):
         "start": int(sp["start"][0]), "end": int(sp["end"][0]), "label": "Algorithm"}, [])
     assert replies[-1]["ok"] is True, replies[-1]
     assert ex.charts.labels._spec != before
+
+
+# ------------------------------------------------------------------------------------ background
+def test_slow_parts_follow_in_the_background(so_corpus, vl_schema):
+    """Construction shows the span view and cheap charts; anomalies follow from a thread."""
+    ex = Explorer(so_corpus)
+    # without a kernel loop nothing is applied behind the caller's back: deterministic here
+    assert "computing" in ex.header.value
+    assert ex.span_view._anomaly_kinds == []
+    for name in ("anomalies", "inconsistencies"):
+        spec = ex.charts[name]._spec
+        jsonschema.Draft7Validator(vl_schema).validate(spec)  # a valid placeholder
+        assert not _params(spec) and "computing" in str(spec)
+    assert any(p.get("name") == "select" for p in _params(ex.charts.labels._spec))
+    assert ex.wait(timeout=120) and ex.ready
+    found = so_corpus.anomalies()
+    assert "computing" not in ex.header.value
+    assert f"<b>{found.height:,}</b> anomalies" in ex.header.value
+    kinds = {d["kind"]: d["count"] for d in ex.span_view._anomaly_kinds}
+    assert kinds == {k: n for k, n in found.group_by("kind").len().iter_rows()}
+    spec = ex.charts.anomalies._spec
+    jsonschema.Draft7Validator(vl_schema).validate(spec)
+    assert any(p.get("name") == "select" for p in _params(spec))
+    assert sum(r["count"] for r in spec["data"]["values"]) == found.height
+
+
+def test_page_request_before_the_thread_is_done_waits_for_it(so_corpus, monkeypatch):
+    ex = Explorer(so_corpus)
+    replies = []
+    monkeypatch.setattr(ex.span_view, "send", lambda m, buffers=None: replies.append(m))
+    ex.span_view._handle_message(ex.span_view, {"kind": "page", "id": "p", "query": {},
+                                                "offset": 0, "limit": 20}, [])
+    assert [r["kind"] for r in replies] == ["page"] and replies[0]["id"] == "p"
+    assert ex.ready and "computing" not in ex.header.value  # answered with the anomalies
+
+
+def test_corpus_edited_while_computing_shows_the_new_figures(so_corpus):
+    ex = Explorer(so_corpus)
+    sp = so_corpus.spans.filter(pl.col("label") == "Library").head(3)
+    for s, a, b in sp.select("sentence", "start", "end").iter_rows():
+        so_corpus.relabel(s, a, b, "Algorithm")  # while (or after) the thread computes
+    ex.refresh()
+    assert ex.wait(timeout=120)
+    assert f"<b>{so_corpus.anomalies().height:,}</b> anomalies" in ex.header.value
+    counts = dict(so_corpus.label_counts().select("label", "spans").iter_rows())
+    rows = {r["label"]: r["spans"] for r in ex.charts.labels._spec["data"]["values"]}
+    assert rows == {k: v for k, v in counts.items() if k != "O"}
+
+
+def test_fast_specs_equal_the_altair_charts_and_unchanged_charts_are_not_resent(ex):
+    inconsistencies = ex.charts.inconsistencies._spec
+    ex.charts.labels.selection = [{"label": "Library"}]
+    for name, view in ex.charts.items():
+        chart = view.chart  # the Altair object, built on demand for users
+        assert normalized(view._spec) == normalized(chart.to_dict()), name
+    assert ex.charts.inconsistencies._spec is inconsistencies  # same data: not re-sent
+    ex.clear()
+    assert ex.charts.inconsistencies._spec is inconsistencies

@@ -337,3 +337,314 @@ def _format(corpus: Corpus) -> pl.DataFrame:
     )
 
 
+# ---------------------------------------------------------------------------------------- assembly
+_KIND_ORDER = pl.Enum(list(KINDS))
+#: above this share of changed sentences the local rows are rebuilt for the whole corpus
+_INCREMENTAL_SHARE = 0.05
+#: guards the installation of a global result computed in a background thread
+_LOCK = threading.Lock()
+
+
+def _finish(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """Concatenate anomaly frames in the public schema, sorted by sentence, start, kind, end."""
+    frames = [p.select([pl.col(k).cast(v) for k, v in SCHEMA.items()]) for p in parts]
+    if not frames:
+        return _empty()
+    return (
+        pl.concat(frames)
+        .with_columns(pl.col("kind").cast(_KIND_ORDER).alias("_k"))
+        .sort(["sentence", "start", "_k", "end"], nulls_last=True)
+        .drop("_k")
+    )
+
+
+@dataclass
+class _Result:
+    """Anomaly rows computed on the tags of one version, with those tags (to tell what changed)."""
+
+    version: int
+    frame: pl.DataFrame
+    tags: pl.Series  # ``tok["tag"]`` the rows were computed on
+    fields: pl.Series  # ``tok["_field"]`` (changes on save; multi_tag depends on it)
+
+
+def _changed_sentences(st, res: _Result) -> pl.Series:
+    """Sorted ids of the sentences whose tags or tag fields differ from those ``res`` saw."""
+    tok = st.tok
+    if res.tags.len() != tok.height:  # never happens (edits keep tokens); be safe
+        return st.sent["sentence"]
+    diff = tok["tag"].ne_missing(res.tags) | tok["_field"].ne_missing(res.fields)
+    rows = diff.arg_true()
+    if rows.len() == 0:
+        return pl.Series("sentence", [], pl.UInt32)
+    return tok["sentence"].gather(rows).unique().sort()
+
+
+def _sub_corpus(corpus: Corpus, ids: pl.Series) -> Corpus:
+    """A throw-away corpus holding only the sentences ``ids`` (sorted, existing) of ``corpus``."""
+    st = corpus._state
+    sent = st.sent
+    heads = sent[sent["sentence"].search_sorted(ids.cast(pl.UInt32))]
+    rows = (
+        heads.select(
+            pl.int_ranges("row", pl.col("row") + pl.col("n_tokens"), dtype=pl.UInt32).alias("r")
+        ).explode("r")["r"].drop_nulls()
+    )
+    return corpus_of_rows(corpus, rows)
+
+
+def corpus_of_rows(corpus: Corpus, rows: pl.Series) -> Corpus:
+    """A throw-away corpus on the token ``rows`` (whole sentences, in order) of ``corpus``.
+
+    It has the current tags and version, so its ``_file_scheme_tags()``, spans and local
+    anomalies are those of the same sentences in the whole corpus, at a cost proportional to
+    ``rows``.  Nothing is shared with the real state's caches.
+    """
+    from ..corpus import Corpus as _Corpus
+    from ..corpus import _State
+
+    st = corpus._state
+    sub = _State(st.tok[rows], st.files, st.scheme, st.problems.clear())
+    sub.version = st.version
+    return _Corpus(sub)
+
+
+def _local_parts(corpus: Corpus) -> list[pl.DataFrame]:
+    """The tag-dependent local kinds (everything but ``format``) of a whole (sub-)corpus."""
+    return [_invalid(corpus), _boundary_punct(corpus), _multi_tag(corpus)]
+
+
+def _format_rows(corpus: Corpus) -> pl.DataFrame:
+    """``format`` rows: they come from reading, so they never change (cached for good)."""
+    st = corpus._state
+    hit = st.cache.get("anomalies_format")
+    if hit is None:
+        hit = _finish([_format(_whole(corpus))])
+        st.cache["anomalies_format"] = hit
+    return hit
+
+
+def _local(corpus: Corpus) -> pl.DataFrame:
+    """Local kinds of the whole corpus for the current tags.
+
+    Kept with the tags they were computed on; after an edit only the sentences whose tags changed
+    are recomputed (a few milliseconds) unless more than ``_INCREMENTAL_SHARE`` of the sentences
+    changed, in which case everything is recomputed.
+    """
+    st = corpus._state
+    res = st.cache.get("anomalies_local")
+    if res is not None and res.version == st.version:
+        return res.frame
+    whole = _whole(corpus)
+    tags, fields, version = st.tok["tag"], st.tok["_field"], st.version
+    frame = None
+    if res is not None:
+        changed = _changed_sentences(st, res)
+        if changed.len() == 0:
+            frame = res.frame
+        elif changed.len() <= max(64, _INCREMENTAL_SHARE * st.sent.height):
+            keep = res.frame.filter(
+                ~pl.col("sentence").is_in(changed.implode()) | (pl.col("kind") == "format")
+            )
+            frame = _finish([keep, *_local_parts(_sub_corpus(whole, changed))])
+    if frame is None:
+        frame = _finish([*_local_parts(whole), _format_rows(whole)])
+    st.cache["anomalies_local"] = _Result(version, frame, tags, fields)
+    return frame
+
+
+def _latest_global(st) -> _Result | None:
+    return st.cache.get("anomalies_global")
+
+
+def _install_global(st, res: _Result) -> None:
+    with _LOCK:
+        cur = st.cache.get("anomalies_global")
+        if cur is None or res.version >= cur.version:
+            st.cache["anomalies_global"] = res
+
+
+def _global_exact(corpus: Corpus) -> pl.DataFrame:
+    """Global kinds for the current tags (recomputed when the latest result is older)."""
+    st = corpus._state
+    res = _latest_global(st)
+    if res is not None and res.version == st.version:
+        return res.frame
+    tags, fields, version = st.tok["tag"], st.tok["_field"], st.version
+    frame = _finish([_consistency(_whole(corpus))])
+    _install_global(st, _Result(version, frame, tags, fields))
+    return frame
+
+
+def _global_valid(st, res: _Result) -> pl.DataFrame:
+    """Rows of an older global result minus those on sentences edited since (the staleness rule)."""
+    if res.version == st.version:
+        return res.frame
+    key = (st.version, res.version)
+    hit = st.cache.get("anomalies_global_valid")
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    stale = _changed_sentences(st, res)
+    frame = res.frame
+    if stale.len():
+        frame = frame.filter(~pl.col("sentence").is_in(stale.implode()))
+    st.cache["anomalies_global_valid"] = (key, frame)
+    return frame
+
+
+def _all(corpus: Corpus) -> pl.DataFrame:
+    """Exact: fresh local kinds and global kinds of the current version."""
+
+    def build() -> pl.DataFrame:
+        return _finish([_local(corpus), _global_exact(corpus)])
+
+    return corpus._state.cached("anomalies", build)
+
+
+def _fast(corpus: Corpus) -> pl.DataFrame:
+    """Fresh local kinds and the latest global result (see the staleness rule above)."""
+    st = corpus._state
+    res = _latest_global(st)
+    if res is None or res.version == st.version:
+        return _all(corpus)
+    key = (st.version, res.version)
+    hit = st.cache.get("anomalies_fast")
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    frame = _finish([_local(corpus), _global_valid(st, res)])
+    st.cache["anomalies_fast"] = (key, frame)
+    return frame
+
+
+def global_version(corpus: Corpus) -> int | None:
+    """Version of the tags the latest global result was computed on (``None``: never computed).
+
+    Equal to ``corpus._state.version`` when the global kinds are up to date.
+    """
+    res = _latest_global(corpus._state)
+    return None if res is None else res.version
+
+
+def refresh_global(corpus: Corpus) -> int:
+    """Recompute the global kinds for the current tags; safe to run in a background thread.
+
+    Works on a snapshot of the corpus state (frames are immutable; an edit made meanwhile replaces
+    ``tok`` on the real state and is not seen), then installs the result as the latest global
+    result unless a newer one is already there.
+
+    Returns
+    -------
+    int
+        The version of the tags the result was computed on; compare with
+        ``corpus._state.version`` to know whether it is still current.
+    """
+    import copy
+
+    from ..corpus import Corpus as _Corpus
+
+    st = corpus._state
+    snap = copy.copy(st)
+    snap.cache = dict(st.cache)
+    _global_exact(_Corpus(snap))
+    res = _latest_global(snap)
+    _install_global(st, res)
+    return res.version
+
+
+def anomalies(corpus: Corpus, *, stale_ok: bool = False) -> pl.DataFrame:
+    """Every anomaly in the sentences of ``corpus``, one row per finding.
+
+    Parameters
+    ----------
+    corpus : Corpus
+        A corpus or a view (only its sentences are reported).
+    stale_ok : bool
+        ``False`` (default, ``Corpus.anomalies()``): exact — after an edit the global kinds are
+        recomputed for the whole corpus (seconds on millions of tokens).  ``True``: answer at once
+        with fresh local kinds and the latest global result, from which marks on sentences edited
+        since it was computed are dropped (see the module docstring).
+
+    Returns
+    -------
+    pl.DataFrame
+        ``sentence`` (u32), ``start``, ``end`` (u32, token positions, end exclusive; null for a
+        format problem on a line that holds no token), ``kind`` (one of :data:`KINDS`), ``label``
+        (the entity type concerned — for an ``unlabelled_mention`` the label the form has
+        elsewhere; null for format problems) and ``detail`` (a readable sentence), sorted by
+        sentence and position.
+    """
+    full = _fast(corpus) if stale_ok else _all(corpus)
+    if corpus._sel is None:
+        return full
+    return full.filter(pl.col("sentence").is_in(corpus._sel.implode()))
+
+
+def anomaly_sentences(corpus: Corpus, kinds: list[str]) -> pl.Series:
+    """Sorted ids of the sentences (whole corpus) with an anomaly of one of ``kinds``.
+
+    Local kinds are those of the current tags; global kinds come from the latest global result,
+    minus the sentences edited since it was computed (the staleness rule of this module).  Before
+    any global result exists, one is computed.
+    """
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown:
+        raise ValueError(f"unknown anomaly kind {unknown[0]!r}; expected one of {', '.join(KINDS)}")
+    st = corpus._state
+    res = _latest_global(st)
+    key = (st.version, None if res is None else res.version)
+    hit = st.cache.get("anomaly_sentences")
+    if hit is not None and hit[0] == key:
+        index = hit[1]
+    else:
+        full = _fast(corpus)
+        res = _latest_global(st)  # _fast may have computed the first one
+        key = (st.version, None if res is None else res.version)
+        per = full.drop_nulls("sentence").group_by("kind").agg(pl.col("sentence").unique().sort())
+        index = {k: ids for k, ids in zip(per["kind"], per["sentence"], strict=True)}
+        st.cache["anomaly_sentences"] = (key, index)
+    got = [index[k].cast(pl.UInt32).rename("sentence") for k in kinds if k in index]
+    if not got:
+        return pl.Series("sentence", [], pl.UInt32)
+    return pl.concat(got).unique().sort()
+
+
+def sentence_anomalies(
+    corpus: Corpus, ids: pl.Series, sub: Corpus | None = None
+) -> pl.DataFrame:
+    """Anomalies of the sentences ``ids`` (a page), cheaply even right after an edit.
+
+    Local kinds are computed fresh for just these sentences (or taken from the whole-corpus local
+    rows when those are current); global kinds come from the latest global result, dropping those
+    on sentences edited since it was computed (see the module docstring).  Only when no global
+    result exists yet is one computed (once, for the whole corpus).
+
+    Parameters
+    ----------
+    corpus : Corpus
+        The corpus (or a view of it; only its state is used).
+    ids : pl.Series
+        Sorted, existing sentence ids.
+    sub : Corpus, optional
+        ``corpus_of_rows`` of exactly these sentences, when the caller has it already.
+
+    Returns
+    -------
+    pl.DataFrame
+        Rows as in :func:`anomalies` for these sentences, sorted by sentence, start, kind, end.
+    """
+    st = corpus._state
+    res = _latest_global(st)
+    if res is None:
+        _global_exact(corpus)
+        res = _latest_global(st)
+    want = ids.cast(pl.UInt32).implode()
+    local = st.cache.get("anomalies_local")
+    if local is not None and local.version == st.version:
+        loc = local.frame.filter(pl.col("sentence").is_in(want))
+    else:
+        if sub is None:
+            sub = _sub_corpus(_whole(corpus), ids)
+        fmt = _format_rows(corpus).filter(pl.col("sentence").is_in(want))
+        loc = _finish([*_local_parts(sub), fmt])
+    glob = _global_valid(st, res).filter(pl.col("sentence").is_in(want))
+    return _finish([loc, glob])

@@ -65,10 +65,13 @@ def _parse_file(path: Path, *, format: str, sep: str, token_col: int | None, tag
         raise FileNotFoundError(f"{path}: no such file")
     data = path.read_bytes()
     raw = split_lines(data, str(path), encoding, errors)
+    del data
     if format == "conllu" or (format == "auto" and looks_like_conllu(raw.lines)):
-        return raw, parse_conllu(raw, str(path), multi_tag=multi_tag, errors=errors)
-    parsed = parse_text(raw, str(path), sep=sep, token_col=token_col, tag_col=tag_col,
-                        multi_tag=multi_tag, errors=errors, strict=strict)
+        parsed = parse_conllu(raw, str(path), multi_tag=multi_tag, errors=errors)
+    else:
+        parsed = parse_text(raw, str(path), sep=sep, token_col=token_col, tag_col=tag_col,
+                            multi_tag=multi_tag, errors=errors, strict=strict)
+    raw.release_lines()  # keep the text once, as bytes (the writer rebuilds lines on demand)
     return raw, parsed
 
 

@@ -6,7 +6,6 @@ file can be written back byte for byte.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -26,7 +25,9 @@ class RawText:
     Attributes
     ----------
     lines : pl.Series
-        Every line, without its line terminator (``\\r`` kept when line ends are mixed).
+        Every line, without its line terminator (``\\r`` kept when line ends are mixed).  Built
+        from ``utf8`` on first use and dropped by :meth:`release_lines` after parsing, so that a
+        loaded corpus holds its file's text once (as bytes) rather than as one string per line.
     newline : str
         ``"\\n"`` or ``"\\r\\n"`` – the terminator to join lines with on write.
     final_newline : bool
@@ -36,14 +37,15 @@ class RawText:
     encoding : str
         The encoding used to decode (and to write back).
     utf8 : bytes
-        The UTF-8 bytes of the text (without BOM) – handed to polars' CSV parser for the fields.
+        The UTF-8 bytes of the text (without BOM) – handed to polars' CSV parser for the fields,
+        and the source of ``lines`` when they are rebuilt.  Empty once ``lines`` was replaced.
     cr_in_lines : bool
         True when lines may end with ``\\r`` (mixed line ends): readers strip it from fields.
     problems : list of dict
         Decoding problems met with ``errors="collect"`` (the bytes were replaced by U+FFFD).
     """
 
-    lines: pl.Series
+    _lines: pl.Series | None
     newline: str
     final_newline: bool
     bom: bool
@@ -51,6 +53,23 @@ class RawText:
     utf8: bytes
     problems: list = field(default_factory=list)
     cr_in_lines: bool = False  # some lines end with (or hold) a \r that is part of the line
+
+    @property
+    def lines(self) -> pl.Series:
+        """Every line of the text (rebuilt from ``utf8`` when it was released)."""
+        if self._lines is None:
+            self._lines = _line_series(self.utf8, self.final_newline, self.newline)
+        return self._lines
+
+    @lines.setter
+    def lines(self, value: pl.Series) -> None:
+        self._lines = value
+        self.utf8 = b""  # the new lines are the truth now: the old bytes are stale
+
+    def release_lines(self) -> None:
+        """Drop the line table when it can be rebuilt from ``utf8`` (frees one copy of the text)."""
+        if self.utf8 and self._lines is not None:
+            self._lines = None
 
 
 def _is_utf8(encoding: str) -> bool:
@@ -97,6 +116,51 @@ def decode(data: bytes, path: str, encoding: str = "utf-8", errors: str = "raise
         raise BioFormatError(path, None, f"unknown encoding {encoding!r}") from None
 
 
+def _dummy_separator(body: bytes) -> bytes | None:
+    return next((d for d in _DUMMY_SEPARATORS if d not in body), None)
+
+
+def _csv_lines(body: bytes, expected_rows: int) -> pl.Series | None:
+    """One row per line through polars' multi-threaded CSV reader, or None when it cannot.
+
+    A separator byte the file does not contain gives one field per line.  The reader drops a
+    trailing \\r, so the caller only uses it when line ends are uniform; its row count is checked
+    against the number of line terminators.  Invalid UTF-8 makes it fail (→ None).
+    """
+    dummy = _dummy_separator(body)
+    if dummy is None:
+        return None
+    try:
+        frame = pl.read_csv(
+            body,
+            separator=dummy.decode(),
+            has_header=False,
+            quote_char=None,
+            new_columns=["raw"],
+            schema={"raw": pl.String},
+            infer_schema=False,
+        )
+    except Exception:
+        return None
+    if frame.height != expected_rows:
+        return None
+    return frame["raw"].fill_null("").rename("raw")
+
+
+def _split_text(text: str) -> pl.Series:
+    return pl.Series("raw", [text[:-1] if text.endswith("\n") else text]).str.split("\n").explode()
+
+
+def _line_series(body: bytes, final_newline: bool, newline: str) -> pl.Series:
+    """The lines of valid UTF-8 ``body`` exactly as :func:`split_lines` builds them."""
+    if not body:
+        return pl.Series("raw", [], pl.String)
+    n_lf, n_cr = body.count(b"\n"), body.count(b"\r")
+    uniform = n_cr == 0 or (newline == "\r\n" and n_cr == n_lf == body.count(b"\r\n"))
+    lines = _csv_lines(body, n_lf + (0 if final_newline else 1)) if uniform else None
+    return lines if lines is not None else _split_text(body.decode("utf-8"))
+
+
 def split_lines(data: bytes, path: str, encoding: str = "utf-8", errors: str = "raise") -> RawText:
     """Split ``data`` into lines, keeping what is needed to write it back exactly.
 
@@ -118,35 +182,15 @@ def split_lines(data: bytes, path: str, encoding: str = "utf-8", errors: str = "
     expected_rows = n_lf + (0 if final_newline else 1)
     newline = "\r\n" if n_crlf == n_lf and n_lf > 0 else "\n"
     uniform = n_cr == 0 or (n_cr == n_crlf == n_lf)
-    lines: pl.Series | None = None
-    # Fast path: polars' CSV reader with a separator byte the file does not contain gives one row
-    # per line (multi-threaded).  It drops a trailing \r, so it is only used when line ends are
-    # uniform, and its row count is checked against the number of line terminators.
-    dummy = next((d for d in _DUMMY_SEPARATORS if d not in body), None) if uniform else None
-    if dummy is not None:
-        try:
-            frame = pl.read_csv(
-                io.BytesIO(body),
-                separator=dummy.decode(),
-                has_header=False,
-                quote_char=None,
-                new_columns=["raw"],
-                schema={"raw": pl.String},
-                infer_schema=False,
-            )
-            if frame.height == expected_rows:
-                lines = frame["raw"].fill_null("")
-        except Exception:
-            lines = None
+    lines = _csv_lines(body, expected_rows) if uniform else None
     if lines is None:
         if text is None:
             text, bom = decode(data, path, encoding, errors, problems)
             if problems:
                 body = text.encode("utf-8")
         newline = "\n"
-        lines = pl.Series("raw", [text[:-1] if text.endswith("\n") else text]).str.split("\n")
-        lines = lines.explode()
-    raw = RawText(lines.rename("raw"), newline, final_newline, bom, encoding, body, problems)
+        lines = _split_text(text)
+    raw = RawText(lines, newline, final_newline, bom, encoding, body, problems)
     raw.cr_in_lines = newline == "\n" and n_cr > 0
     return raw
 

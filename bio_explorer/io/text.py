@@ -7,7 +7,6 @@ lone-TAB sentence breaks.  Every step is a polars expression over all lines at o
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass, field
 
@@ -19,6 +18,7 @@ from .lines import RawText
 
 TAG_OR_O = r"^(O|[BIESLUM]-\S.*)$"
 _DETECT_SAMPLE = 200_000
+_CATEGORICAL_MAX = 1_000  # extra columns with at most this many values (in a sample): Categorical
 
 
 @dataclass
@@ -53,14 +53,14 @@ class _Problems:
         self.rows.append({"source": self.path, "line": line, "kind": kind, "message": reason})
 
 
-def _fields(raw: RawText, content: pl.Series, sep: str, n: int, use_csv: bool) -> pl.DataFrame:
+def _fields(raw: RawText, content: pl.Series | None, sep: str, n: int, use_csv: bool) -> pl.DataFrame:
     """Columns ``c0..c{n-1}`` of every line (``""`` where a line has fewer fields)."""
     names = [f"c{i}" for i in range(n)]
     frame = None
     if use_csv and "\r" not in sep:
         try:
             frame = pl.read_csv(
-                io.BytesIO(raw.utf8),
+                raw.utf8,
                 separator=sep,
                 has_header=False,
                 quote_char=None,
@@ -68,18 +68,23 @@ def _fields(raw: RawText, content: pl.Series, sep: str, n: int, use_csv: bool) -
                 truncate_ragged_lines=True,
                 missing_columns="insert",
                 infer_schema=False,
+                empty_string_is_null=False,  # empty and missing fields read as "": no fill pass
             )
             if frame.height != content.len():
                 frame = None
         except Exception:
             frame = None
     if frame is None:
+        if content is None:
+            content = raw.lines  # fast files: the lines are the content
         frame = content.str.split(sep).list.to_struct(fields=names).struct.unnest()
         for name in names:
             if name not in frame.columns:
                 frame = frame.with_columns(pl.lit(None, pl.String).alias(name))
         frame = frame.select(names)
-    return frame.with_columns(pl.all().fill_null(""))
+    # fill only the columns that hold nulls (a fill copies the column)
+    filled = [pl.col(c).fill_null("") for c in frame.columns if frame[c].null_count()]
+    return frame.with_columns(filled) if filled else frame
 
 
 def parse_text(
@@ -98,29 +103,27 @@ def parse_text(
     lines = raw.lines
     fast = not raw.cr_in_lines
     content = lines if fast else lines.str.strip_suffix("\r")
-    # only lines that start or end with white space need stripping (blank / lone-TAB lines...)
-    edge = (
-        content.str.starts_with("\t") | content.str.starts_with(" ")
-        | content.str.ends_with("\t") | content.str.ends_with(" ") | (content.str.len_bytes() == 0)
+    # only lines that start or end with white space (any Unicode white space, e.g. U+3000) need
+    # stripping (blank / lone-TAB lines...); the stripped text is never materialised for all lines
+    edge = content.str.contains(r"^\s|\s$") | (content.str.len_bytes() == 0)
+    is_blank = _on_subset(content, edge, lambda c: c.str.strip_chars().str.len_bytes() == 0, False)
+    markers = ["<s>", "</s>"]
+    is_marker = _on_subset(
+        content, edge | content.str.starts_with("<"),
+        lambda c: c.str.strip_chars().is_in(markers), False,
     )
-    stripped = pl.select(
-        pl.when(edge).then(_on_subset(content, edge, lambda c: c.str.strip_chars(), ""))
-        .otherwise(content)
-    ).to_series()
-    df = pl.DataFrame({"line": pl.int_range(1, lines.len() + 1, dtype=pl.UInt32, eager=True)})
-    is_blank = stripped.str.len_bytes() == 0
-    is_marker = stripped.is_in(["<s>", "</s>"])
+    del edge
     is_docstart = content.str.starts_with("-DOCSTART-")
     candidate = ~(is_blank | is_marker | is_docstart)
     maybe_comment = content.str.starts_with("#")
 
-    cand_content = content.filter(candidate)
-    if cand_content.len() == 0:
+    if not candidate.any():
         return Parsed(_empty_tokens(), Layout("tsv", "\t", 2, 0, 1), problems.rows, 0)
 
-    # separator
+    # separator (decided on a sample: no full-length filtered copy of the lines)
     if sep == "auto":
-        sample = cand_content.head(_DETECT_SAMPLE)
+        head = 4 * _DETECT_SAMPLE
+        sample = content.head(head).filter(candidate.head(head)).head(_DETECT_SAMPLE)
         tab_share = sample.str.contains("\t", literal=True).mean() or 0.0
         sep = "\t" if tab_share >= 0.5 else " "
     n_fields = content.str.count_matches(sep, literal=True) + 1
@@ -152,7 +155,7 @@ def parse_text(
     n_cols = int(body_counts.mode().sort()[-1]) if body_counts.len() else 1
     width = max(n_cols, 1)
     if n_cols < 2:
-        line = int(df["line"].filter(candidate)[0])
+        line = int(candidate.arg_true()[0]) + 1
         problems.errors = "raise"
         problems.report(
             line,
@@ -160,6 +163,10 @@ def parse_text(
             "no tag column found: lines hold a single field; expected 'token<TAB>tag' "
             "(or CoNLL columns with the tag last)",
         )
+    if fast and mixed is None:
+        # the fields come from the bytes: free the line table first (rebuilt if ever needed)
+        content = lines = None
+        raw.release_lines()
     fields = _fields(raw, content, sep, width, fast and mixed is None)
     if mixed is not None:
         names = [f"c{i}" for i in range(width)]
@@ -195,11 +202,13 @@ def parse_text(
         else:
             token_col = 0
     tag_field = fields[f"c{tag_col}"]
+    # one Categorical copy of the tag column: vocabularies and filters then move 4-byte codes
+    tag_cat = tag_field.cast(pl.Categorical)
     # comment lines: '#' lines whose tag field is not a tag, or with another column count
     # (a '#' line is a token when its tag field is a tag seen on the other lines: '#include B-X')
     hashed = maybe_comment & candidate
     if hashed.any():
-        seen_tags = tag_field.filter(body).unique().implode()
+        seen_tags = tag_cat.filter(body).unique().cast(pl.String).implode()
         looks_tag = _on_subset(
             tag_field, hashed, lambda t: t.str.contains(TAG_OR_O) | t.is_in(seen_tags), True
         )
@@ -226,8 +235,7 @@ def parse_text(
         token_line = token_line & ~drop
 
     # tags: validate the vocabulary (small) in Python, map back to lines with polars
-    tok_tags = tag_field.filter(token_line)
-    vocab = tok_tags.unique().to_list()
+    vocab = tag_cat.filter(token_line).unique().cast(pl.String).to_list()
     eff_map, bad = _tag_vocabulary(vocab, multi_tag)
     if bad:
         first_bad = (
@@ -238,44 +246,50 @@ def parse_text(
         for i, t in first_bad.head(1000 if errors == "collect" else 1).select("i", "t").iter_rows():
             problems.report(i + 1, bad[t][0], bad[t][1])
     identity = all(k == v for k, v in eff_map.items())
-    if identity:
-        eff = tag_field  # every tag is read as written (the common case): no per-line mapping
-    else:
-        eff = tag_field.replace_strict(eff_map, default="O", return_dtype=pl.String)
 
-    # sentences and documents
-    brk = (~token_line).cum_sum()
-    doc_key = is_docstart.cum_sum()
+    # sentences and documents: gather the token lines column by column (no wide filtered copy)
+    keep = token_line.arg_true()
+    brk = (~token_line).cum_sum().gather(keep)
+    doc_key = is_docstart.cum_sum().gather(keep)
     extra_cols = [i for i in range(width) if i not in (tag_col, token_col)]
-    offsets = pl.lit(0, pl.UInt32)
+    field_cat = tag_cat.gather(keep)
+    if not identity:  # map the (few) distinct fields to effective tags
+        eff = field_cat.cast(pl.String).replace_strict(eff_map, default="O", return_dtype=pl.String)
+    # drop every other reference to the full-length columns, then gather them one at a time so
+    # that at most one full-length column and its gathered copy are alive at once
+    full = dict(enumerate(fields.get_columns()))
+    del fields, tag_field, tag_cat, content, lines, sample_idx, col
+    sub = {}
+    for i in range(width):
+        column = full.pop(i)
+        if i != tag_col or i == token_col:
+            sub[i] = column.gather(keep)
+        del column
+    offsets = pl.repeat(0, keep.len(), dtype=pl.UInt32, eager=True)
     for i in range(tag_col):
-        offsets = offsets + pl.col(f"c{i}").str.len_chars().cast(pl.UInt32) + 1
-    work = pl.concat(
-        [
-            df,
-            fields,
-            pl.DataFrame({"_brk": brk, "_doc": doc_key, "_eff": eff, "_keep": token_line}),
-        ],
-        how="horizontal",
+        offsets = offsets + sub[i].str.len_chars().cast(pl.UInt32) + 1
+    work = pl.DataFrame(
+        {
+            "line": (keep + 1).cast(pl.UInt32),
+            "_brk": brk,
+            "_doc": doc_key,
+            "token": sub[token_col],
+            "_field": field_cat,
+            **({} if identity else {"_eff": eff.cast(pl.Categorical)}),
+            "_off": offsets,
+            **{f"col{i}": _compact(sub[i]) for i in extra_cols},
+        }
     )
-    if mixed is not None:
-        work = work.with_columns(_mixed=mixed)
-    tokens = (
-        work.filter(pl.col("_keep"))
-        .with_columns(_off=offsets)
-        .select(
-            "line",
-            (pl.col("_brk") != pl.col("_brk").shift(1)).fill_null(True).cum_sum().cast(pl.UInt32)
-            .sub(1).alias("sentence"),
-            (pl.col("_doc") != pl.col("_doc").shift(1)).fill_null(True).cum_sum().cast(pl.UInt32)
-            .sub(1).alias("doc"),
-            pl.col(f"c{token_col}").alias("token"),
-            pl.col(f"c{tag_col}").cast(pl.Categorical).alias("_field"),
-            *([] if identity else [pl.col("_eff").cast(pl.Categorical)]),
-            "_off",
-            *[pl.col(f"c{i}").alias(f"col{i}") for i in extra_cols],
-        )
+    del sub, brk, doc_key, offsets, keep
+    tokens = work.select(
+        "line",
+        (pl.col("_brk") != pl.col("_brk").shift(1)).fill_null(True).cum_sum().cast(pl.UInt32)
+        .sub(1).alias("sentence"),
+        (pl.col("_doc") != pl.col("_doc").shift(1)).fill_null(True).cum_sum().cast(pl.UInt32)
+        .sub(1).alias("doc"),
+        pl.exclude("line", "_brk", "_doc"),
     )
+    del work
     if identity:  # the effective tag is the field: share the column
         tokens = tokens.with_columns(pl.col("_field").alias("_eff"))
     tokens = _with_positions(tokens)
@@ -301,6 +315,19 @@ def _on_subset(values: pl.Series, mask: pl.Series, fn, default) -> pl.Series:
     part = fn(values.gather(idx))
     out = pl.repeat(default, values.len(), eager=True, dtype=part.dtype)
     return out.scatter(idx, part)
+
+
+def _compact(values: pl.Series) -> pl.Series:
+    """A low-cardinality extra column (POS, chunk, markdown tag...) as Categorical, else as is.
+
+    The decision is made on a sample, so it costs a few milliseconds on any file size.
+    """
+    if values.dtype != pl.String or values.len() == 0:
+        return values
+    sample = values.head(_DETECT_SAMPLE)
+    if sample.n_unique() <= _CATEGORICAL_MAX:
+        return values.cast(pl.Categorical)
+    return values
 
 
 def _with_positions(tokens: pl.DataFrame) -> pl.DataFrame:

@@ -90,7 +90,8 @@ export function selectionTarget(vgSpec, name) {
       }
       if (sg.name === `${name}_tuple` && unit === null) {
         for (const on of Array.isArray(sg.on) ? sg.on : []) {
-          const m = typeof on?.update === "string" ? /\bunit:\s*("(?:[^"\\]|\\.)*")/.exec(on.update) : null;
+          const update = typeof on?.update === "string" ? on.update : "";
+          const m = /\bunit:\s*("(?:[^"\\]|\\.)*")/.exec(update);
           if (m) {
             try {
               unit = JSON.parse(m[1]);

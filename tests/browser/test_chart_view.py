@@ -192,7 +192,8 @@ def _opacities(page, prefix_js):
     return page.evaluate(
         f"""() => Object.fromEntries(
               [...document.querySelectorAll('#chart svg .role-mark path')]
-                .filter(p => p.hasAttribute('opacity') && ({prefix_js})(p.getAttribute('aria-label')))
+                .filter(p => p.hasAttribute('opacity')
+                             && ({prefix_js})(p.getAttribute('aria-label')))
                 .map(p => [p.getAttribute('aria-label'), p.getAttribute('opacity')]))"""
     )
 
