@@ -42,8 +42,9 @@ class _State:
         hit = self.cache.get(key)
         if hit is not None and hit[0] == self.version:
             return hit[1]
+        version = self.version  # tag the value with the tags it was built from (threads may edit)
         value = build()
-        self.cache[key] = (self.version, value)
+        self.cache[key] = (version, value)
         return value
 
     def touch(self) -> None:
@@ -69,12 +70,13 @@ def _sentence_index(tok: pl.DataFrame) -> pl.DataFrame:
             pl.int_range(pl.len(), dtype=pl.UInt32).alias("row"),
             "sentence",
             "doc",
-            pl.col("source").cast(pl.String),
+            "source",
             "line",
             (pl.col("sentence") != pl.col("sentence").shift(1)).fill_null(True).alias("_f"),
         )
         .filter(pl.col("_f"))
         .drop("_f")
+        .with_columns(pl.col("source").cast(pl.String))  # cast after the filter: one per sentence
     )
     n = first["row"].shift(-1).fill_null(tok.height).cast(pl.Int64) - first["row"].cast(pl.Int64)
     return first.with_columns(n.cast(pl.UInt32).alias("n_tokens")).select(
@@ -122,18 +124,19 @@ class Corpus:
             schemes_seen.append(file_scheme)
             ann = schemes.annotate(tok.select("sentence", "_eff"), "_eff", file_scheme)
             tag = ann.select(schemes.to_iob2(ann, "_eff", file_scheme)).to_series()
+            # a literal Categorical broadcast: no string per token
             source = (
-                tok["_source"]
+                pl.col("_source").cast(pl.Categorical)
                 if "_source" in tok.columns
-                else pl.repeat(name, tok.height, eager=True)
+                else pl.lit(name).cast(pl.Categorical)
             )
-            tok = tok.drop("_source", strict=False).with_columns(
+            tok = tok.with_columns(
                 (pl.col("sentence") + sent_off).cast(pl.UInt32),
                 (pl.col("doc") + doc_off).cast(pl.UInt32),
                 tag.alias("tag"),
-                source.cast(pl.String).alias("source"),
+                source.alias("source"),
                 pl.lit(i, pl.UInt16).alias("_file"),
-            )
+            ).drop("_source", strict=False)
             if tok.height:
                 sent_off = int(tok["sentence"].max()) + 1
                 doc_off = int(tok["doc"].max()) + 1

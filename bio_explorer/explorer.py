@@ -9,6 +9,20 @@ when the parts are taken out and placed in a user's own ``HBox``/``VBox``:
 * a change of the span view's ``query`` re-renders the charts for the matching sentences (the label
   chart draws them over grey whole-corpus bars) and shows the filter as the charts' selection;
 * an edit in the span view (``_data_version``) refreshes the header and every chart.
+
+Speed on large corpora:
+
+* each chart's Vega-Lite dict is built with Altair once
+  (:class:`~bio_explorer.charts.SpecTemplate`); a new filter only runs the polars aggregates and
+  swaps the rows (and the sort orders, sizes and colour domains derived from them) into a copy of
+  that dict, and a chart whose input frames did not change is not re-sent;
+* the whole-corpus anomaly scan (with the consistency finder) and the inconsistency table take
+  seconds on millions of tokens: the Explorer displays without them ("computing…" in the header
+  and in their two charts) and a daemon thread computes them.  In a kernel the results show up by
+  themselves (the thread hands them to the kernel's event loop; widgets are only touched there);
+  in scripts and tests :meth:`Explorer.wait` (or a page request, which needs the anomalies) waits
+  for them.  Results are tagged with the corpus version they were computed for and recomputed when
+  the corpus changed meanwhile.
 """
 
 from __future__ import annotations
@@ -188,6 +202,9 @@ class Explorer(w.VBox):
         ``charts.labels``, ``charts.transitions``, ``charts.anomalies``, ``charts.lengths``,
         ``charts.inconsistencies``.
     header : ipywidgets.HTML
+    ready : bool
+        Whether the background computation (anomalies, inconsistencies) is done and shown; see
+        :meth:`wait`.
     """
 
     def __init__(self, corpus: Corpus, query: dict | None = None, page_size: int = 50,
@@ -487,6 +504,23 @@ def _pending_spec(name: str) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------ background work
+def _kernel_loop() -> Any:
+    """The event loop of the IPython kernel running this code, or None outside a kernel.
+
+    Only a kernel gets results pushed to it from the thread; elsewhere (scripts, tests, a browser
+    test driving the widgets) everything happens when the caller asks (:meth:`Explorer.wait`, a
+    page request), so nothing changes behind its back.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    if shell is None or getattr(shell, "kernel", None) is None:
+        return None
+    return _running_loop()
+
+
 class _SlowFrames:
     """Whole-corpus frames too slow for the first display, computed by a daemon thread.
 
@@ -505,11 +539,12 @@ class _SlowFrames:
         self._corpus = corpus
         self._on_done = on_done
         self._warm = warm
-        self._loop = _running_loop()
+        self._loop = _kernel_loop()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._result: tuple[int, dict[str, pl.DataFrame]] | None = None
         self._error: tuple[int, BaseException] | None = None
+        self._finished: threading.Thread | None = None  # set by the thread when its work is done
         self._handled: threading.Thread | None = None
 
     def _version(self) -> int:
@@ -533,7 +568,7 @@ class _SlowFrames:
 
     def applied(self) -> bool:
         thread = self._thread
-        return thread is None or (not thread.is_alive() and self._handled is thread)
+        return thread is None or self._handled is thread
 
     def first_pending(self) -> bool:
         """True until the first computation finished (after that, edits never blank anything)."""
@@ -541,7 +576,7 @@ class _SlowFrames:
 
     def busy(self) -> bool:
         thread = self._thread
-        return thread is not None and thread.is_alive()
+        return thread is not None and self._finished is not thread
 
     def start(self) -> None:
         """Start the thread unless the results are current, it runs already, or it failed."""
@@ -566,6 +601,7 @@ class _SlowFrames:
         except BaseException as exc:  # shown as "unavailable", never kills the kernel
             self._error = (version, exc)
         finally:
+            self._finished = threading.current_thread()
             loop = self._loop
             if loop is not None and not loop.is_closed():
                 try:
@@ -576,7 +612,7 @@ class _SlowFrames:
     def poll(self) -> None:
         """Main thread: run ``on_done`` once per finished thread."""
         thread = self._thread
-        if thread is None or thread.is_alive() or self._handled is thread:
+        if thread is None or self._finished is not thread or self._handled is thread:
             return
         self._handled = thread
         self._on_done()
@@ -588,7 +624,7 @@ class _SlowFrames:
             thread = self._thread
             if thread is not None:
                 thread.join(timeout)
-                if thread.is_alive():
+                if self._finished is not thread:
                     return False
             self.poll()
             if self._thread is thread:
@@ -627,8 +663,8 @@ class _ExplorerSpanView(SpanView):
     def _answer_pending(self) -> None:
         if self._slow.first_pending():
             self._slow.start()
-            if self._slow._loop is not None and _running_loop() is not None:
-                return  # answered by _answer_waiting when the thread is done
+            if self._slow._loop is not None:
+                return  # in a kernel: answered by _answer_waiting when the thread is done
             self._slow.wait()
         super()._answer_pending()
 

@@ -10,7 +10,9 @@ corpus state, so a filter never scans the token frame:
 * labels — for each label, the sentences with a span of it (from ``Corpus.spans``).
 * span texts — for each (span text, label), the sentences holding such a span.
 * anomalies and transitions — from :mod:`bio_explorer.analysis.anomalies` and
-  :mod:`bio_explorer.analysis.transitions`.
+  :mod:`bio_explorer.analysis.transitions`.  The anomaly index has fresh local kinds and the
+  latest whole-corpus consistency result, minus its marks on sentences edited since (see the
+  staleness rule in :mod:`bio_explorer.analysis.anomalies`), so it stays cheap after an edit.
 
 Conditions combine with AND; values given as lists (``labels``, ``anomaly``, ``source``, ``doc``,
 ``sentences``) are OR within themselves.  Paging slices token rows directly with the sentence index

@@ -11,12 +11,21 @@ Python answers them (see ``docs/ARCHITECTURE.md``, "Widget protocol"):
 Requests that queue up while Python is busy are coalesced: of several page requests waiting in
 the kernel only the newest is answered (the front end drops replies to older ids anyway).  Edits
 are never dropped; they are applied in the order they arrive.
+
+After an edit the reply and the page refresh are immediate: the page shows fresh local anomaly
+marks and the latest surface-form (global) marks minus those of edited sentences (see
+:mod:`bio_explorer.analysis.anomalies`).  A debounced background thread
+(:attr:`SpanView.anomaly_refresh_delay` seconds after the last edit) then recomputes the global
+kinds; when it is done and the corpus has not changed meanwhile, the anomaly counts are refreshed
+and ``_data_version`` is bumped again so the marks update.  Without a running event loop (plain
+Python, tests) nothing runs in the background: :meth:`SpanView.wait_idle` does the pending work.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -195,6 +204,105 @@ class _Coalescer:
                 self._run()
 
 
+class _GlobalRefresh:
+    """Debounced recomputation of the global anomaly kinds in a background thread.
+
+    ``schedule()`` (after an edit) arms a timer on the running event loop; every new call restarts
+    the wait.  When it fires, a daemon thread runs
+    :func:`bio_explorer.analysis.anomalies.refresh_global` on a snapshot of the corpus, and hands
+    the version it computed back to the event loop (``call_soon_threadsafe``), where ``on_done``
+    runs.  Without an event loop the work stays pending until :meth:`wait`.
+    """
+
+    def __init__(self, corpus: Corpus, on_done: Callable[[int], None],
+                 delay: Callable[[], float]) -> None:
+        self._corpus = corpus
+        self._on_done = on_done
+        self._delay = delay
+        self._pending = False
+        self._handle: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._finished: int | None = None  # version computed by the last run, not yet handed on
+        self.error: BaseException | None = None
+
+    @property
+    def pending(self) -> bool:
+        """True while a recomputation is scheduled, running or waiting to be handed on."""
+        running = self._thread is not None and self._thread.is_alive()
+        return self._pending or running or self._finished is not None
+
+    def schedule(self) -> None:
+        self._pending = True
+        loop = _running_loop()
+        if loop is None:
+            return  # no kernel: wait() does it
+        self._loop = loop
+        if self._handle is not None:
+            self._handle.cancel()  # debounce: the wait starts again
+        self._handle = loop.call_later(self._delay(), self._start)
+
+    def cancel(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        self._pending = False
+
+    def _start(self) -> None:
+        self._handle = None
+        if not self._pending:
+            return
+        if self._thread is not None and self._thread.is_alive():
+            if self._loop is not None:  # one run at a time: try again later
+                self._handle = self._loop.call_later(self._delay(), self._start)
+            return
+        self._pending = False
+        self._thread = threading.Thread(target=self._work, name="bio_explorer-anomalies",
+                                        daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        from .analysis.anomalies import refresh_global
+
+        try:
+            version = refresh_global(self._corpus)
+        except Exception as exc:  # keep the old marks; the next edit tries again
+            self.error = exc
+            return
+        with self._lock:
+            self._finished = version
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            try:
+                loop.call_soon_threadsafe(self._hand_on)
+            except RuntimeError:  # the loop closed meanwhile: wait() hands it on
+                pass
+
+    def _hand_on(self) -> None:
+        with self._lock:
+            version, self._finished = self._finished, None
+        if version is not None:
+            self._on_done(version)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Do the pending work now (no debounce wait) and hand its result on; True when idle."""
+        for _ in range(3):  # an edit in between can ask for one more run
+            if self._handle is not None:
+                self._handle.cancel()
+                self._handle = None
+            if self._pending and not (self._thread is not None and self._thread.is_alive()):
+                self._start()
+            if self._thread is not None:
+                self._thread.join(timeout)
+                if self._thread.is_alive():
+                    return False
+            self._hand_on()
+            if not self._pending:
+                return True
+        return not self.pending
+
+
 class SpanView(anywidget.AnyWidget):
     """Colour-coded entity spans of a corpus, filtered and paged by Python.
 
@@ -217,6 +325,9 @@ class SpanView(anywidget.AnyWidget):
         The span (or sentence) the user last clicked, as a one-row frame.
     filtered : Corpus
         The current filtered corpus view, to continue in code.
+    anomaly_refresh_delay : float
+        Seconds after the last edit before the surface-form anomalies are recomputed for the
+        whole corpus in a background thread (class attribute, default 1.0).
 
     Examples
     --------
@@ -224,6 +335,9 @@ class SpanView(anywidget.AnyWidget):
     >>> view = bx.SpanView(bx.sample(), query={"labels": ["Library"]})   # doctest: +SKIP
     >>> view                                                             # doctest: +SKIP
     """
+
+    #: debounce (seconds) of the background recomputation of global anomaly kinds after edits
+    anomaly_refresh_delay: float = 1.0
 
     _esm = _asset("span_view.js", _MISSING_ESM)
     _css = _asset("span_view.css", "")
@@ -246,9 +360,12 @@ class SpanView(anywidget.AnyWidget):
             raise TypeError(f"SpanView needs a bio_explorer.Corpus, not {type(corpus).__name__}")
         self._corpus = corpus
         self._view_cache: tuple[str, int, Corpus] | None = None
+        self._label_memo: tuple[int, pl.Series, dict[str, int]] | None = None
         self._seen_version = corpus._state.version
         self._pending: dict[str, dict] = {}
         self._drain = _Coalescer(self._answer_pending)
+        self._global = _GlobalRefresh(corpus, self._on_global_done,
+                                      lambda: float(self.anomaly_refresh_delay))
         self._colors = palette(corpus.labels())
         super().__init__(page_size=page_size, **kwargs)
         self.set_trait("total_sentences", len(corpus))
@@ -289,11 +406,54 @@ class SpanView(anywidget.AnyWidget):
         return self._corpus.sentences.filter(pl.col("sentence") == sentence)
 
     def refresh(self) -> None:
-        """Re-read the corpus after it was changed in code (edits, undo): counts and page."""
+        """Re-read the corpus after it was changed in code (edits, undo): counts and page.
+
+        Answers at once (anomaly counts and marks use fresh local kinds and the latest global
+        result) and schedules the background recomputation of the global kinds when they are
+        out of date (see :meth:`wait_idle`).
+        """
         self._seen_version = self._corpus._state.version
         self._view_cache = None
         self._refresh_counts()
         self._refresh_status()
+        self._data_version = self._data_version + 1
+        self._schedule_global()
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Finish the pending background work now: recompute the global anomaly kinds.
+
+        Skips the debounce wait, joins the background thread and applies its result (anomaly
+        counts, a bump of ``_data_version``) in the calling thread.  Use it in tests, scripts and
+        benchmarks; in a kernel the work happens by itself.
+
+        Parameters
+        ----------
+        timeout : float, optional
+            Seconds to wait for a running thread.
+
+        Returns
+        -------
+        bool
+            True when nothing is pending any more.
+        """
+        return self._global.wait(timeout)
+
+    def close(self) -> None:
+        """Close the widget and cancel a scheduled background recomputation."""
+        self._global.cancel()
+        super().close()
+
+    def _schedule_global(self) -> None:
+        from .analysis.anomalies import global_version
+
+        if global_version(self._corpus) != self._corpus._state.version:
+            self._global.schedule()
+
+    def _on_global_done(self, version: int) -> None:
+        """Main thread: a global result for ``version`` is installed on the corpus state."""
+        if version != self._corpus._state.version or self._seen_version != version:
+            return  # the corpus moved on: the edit that moved it scheduled another run
+        self._refresh_counts()
         self._data_version = self._data_version + 1
 
     # ------------------------------------------------------------------ query handling
@@ -330,8 +490,7 @@ class SpanView(anywidget.AnyWidget):
             # a bad regex set from code: keep the old counts; the page request reports the error
             return
         self.set_trait("matching_sentences", len(view))
-        counts = view.spans.group_by("label").agg(pl.len().alias("count"))
-        per = dict(zip(counts["label"].to_list(), counts["count"].to_list(), strict=True))
+        per = self._label_counts(view)
         labels = set(self._colors) | set(per)
         if labels - set(self._colors):
             self._colors = palette(labels)
@@ -342,9 +501,55 @@ class SpanView(anywidget.AnyWidget):
         )
         self._anomaly_kinds = self._kind_counts(view)
 
+    def _label_counts(self, view: Corpus) -> dict[str, int]:
+        """Spans per label in ``view``.
+
+        For the unfiltered corpus right after a few edits, the previous counts are updated with
+        the spans of the edited sentences only (before and after), instead of rebuilding the
+        spans of the whole corpus.
+        """
+        st = self._corpus._state
+        memo = self._label_memo
+        whole = view._sel is None and view._state is st
+        if whole and memo is not None and memo[0] == st.version:
+            return memo[2]
+        per: dict[str, int] | None = None
+        if whole and memo is not None:
+            per = self._label_delta(memo[1], memo[2])
+        if per is None:
+            counts = view.spans.group_by("label").agg(pl.len().alias("count"))
+            per = dict(zip(counts["label"].to_list(), counts["count"].to_list(), strict=True))
+        if whole:
+            self._label_memo = (st.version, st.tok["tag"], per)
+        return per
+
+    def _label_delta(self, old_tags: pl.Series, old: dict[str, int]) -> dict[str, int] | None:
+        """``old`` counts moved from ``old_tags`` to the current tags, or None when too many
+        sentences changed for that to pay."""
+        from .analysis.anomalies import changed_sentences, corpus_of_rows, sentence_rows
+
+        st = self._corpus._state
+        changed = changed_sentences(self._corpus, old_tags)
+        if changed.len() > max(64, st.sent.height // 20):
+            return None
+        per = dict(old)
+        if changed.len() == 0:
+            return per
+        rows = sentence_rows(self._corpus, changed)
+        now = corpus_of_rows(self._corpus, rows)
+        before = corpus_of_rows(self._corpus, rows)
+        before._state.tok = before._state.tok.with_columns(old_tags.gather(rows).alias("tag"))
+        for sub, sign in ((before, -1), (now, 1)):
+            for label, n in sub._all_spans()["label"].value_counts().rows():
+                per[label] = per.get(label, 0) + sign * n
+        return {k: v for k, v in per.items() if v > 0}
+
     def _kind_counts(self, view: Corpus) -> list[dict]:
         try:
-            found = view.anomalies()
+            from .analysis.anomalies import anomalies
+
+            # fresh local kinds + the latest global result; exact once the background run is done
+            found = anomalies(view, stale_ok=True)
         except (ImportError, AttributeError):  # analysis layer not available
             return []
         if found.height == 0:
@@ -477,12 +682,13 @@ class SpanView(anywidget.AnyWidget):
         return {"message": f"relabelled {n} occurrence(s) of {m['text']!r} as {m['to_label']}"}
 
     def _op_undo(self, m: dict) -> dict:
+        # nothing to undo is not an error: the front end shows the message, not an error banner
         done = self._corpus.undo()
-        return {"ok": bool(done), "message": "undone" if done else "nothing to undo"}
+        return {"message": "undone" if done else "Nothing to undo"}
 
     def _op_redo(self, m: dict) -> dict:
         done = self._corpus.redo()
-        return {"ok": bool(done), "message": "redone" if done else "nothing to redo"}
+        return {"message": "redone" if done else "Nothing to redo"}
 
     def _op_save(self, m: dict) -> dict:
         written = self._corpus.write()

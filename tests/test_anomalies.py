@@ -181,3 +181,107 @@ def test_cached_and_invalidated_by_edits():
     a2 = c.anomalies()
     assert a2 is not a1
     assert a2.filter(pl.col("kind") == "boundary_punct")["label"].to_list() == ["Framework"]
+
+
+# ------------------------------------------------------------- local / global split after edits
+def _fake_consistency(monkeypatch, calls: list):
+    """Global rows on sentences 0 and 3 of the sample, whatever the tags; counts the calls."""
+    from bio_explorer.analysis import consistency
+
+    fake = pl.DataFrame({
+        "sentence": [0, 3], "start": [0, 28], "end": [1, 29], "text": ["PyTorch", "PyTorch"],
+        "label": ["Algorithm", "O"], "majority": ["Library", "Library"], "score": [0.9, 0.8],
+        "kind": ["inconsistent_label", "unlabelled_mention"],
+        "form_labels": ["Library:12, Algorithm:1, O:1", "Library:12, Algorithm:1, O:1"],
+    }, schema_overrides={"sentence": pl.UInt32, "start": pl.UInt32, "end": pl.UInt32})
+
+    def fake_inconsistencies(corpus, occurrences=False, **k):
+        calls.append(corpus._state.version)
+        return fake
+
+    monkeypatch.setattr(consistency, "inconsistencies", fake_inconsistencies)
+
+
+def _kinds(page: dict) -> dict[int, set[str]]:
+    return {s["sentence"]: {a[2] for a in s["anomalies"]} for s in page["sentences"]}
+
+
+def test_stale_global_marks_dropped_on_edited_sentences(monkeypatch):
+    calls: list[int] = []
+    _fake_consistency(monkeypatch, calls)
+    c = bx.sample()
+    assert not set(anomalies_mod.LOCAL_KINDS) & set(anomalies_mod.GLOBAL_KINDS)
+    assert set(anomalies_mod.LOCAL_KINDS) | set(anomalies_mod.GLOBAL_KINDS) == set(
+        anomalies_mod.KINDS)
+    v = c.filter(sentences=[0, 3, 12])
+    assert _kinds(v.page()) == {0: {"inconsistent_label"}, 3: {"unlabelled_mention"},
+                                12: {"boundary_punct"}}
+    assert calls == [0] and anomalies_mod.global_version(c) == 0
+    c.relabel(3, 5, 7, "Library")  # sentence 3 changes; its global mark may be wrong now
+    assert _kinds(v.page()) == {0: {"inconsistent_label"}, 3: set(), 12: {"boundary_punct"}}
+    assert c.filter(anomaly="unlabelled_mention").sentence_ids().to_list() == []
+    assert c.filter(anomaly="inconsistent_label").sentence_ids().to_list() == [0]
+    fast = anomalies_mod.anomalies(c, stale_ok=True)
+    assert set(fast["sentence"].to_list()) == {0, 12}
+    assert calls == [0]  # nothing recomputed the global kinds
+    assert anomalies_mod.global_version(c) == 0 != c._state.version
+    c.undo()  # the tags are those of the global result again: its mark comes back
+    assert _kinds(v.page())[3] == {"unlabelled_mention"}
+    c.redo()
+    exact = c.anomalies()  # exact: recomputes the global kinds for the current tags
+    assert calls == [0, c._state.version]
+    assert anomalies_mod.global_version(c) == c._state.version
+    assert set(exact["sentence"].to_list()) == {0, 3, 12}
+    assert _kinds(v.page())[3] == {"unlabelled_mention"}
+
+
+def test_refresh_global_installs_newer_result_only(monkeypatch):
+    calls: list[int] = []
+    _fake_consistency(monkeypatch, calls)
+    c = bx.sample()
+    c.page()
+    c.relabel(3, 5, 7, "Library")
+    v1 = c._state.version
+    assert anomalies_mod.refresh_global(c) == v1
+    assert anomalies_mod.global_version(c) == v1 and calls == [0, v1]
+    assert _kinds(c.filter(sentences=[3]).page())[3] == {"unlabelled_mention"}
+    # an older result (e.g. a slow background run) never replaces a newer one
+    old = anomalies_mod._Result(0, anomalies_mod._empty(), c._state.tok["tag"],
+                                c._state.tok["_field"])
+    anomalies_mod._install_global(c._state, old)
+    assert anomalies_mod.global_version(c) == v1
+
+
+def test_local_marks_fresh_after_edits_match_exact(shared_corpora):
+    """After edits, page marks / the anomaly filter of local kinds equal a full recomputation."""
+    c = bx.read(shared_corpora / "stackoverflow_ner" / "test.txt")
+    before = c.anomalies()
+    local = list(anomalies_mod.LOCAL_KINDS)
+    # edits that remove and create local anomalies: delete a span with a boundary problem, tag a
+    # span ending with '.', relabel another span
+    bp = before.filter(pl.col("kind") == "boundary_punct").row(0, named=True)
+    c.delete_span(bp["sentence"], bp["start"])
+    toks = c.tokens
+    dot = toks.filter((pl.col("token") == ".") & (pl.col("position") > 0)
+                      & (pl.col("tag") == "O")).row(3, named=True)
+    c.add_span(dot["sentence"], dot["position"] - 1, dot["position"] + 1, "Punct")
+    sp = c.spans.filter(~pl.col("sentence").is_in([bp["sentence"], dot["sentence"]])).row(
+        5, named=True)
+    c.relabel(sp["sentence"], sp["start"], sp["end"], "Other")
+    edited = sorted({bp["sentence"], dot["sentence"], sp["sentence"]})
+    assert anomalies_mod.global_version(c) == 0  # nothing exact ran since the edits
+    page = c.filter(sentences=edited).page()
+    got = {(s["sentence"], a[0], a[1], a[2]) for s in page["sentences"] for a in s["anomalies"]
+           if a[2] in local}
+    fast_ids = {k: c.filter(anomaly=k).sentence_ids().to_list() for k in local}
+    # independent of the fast path: recompute everything for the current tags
+    exact = anomalies_mod._finish(
+        [*anomalies_mod._local_parts(c), anomalies_mod._format(c)])
+    want = {(r["sentence"], r["start"], r["end"], r["kind"])
+            for r in exact.filter(pl.col("sentence").is_in(edited)).iter_rows(named=True)}
+    assert got == want
+    assert (bp["sentence"], bp["start"], bp["end"], "boundary_punct") not in got
+    assert (dot["sentence"], dot["position"] - 1, dot["position"] + 1, "boundary_punct") in got
+    for k in local:
+        assert fast_ids[k] == sorted(set(exact.filter(pl.col("kind") == k)["sentence"]
+                                         .drop_nulls().to_list()))

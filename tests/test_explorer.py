@@ -284,3 +284,32 @@ def test_fast_specs_equal_the_altair_charts_and_unchanged_charts_are_not_resent(
     assert ex.charts.inconsistencies._spec is inconsistencies  # same data: not re-sent
     ex.clear()
     assert ex.charts.inconsistencies._spec is inconsistencies
+
+
+def test_in_a_kernel_results_arrive_by_themselves(so_corpus, monkeypatch):
+    """With a kernel's event loop, the thread hands its results to the loop: no wait() needed,
+    and a page request made meanwhile is answered when they are there (the loop stays free)."""
+    import asyncio
+
+    import bio_explorer.explorer as explorer_mod
+
+    monkeypatch.setattr(explorer_mod, "_kernel_loop", asyncio.get_running_loop, raising=True)
+
+    async def scenario() -> tuple[list[dict], list[str], bool, int]:
+        ex = Explorer(so_corpus)
+        replies: list[dict] = []
+        ex.span_view.send = lambda m, buffers=None: replies.append(m)
+        ex.span_view._handle_message(ex.span_view, {"kind": "page", "id": "k", "query": {},
+                                                    "offset": 0, "limit": 5}, [])
+        headers = [ex.header.value]
+        ticks = 0
+        while not ex.ready and ticks < 6000:  # the loop keeps running while the thread works
+            await asyncio.sleep(0.02)
+            ticks += 1
+        headers.append(ex.header.value)
+        return replies, headers, ex.ready, ticks
+
+    replies, headers, ready, _ticks = asyncio.run(scenario())
+    assert ready
+    assert "computing" in headers[0] and "computing" not in headers[1]
+    assert [r["kind"] for r in replies] == ["page"] and replies[0]["id"] == "k"

@@ -418,3 +418,37 @@ def test_same_file_name_in_two_folders(tmp_path):
         (tmp_path / sub / "train.tsv").write_text(f"{sub}\tB-X\n", encoding="utf-8")
     c = bx.read([tmp_path / "a" / "train.tsv", tmp_path / "b" / "train.tsv"])
     assert c.tokens["source"].cast(pl.String).n_unique() == 2
+
+
+@pytest.mark.parametrize("blank", ["\u3000", "\u3000\t", " \u00a0 ", "\t\u2003"])
+def test_lines_of_unicode_white_space_are_blank(tmp_path, blank):
+    data = f"a\tB-X\nb\tI-X\n{blank}\nc\tO\n".encode()
+    path = tmp_path / "in.tsv"
+    path.write_bytes(data)
+    c = bx.read(path)
+    # independent count: Python's str.strip() knows every Unicode white space
+    lines = data.decode().split("\n")[:-1]
+    assert sum(1 for ln in lines if not ln.strip()) == 1
+    assert c.tokens["token"].to_list() == ["a", "b", "c"]
+    assert c.sentences["n_tokens"].to_list() == [2, 1]
+    out = tmp_path / "out.tsv"
+    c.write(out)
+    assert out.read_bytes() == data
+
+
+def test_low_cardinality_extra_columns_are_categorical(shared_corpora):
+    # CoNLL POS and chunk columns: few values → Categorical, values as in the file
+    path = shared_corpora / "sec_filings" / "FIN3.txt"
+    c = bx.read(path)
+    assert c.tokens.schema["col1"] == pl.Categorical
+    assert c.tokens.schema["col2"] == pl.Categorical
+    rows = [ln.split(" ") for ln in path.read_text(encoding="utf-8").splitlines()
+            if ln.strip() and not ln.startswith("-DOCSTART-")]
+    assert c.tokens["col1"].cast(pl.String).to_list() == [r[1] for r in rows]
+    assert c.tokens["col2"].cast(pl.String).to_list() == [r[2] for r in rows]
+    # StackOverflow: column 3 repeats the token (many values → String), column 4 a markdown tag
+    so = bx.read(shared_corpora / "stackoverflow_ner" / "train.txt")
+    assert so.tokens.schema["col2"] == pl.String
+    assert so.tokens.schema["col3"] == pl.Categorical
+    assert so.tokens["col2"].n_unique() > 1000
+    assert (so.tokens["col2"] == so.tokens["token"]).mean() > 0.99

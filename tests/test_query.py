@@ -161,3 +161,29 @@ def test_page_edited_and_anomaly_marks():
     s = p["sentences"][0]
     a = next(a for a in s["anomalies"] if a[2] == "boundary_punct")
     assert a[:4] == [20, 23, "boundary_punct", "Library"] and "'.'" in a[4]
+
+
+def test_page_right_after_edit_is_fresh_without_whole_corpus_work(so):
+    """A page after an edit shows the new spans, tags and local marks of its sentences without
+    rebuilding the whole-corpus spans or the global anomaly kinds."""
+    from bio_explorer.analysis.anomalies import global_version
+
+    path = so[0]._state.files[0].path
+    c = bx.read(path)
+    c.page(0, 5)
+    an = c.anomalies()
+    bp = an.filter(pl.col("kind") == "boundary_punct").row(0, named=True)
+    s = bp["sentence"]
+    c.delete_span(s, bp["start"])
+    assert c._state.cache["spans"][0] != c._state.version  # stale: the page must not rely on it
+    p = c.filter(sentences=[s]).page()["sentences"][0]
+    assert global_version(c) == 0  # no whole-corpus consistency run for the page
+    assert c._state.cache["spans"][0] != c._state.version  # nor a whole-corpus span rebuild
+    assert all(tag == "O" for tag in p["tags"][bp["start"]:bp["end"]])
+    assert [bp["start"], bp["end"]] not in [sp[:2] for sp in p["spans"]]
+    assert not any(a[2] == "boundary_punct" and a[0] == bp["start"] for a in p["anomalies"])
+    assert p["edited"] == list(range(bp["start"], bp["end"]))
+    # the page equals the one of a fresh read of the same tags (spans from the whole corpus)
+    want = {(a, b, lab) for a, b, lab in c.spans.filter(pl.col("sentence") == s)
+            .select("start", "end", "label").rows()}
+    assert {tuple(x) for x in p["spans"]} == want

@@ -246,3 +246,19 @@ def test_frame_corpus_writes_plain_tsv(tmp_path):
     assert out.read_text(encoding="utf-8").rstrip("\n") == "a\tB-X\nb\tI-X\n\nc\tO"
     with pytest.raises(ValueError, match="pass a path"):
         c.write()
+
+
+@pytest.mark.parametrize("path", FILES, ids=_id)
+def test_line_table_is_released_and_rebuilt_exactly(path):
+    """After a read the corpus keeps the file's text once (bytes); the line table the writer needs
+    is rebuilt on demand and equals the one built while reading."""
+    from bio_explorer.io.lines import split_lines
+
+    if path.name == "emerging.test":
+        return
+    c = _read(path)
+    for rec in c._state.files:
+        assert rec.raw._lines is None or not rec.raw.utf8
+        fresh = split_lines(rec.path.read_bytes(), str(rec.path))
+        assert rec.raw.lines.to_list() == fresh.lines.to_list()
+        assert (rec.raw.newline, rec.raw.final_newline) == (fresh.newline, fresh.final_newline)

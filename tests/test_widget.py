@@ -288,3 +288,113 @@ def test_chart_view_updates_spec_only_when_changed():
     assert view.selection == []
     view.selection = [{"label": "A"}]
     assert view.selection == [{"label": "A"}]
+
+
+# ------------------------------------------------------------- edits: fast reply, then global
+def _global_marked(corpus: bx.Corpus) -> dict:
+    """A span occurrence flagged ``inconsistent_label`` by the exact anomalies."""
+    an = corpus.anomalies()
+    row = an.filter(pl.col("kind") == "inconsistent_label").row(0, named=True)
+    sp = corpus.spans.filter((pl.col("sentence") == row["sentence"])
+                             & (pl.col("start") == row["start"])).row(0, named=True)
+    return sp
+
+
+def _kind_counts_of(frame: pl.DataFrame) -> dict[str, int]:
+    counts = frame.group_by("kind").len()
+    return dict(zip(counts["kind"].to_list(), counts["len"].to_list(), strict=True))
+
+
+def test_edit_replies_at_once_then_background_refreshes_global_marks(front):
+    from bio_explorer.analysis.anomalies import GLOBAL_KINDS, global_version
+
+    view = front.view
+    corpus = view.corpus
+    sp = _global_marked(corpus)
+    s = sp["sentence"]
+    assert any(a[2] == "inconsistent_label" for a in front.page({"sentences": [s]})
+               ["sentences"][0]["anomalies"])
+    before = view._data_version
+    front.ask(kind="edit", id="e1", op="relabel", sentence=s, start=sp["start"], end=sp["end"],
+              label="Zzz_Other")
+    assert front.replies[-1]["ok"] is True and view._data_version == before + 1
+    # label counts (updated from the edited sentence only) equal a recount of the spans
+    recount = corpus.spans.group_by("label").len()
+    assert {d["label"]: d["count"] for d in view._labels if d["count"]} == dict(
+        zip(recount["label"].to_list(), recount["len"].to_list(), strict=True))
+    assert {d["label"]: d["count"] for d in view._labels}["Zzz_Other"] == 1
+    # fast path: the global result is the old one; its marks on the edited sentence are gone
+    assert global_version(corpus) == 0 != corpus._state.version
+    assert view._global.pending
+    marks = front.page({"sentences": [s]})["sentences"][0]["anomalies"]
+    assert not any(a[2] in GLOBAL_KINDS for a in marks)
+    # the background run (done now, deterministically) installs the exact result and tells the
+    # front end to refetch
+    assert view.wait_idle(timeout=60) is True
+    assert not view._global.pending and view._global.error is None
+    assert global_version(corpus) == corpus._state.version
+    assert view._data_version == before + 2
+    exact = corpus.anomalies()
+    assert {d["kind"]: d["count"] for d in view._anomaly_kinds} == _kind_counts_of(exact)
+    page = front.page({"sentences": [s]})["sentences"][0]
+    want = exact.filter(pl.col("sentence") == s).select("start", "end", "kind", "label").rows()
+    assert [tuple(a[:4]) for a in page["anomalies"]] == want
+    assert view.wait_idle() is True and view._data_version == before + 2  # nothing more to do
+
+
+def test_background_refresh_in_event_loop(so_corpus, monkeypatch):
+    """In a kernel (running asyncio loop) the refresh is debounced on the loop, runs in a thread
+    and is handed back to the loop, which bumps the data version."""
+    import asyncio
+
+    from bio_explorer.analysis.anomalies import global_version
+
+    view = SpanView(so_corpus)
+    fe = FakeFrontEnd(view, monkeypatch)
+    sp = so_corpus.spans.row(0, named=True)
+
+    async def session() -> None:
+        view.anomaly_refresh_delay = 0.0
+        before = view._data_version
+        fe.ask(kind="edit", op="relabel", sentence=sp["sentence"], start=sp["start"],
+               end=sp["end"], label="Zzz_Loop")
+        assert view._data_version == before + 1
+        assert view._global._handle is not None and view._global._thread is None  # debounced
+        loop = asyncio.get_running_loop()
+        for _ in range(1000):  # the timer (delay 0) fires on one of the next loop iterations
+            if view._global._thread is not None:
+                break
+            await asyncio.sleep(0)
+        thread = view._global._thread
+        assert thread is not None
+        await loop.run_in_executor(None, thread.join)
+        await asyncio.sleep(0)
+        assert global_version(so_corpus) == so_corpus._state.version
+        assert view._data_version == before + 2
+
+    asyncio.run(session())
+    assert not view._global.pending
+
+
+def test_background_result_for_an_old_version_is_not_applied(front):
+    view = front.view
+    corpus = view.corpus
+    sp = corpus.spans.head(2).rows(named=True)
+    front.ask(kind="edit", op="relabel", sentence=sp[0]["sentence"], start=sp[0]["start"],
+              end=sp[0]["end"], label="Zzz_A")
+    stale_version = corpus._state.version
+    front.ask(kind="edit", op="relabel", sentence=sp[1]["sentence"], start=sp[1]["start"],
+              end=sp[1]["end"], label="Zzz_B")
+    before = view._data_version
+    view._on_global_done(stale_version)  # a run that finished after the corpus moved on
+    assert view._data_version == before
+    assert view.wait_idle() is True and view._data_version == before + 1
+
+
+def test_undo_redo_with_nothing_to_do_is_not_an_error(front):
+    front.ask(kind="edit", id="u1", op="undo")
+    reply = front.replies[-1]
+    assert reply == {"kind": "edit", "id": "u1", "ok": True, "message": "Nothing to undo"}
+    front.ask(kind="edit", id="r1", op="redo")
+    reply = front.replies[-1]
+    assert reply["ok"] is True and reply["message"] == "Nothing to redo"

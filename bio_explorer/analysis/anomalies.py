@@ -380,17 +380,29 @@ def _changed_sentences(st, res: _Result) -> pl.Series:
     return tok["sentence"].gather(rows).unique().sort()
 
 
-def _sub_corpus(corpus: Corpus, ids: pl.Series) -> Corpus:
-    """A throw-away corpus holding only the sentences ``ids`` (sorted, existing) of ``corpus``."""
-    st = corpus._state
-    sent = st.sent
+def sentence_rows(corpus: Corpus, ids: pl.Series) -> pl.Series:
+    """Token rows (in ``_state.tok``) of the sentences ``ids`` (sorted, existing), in order."""
+    sent = corpus._state.sent
     heads = sent[sent["sentence"].search_sorted(ids.cast(pl.UInt32))]
-    rows = (
+    return (
         heads.select(
             pl.int_ranges("row", pl.col("row") + pl.col("n_tokens"), dtype=pl.UInt32).alias("r")
         ).explode("r")["r"].drop_nulls()
     )
-    return corpus_of_rows(corpus, rows)
+
+
+def changed_sentences(corpus: Corpus, tags: pl.Series) -> pl.Series:
+    """Sorted ids of the sentences whose current tags differ from ``tags`` (an older tag column)."""
+    tok = corpus._state.tok
+    if tags.len() != tok.height:
+        return corpus._state.sent["sentence"]
+    rows = tok["tag"].ne_missing(tags).arg_true()
+    return tok["sentence"].gather(rows).unique().sort()
+
+
+def _sub_corpus(corpus: Corpus, ids: pl.Series) -> Corpus:
+    """A throw-away corpus holding only the sentences ``ids`` (sorted, existing) of ``corpus``."""
+    return corpus_of_rows(corpus, sentence_rows(corpus, ids))
 
 
 def corpus_of_rows(corpus: Corpus, rows: pl.Series) -> Corpus:

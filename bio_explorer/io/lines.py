@@ -53,13 +53,17 @@ class RawText:
     utf8: bytes
     problems: list = field(default_factory=list)
     cr_in_lines: bool = False  # some lines end with (or hold) a \r that is part of the line
+    _cache: bool = True  # keep a rebuilt line table (False once released after reading)
 
     @property
     def lines(self) -> pl.Series:
         """Every line of the text (rebuilt from ``utf8`` when it was released)."""
-        if self._lines is None:
-            self._lines = _line_series(self.utf8, self.final_newline, self.newline)
-        return self._lines
+        if self._lines is not None:
+            return self._lines
+        lines = _line_series(self.utf8, self.final_newline, self.newline)
+        if self._cache:
+            self._lines = lines
+        return lines
 
     @lines.setter
     def lines(self, value: pl.Series) -> None:
@@ -68,8 +72,9 @@ class RawText:
 
     def release_lines(self) -> None:
         """Drop the line table when it can be rebuilt from ``utf8`` (frees one copy of the text)."""
-        if self.utf8 and self._lines is not None:
+        if self.utf8:
             self._lines = None
+            self._cache = False  # later uses (a write) rebuild it and let it go again
 
 
 def _is_utf8(encoding: str) -> bool:
@@ -178,7 +183,8 @@ def split_lines(data: bytes, path: str, encoding: str = "utf-8", errors: str = "
     if not body:
         return RawText(pl.Series("raw", [], pl.String), "\n", False, bom, encoding, body, problems)
     final_newline = body.endswith(b"\n")
-    n_lf, n_cr, n_crlf = body.count(b"\n"), body.count(b"\r"), body.count(b"\r\n")
+    n_lf, n_cr = body.count(b"\n"), body.count(b"\r")
+    n_crlf = body.count(b"\r\n") if n_cr else 0
     expected_rows = n_lf + (0 if final_newline else 1)
     newline = "\r\n" if n_crlf == n_lf and n_lf > 0 else "\n"
     uniform = n_cr == 0 or (n_cr == n_crlf == n_lf)

@@ -53,9 +53,17 @@ class _Problems:
         self.rows.append({"source": self.path, "line": line, "kind": kind, "message": reason})
 
 
-def _fields(raw: RawText, content: pl.Series | None, sep: str, n: int, use_csv: bool) -> pl.DataFrame:
-    """Columns ``c0..c{n-1}`` of every line (``""`` where a line has fewer fields)."""
+def _fields(
+    raw: RawText, content: pl.Series | None, sep: str, n: int, use_csv: bool, n_rows: int,
+    dtypes: dict | None = None,
+) -> pl.DataFrame:
+    """Columns ``c0..c{n-1}`` of every line (``""`` where a line has fewer fields).
+
+    ``use_csv`` reads them from ``raw.utf8`` with polars' CSV reader (``n_rows`` rows expected),
+    else they are split from ``content``.  ``dtypes`` maps column names to String/Categorical.
+    """
     names = [f"c{i}" for i in range(n)]
+    dtypes = dtypes or dict.fromkeys(names, pl.String)
     frame = None
     if use_csv and "\r" not in sep:
         try:
@@ -64,13 +72,13 @@ def _fields(raw: RawText, content: pl.Series | None, sep: str, n: int, use_csv: 
                 separator=sep,
                 has_header=False,
                 quote_char=None,
-                schema=dict.fromkeys(names, pl.String),
+                schema=dtypes,
                 truncate_ragged_lines=True,
                 missing_columns="insert",
                 infer_schema=False,
                 empty_string_is_null=False,  # empty and missing fields read as "": no fill pass
             )
-            if frame.height != content.len():
+            if frame.height != n_rows:
                 frame = None
         except Exception:
             frame = None
@@ -81,7 +89,7 @@ def _fields(raw: RawText, content: pl.Series | None, sep: str, n: int, use_csv: 
         for name in names:
             if name not in frame.columns:
                 frame = frame.with_columns(pl.lit(None, pl.String).alias(name))
-        frame = frame.select(names)
+        frame = frame.select(names).cast(dtypes)
     # fill only the columns that hold nulls (a fill copies the column)
     filled = [pl.col(c).fill_null("") for c in frame.columns if frame[c].null_count()]
     return frame.with_columns(filled) if filled else frame
@@ -163,24 +171,16 @@ def parse_text(
             "no tag column found: lines hold a single field; expected 'token<TAB>tag' "
             "(or CoNLL columns with the tag last)",
         )
-    if fast and mixed is None:
-        # the fields come from the bytes: free the line table first (rebuilt if ever needed)
-        content = lines = None
-        raw.release_lines()
-    fields = _fields(raw, content, sep, width, fast and mixed is None)
-    if mixed is not None:
-        names = [f"c{i}" for i in range(width)]
-        re_split = content.str.split(" ").list.to_struct(fields=names).struct.unnest()
-        fields = fields.with_columns(
-            pl.when(mixed).then(re_split[c].fill_null("")).otherwise(fields[c]).alias(c)
-            for c in fields.columns
-            if c in re_split.columns
-        )
-
-    # tag column: the columns whose values look like tags; default per dialect
+    # tag column: the columns whose values look like tags; default per dialect.  Decided on the
+    # first lines, split here with the same rules as the full read below.
     body = candidate & ~maybe_comment
     head = 2 * _DETECT_SAMPLE
-    sample_idx = fields.head(head).filter(body.head(head))
+    sample_fields = _fix_mixed(
+        _fields(raw, content.head(head), sep, width, False, 0), content.head(head),
+        None if mixed is None else mixed.head(head),
+    )
+    sample_idx = sample_fields.filter(body.head(head))
+    del sample_fields
     tagish: list[tuple[int, float, int]] = []
     for i in range(width):
         col = sample_idx[f"c{i}"]
@@ -201,16 +201,35 @@ def parse_text(
             token_col = 1
         else:
             token_col = 0
-    tag_field = fields[f"c{tag_col}"]
-    # one Categorical copy of the tag column: vocabularies and filters then move 4-byte codes
-    tag_cat = tag_field.cast(pl.Categorical)
+    # the tag column and low-cardinality extra columns (POS, chunk...) are read as Categorical
+    # (4 bytes a line instead of a 16-byte string view)
+    dtypes = {
+        f"c{i}": pl.Categorical
+        if i == tag_col or (i != token_col and sample_idx[f"c{i}"].n_unique() <= _CATEGORICAL_MAX)
+        else pl.String
+        for i in range(width)
+    }
+    del sample_idx, col
+    n_lines = is_blank.len()
+    if mixed is None:
+        if fast:
+            # the fields come from the bytes: free the line table first (rebuilt if ever needed)
+            content = lines = None
+            raw.release_lines()
+        fields = _fields(raw, content, sep, width, fast, n_lines, dtypes)
+    else:
+        fields = _fields(raw, content, sep, width, False, n_lines)
+        fields = _fix_mixed(fields, content, mixed).cast(dtypes)
+    tag_cat = fields[f"c{tag_col}"]
     # comment lines: '#' lines whose tag field is not a tag, or with another column count
     # (a '#' line is a token when its tag field is a tag seen on the other lines: '#include B-X')
     hashed = maybe_comment & candidate
     if hashed.any():
         seen_tags = tag_cat.filter(body).unique().cast(pl.String).implode()
         looks_tag = _on_subset(
-            tag_field, hashed, lambda t: t.str.contains(TAG_OR_O) | t.is_in(seen_tags), True
+            tag_cat, hashed,
+            lambda t: t.cast(pl.String).str.contains(TAG_OR_O) | t.cast(pl.String).is_in(seen_tags),
+            True,
         )
         comment = hashed & (~looks_tag | (n_eff < n_cols))
     else:
@@ -239,56 +258,58 @@ def parse_text(
     eff_map, bad = _tag_vocabulary(vocab, multi_tag)
     if bad:
         first_bad = (
-            pl.DataFrame({"t": tag_field, "ok": token_line})
+            pl.DataFrame({"t": tag_cat, "ok": token_line})
             .with_row_index("i")
-            .filter(pl.col("ok") & pl.col("t").is_in(list(bad)))
+            .filter(pl.col("ok"))
+            .with_columns(pl.col("t").cast(pl.String))
+            .filter(pl.col("t").is_in(list(bad)))
         )
         for i, t in first_bad.head(1000 if errors == "collect" else 1).select("i", "t").iter_rows():
             problems.report(i + 1, bad[t][0], bad[t][1])
     identity = all(k == v for k, v in eff_map.items())
 
-    # sentences and documents: gather the token lines column by column (no wide filtered copy)
+    # gather the token lines column by column (no wide filtered copy): drop every other reference
+    # to the full-length columns first, so that each one is freed once gathered
+    del n_fields, n_eff, bad_cols
     keep = token_line.arg_true()
-    brk = (~token_line).cum_sum().gather(keep)
-    doc_key = is_docstart.cum_sum().gather(keep)
     extra_cols = [i for i in range(width) if i not in (tag_col, token_col)]
-    field_cat = tag_cat.gather(keep)
-    if not identity:  # map the (few) distinct fields to effective tags
-        eff = field_cat.cast(pl.String).replace_strict(eff_map, default="O", return_dtype=pl.String)
-    # drop every other reference to the full-length columns, then gather them one at a time so
-    # that at most one full-length column and its gathered copy are alive at once
     full = dict(enumerate(fields.get_columns()))
-    del fields, tag_field, tag_cat, content, lines, sample_idx, col
+    del fields, tag_cat, content, lines
     sub = {}
     for i in range(width):
         column = full.pop(i)
-        if i != tag_col or i == token_col:
-            sub[i] = column.gather(keep)
+        sub[i] = column.gather(keep)
         del column
+    field_cat = sub[tag_col]  # read as Categorical
+    if not identity:  # map the (few) distinct fields to effective tags
+        eff = field_cat.cast(pl.String).replace_strict(eff_map, default="O", return_dtype=pl.String)
+    # sentences and documents: a token line opens a sentence when the line before it is not one
+    opens = (~token_line.shift(1, fill_value=False)).gather(keep)
+    sentence = (opens.cum_sum().cast(pl.UInt32) - 1).alias("sentence")
+    del opens
+    if is_docstart.any():
+        doc_key = is_docstart.cum_sum().gather(keep)
+        doc = ((doc_key != doc_key.shift(1)).fill_null(True).cum_sum().cast(pl.UInt32) - 1)
+        del doc_key
+    else:
+        doc = pl.repeat(0, keep.len(), dtype=pl.UInt32, eager=True)
     offsets = pl.repeat(0, keep.len(), dtype=pl.UInt32, eager=True)
     for i in range(tag_col):
-        offsets = offsets + sub[i].str.len_chars().cast(pl.UInt32) + 1
+        offsets = offsets + _len_chars(sub[i]) + 1
     work = pl.DataFrame(
         {
             "line": (keep + 1).cast(pl.UInt32),
-            "_brk": brk,
-            "_doc": doc_key,
-            "token": sub[token_col],
+            "sentence": sentence,
+            "doc": doc.alias("doc"),
+            "token": sub[token_col].cast(pl.String),
             "_field": field_cat,
             **({} if identity else {"_eff": eff.cast(pl.Categorical)}),
             "_off": offsets,
             **{f"col{i}": _compact(sub[i]) for i in extra_cols},
         }
     )
-    del sub, brk, doc_key, offsets, keep
-    tokens = work.select(
-        "line",
-        (pl.col("_brk") != pl.col("_brk").shift(1)).fill_null(True).cum_sum().cast(pl.UInt32)
-        .sub(1).alias("sentence"),
-        (pl.col("_doc") != pl.col("_doc").shift(1)).fill_null(True).cum_sum().cast(pl.UInt32)
-        .sub(1).alias("doc"),
-        pl.exclude("line", "_brk", "_doc"),
-    )
+    del sub, sentence, doc, offsets, keep
+    tokens = work
     del work
     if identity:  # the effective tag is the field: share the column
         tokens = tokens.with_columns(pl.col("_field").alias("_eff"))
@@ -315,6 +336,28 @@ def _on_subset(values: pl.Series, mask: pl.Series, fn, default) -> pl.Series:
     part = fn(values.gather(idx))
     out = pl.repeat(default, values.len(), eager=True, dtype=part.dtype)
     return out.scatter(idx, part)
+
+
+def _fix_mixed(fields: pl.DataFrame, content: pl.Series, mixed: pl.Series | None) -> pl.DataFrame:
+    """Re-split on spaces the lines of a TAB file that hold no TAB but spaces (``mixed``)."""
+    if mixed is None:
+        return fields
+    names = fields.columns
+    re_split = content.str.split(" ").list.to_struct(fields=names).struct.unnest()
+    return fields.with_columns(
+        pl.when(mixed).then(re_split[c].fill_null("")).otherwise(fields[c]).alias(c)
+        for c in names
+        if c in re_split.columns
+    )
+
+
+def _len_chars(values: pl.Series) -> pl.Series:
+    """UInt32 length in characters of every value (of a String or a Categorical column)."""
+    if values.dtype != pl.Categorical:
+        return values.str.len_chars().cast(pl.UInt32)
+    vocab = values.unique().drop_nulls().cast(pl.String).sort()  # small: one entry per category
+    codes = values.cast(pl.Enum(vocab.to_list())).to_physical()
+    return vocab.str.len_chars().cast(pl.UInt32).gather(codes)
 
 
 def _compact(values: pl.Series) -> pl.Series:
