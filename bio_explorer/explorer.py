@@ -56,7 +56,7 @@ _OWNED: dict[str, tuple[str, ...]] = {
     "inconsistencies": ("text", "where", "regex"),
 }
 
-_CHART_WIDTH = 340  # px: plot width of charts that ask for the container's width
+_CHART_WIDTH = 340  # px: width of the placeholder shown while a chart is computed
 _CHART_DELAY = 0.05  # s: debounce of chart re-renders in a kernel
 _BIG_CORPUS = 200_000  # tokens: show progress bars above this
 _COMPUTING = "computing…"
@@ -406,19 +406,11 @@ class Explorer(w.VBox):
             return False
         self._chart_inputs[name] = inputs
         spec = self._templates[name].spec(*inputs[:1], **_extra(name, inputs))
-        if spec.get("width") == "container":
-            # vega-embed measures a "container" width once, when the chart is drawn; in JupyterLab
-            # the output element may not be attached yet (width 0), so the dashboard uses a fixed
-            # width and lets the flex-wrap layout place the charts
-            spec["width"] = _CHART_WIDTH
         return view.set_spec(spec, lambda: self._altair_chart(name, inputs))
 
     def _altair_chart(self, name: str, inputs: tuple[pl.DataFrame, ...]) -> alt.TopLevelMixin:
         """The Altair object of a chart (built on demand, for users: restyle, save, report)."""
-        chart = self._templates[name].chart(*inputs[:1], **_extra(name, inputs))
-        if getattr(chart, "width", None) == "container":
-            chart = chart.properties(width=_CHART_WIDTH)
-        return chart
+        return self._templates[name].chart(*inputs[:1], **_extra(name, inputs))
 
     def _render_charts(self) -> None:
         self._slow.poll()
@@ -698,7 +690,8 @@ def header_html(stats: dict[str, Any], view: tuple[int, int] | None = None) -> s
     keys = ("tokens", "sentences", "spans", "labels", "scheme", "invalid transitions", "anomalies")
     cells = "".join(
         f"<span class='bx-stat' style='margin-right:1.2em;white-space:nowrap'>"
-        f"<b>{html.escape(fmt(stats[k]))}</b> {html.escape(k)}</span>" for k in keys
+        f"<b>{html.escape(fmt(stats[k]))}</b> {html.escape(_noun(k, stats[k]))}</span>"
+        for k in keys
     )
     note = ""
     if view is not None:
@@ -708,6 +701,15 @@ def header_html(stats: dict[str, Any], view: tuple[int, int] | None = None) -> s
     return (f"<div class='bx-header'><div style='font-weight:600'>"
             f"{html.escape(str(stats['files']))}</div>"
             f"<div style='display:flex;flex-wrap:wrap'>{cells}</div>{note}</div>")
+
+
+_SINGULAR = {"tokens": "token", "sentences": "sentence", "spans": "span", "labels": "label",
+             "invalid transitions": "invalid transition", "anomalies": "anomaly"}
+
+
+def _noun(key: str, value: Any) -> str:
+    """``"1 anomaly"`` but ``"2 anomalies"``."""
+    return _SINGULAR.get(key, key) if value == 1 else key
 
 
 def _progress(items: list[str], progress: bool | None, corpus: Corpus, desc: str) -> Any:

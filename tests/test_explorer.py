@@ -104,8 +104,8 @@ def test_explorer_parts_and_specs(ex, vl_schema, so_corpus):
         assert 0 < _rows(spec) <= 4 * n_tags**2, (name, _rows(spec))
         assert any(p.get("name") == "select" for p in _params(spec)), name
     html = ex.header.value
-    for word in ("tokens", "sentences", "spans", "labels", "IOB2", "invalid transitions",
-                 "anomalies"):
+    for word in ("tokens", "sentences", "spans", "labels", "IOB2", "invalid transition",
+                 "anomal"):
         assert word in html
     assert f"{so_corpus.n_tokens:,}" in html
 
