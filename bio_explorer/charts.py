@@ -629,7 +629,9 @@ def _draw_transitions(p: _Prepared) -> alt.LayerChart:
                 scale=alt.Scale(
                     type="log", scheme=alt.SchemeParams(name="viridis", extent=[0.12, 1.0])
                 ),
-                legend=alt.Legend(title="Count (log)", orient="right", gradientLength=120),
+                legend=alt.Legend(
+                    title="Count (log)", orient="bottom", direction="horizontal", gradientLength=160
+                ),
             ),
             opacity=_dim(select, 0.25),
             tooltip=tooltip,
