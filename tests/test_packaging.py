@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     proc = subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(ROOT)],
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out),
+         str(ROOT)],
         capture_output=True, text=True, timeout=300,
     )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
@@ -41,7 +42,8 @@ def test_wheel_contains_bundles_and_sample(wheel: Path) -> None:
 def test_bundles_import_nothing_from_the_network() -> None:
     for js in (ROOT / "bio_explorer" / "static").glob("*.js"):
         text = js.read_text(encoding="utf-8")
-        for needle in ("https://esm.sh", "cdn.jsdelivr", "unpkg.com", 'from "http', "import(\"http"):
+        needles = ("https://esm.sh", "cdn.jsdelivr", "unpkg.com", 'from "http', 'import("http')
+        for needle in needles:
             assert needle not in text, f"{js.name} refers to {needle}"
 
 
