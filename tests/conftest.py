@@ -7,6 +7,7 @@ BIO_EXPLORER_REQUIRE_SHARED=1 (set by .ci/run) a missing folder is an error, so 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -40,3 +41,60 @@ def sample_corpus():
     import bio_explorer as bx
 
     return bx.sample()
+
+
+# ----------------------------------------------------------------------------- real browser
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+_BROWSER_DIRS = ("browser", "e2e")
+
+
+def browser_unavailable(reason: str) -> None:
+    """Skip (or, with BIO_EXPLORER_REQUIRE_BROWSER=1, fail) a test that needs the real browser."""
+    if os.environ.get("BIO_EXPLORER_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"browser tests required (BIO_EXPLORER_REQUIRE_BROWSER=1) but {reason}")
+    pytest.skip(reason)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the browser and end-to-end tests last.
+
+    Sync playwright keeps an asyncio loop registered on the main thread while its session-scoped
+    browser lives; the pure-Python tests must not run under it.
+    """
+    def in_browser_dir(item) -> bool:
+        parts = Path(str(item.fspath)).relative_to(ROOT / "tests").parts
+        return len(parts) > 1 and parts[0] in _BROWSER_DIRS
+
+    items.sort(key=in_browser_dir)  # stable: keeps the order within each group
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium driven by sync playwright: ONE instance for the whole session.
+
+    Defined here only (two sync-playwright sessions in one process break its asyncio loop).
+    """
+    executable = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
+    if not executable:
+        browser_unavailable(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        browser_unavailable("playwright is not installed (pip install playwright)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()

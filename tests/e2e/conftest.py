@@ -28,12 +28,6 @@ from urllib.parse import urlsplit
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 ARTIFACTS = Path(os.environ.get("BIO_EXPLORER_ARTIFACTS", ROOT / "test-artifacts"))
 
 
@@ -107,22 +101,14 @@ def _notebook_root(tmp: Path) -> Path:
 
 # ------------------------------------------------------------------------------------ browser
 @pytest.fixture(scope="session")
-def e2e_browser():
-    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-        _unavailable(f"{CHROMIUM} is not installed (apt-get install chromium)")
+def e2e_browser(browser):
+    """The session's chromium (defined once, in tests/conftest.py)."""
     if importlib.util.find_spec("playwright") is None:
         _unavailable("playwright is not installed (pip install playwright)")
     for bundle in ("span_view.js", "span_view.css", "chart_view.js"):
         if not (ROOT / "bio_explorer" / "static" / bundle).exists():
             _unavailable(f"bio_explorer/static/{bundle} is not built")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    return browser
 
 
 @pytest.fixture
