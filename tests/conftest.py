@@ -11,9 +11,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from bx_testdata import ROOT, SHARED, corpus_files
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("BIO_EXPLORER_SHARED", ROOT.parent / "shared")) / "corpora"
+__all__ = ["ROOT", "SHARED", "corpus_files"]
 
 
 @pytest.fixture(scope="session")
@@ -24,16 +24,6 @@ def shared_corpora() -> Path:
             pytest.fail(f"{SHARED} is missing but BIO_EXPLORER_REQUIRE_SHARED=1")
         pytest.skip(f"{SHARED} not found (the shared corpora are not part of the package)")
     return SHARED
-
-
-def corpus_files() -> list[Path]:
-    """Every corpus file in ../shared/corpora (for parametrised tests); empty when it is missing."""
-    if not SHARED.is_dir():
-        return []
-    return sorted(
-        p for p in SHARED.glob("*/*")
-        if p.is_file() and p.name not in ("README.md", "SOURCES.tsv")
-    )
 
 
 @pytest.fixture(scope="session")

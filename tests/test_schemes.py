@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import polars as pl
 import pytest
+from bx_testdata import corpus_files
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from seqeval.metrics.sequence_labeling import get_entities
 
 import bio_explorer as bx
 from bio_explorer import schemes
-
-
-def _load_corpus_files():
-    """``tests/conftest.py::corpus_files``, loaded by path (other conftests share the name)."""
-    spec = importlib.util.spec_from_file_location("_bx_tests_conftest",
-                                                  Path(__file__).with_name("conftest.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.corpus_files
-
-
-corpus_files = _load_corpus_files()
 
 TAGGED = [p for p in corpus_files() if p.name != "emerging.test"]
 # conversion is checked on the smallest file of every corpus folder (every dialect and scheme)

@@ -111,9 +111,20 @@ def e2e_browser(browser):
     return browser
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the item, so fixtures can tell a failed test at teardown."""
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, f"bx_rep_{rep.when}", rep)
+
+
 @pytest.fixture
-def e2e_page(e2e_browser):
-    """A page whose context aborts (and lists in ``page.bx_blocked``) non-127.0.0.1 requests."""
+def e2e_page(e2e_browser, request):
+    """A page whose context aborts (and lists in ``page.bx_blocked``) non-127.0.0.1 requests.
+
+    When the test fails, a full-page screenshot goes to ``<artifacts>/<test name>-failure.png``.
+    """
     ctx = e2e_browser.new_context(viewport={"width": 1400, "height": 1000})
     blocked: list[str] = []
     errors: list[str] = []
@@ -132,6 +143,14 @@ def e2e_page(e2e_browser):
     page.bx_errors = errors
     try:
         yield page
+        rep = getattr(request.node, "bx_rep_call", None)
+        if rep is not None and rep.failed:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            try:
+                page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-failure.png"),
+                                full_page=True, timeout=15_000)
+            except Exception as exc:  # a dead page must not hide the test's own failure
+                print(f"failure screenshot not saved: {exc}")
     finally:
         ctx.close()
 
@@ -159,6 +178,37 @@ def lab_server(tmp_path):
            "--ip=127.0.0.1", f"--port={port}", f"--IdentityProvider.token={token}",
            f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
            "--LabApp.news_url=", "--ServerApp.disable_check_xsrf=True"]
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=root)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_http(f"{base}/api/status?token={token}", proc, log)
+        yield base, token, root
+    finally:
+        _stop(proc)
+
+
+@pytest.fixture
+def notebook_server(tmp_path):
+    """``jupyter notebook`` (Notebook 7) on 127.0.0.1 serving a temp copy of the quickstart.
+
+    Same set-up as :func:`lab_server` (private settings with news/update checks off, token,
+    ``--allow-root``, ``window.jupyterapp`` exposed).  Yields ``(base_url, token, root_dir)``.
+    """
+    if importlib.util.find_spec("notebook") is None:
+        _unavailable("notebook (Notebook 7) is not installed (pip install 'notebook>=7')")
+    from importlib.metadata import version
+
+    if int(version("notebook").split(".")[0]) < 7:
+        _unavailable(f"notebook {version('notebook')} is installed; Notebook 7 is needed")
+    root = _notebook_root(tmp_path)
+    env = _jupyter_env(tmp_path / "home")
+    port, token = _free_port(), "bx-e2e-token"
+    log = tmp_path / "notebook.log"
+    cmd = [sys.executable, "-m", "notebook", "--no-browser", "--allow-root",
+           "--ip=127.0.0.1", f"--port={port}", f"--IdentityProvider.token={token}",
+           f"--ServerApp.root_dir={root}", "--JupyterNotebookApp.expose_app_in_browser=True",
+           "--ServerApp.disable_check_xsrf=True"]
     with log.open("w") as out:
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=root)
     base = f"http://127.0.0.1:{port}"
