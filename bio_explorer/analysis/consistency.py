@@ -86,13 +86,25 @@ def _token_frame(corpus: Corpus) -> pl.DataFrame:
         def spread(values: pl.Series, dtype: pl.DataType) -> pl.Series:
             return pl.repeat(None, n, dtype=dtype, eager=True).scatter(idx, values.cast(dtype))
 
-        doc_size = tok.group_by("doc").len("doc_n")
         lower = pl.col("token").str.to_lowercase()
-        # string features are computed once per distinct token, then joined back on its hash
-        vocab = tok.select(pl.col("token").hash(11).alias("k_exact"), "token").unique(
-            "k_exact"
-        ).select(
-            "k_exact",
+        tf = pl.DataFrame({
+            "row": pl.int_range(n, dtype=pl.UInt32, eager=True),
+            "sentence": tok["sentence"], "position": tok["position"], "doc": tok["doc"],
+            "token": tok["token"],
+            "sp_first": spread(members["first"], pl.UInt32),
+            "sp_end": spread(members["stop"], pl.UInt32),
+            "label": spread(members["label"], pl.Categorical),
+        }).with_columns(
+            pl.col("sp_first").is_not_null().alias("non_o"),
+            pl.col("token").hash(11).alias("k_exact"),
+        )
+        # every string feature and corpus statistic is computed once per distinct token (a few
+        # percent of the rows), then joined back on the token hash in a single join
+        vocab = tf.group_by("k_exact").agg(
+            pl.col("row").first(), pl.len().alias("tf_n"), (~pl.col("non_o")).sum().alias("tf_o"),
+        )
+        vocab = vocab.with_columns(tok["token"].gather(vocab["row"])).select(
+            "k_exact", "tf_n", "tf_o",
             lower.hash(11).alias("k_fold"),
             # context word: lower-cased, digits folded to 0
             lower.str.replace_all(r"\d", "0").hash(13).alias("ctx"),
@@ -102,32 +114,20 @@ def _token_frame(corpus: Corpus) -> pl.DataFrame:
             pl.col("token").str.contains(r"^[[:upper:]]").alias("_cap"),
             (pl.col("token") == lower).alias("is_lower"),
         )
-        tf = pl.DataFrame({
-            "row": pl.int_range(n, dtype=pl.UInt32, eager=True),
-            "sentence": tok["sentence"], "position": tok["position"], "doc": tok["doc"],
-            "token": tok["token"],
-            "sp_first": spread(members["first"], pl.UInt32),
-            "sp_end": spread(members["stop"], pl.UInt32),
-            "label": spread(members["label"], pl.String),
-        }).with_columns(
-            pl.col("sp_first").is_not_null().alias("non_o"),
-            pl.col("token").hash(11).alias("k_exact"),
-        ).join(vocab, on="k_exact", how="left", maintain_order="left").with_columns(
-            (pl.col("_inner") | ((pl.col("position") > 0) & pl.col("_cap"))).alias("shape"),
-        ).drop("_inner", "_cap")
         # token-level statistics over the whole corpus: P(O | lower-cased token), and whether the
         # lower-cased spelling of a capitalised token is ever written in lower case
-        lower_seen = tf.filter(pl.col("is_lower")).select(pl.col("k_fold").unique())
-        tstat = tf.group_by("k_fold").agg(
-            pl.len().alias("tf_n"), (~pl.col("non_o")).sum().alias("tf_o"),
+        fold = vocab.group_by("k_fold").agg(
+            pl.col("tf_n").sum(), pl.col("tf_o").sum(), pl.col("is_lower").any().alias("_seen"),
+        ).select(
+            "k_fold", (pl.col("tf_o") / (pl.col("tf_n") + 1)).alias("p_o"),
+            (~pl.col("_seen")).alias("never_lower"),
         )
-        tf = tf.join(tstat, on="k_fold", how="left", maintain_order="left").with_columns(
-            (pl.col("tf_o") / (pl.col("tf_n") + 1)).alias("p_o"),
-            (~pl.col("k_fold").is_in(lower_seen["k_fold"].implode())).alias("never_lower"),
-        ).drop("tf_n", "tf_o")
-        tf = tf.join(doc_size, on="doc", how="left", maintain_order="left").with_columns(
-            (pl.col("doc_n") <= max(1, n // 5)).alias("small_doc")
-        ).drop("doc_n")
+        vocab = vocab.join(fold, on="k_fold", how="left").drop("tf_n", "tf_o")
+        doc_n = tf.group_by("doc").len("doc_n").filter(pl.col("doc_n") <= max(1, n // 5))
+        tf = tf.join(vocab, on="k_exact", how="left", maintain_order="left").with_columns(
+            (pl.col("_inner") | ((pl.col("position") > 0) & pl.col("_cap"))).alias("shape"),
+            pl.col("doc").is_in(doc_n["doc"].implode()).alias("small_doc"),
+        ).drop("_inner", "_cap")
         return tf.with_columns(
             pl.col("non_o").cast(pl.UInt32).cum_sum().alias("c_non_o"),
             pl.col("shape").cast(pl.UInt32).cum_sum().alias("c_shape"),
@@ -261,32 +261,43 @@ def _vote_scores(occ: pl.DataFrame) -> pl.DataFrame:
         )
         parts.append(votes.join(varied, on=["form", side], how="semi"))
     cand = pl.concat(parts).unique("id")
-    pieces = []
-    for name, cols, weight in _LEVELS:
-        keys = ["form", *cols]
+    # the evidence of an occurrence depends only on its signature (form, neighbour words, small
+    # document, own category), so it is computed once per distinct signature
+    sig_cols = ["form", "left", "right", "doc", "cat"]
+    sigs = cand.select(sig_cols).unique().with_row_index("sid")
+    ids = cand.select("id", *sig_cols).join(sigs, on=sig_cols, how="inner", nulls_equal=True)
+    # one row per (signature, category) with another occurrence of the form in that category;
+    # every evidence level counts a subset of those occurrences, so these rows hold them all
+    own = pl.col("cat") == pl.col("own")
+    ev = sigs.select("sid", "form", "left", "right", "doc", pl.col("cat").alias("own")).join(
+        gcnt, on="form", how="inner"
+    ).with_columns(pl.col("c") - own.cast(pl.UInt32)).filter(pl.col("c") > 0)
+    for name, cols, _ in _LEVELS[1:]:
+        keys = ["form", *cols, "cat"]
         v = votes.filter(pl.col("doc").is_not_null()) if name == "d" else votes
-        cnt = gcnt if name == "g" else v.group_by([*keys, "cat"]).len("c")
-        c = cand.filter(pl.col("doc").is_not_null()) if name == "d" else cand
-        own = c.select("id", *keys, pl.col("cat").alias("own"))
-        j = own.join(cnt, on=keys, how="inner").with_columns(
-            (pl.col("c") - (pl.col("cat") == pl.col("own")).cast(pl.UInt32)).alias("c")
-        ).filter(pl.col("c") > 0).select(
-            "id", "cat", (pl.col("c").cast(pl.Float64) * weight).alias("C"),
-            *[(pl.col("c") if name in group else pl.lit(0, pl.UInt32)).alias(col)
-              for col, group in (("g", ("g",)), ("ctx", ("l", "r", "lr")), ("d", ("d",)))],
+        ev = ev.join(v.group_by(keys).len(f"c_{name}"), on=keys, how="left").with_columns(
+            (pl.col(f"c_{name}") - own.cast(pl.UInt32)).fill_null(0)
         )
-        pieces.append(j)
-    ev = pl.concat(pieces).group_by("id", "cat").sum()
-    totals = ev.group_by("id").agg(pl.col("C").sum().alias("T"), pl.col("g").sum().alias("N"))
-    major = ev.sort(["id", "C", "g", "cat"], descending=[False, True, True, False]).unique(
-        "id", keep="first", maintain_order=True
-    ).select("id", pl.col("cat").alias("majority"), pl.col("C").alias("A"),
+    w = {name: weight for name, _, weight in _LEVELS}
+    ev = ev.select(
+        "sid", "cat",
+        sum(pl.col("c" if name == "g" else f"c_{name}").cast(pl.Float64) * weight
+            for name, weight in w.items()).alias("C"),
+        pl.col("c").alias("g"),
+        (pl.col("c_l") + pl.col("c_r") + pl.col("c_lr")).alias("ctx"),
+        pl.col("c_d").alias("d"),
+    )
+    totals = ev.group_by("sid").agg(pl.col("C").sum().alias("T"), pl.col("g").sum().alias("N"))
+    major = ev.sort(["sid", "C", "g", "cat"], descending=[False, True, True, False]).unique(
+        "sid", keep="first", maintain_order=True
+    ).select("sid", pl.col("cat").alias("majority"), pl.col("C").alias("A"),
              pl.col("g").alias("k"), pl.col("ctx").alias("ctx_m"), pl.col("d").alias("d_m"))
-    mine = cand.select("id", pl.col("cat")).join(ev, on=["id", "cat"], how="left").select(
-        "id", pl.col("C").fill_null(0.0).alias("D"), pl.col("g").fill_null(0).alias("j"),
+    mine = sigs.select("sid", "cat").join(ev, on=["sid", "cat"], how="left").select(
+        "sid", pl.col("C").fill_null(0.0).alias("D"), pl.col("g").fill_null(0).alias("j"),
         pl.col("ctx").fill_null(0).alias("ctx_own"), pl.col("d").fill_null(0).alias("d_own"),
     )
-    per = major.join(totals, on="id").join(mine, on="id", how="left")
+    per = major.join(totals, on="sid").join(mine, on="sid", how="left")
+    per = ids.select("id", "sid").join(per, on="sid", how="inner").drop("sid")
     return per.with_columns(pl.col("majority").cast(pl.String))
 
 
@@ -351,12 +362,13 @@ def _score_expr(weights: dict[str, float] | None = None) -> pl.Expr:
     return 1.0 / (1.0 + (-z).exp())
 
 
-def _inside_scores(occ: pl.DataFrame, tf: pl.DataFrame) -> pl.DataFrame:
-    """Score n-grams lying inside a longer span that looks over-long (e.g. ``the PyTorch``)."""
-    inside = occ.filter(pl.col("cat").is_null())
+def _inside_scores(inside: pl.DataFrame, votes: pl.DataFrame, tf: pl.DataFrame) -> pl.DataFrame:
+    """Score n-grams lying inside a longer span that looks over-long (e.g. ``the PyTorch``).
+
+    ``inside`` holds the occurrences with a null ``cat``, ``votes`` the others.
+    """
     if inside.height == 0:
         return inside.with_columns(pl.lit(None, pl.Float64).alias("score"))
-    votes = occ.filter(pl.col("cat").is_not_null())
     glob = votes.group_by("form", "cat").len("c").group_by("form").agg(
         pl.col("cat").sort_by("c", descending=True).first().alias("majority"),
         pl.col("c").max().alias("k"), pl.col("c").sum().alias("N"),
@@ -408,21 +420,22 @@ def _analyse(corpus: Corpus, variant: str, max_ngram: int, min_occurrences: int)
     occ = occ.join(n_occ, on="form", how="left").filter(
         pl.col("n_occ").fill_null(0) >= min_occurrences
     )
-    inside = _inside_scores(occ, tf)
     votes = all_votes = occ.filter(pl.col("cat").is_not_null())
+    inside = _inside_scores(occ.filter(pl.col("cat").is_null()), votes, tf)
     # only forms with conflicting categories can have a dissenter
     conflicting = votes.group_by("form").agg(pl.col("cat").n_unique().alias("nc")).filter(
         pl.col("nc") > 1
     )
     if variant != "exact":
         # a case-folded group adds something only when it merges several spellings
-        spell = votes.join(tf.select("row", "k_exact"), on="row", how="left").group_by(
-            "form").agg(pl.col("k_exact").n_unique().alias("sp"))
+        spell = votes.select("form", tf["k_exact"].gather(votes["row"])).group_by("form").agg(
+            pl.col("k_exact").n_unique().alias("sp")
+        )
         conflicting = conflicting.join(spell.filter(pl.col("sp") > 1), on="form", how="semi")
     votes = votes.join(conflicting, on="form", how="semi")
     per = _vote_scores(votes)
     scored = votes.join(per, on="id", how="inner").with_columns(
-        pl.lit(variant != "exact").alias("fold")
+        pl.col("cat", "span_label").cast(pl.String), pl.lit(variant != "exact").alias("fold")
     ).with_columns(_features()).with_columns(
         pl.when(pl.col("majority") != pl.col("cat")).then(_score_expr()).otherwise(0.0)
         .alias("score")
@@ -455,7 +468,9 @@ def _texts(tf: pl.DataFrame, rows: pl.Series, lens: pl.Series, *, lower: bool = 
 
 def _label_summary(votes: pl.DataFrame, forms: pl.DataFrame) -> pl.DataFrame:
     """Per form: label counts (struct list and compact string), majority, occurrences."""
-    counts = votes.group_by("form", "cat").len("count").sort(
+    counts = votes.group_by("form", "cat").len("count").with_columns(
+        pl.col("cat").cast(pl.String)
+    ).sort(
         ["form", "count", "cat"], descending=[False, True, False]
     )
     per = counts.group_by("form", maintain_order=True).agg(

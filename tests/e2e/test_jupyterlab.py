@@ -7,56 +7,17 @@ whole Explorer into ``docs/img/explorer.png`` (the README screenshot).
 
 from __future__ import annotations
 
-import ast
 import os
 import re
 import time
 from pathlib import Path
 
 import pytest
+from lab_helpers import kernel, kernel_value, wait_kernel
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 ROOT = Path(__file__).resolve().parents[2]
-
-_RUN_IN_KERNEL = """
-async (code) => {
-  const panel = window.jupyterapp.shell.currentWidget;
-  const kernel = panel.sessionContext.session.kernel;
-  const future = kernel.requestExecute({ code, silent: false, store_history: false });
-  let out = "";
-  future.onIOPub = (msg) => {
-    const t = msg.header.msg_type;
-    if (t === "stream") out += msg.content.text;
-    if (t === "error") out += `ERROR ${msg.content.ename}: ${msg.content.evalue}`;
-  };
-  await future.done;
-  return out;
-}
-"""
-
-
-def kernel(page, code: str) -> str:
-    """Run ``code`` in the notebook's kernel (through the front end) and return what it printed."""
-    return page.evaluate(_RUN_IN_KERNEL, code)
-
-
-def kernel_value(page, expr: str):
-    out = kernel(page, f"print(repr({expr}))").strip()
-    assert not out.startswith("ERROR"), out
-    return ast.literal_eval(out)
-
-
-def wait_kernel(page, expr: str, want, timeout: float = 15.0):
-    """Poll ``expr`` in the kernel until it equals ``want`` (messages from the widget are async)."""
-    deadline = time.monotonic() + timeout
-    got = None
-    while time.monotonic() < deadline:
-        got = kernel_value(page, expr)
-        if got == want:
-            return got
-        time.sleep(0.25)
-    raise AssertionError(f"kernel: {expr} = {got!r}, expected {want!r}")
 
 
 def test_quickstart_in_jupyterlab(lab_server, e2e_page, artifacts):

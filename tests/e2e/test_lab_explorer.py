@@ -42,7 +42,7 @@ def _click_mark(page, locator) -> None:
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
 
-def test_explorer_charts_filter_span_view(lab_server, e2e_page, artifacts, shared_corpora):
+def test_explorer_charts_filter_span_view(shared_corpora, lab_server, e2e_page, artifacts):
     path = (shared_corpora / "stackoverflow_ner" / "test.txt").resolve()
     base, token, root = lab_server
 
