@@ -109,6 +109,60 @@ def _span_text_index(corpus: Corpus) -> pl.DataFrame:
     return corpus._state.cached("query_span_texts", build)
 
 
+def _text_counts(spans: pl.DataFrame) -> pl.DataFrame:
+    """``text`` and ``n`` (Int64): how many of ``spans`` have each text, any label."""
+    return spans.group_by("text").agg(pl.len().cast(pl.Int64).alias("n"))
+
+
+def _spans_with_tags(corpus: Corpus, rows: pl.Series, tags: pl.Series) -> pl.DataFrame:
+    """Spans of the token ``rows`` (whole sentences, in order) read with the tag column ``tags``."""
+    from .corpus import Corpus as _Corpus
+    from .corpus import _State
+
+    st = corpus._state
+    sub = _State(st.tok[rows].with_columns(tags.gather(rows).alias("tag")), st.files, st.scheme,
+                 st.problems.clear())
+    return _Corpus(sub)._all_spans()
+
+
+def _span_text_counts(corpus: Corpus) -> pl.DataFrame:
+    """``text`` and ``n``: how many spans of the whole corpus have each text, any label.
+
+    Cached under ``"span_text_counts"`` with the tag column it was counted on.  After edits the
+    counts are brought up to date incrementally: only the sentences whose tags differ from that
+    column are re-read (their old spans are subtracted, their new ones added), so a page right after
+    an edit never re-reads the whole corpus.
+    """
+    from .analysis.anomalies import sentence_rows
+
+    st = corpus._state
+    version = st.version  # read before the tags: a concurrent edit only makes the entry look older
+    tags = st.tok["tag"]
+    hit = st.cache.get("span_text_counts")
+    if hit is not None and hit[0] == version:
+        return hit[1][0]
+    if hit is None or hit[1][1].len() != tags.len():
+        counts = _text_counts(corpus._all_spans())
+    else:
+        counts, old_tags = hit[1]
+        diff = tags.ne_missing(old_tags).arg_true()
+        if diff.len():
+            changed = st.tok["sentence"].gather(diff).unique().sort()
+            rows = sentence_rows(corpus, changed)
+            delta = pl.concat([
+                _text_counts(_spans_with_tags(corpus, rows, tags)),
+                _text_counts(_spans_with_tags(corpus, rows, old_tags))
+                .with_columns(-pl.col("n")),
+            ]).group_by("text").agg(pl.col("n").sum().alias("d"))
+            counts = (
+                counts.join(delta, on="text", how="full", coalesce=True)
+                .select("text", (pl.col("n").fill_null(0) + pl.col("d").fill_null(0)).alias("n"))
+                .filter(pl.col("n") > 0)
+            )
+    st.cache["span_text_counts"] = (version, (counts, tags))
+    return counts
+
+
 def _union(lists: pl.Series) -> pl.Series:
     """Sorted unique sentence ids of a list column."""
     if lists.len() == 0:
@@ -349,11 +403,13 @@ def page(corpus: Corpus, offset: int = 0, limit: int = 50) -> dict[str, Any]:
     -------
     dict
         ``{"offset", "limit", "total", "sentences": [...]}`` where each sentence is
-        ``{"sentence", "source", "line", "doc", "tokens", "tags", "spans", "anomalies",
-        "highlight", "edited"}``: ``tags`` are IOB2, ``spans`` are ``[start, end, label]``,
-        ``anomalies`` are ``[start, end, kind, label, detail]``, ``highlight`` the positions
-        matching the text query or the transition filter, ``edited`` the positions whose tag
-        differs from the file as read or last saved.
+        ``{"sentence", "source", "line", "doc", "tokens", "tags", "spans", "span_counts",
+        "anomalies", "highlight", "edited"}``: ``tags`` are IOB2, ``spans`` are
+        ``[start, end, label]``, ``span_counts`` (aligned with ``spans``) how many spans of the
+        whole corpus (not just the view) have exactly the same text, any label, ``anomalies``
+        are ``[start, end, kind, label, detail]``, ``highlight`` the positions matching the text
+        query or the transition filter, ``edited`` the positions whose tag differs from the file
+        as read or last saved.
 
     Notes
     -----
@@ -363,6 +419,8 @@ def page(corpus: Corpus, offset: int = 0, limit: int = 50) -> dict[str, Any]:
     inconsistencies) come from the latest whole-corpus result, even one computed before the last
     edits; their marks are dropped on sentences whose tags changed since that result (see
     :mod:`bio_explorer.analysis.anomalies`).  ``Corpus.anomalies()`` is always exact.
+    ``span_counts`` are always exact: a cached text → count frame is brought up to date by
+    re-reading only the sentences edited since it was counted.
     """
     offset, limit = max(int(offset), 0), max(int(limit), 0)
     ids = corpus.sentence_ids()
@@ -416,9 +474,11 @@ def page(corpus: Corpus, offset: int = 0, limit: int = 50) -> dict[str, Any]:
         pl.col("position").filter(pl.col("highlight")).alias("highlight"),
         pl.col("position").filter(pl.col("edited")).alias("edited"),
     )
+    counts = _span_text_counts(corpus)
+    spans = spans.join(counts, on="text", how="left", maintain_order="left")
     per_span = spans.group_by("sentence").agg(
         pl.col("start").alias("s_start"), pl.col("end").alias("s_end"),
-        pl.col("label").alias("s_lab"),
+        pl.col("label").alias("s_lab"), pl.col("n").fill_null(0).alias("s_n"),
     )
     an = sentence_anomalies(corpus, chosen, sub)
     per_an = an.group_by("sentence").agg(
@@ -441,6 +501,7 @@ def page(corpus: Corpus, offset: int = 0, limit: int = 50) -> dict[str, Any]:
             "tags": rec["tags"] or [],
             "spans": [list(t) for t in zip(rec["s_start"] or [], rec["s_end"] or [],
                                            rec["s_lab"] or [], strict=True)],
+            "span_counts": rec["s_n"] or [],
             "anomalies": [[a["start"], a["end"], a["kind"], a["label"], a["detail"]]
                           for a in (rec["anomalies"] or [])],
             "highlight": rec["highlight"] or [],

@@ -561,11 +561,11 @@ def _compute(corpus: Corpus, max_ngram: int, min_occurrences: int, case_fold: bo
         # one row per (sentence, start, end): the strongest reading wins (exact before casefold)
         occ = occ.sort(["score", "variant"], descending=[True, True]).unique(
             ["sentence", "start", "end"], keep="first", maintain_order=True
-        ).sort(["score", "sentence", "start"], descending=[True, False, False])
+        ).sort(["score", "sentence", "start", "end"], descending=[True, False, False, False])
         forms = (
             pl.concat([f.cast(_FORM_SCHEMA) for f in form_frames]) if form_frames
             else pl.DataFrame(schema=_FORM_SCHEMA)
-        ).sort(["score", "occurrences"], descending=[True, True])
+        ).sort(["score", "occurrences", "text", "variant"], descending=[True, True, False, False])
         feats = pl.concat(feat_frames) if feat_frames else pl.DataFrame()
         return occ, forms, feats
 
