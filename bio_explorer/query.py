@@ -114,15 +114,32 @@ def _text_counts(spans: pl.DataFrame) -> pl.DataFrame:
     return spans.group_by("text").agg(pl.len().cast(pl.Int64).alias("n"))
 
 
-def _spans_with_tags(corpus: Corpus, rows: pl.Series, tags: pl.Series) -> pl.DataFrame:
-    """Spans of the token ``rows`` (whole sentences, in order) read with the tag column ``tags``."""
+def _count_delta(corpus: Corpus, rows: pl.Series, new: pl.Series, old: pl.Series) -> pl.DataFrame:
+    """``text`` and ``d``: span count changes on the token ``rows`` (whole sentences, in order)
+    when their tags go from ``old`` to ``new``.
+
+    Both versions are read as one throw-away corpus: the old copy of each sentence gets its id
+    shifted past every real id, so one span pass serves both.
+    """
     from .corpus import Corpus as _Corpus
     from .corpus import _State
 
     st = corpus._state
-    sub = _State(st.tok[rows].with_columns(tags.gather(rows).alias("tag")), st.files, st.scheme,
-                 st.problems.clear())
-    return _Corpus(sub)._all_spans()
+    part = st.tok[rows]
+    shift = int(part["sentence"].max()) + 1
+    both = pl.concat([
+        part.with_columns(new.gather(rows).alias("tag")),
+        part.with_columns(old.gather(rows).alias("tag"),
+                          (pl.col("sentence") + shift).alias("sentence")),
+    ])
+    sub = _State(both, st.files, st.scheme, st.problems.clear())
+    return (
+        _Corpus(sub)._all_spans().lazy()
+        .group_by("text")
+        .agg(pl.when(pl.col("sentence") < shift).then(1).otherwise(-1).sum().alias("d"))
+        .filter(pl.col("d") != 0)
+        .collect()
+    )
 
 
 def _span_text_counts(corpus: Corpus) -> pl.DataFrame:
@@ -149,16 +166,16 @@ def _span_text_counts(corpus: Corpus) -> pl.DataFrame:
         if diff.len():
             changed = st.tok["sentence"].gather(diff).unique().sort()
             rows = sentence_rows(corpus, changed)
-            delta = pl.concat([
-                _text_counts(_spans_with_tags(corpus, rows, tags)),
-                _text_counts(_spans_with_tags(corpus, rows, old_tags))
-                .with_columns(-pl.col("n")),
-            ]).group_by("text").agg(pl.col("n").sum().alias("d"))
-            counts = (
-                counts.join(delta, on="text", how="full", coalesce=True)
-                .select("text", (pl.col("n").fill_null(0) + pl.col("d").fill_null(0)).alias("n"))
-                .filter(pl.col("n") > 0)
-            )
+            if 2 * rows.len() > tags.len():  # e.g. a label renamed everywhere: recount
+                counts = _text_counts(corpus._all_spans())
+            else:
+                delta = _count_delta(corpus, rows, tags, old_tags)
+                counts = (
+                    counts.join(delta, on="text", how="full", coalesce=True)
+                    .select("text",
+                            (pl.col("n").fill_null(0) + pl.col("d").fill_null(0)).alias("n"))
+                    .filter(pl.col("n") > 0)
+                )
     st.cache["span_text_counts"] = (version, (counts, tags))
     return counts
 

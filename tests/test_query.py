@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 
 import polars as pl
 import pytest
+from seqeval.metrics.sequence_labeling import get_entities
 from test_stats import plain_sentences, seqeval_spans
 
 import bio_explorer as bx
 from bio_explorer.query import select
 
 PAGE_KEYS = {"offset", "limit", "total", "sentences"}
-SENT_KEYS = {"sentence", "source", "line", "doc", "tokens", "tags", "spans", "anomalies",
-             "highlight", "edited"}
+SENT_KEYS = {"sentence", "source", "line", "doc", "tokens", "tags", "spans", "span_counts",
+             "anomalies", "highlight", "edited"}
 
 
 @pytest.fixture(scope="module")
@@ -187,3 +189,88 @@ def test_page_right_after_edit_is_fresh_without_whole_corpus_work(so):
     want = {(a, b, lab) for a, b, lab in c.spans.filter(pl.col("sentence") == s)
             .select("start", "end", "label").rows()}
     assert {tuple(x) for x in p["spans"]} == want
+
+
+def _text_counter(sentences) -> Counter:
+    """Plain-Python count of span texts, any label: ``sentences`` are lists of (token, tag)."""
+    out = Counter()
+    for s in sentences:
+        toks = [t for t, _ in s]
+        for _label, a, b in get_entities([tag for _, tag in s]):
+            out[" ".join(toks[a:b + 1])] += 1
+    return out
+
+
+def _current_sentences(c) -> list[list[tuple[str, str]]]:
+    tok = c.tokens.select("sentence", "token", pl.col("tag").cast(pl.String))
+    return [list(zip(g["token"], g["tag"], strict=True))
+            for _, g in tok.group_by("sentence", maintain_order=True)]
+
+
+def test_page_span_counts_are_whole_corpus_text_counts(so):
+    c, sents, _ = so
+    want = _text_counter(sents)
+    v = c.filter(labels="Library")  # a view: the counts still cover the whole corpus
+    pages = [v.page(0, 40), c.page(100, 40)]
+    seen = Counter()
+    for p in pages:
+        json.dumps(p)
+        for s in p["sentences"]:
+            assert len(s["span_counts"]) == len(s["spans"])
+            for (a, b, _lab), n in zip(s["spans"], s["span_counts"], strict=True):
+                text = " ".join(s["tokens"][a:b])
+                assert n == want[text], text
+                seen[n > 1] += 1
+    assert seen[True] and seen[False]  # both repeated and one-off texts were checked
+    # a repeated text under several labels counts every one of them
+    multi = next(t for t, _n in want.most_common() if len({
+        lab for i, lab, a, b in seqeval_spans(sents)
+        if " ".join(t2 for t2, _ in sents[i][a:b]) == t}) > 1)
+    p = c.filter(text=multi, where="span").page(0, 5)
+    s = p["sentences"][0]
+    k = [" ".join(s["tokens"][a:b]) for a, b, _ in s["spans"]].index(multi)
+    assert s["span_counts"][k] == want[multi]
+
+
+def test_page_span_counts_stay_exact_after_edits(so):
+    """After each edit the counts follow the tags, without a whole-corpus span rebuild."""
+    c = bx.read(so[0]._state.files[0].path)
+    c.page(0, 5)
+    st = c._state
+    sp = c.spans
+    lib = sp.filter(pl.col("label") == "Library")
+    text = lib.group_by("text").len().sort("len", descending=True)["text"][0]
+    occ = lib.filter(pl.col("text") == text).row(0, named=True)
+    other = lib.filter((pl.col("text") == text) & (pl.col("sentence") != occ["sentence"]))
+    other = other.row(0, named=True)  # another sentence with the same text
+    # an untagged token whose text is a one-token span elsewhere
+    one = sp.filter(pl.col("end") - pl.col("start") == 1)["text"].unique().implode()
+    o = c.tokens.filter((pl.col("tag") == "O") & pl.col("token").is_in(one)).row(0, named=True)
+
+    def check(sentence: int) -> dict:
+        p = c.filter(sentences=[sentence]).page()["sentences"][0]
+        assert st.cache["spans"][0] != st.version  # counted incrementally
+        want = _text_counter(_current_sentences(c))
+        assert p["span_counts"] == [want[" ".join(p["tokens"][a:b])] for a, b, _ in p["spans"]]
+        return p
+
+    before = _text_counter(_current_sentences(c))[text]
+    c.relabel(occ["sentence"], occ["start"], occ["end"], "Class")  # same text: same count
+    p = check(occ["sentence"])
+    k = [sp_[0] for sp_ in p["spans"]].index(occ["start"])
+    assert p["span_counts"][k] == before
+    c.delete_span(occ["sentence"], occ["start"])  # one fewer, seen from another sentence
+    check(occ["sentence"])
+    p = check(other["sentence"])
+    k = [sp_[0] for sp_ in p["spans"]].index(other["start"])
+    assert p["span_counts"][k] == before - 1
+    n_o = _text_counter(_current_sentences(c))[o["token"]]
+    c.add_span(o["sentence"], o["position"], o["position"] + 1, "Library")  # one more
+    p = check(o["sentence"])
+    k = [sp_[0] for sp_ in p["spans"]].index(o["position"])
+    assert p["span_counts"][k] == n_o + 1
+    while c.undo():
+        pass
+    p = check(occ["sentence"])
+    k = [sp_[0] for sp_ in p["spans"]].index(occ["start"])
+    assert p["span_counts"][k] == before

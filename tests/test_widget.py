@@ -259,6 +259,30 @@ def test_edit_relabel_bumps_version_and_undo(front, so_path):
     assert view._data_version == before + 2
 
 
+def test_page_span_counts_follow_edits(front):
+    """The page reply's ``span_counts`` count spans of the whole corpus, also right after edits."""
+    view = front.view
+    sp = view.corpus.spans
+    texts = sp.group_by("text").agg(pl.col("sentence").n_unique().alias("k")).filter(
+        pl.col("k") >= 2).sort("text")["text"]
+    text = texts[0]
+    two = sp.filter(pl.col("text") == text).unique("sentence", keep="first").sort("sentence")
+    a, b = two.row(0, named=True), two.row(1, named=True)
+    n = sp.filter(pl.col("text") == text).height
+
+    def count_at(row) -> int:
+        page = front.page({"sentences": [row["sentence"]]})
+        sent = page["sentences"][0]
+        return sent["span_counts"][[x[0] for x in sent["spans"]].index(row["start"])]
+
+    assert count_at(b) == n
+    front.ask(kind="edit", id="d1", op="delete", sentence=a["sentence"], start=a["start"])
+    assert front.replies[-1]["ok"] is True, front.replies[-1]
+    assert count_at(b) == n - 1
+    front.ask(kind="edit", id="d2", op="undo")
+    assert count_at(b) == n
+
+
 def test_page_after_edit_in_code_refreshes(front):
     if not hasattr(bx.Corpus, "relabel"):
         pytest.skip("edits not available")

@@ -81,6 +81,8 @@ function header(text, label, styleFor) {
  * @property {number} end
  * @property {number} nTokens tokens in the sentence
  * @property {Array<[number, number, string]>} spans all spans of the sentence
+ * @property {number} [count] spans of the whole corpus with exactly this text, any label
+ *   (the page's `span_counts`); unknown when absent
  * @property {LabelInfo[]} labels
  * @property {StyleFor} styleFor
  * @property {(label: string) => void} onRelabel
@@ -117,8 +119,32 @@ export function spanMenuContent(a) {
     sizeRow,
     h("div", { cls: "bx-sep", attrs: { role: "separator" } }),
     menuItem("Delete span", a.onDelete, { cls: "bx-danger", suffix: [h("span", { cls: "bx-kbd", text: "Del" })] }),
-    menuItem("Apply to all occurrences of this text…", a.onApplyAll, { cls: "bx-mi-applyall" }),
+    applyAllItem(a.count, a.onApplyAll),
   ];
+}
+
+/**
+ * "Apply to all N occurrences of this text…", N from the page payload. When this span is the only
+ * one with its text the item stays enabled: the preview can still tag untagged occurrences.
+ * @param {number | undefined} count
+ * @param {() => void} onApplyAll
+ */
+export function applyAllItem(count, onApplyAll) {
+  const n = Number(count);
+  const known = count !== undefined && count !== null && Number.isFinite(n) && n >= 1;
+  const text = !known
+    ? "Apply to all occurrences of this text…"
+    : n === 1
+      ? "Only tagged occurrence — find untagged ones…"
+      : `Apply to all ${fmtInt(n)} occurrences of this text…`;
+  const title = !known
+    ? undefined
+    : n === 1
+      ? "No other span has this text; the preview lists its untagged occurrences"
+      : `${fmtInt(n)} spans in the corpus have this text (any label); preview before applying`;
+  const item = menuItem(text, onApplyAll, { cls: "bx-mi-applyall", title });
+  if (known) item.setAttribute("data-count", String(n));
+  return item;
 }
 
 /**

@@ -16,6 +16,7 @@ import { ellipsize, h } from "./dom.js";
  * @property {string[]} tokens
  * @property {string[]} [tags]
  * @property {Array<[number, number, string]>} [spans]
+ * @property {number[]} [span_counts] per span: spans of the whole corpus with the same text
  * @property {Array<[number, number, string, string | null, string]>} [anomalies]
  * @property {number[]} [highlight]
  * @property {number[]} [edited]

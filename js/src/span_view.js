@@ -522,6 +522,9 @@ function render({ model, el }) {
     const label = box.getAttribute("data-label") ?? "";
     const text = s.tokens.slice(start, end).join(" ");
     const sentence = s.sentence;
+    const spans = Array.isArray(s.spans) ? s.spans : [];
+    const k = spans.findIndex(([a, b]) => a === start && b === end);
+    const count = k >= 0 && Array.isArray(s.span_counts) ? s.span_counts[k] : undefined;
     popupAnchor = box;
     box.classList.add("bx-menu-open");
     const labels = labelsTrait();
@@ -539,7 +542,8 @@ function render({ model, el }) {
         start,
         end,
         nTokens: s.tokens.length,
-        spans: Array.isArray(s.spans) ? s.spans : [],
+        spans,
+        count,
         labels,
         styleFor,
         onRelabel: (l) => {

@@ -295,6 +295,8 @@ export function createFakeBackend(corpus, opts = {}) {
   /** @param {any} query @param {number} offset @param {number} limit */
   function page(query, offset, limit) {
     const rows = filter(query);
+    // span_counts: spans of the whole corpus with the same text, any label
+    const textCount = new Map([...textLabelIndex()].map(([t, m]) => [t, [...m.values()].reduce((x, y) => x + y, 0)]));
     return {
       total: rows.length,
       sentences: rows.slice(offset, offset + limit).map(({ s, anomalies, highlight }) => ({
@@ -305,6 +307,7 @@ export function createFakeBackend(corpus, opts = {}) {
         tokens: [...s.tokens],
         tags: tagsOf(s),
         spans: s.spans.map((/** @type {any[]} */ x) => [...x]),
+        span_counts: s.spans.map((/** @type {any[]} */ x) => textCount.get(s.tokens.slice(x[0], x[1]).join(" ")) ?? 0),
         anomalies,
         highlight,
         edited: [...s.edited],

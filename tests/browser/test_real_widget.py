@@ -55,6 +55,16 @@ def test_real_widget_pages_filters_and_edits(connect_widget, widget, page_info):
         "document.querySelector('#app .bx-unsaved').textContent === '1 unsaved edit'"
     )
 
+    # its menu offers "apply to all N occurrences": N = spans of the whole corpus with that text
+    text = row[0]["text"]
+    n = spans.filter(spans["text"] == text).height
+    page.click(f"#app .bx-row[data-sentence='{sentence}'] .bx-span[data-start='{start}']")
+    item = page.locator("#app .bx-pop-span .bx-mi-applyall")
+    assert item.get_attribute("data-count") == str(n)
+    if n > 1:
+        assert item.text_content() == f"Apply to all {n:,} occurrences of this text…"
+    page.keyboard.press("Escape")
+
     # Ctrl+Z undoes it in Python
     page.click("#app .bx-row .bx-gutter")
     page.keyboard.press("Control+z")

@@ -566,8 +566,18 @@ def test_resize_and_apply_all(harness):
     text = span.evaluate(
         "el => [...el.querySelectorAll('.bx-tok')].map(t => t.textContent).join(' ')"
     )
+    # the menu item shows N = the payload's span_counts entry for this span
+    n = harness.evaluate(
+        """t => bxHarness.backend.corpus.flatMap(s => s.spans.map(([a, b]) => s.tokens.slice(a, b)
+             .join(' '))).filter(x => x === t).length""",
+        text,
+    )
     span.click()
-    harness.click("#app .bx-pop-span >> text=Apply to all occurrences of this text…")
+    item = harness.locator("#app .bx-pop-span .bx-mi-applyall")
+    want = (f"Apply to all {n:,} occurrences of this text…" if n > 1
+            else "Only tagged occurrence — find untagged ones…")
+    assert item.text_content() == want and item.get_attribute("data-count") == str(n)
+    item.click()
     harness.wait_for_selector("#app .bx-ptable")
     p = sent(harness, "edit", "preview_all")[0]
     assert set(p) == {"kind", "id", "op", "sentence", "start", "end", "label"}
@@ -579,6 +589,35 @@ def test_resize_and_apply_all(harness):
     ra = sent(harness, "edit", "relabel_all")[0]
     assert ra["text"] == text and ra["to_label"] == "Person" and ra["from_label"] is None
     assert ra["include_untagged"] in (True, False)
+
+
+def test_apply_all_item_shows_count_from_payload(harness):
+    mount(harness, mode="manual", sentences=5)
+    rid = sent(harness, "page")[0]["id"]
+    s = sentence(0, ["Torch", "and", "NumPy", "and", "Keras"],
+                 spans=[(0, 1, "Library"), (2, 3, "Library"), (4, 5, "Library")],
+                 span_counts=[12345, 1, 2])
+    old = sentence(1, ["Torch"], spans=[(0, 1, "Library")])  # a payload without span_counts
+    harness.evaluate("m => bxHarness.receive(m)", page_reply(rid, [s, old]))
+    item = harness.locator("#app .bx-pop-span .bx-mi-applyall")
+
+    def open_menu(sentence_id, start):
+        harness.keyboard.press("Escape")
+        harness.click(f"#app .bx-row[data-sentence='{sentence_id}'] .bx-span[data-start='{start}']")
+        item.wait_for(state="visible")
+        return item.text_content()
+
+    assert open_menu(0, 0) == "Apply to all 12,345 occurrences of this text…"
+    assert "12,345 spans" in item.get_attribute("title")
+    assert open_menu(0, 4) == "Apply to all 2 occurrences of this text…"
+    # the only span with its text: still enabled (the preview can tag untagged occurrences)
+    assert open_menu(0, 2) == "Only tagged occurrence — find untagged ones…"
+    assert item.is_enabled()
+    item.click()
+    harness.wait_for_function("bxHarness.sent.some(m => m.op === 'preview_all')")
+    assert sent(harness, "edit", "preview_all")[0]["start"] == 2
+    assert open_menu(1, 0) == "Apply to all occurrences of this text…"  # no count: no N
+    assert item.get_attribute("data-count") is None
 
 
 def test_shift_click_range_adds_span(harness):

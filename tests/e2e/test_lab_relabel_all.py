@@ -70,7 +70,7 @@ def test_relabel_all_then_save_in_jupyterlab(shared_corpora, lab_server, e2e_pag
         view.locator(f".bx-span[aria-label='{LABEL}: {TEXT}']").first.click()
         menu = view.locator(".bx-pop-span")
         menu.wait_for(state="visible")
-        menu.locator("text=/Apply to all occurrences/").first.click()
+        menu.locator("text=/Apply to all .*occurrences/").first.click()
         apply_btn = menu.locator("button.bx-primary")
         page.wait_for_function("b => !b.disabled && /Apply to all/.test(b.textContent)",
                                arg=apply_btn.element_handle())
