@@ -6,9 +6,13 @@ BIO_EXPLORER_REQUIRE_SHARED=1 (set by .ci/run) a missing folder is an error, so 
 
 from __future__ import annotations
 
+import functools
+import http.server
 import os
 import shutil
+import threading
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from bx_testdata import ROOT, SHARED, corpus_files
@@ -88,3 +92,40 @@ def browser():
             yield b
         finally:
             b.close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files with JS/CSS MIME types, no caching and no request log."""
+
+    extensions_map: ClassVar[dict[str, str]] = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".js": "text/javascript",
+        ".mjs": "text/javascript",
+        ".css": "text/css",
+    }
+
+    def log_message(self, format, *args):
+        pass
+
+    def end_headers(self):
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+
+@pytest.fixture(scope="session")
+def repo_server():
+    """The repository root served on 127.0.0.1 at a free port (harness page, built bundles)."""
+    for bundle in ("span_view.js", "span_view.css", "chart_view.js"):
+        if not (ROOT / "bio_explorer" / "static" / bundle).exists():
+            browser_unavailable(
+                f"bio_explorer/static/{bundle} is not built (cd js && npm ci && npm run build)"
+            )
+    handler = functools.partial(_QuietHandler, directory=str(ROOT))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

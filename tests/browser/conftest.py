@@ -7,11 +7,8 @@ BIO_EXPLORER_REQUIRE_BROWSER=1, in which case they fail.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
-import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -27,39 +24,10 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {  # noqa: RUF012 - overrides the base class attribute
-        **http.server.SimpleHTTPRequestHandler.extensions_map,
-        ".js": "text/javascript",
-        ".mjs": "text/javascript",
-        ".css": "text/css",
-    }
-
-    def log_message(self, format, *args):
-        pass
-
-    def end_headers(self):
-        self.send_header("Cache-Control", "no-store")
-        super().end_headers()
-
-
 @pytest.fixture(scope="session")
-def static_server():
-    """Serve the repository root on 127.0.0.1 at a free port; yields the base URL."""
-    for bundle in ("span_view.js", "span_view.css", "chart_view.js"):
-        if not (REPO_ROOT / "bio_explorer" / "static" / bundle).exists():
-            _unavailable(
-                f"bio_explorer/static/{bundle} is not built (cd js && npm ci && npm run build)"
-            )
-    handler = functools.partial(_QuietHandler, directory=str(REPO_ROOT))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+def static_server(repo_server):
+    """The repository served on 127.0.0.1 (defined once, in tests/conftest.py)."""
+    return repo_server
 
 
 class PageInfo:

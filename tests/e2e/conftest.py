@@ -8,8 +8,6 @@ loop).  Every test skips cleanly when chromium, playwright, JupyterLab or Voila 
 
 from __future__ import annotations
 
-import functools
-import http.server
 import importlib.util
 import json
 import os
@@ -17,12 +15,10 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import ClassVar
 from urllib.parse import urlsplit
 
 import pytest
@@ -240,26 +236,3 @@ def voila_server(tmp_path):
         _stop(proc)
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    extensions_map: ClassVar[dict[str, str]] = {
-        **http.server.SimpleHTTPRequestHandler.extensions_map,
-        ".js": "text/javascript", ".css": "text/css"}
-
-    def log_message(self, format, *args):
-        pass
-
-
-@pytest.fixture(scope="session")
-def repo_server():
-    """The repository served on 127.0.0.1 (for tests/browser/harness.html); yields the base URL."""
-    if not (ROOT / "tests" / "browser" / "harness.html").exists():
-        _unavailable("tests/browser/harness.html is missing")
-    handler = functools.partial(_QuietHandler, directory=str(ROOT))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
