@@ -255,6 +255,64 @@ def enable_journal(c: Corpus, journal: str | os.PathLike | bool = True) -> Journ
     return st.journal
 
 
+def state_dir() -> Path:
+    """Folder for the journals the span view keeps by itself.
+
+    ``$BIO_EXPLORER_STATE_DIR`` when set, else ``$XDG_STATE_HOME/bio_explorer`` (default
+    ``~/.local/state/bio_explorer``).  Corpus folders are never written to unless asked.
+    """
+    env = os.environ.get("BIO_EXPLORER_STATE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local",
+                                                            "state")
+    return Path(base) / "bio_explorer"
+
+
+def auto_journal_path(path: str | os.PathLike) -> Path:
+    """Where :func:`auto_journal` journals the corpus read from ``path``."""
+    import hashlib
+
+    resolved = Path(path).resolve()
+    digest = hashlib.sha1(str(resolved).encode("utf-8")).hexdigest()[:12]
+    return state_dir() / "journals" / f"{resolved.name}.{digest}{JOURNAL_SUFFIX}"
+
+
+def auto_journal(c: Corpus) -> Journal | None:
+    """Journal the edits of a file-backed corpus in :func:`state_dir`, unless it is journalled.
+
+    Used by the span view so that interactive edits survive a crashed kernel without the user
+    asking: ``bx.explore(path)`` (or ``bx.read(path, journal=auto_journal_path(path))``) replays
+    it.  When a journal of an earlier, unsaved session exists it is left intact, with a warning.
+
+    Returns
+    -------
+    Journal or None
+        The journal now in use, or None (table-backed corpus, or an earlier journal exists).
+    """
+    import warnings
+
+    st = c._state
+    if st.journal is not None:
+        return st.journal
+    if not st.files or st.files[0].path is None:
+        return None
+    path = auto_journal_path(st.files[0].path)
+    if path.exists() and path.stat().st_size > 0:
+        warnings.warn(
+            f"{path} holds edits of an earlier session that were never saved; "
+            f"bx.explore({str(st.files[0].path)!r}) replays them. "
+            "This session's edits are not journalled, to keep that file intact.",
+            stacklevel=3,
+        )
+        return None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return enable_journal(c, path)
+
+
 def _journal_write(st: _State, record: dict) -> None:
     if st.journal is not None:
         st.journal.append(record)

@@ -31,6 +31,7 @@ import html
 import os
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import altair as alt
@@ -754,6 +755,16 @@ def explore(corpus_or_path: Corpus | str | os.PathLike | Any, *, query: dict | N
 
         read_kwargs.setdefault("progress", True)
         progress = read_kwargs["progress"]
+        if "journal" not in read_kwargs and isinstance(corpus_or_path, (str, os.PathLike)):
+            # an unsaved session that crashed left a journal: replay it
+            from .edits import JOURNAL_SUFFIX, auto_journal_path
+
+            first = Path(corpus_or_path)
+            for candidate in (auto_journal_path(first),
+                              first.with_name(first.name + JOURNAL_SUFFIX)):
+                if candidate.exists() and candidate.stat().st_size > 0:
+                    read_kwargs["journal"] = candidate
+                    break
         corpus = read(corpus_or_path, **read_kwargs)
     return Explorer(corpus, query=query, page_size=page_size, charts=charts,
                     progress=None if progress else False)

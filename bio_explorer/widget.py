@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -314,6 +315,11 @@ class SpanView(anywidget.AnyWidget):
         The initial filter (keys of :data:`QUERY_KEYS`, as for :meth:`Corpus.filter`).
     page_size : int, default 50
         Sentences per page requested by the front end.
+    journal : bool, path or None
+        Where edits are journalled (see :func:`bio_explorer.edits.enable_journal`).  ``None``
+        (default) journals a file-backed corpus in :func:`bio_explorer.edits.state_dir`, so that
+        edits made in the widget survive a crashed kernel (``bx.explore(path)`` replays them);
+        ``False`` turns that off.
 
     Attributes
     ----------
@@ -355,9 +361,15 @@ class SpanView(anywidget.AnyWidget):
     _status = traitlets.Dict().tag(sync=True)
 
     def __init__(self, corpus: Corpus, query: dict | None = None, page_size: int = 50,
-                 **kwargs: Any) -> None:
+                 journal: bool | str | os.PathLike | None = None, **kwargs: Any) -> None:
         if not isinstance(corpus, Corpus):
             raise TypeError(f"SpanView needs a bio_explorer.Corpus, not {type(corpus).__name__}")
+        from .edits import auto_journal, enable_journal
+
+        if journal is None:
+            auto_journal(corpus)  # interactive edits survive a crashed kernel
+        elif journal:
+            enable_journal(corpus, journal)
         self._corpus = corpus
         self._view_cache: tuple[str, int, Corpus] | None = None
         self._label_memo: tuple[int, pl.Series, dict[str, int]] | None = None

@@ -17,6 +17,13 @@ from typing import ClassVar
 import pytest
 from bx_testdata import ROOT, SHARED, corpus_files
 
+# journals the span view keeps by itself go to a throw-away folder, never to ~ or ../shared
+# (set at import so that Jupyter servers and kernels started by the tests inherit it)
+if "BIO_EXPLORER_STATE_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["BIO_EXPLORER_STATE_DIR"] = tempfile.mkdtemp(prefix="bx-test-state-")
+
 __all__ = ["ROOT", "SHARED", "corpus_files"]
 
 

@@ -59,8 +59,11 @@ def parse_frame(
         if not lens_ok.all():
             i = int((~lens_ok).arg_true()[0])
             raise BioFormatError(name, None, f"row {i}: {tokens!r} and {tags!r} differ in length")
-        df = df.with_row_index("sentence").select(
-            "sentence", tokens, tags, *([source_col] if source_col else [])
+        # one row per sentence: the row number is the sentence (a 'sentence' column, if any, is
+        # ignored: the list rows already are the sentences)
+        df = df.select(
+            pl.int_range(pl.len(), dtype=pl.UInt32).alias("sentence"),
+            tokens, tags, *([source_col] if source_col else []),
         ).explode([tokens, tags])
         df = df.filter(pl.col(tokens).is_not_null() | pl.col(tags).is_not_null())
     elif "sentence" not in df.columns:
