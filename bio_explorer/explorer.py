@@ -766,5 +766,13 @@ def explore(corpus_or_path: Corpus | str | os.PathLike | Any, *, query: dict | N
                     read_kwargs["journal"] = candidate
                     break
         corpus = read(corpus_or_path, **read_kwargs)
+        if corpus.unsaved:
+            import warnings
+
+            warnings.warn(
+                f"restored {corpus.unsaved} unsaved edit(s) of an earlier session from "
+                f"{read_kwargs['journal']}; Save (or corpus.write()) keeps them, undo removes them",
+                stacklevel=3,
+            )
     return Explorer(corpus, query=query, page_size=page_size, charts=charts,
                     progress=None if progress else False)

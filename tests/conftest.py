@@ -37,6 +37,13 @@ def shared_corpora() -> Path:
     return SHARED
 
 
+@pytest.fixture(autouse=True)
+def _own_state_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Each test journals into its own state folder: an unsaved edit made by one test is never
+    replayed by ``bx.explore(path)`` in another."""
+    monkeypatch.setenv("BIO_EXPLORER_STATE_DIR", str(tmp_path_factory.mktemp("state")))
+
+
 @pytest.fixture(scope="session")
 def sample_corpus():
     import bio_explorer as bx

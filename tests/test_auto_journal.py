@@ -57,7 +57,8 @@ def test_widget_edits_are_journalled_and_replayed(tmp_path: Path, state: Path) -
     assert journal.exists() and journal.stat().st_size > 0
     assert sorted(p.name for p in path.parent.iterdir()) == [path.name]  # data folder untouched
     # a new session (the kernel died before saving): explore() replays the journal by itself
-    ex = bx.explore(str(path), progress=False)
+    with pytest.warns(UserWarning, match="restored 1 unsaved edit"):
+        ex = bx.explore(str(path), progress=False)
     ex.wait()
     assert _label_at(ex.span_view.corpus, s, a) == ["Library"]
     # saving makes the file the new baseline and clears the journal
