@@ -623,27 +623,26 @@ def split_span(c: Corpus, sentence: int, start: int, at: int) -> None:
 # ====================================================================== undo / redo
 def undo(c: Corpus) -> bool:
     """Undo the last edit (one step, even for a bulk edit).  False when there is nothing to undo."""
-    st = c._state
-    log = _log(st)
-    if not log.done:
-        return False
-    step = log.done[-1]
-    _journal_write(st, _step_record("undo", st, step))
-    _set_tags(st, step.rows, step.old)
-    log.undone.append(log.done.pop())
-    return True
+    return _replay_step(c, "undo")
 
 
 def redo(c: Corpus) -> bool:
     """Re-apply the last undone edit.  False when there is nothing to redo."""
+    return _replay_step(c, "redo")
+
+
+def _replay_step(c: Corpus, kind: str) -> bool:
+    """Move the newest step from one stack of the log to the other, setting its old (undo) or
+    new (redo) tags.  False when that stack is empty."""
     st = c._state
     log = _log(st)
-    if not log.undone:
+    source, target = (log.done, log.undone) if kind == "undo" else (log.undone, log.done)
+    if not source:
         return False
-    step = log.undone[-1]
-    _journal_write(st, _step_record("redo", st, step))
-    _set_tags(st, step.rows, step.new)
-    log.done.append(log.undone.pop())
+    step = source[-1]
+    _journal_write(st, _step_record(kind, st, step))
+    _set_tags(st, step.rows, step.old if kind == "undo" else step.new)
+    target.append(source.pop())
     return True
 
 

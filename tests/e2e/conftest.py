@@ -167,21 +167,8 @@ def lab_server(tmp_path):
     if importlib.util.find_spec("jupyterlab") is None:
         _unavailable("jupyterlab is not installed")
     root = _notebook_root(tmp_path)
-    env = _jupyter_env(tmp_path / "home")
-    port, token = _free_port(), "bx-e2e-token"
-    log = tmp_path / "lab.log"
-    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
-           "--ip=127.0.0.1", f"--port={port}", f"--IdentityProvider.token={token}",
-           f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
-           "--LabApp.news_url=", "--ServerApp.disable_check_xsrf=True"]
-    with log.open("w") as out:
-        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=root)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_http(f"{base}/api/status?token={token}", proc, log)
-        yield base, token, root
-    finally:
-        _stop(proc)
+    yield from _jupyter_server(tmp_path, root, "jupyterlab",
+                               ["--LabApp.expose_app_in_browser=True", "--LabApp.news_url="])
 
 
 @pytest.fixture
@@ -198,13 +185,19 @@ def notebook_server(tmp_path):
     if int(version("notebook").split(".")[0]) < 7:
         _unavailable(f"notebook {version('notebook')} is installed; Notebook 7 is needed")
     root = _notebook_root(tmp_path)
+    yield from _jupyter_server(tmp_path, root, "notebook",
+                               ["--JupyterNotebookApp.expose_app_in_browser=True"])
+
+
+def _jupyter_server(tmp_path: Path, root: Path, module: str, extra: list[str]):
+    """Start ``python -m <module>`` (JupyterLab or Notebook 7) on 127.0.0.1 with a private home,
+    a token and ``--allow-root``; yield ``(base_url, token, root_dir)`` once it answers."""
     env = _jupyter_env(tmp_path / "home")
     port, token = _free_port(), "bx-e2e-token"
-    log = tmp_path / "notebook.log"
-    cmd = [sys.executable, "-m", "notebook", "--no-browser", "--allow-root",
+    log = tmp_path / f"{module}.log"
+    cmd = [sys.executable, "-m", module, "--no-browser", "--allow-root",
            "--ip=127.0.0.1", f"--port={port}", f"--IdentityProvider.token={token}",
-           f"--ServerApp.root_dir={root}", "--JupyterNotebookApp.expose_app_in_browser=True",
-           "--ServerApp.disable_check_xsrf=True"]
+           f"--ServerApp.root_dir={root}", "--ServerApp.disable_check_xsrf=True", *extra]
     with log.open("w") as out:
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=root)
     base = f"http://127.0.0.1:{port}"
