@@ -1,5 +1,5 @@
 """One JupyterLab round trip: run examples/quickstart.ipynb, filter by a label chip, relabel a span,
-undo it with the keyboard, and check every step reached the kernel.
+undo and redo it with the keyboard, Save, and check every step reached the kernel and the file.
 
 Saves ``test-artifacts/jupyterlab_quickstart.png``; with ``BIO_EXPLORER_SCREENSHOTS=1`` also the
 whole Explorer into ``docs/img/explorer.png`` (the README screenshot).
@@ -88,6 +88,28 @@ def test_quickstart_in_jupyterlab(lab_server, e2e_page, artifacts):
     page.keyboard.press("Control+z")
     wait_kernel(page, spans_expr, [label])
     assert kernel_value(page, "c.unsaved") == 0
+
+    # redo with the keyboard, then Save: the sample's file (bx.sample() reads a temp copy) differs
+    # from the packaged original only in the tag field of that span's lines
+    page.keyboard.press("Control+Shift+z")
+    wait_kernel(page, spans_expr, ["Algorithm"])
+    assert kernel_value(page, "c.unsaved") == 1
+    view.locator("button.bx-primary:has-text('Save')").click()
+    wait_kernel(page, "c.unsaved", 0)
+    saved = Path(kernel_value(page, "str(c._state.files[0].path)"))
+    end = kernel_value(page, f"c.spans.filter((pl.col('sentence') == {sid}) & "
+                             f"(pl.col('start') == {start}))['end'].item()")
+    span_lines = kernel_value(page, f"c.tokens.filter((pl.col('sentence') == {sid}) & "
+                                    f"(pl.col('position') >= {start}) & "
+                                    f"(pl.col('position') < {end}))['line'].to_list()")
+    original = (ROOT / "bio_explorer" / "data" / "pytorch_wiki.bio").read_bytes().split(b"\n")
+    written = saved.read_bytes().split(b"\n")
+    assert len(written) == len(original)
+    changed = [i + 1 for i, (a, b) in enumerate(zip(original, written, strict=True)) if a != b]
+    assert changed == span_lines
+    for n in changed:
+        token, tag = written[n - 1].split(b"\t")
+        assert original[n - 1].split(b"\t")[0] == token and tag.endswith(b"-Algorithm")
 
     explorer_el = page.locator(".bx-explorer").first
     explorer_el.screenshot(path=str(artifacts / "jupyterlab_explorer.png"))
