@@ -9,26 +9,21 @@ the selected points to the public ``selection`` trait as field dicts, e.g.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import altair as alt
 import anywidget
 import traitlets
 
+from .widget import _asset
+
 __all__ = ["ChartView"]
 
-_STATIC = Path(__file__).parent / "static"
 _MISSING_ESM = """
 export default { render({ el }) {
   el.textContent = "bio_explorer: the chart bundle is missing (build it: cd js && npm run build).";
 } };
 """
-
-
-def _asset(name: str, fallback: str) -> Path | str:
-    path = _STATIC / name
-    return path if path.is_file() else fallback
 
 
 class ChartView(anywidget.AnyWidget):

@@ -632,13 +632,7 @@ def _verify_and_collect(c: Corpus, df: pl.DataFrame, what: str) -> list[tuple]:
     mism = flat.filter(pl.col("_cur") != pl.col("tokens"))
     if mism.height:
         r = mism.row(0, named=True)
-        line = int(st.tok["line"][int(r["abs"])])
-        src = st.tok["source"][int(r["abs"])]
-        raise EditError(
-            f"{what}: edit {r['edit_id']} ({r['op']}) does not match this corpus at sentence "
-            f"{r['sentence']}, token {r['position']} ({src}:{line}): expected token "
-            f"{r['tokens']!r}, found {r['_cur']!r}"
-        )
+        raise _mismatch(st, what, r["edit_id"], r, "token", r["tokens"], r["_cur"])
     scratch = st.tok["tag"].cast(pl.String).clone()
     out = []
     for (eid,), part in flat.group_by("edit_id", maintain_order=True):
@@ -647,13 +641,7 @@ def _verify_and_collect(c: Corpus, df: pl.DataFrame, what: str) -> list[tuple]:
         wrong = part.with_columns(cur.alias("_tag")).filter(pl.col("_tag") != pl.col("old_tags"))
         if wrong.height:
             r = wrong.row(0, named=True)
-            line = int(st.tok["line"][int(r["abs"])])
-            src = st.tok["source"][int(r["abs"])]
-            raise EditError(
-                f"{what}: edit {eid} ({r['op']}) does not match this corpus at sentence "
-                f"{r['sentence']}, token {r['position']} ({src}:{line}): expected tag "
-                f"{r['old_tags']!r}, found {r['_tag']!r}"
-            )
+            raise _mismatch(st, what, eid, r, "tag", r["old_tags"], r["_tag"])
         scratch.scatter(rows, part["new_tags"])
         args = part["args"][0]
         when = part["time"][0]
@@ -661,6 +649,18 @@ def _verify_and_collect(c: Corpus, df: pl.DataFrame, what: str) -> list[tuple]:
         out.append((int(eid), part["op"][0], json.loads(args) if isinstance(args, str) else {},
                     when_f, rows, part["old_tags"], part["new_tags"]))
     return out
+
+
+def _mismatch(st: _State, what: str, edit_id: Any, r: dict, field: str, expected: Any,
+              found: Any) -> EditError:
+    """The error for an edit row ``r`` whose ``field`` (token or tag) differs from the corpus."""
+    line = int(st.tok["line"][int(r["abs"])])
+    src = st.tok["source"][int(r["abs"])]
+    return EditError(
+        f"{what}: edit {edit_id} ({r['op']}) does not match this corpus at sentence "
+        f"{r['sentence']}, token {r['position']} ({src}:{line}): expected {field} "
+        f"{expected!r}, found {found!r}"
+    )
 
 
 def apply_edits(c: Corpus, df: pl.DataFrame) -> None:
