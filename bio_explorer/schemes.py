@@ -80,6 +80,23 @@ _PREFIX_NAMES = ["O", "B", "I", "E", "S"]
 _PREFIX_ENUM = pl.Enum(_PREFIX_NAMES)
 
 
+def _dense_codes(col: pl.Series, distinct: pl.Series) -> pl.Series | None:
+    """Index of every value of a Categorical ``col`` in its sorted distinct values.
+
+    ``distinct`` holds those values (as Categorical).  A lookup table indexed by the global
+    category codes is gathered – several times faster than a cast to an Enum; None when the
+    codes are too sparse for a table.
+    """
+    global_codes = distinct.to_physical()
+    if global_codes.len() == 0 or int(global_codes.max()) > 4_000_000:
+        return None
+    order = distinct.cast(pl.String).arg_sort()
+    table = pl.repeat(None, int(global_codes.max()) + 1, dtype=pl.UInt32, eager=True).scatter(
+        global_codes.gather(order), pl.int_range(order.len(), dtype=pl.UInt32, eager=True)
+    )
+    return table.gather(col.to_physical())
+
+
 class TagVocab:
     """The distinct tags of a column, split once, and the column as codes into them.
 
@@ -106,8 +123,11 @@ class TagVocab:
             codes = column.to_physical()
         else:
             col = column if column.dtype == pl.Categorical else column.cast(pl.String)
-            self.tags = sorted(col.unique().drop_nulls().cast(pl.String).to_list())
-            codes = col.cast(pl.Enum(self.tags)).to_physical()
+            distinct = col.unique().drop_nulls()
+            self.tags = sorted(distinct.cast(pl.String).to_list())
+            codes = _dense_codes(col, distinct) if col.dtype == pl.Categorical else None
+            if codes is None:
+                codes = col.cast(pl.Enum(self.tags)).to_physical()
         self.codes = codes.cast(pl.UInt32).fill_null(self._o_code())
         self.prefix, types_of = [], []
         for t in self.tags:  # loop over the small vocabulary of distinct tags

@@ -529,6 +529,10 @@ def test_property_orphans_and_neighbours(data, ops):
         assert invalid_rows(now, sent) <= invalid_rows(t0, sent)
         if op[0] not in ("undo", "redo"):  # undo may bring back an invalid tag it had removed
             assert invalid_rows(now, sent) <= invalid_rows(before, sent)
+        if op[0] in ("undo", "redo"):
+            # undo/redo restore an earlier state exactly (checked below by undo-all), which may
+            # rejoin a span that the undone edit had shortened next to an untouched neighbour
+            continue
         changed = {i for i, (x, y) in enumerate(zip(before, now, strict=True)) if x != y}
         row0 = {s: sent.index(s) for s in set(sent)}
         new_spans = set(all_spans(c))

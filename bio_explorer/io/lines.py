@@ -183,7 +183,8 @@ def split_lines(data: bytes, path: str, encoding: str = "utf-8", errors: str = "
     if not body:
         return RawText(pl.Series("raw", [], pl.String), "\n", False, bom, encoding, body, problems)
     final_newline = body.endswith(b"\n")
-    n_lf, n_cr = body.count(b"\n"), body.count(b"\r")
+    n_lf = body.count(b"\n")
+    n_cr = body.count(b"\r") if b"\r" in body else 0  # a search is cheaper than a count
     n_crlf = body.count(b"\r\n") if n_cr else 0
     expected_rows = n_lf + (0 if final_newline else 1)
     newline = "\r\n" if n_crlf == n_lf and n_lf > 0 else "\n"

@@ -17,7 +17,8 @@ from ..schemes import TAG_PATTERN
 from .lines import RawText
 
 TAG_OR_O = r"^(O|[BIESLUM]-\S.*)$"
-_DETECT_SAMPLE = 200_000
+_DETECT_SAMPLE = 20_000  # lines the layout is decided on (x2, x4 for some checks)
+_HEAD_LINES = 4 * _DETECT_SAMPLE
 _CATEGORICAL_MAX = 1_000  # extra columns with at most this many values (in a sample): Categorical
 
 
@@ -53,6 +54,41 @@ class _Problems:
         self.rows.append({"source": self.path, "line": line, "kind": kind, "message": reason})
 
 
+def _csv_fields(raw: RawText, sep: str, dtypes: dict, n_rows: int,
+                columns: list[int] | None = None) -> pl.DataFrame | None:
+    """Columns of every line read from ``raw.utf8`` by polars' CSV reader, or None when it cannot.
+
+    ``dtypes`` maps ``c0..c{n-1}`` to String/Categorical; ``columns`` picks some of them (the
+    reader then skips the others).  Missing and empty fields read as ``""``.
+    """
+    if "\r" in sep or not raw.utf8:
+        return None
+    try:
+        frame = pl.read_csv(
+            raw.utf8,
+            separator=sep,
+            has_header=False,
+            quote_char=None,
+            schema=dtypes,
+            columns=columns,
+            truncate_ragged_lines=True,
+            missing_columns="insert",
+            infer_schema=False,
+            empty_string_is_null=False,  # empty and missing fields read as "": no fill pass
+        )
+    except Exception:
+        return None
+    if frame.height != n_rows:
+        return None
+    return _fill_empty(frame)
+
+
+def _fill_empty(frame: pl.DataFrame) -> pl.DataFrame:
+    # fill only the columns that hold nulls (a fill copies the column)
+    filled = [pl.col(c).fill_null("") for c in frame.columns if frame[c].null_count()]
+    return frame.with_columns(filled) if filled else frame
+
+
 def _fields(
     raw: RawText, content: pl.Series | None, sep: str, n: int, use_csv: bool, n_rows: int,
     dtypes: dict | None = None,
@@ -60,107 +96,127 @@ def _fields(
     """Columns ``c0..c{n-1}`` of every line (``""`` where a line has fewer fields).
 
     ``use_csv`` reads them from ``raw.utf8`` with polars' CSV reader (``n_rows`` rows expected),
-    else they are split from ``content``.  ``dtypes`` maps column names to String/Categorical.
+    else (or when that fails) they are split from ``content``.  ``dtypes`` maps column names to
+    String/Categorical.
     """
     names = [f"c{i}" for i in range(n)]
     dtypes = dtypes or dict.fromkeys(names, pl.String)
-    frame = None
-    if use_csv and "\r" not in sep:
-        try:
-            frame = pl.read_csv(
-                raw.utf8,
-                separator=sep,
-                has_header=False,
-                quote_char=None,
-                schema=dtypes,
-                truncate_ragged_lines=True,
-                missing_columns="insert",
-                infer_schema=False,
-                empty_string_is_null=False,  # empty and missing fields read as "": no fill pass
-            )
-            if frame.height != n_rows:
-                frame = None
-        except Exception:
-            frame = None
-    if frame is None:
-        if content is None:
-            content = raw.lines  # fast files: the lines are the content
-        frame = content.str.split(sep).list.to_struct(fields=names).struct.unnest()
-        for name in names:
-            if name not in frame.columns:
-                frame = frame.with_columns(pl.lit(None, pl.String).alias(name))
-        frame = frame.select(names).cast(dtypes)
-    # fill only the columns that hold nulls (a fill copies the column)
-    filled = [pl.col(c).fill_null("") for c in frame.columns if frame[c].null_count()]
-    return frame.with_columns(filled) if filled else frame
+    frame = _csv_fields(raw, sep, dtypes, n_rows) if use_csv else None
+    if frame is not None:
+        return frame
+    if content is None:
+        content = raw.lines  # fast files: the lines are the content
+    frame = content.str.split(sep).list.to_struct(fields=names).struct.unnest()
+    for name in names:
+        if name not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, pl.String).alias(name))
+    return _fill_empty(frame.select(names).cast(dtypes))
 
 
-def parse_text(
-    raw: RawText,
-    path: str,
-    *,
-    sep: str = "auto",
-    token_col: int | None = None,
-    tag_col: int | None = None,
-    multi_tag: str = "error",
-    errors: str = "raise",
-    strict: bool = True,
-) -> Parsed:
-    """Parse the lines of a column file into a token table (see module docstring)."""
-    problems = _Problems(path, errors, raw.problems)
-    lines = raw.lines
-    fast = not raw.cr_in_lines
-    content = lines if fast else lines.str.strip_suffix("\r")
+@dataclass
+class _LineKinds:
+    """What each line is, for lines that are not plainly token lines (see :func:`parse_text`)."""
+
+    blank: pl.Series  # empty or white space only (a sentence break)
+    marker: pl.Series  # ``<s>`` / ``</s>``
+    docstart: pl.Series  # ``-DOCSTART-`` line
+    hashed: pl.Series  # starts with '#': a comment unless its tag field is a tag
+
+    @property
+    def candidate(self) -> pl.Series:
+        """Lines that may hold a token (or a comment)."""
+        return ~(self.blank | self.marker | self.docstart)
+
+
+def _line_kinds(content: pl.Series) -> _LineKinds:
+    """Classify every line of ``content`` (the costly string work runs on few lines)."""
     # only lines that start or end with white space (any Unicode white space, e.g. U+3000) need
     # stripping (blank / lone-TAB lines...); the stripped text is never materialised for all lines
     edge = content.str.contains(r"^\s|\s$") | (content.str.len_bytes() == 0)
-    is_blank = _on_subset(content, edge, lambda c: c.str.strip_chars().str.len_bytes() == 0, False)
-    markers = ["<s>", "</s>"]
-    is_marker = _on_subset(
+    blank = _on_subset(content, edge, lambda c: c.str.strip_chars().str.len_bytes() == 0, False)
+    marker = _on_subset(
         content, edge | content.str.starts_with("<"),
-        lambda c: c.str.strip_chars().is_in(markers), False,
+        lambda c: c.str.strip_chars().is_in(["<s>", "</s>"]), False,
     )
-    del edge
-    is_docstart = content.str.starts_with("-DOCSTART-")
-    candidate = ~(is_blank | is_marker | is_docstart)
-    maybe_comment = content.str.starts_with("#")
+    return _LineKinds(blank, marker, content.str.starts_with("-DOCSTART-"),
+                      content.str.starts_with("#"))
 
-    if not candidate.any():
-        return Parsed(_empty_tokens(), Layout("tsv", "\t", 2, 0, 1), problems.rows, 0)
 
-    # separator (decided on a sample: no full-length filtered copy of the lines)
+def _scatter(n: int, idx: pl.Series, part: pl.Series, default) -> pl.Series:
+    """A length-``n`` Series holding ``part`` at ``idx`` and ``default`` elsewhere."""
+    if part.len() == n:
+        return part
+    return pl.repeat(default, n, eager=True, dtype=part.dtype).scatter(idx, part)
+
+
+def _field_counts(content: pl.Series, sep: str, candidate) -> tuple[pl.Series, pl.Series | None]:
+    """Fields per line, and the lines of a TAB file that hold no TAB but spaces (or None).
+
+    ``candidate`` is a function giving the candidate mask of a subset of lines (only the
+    one-field lines of a TAB file are classified).  A space-only line in a TAB file (e.g.
+    StackOverflow's merged-labels file) is split on spaces.
+    """
+    n_fields = content.str.count_matches(sep, literal=True) + 1
+    if sep != "\t":
+        return n_fields, None
+    one = n_fields == 1
+    mixed = _on_subset(
+        content, one,
+        lambda c: candidate(c) & c.str.contains(" ", literal=True), False,
+    )
+    if not mixed.any():
+        return n_fields, None
+    n_fields = pl.select(
+        pl.when(mixed).then(content.str.count_matches(" ", literal=True) + 1).otherwise(n_fields)
+    ).to_series()
+    return n_fields, mixed
+
+
+def _trailing_seps(content: pl.Series, sep: str) -> pl.Series:
+    """Number of empty fields at the end of each line (GermEval's trailing TAB)."""
+    return _on_subset(
+        content, content.str.ends_with(sep),
+        lambda c: c.str.count_matches(sep, literal=True)
+        - c.str.strip_chars_end(sep).str.count_matches(sep, literal=True),
+        0,
+    )
+
+
+def _mode(counts: pl.Series) -> int:
+    return int(counts.mode().sort()[-1]) if counts.len() else 1
+
+
+@dataclass
+class _Detected:
+    """The layout decided on the first lines of a file."""
+
+    sep: str
+    n_cols: int
+    token_col: int
+    tag_col: int
+    dtypes: dict
+    tagish: list
+
+
+def _detect(
+    raw: RawText, content: pl.Series, kinds: _LineKinds, path: str, problems: _Problems, *,
+    sep: str, token_col: int | None, tag_col: int | None,
+) -> _Detected:
+    """Separator, column count, token and tag columns, column dtypes – from ``content``."""
+    candidate = kinds.candidate
     if sep == "auto":
         head = 4 * _DETECT_SAMPLE
         sample = content.head(head).filter(candidate.head(head)).head(_DETECT_SAMPLE)
         tab_share = sample.str.contains("\t", literal=True).mean() or 0.0
         sep = "\t" if tab_share >= 0.5 else " "
-    n_fields = content.str.count_matches(sep, literal=True) + 1
-    # A space-only line in a TAB file (e.g. StackOverflow's merged-labels file) is split on spaces.
-    mixed: pl.Series | None = None
-    if sep == "\t":
-        one = candidate & (n_fields == 1)
-        mixed = one & _on_subset(content, one, lambda c: c.str.contains(" ", literal=True), False)
-        if mixed.any():
-            n_fields = pl.select(
-                pl.when(mixed).then(content.str.count_matches(" ", literal=True) + 1)
-                .otherwise(n_fields)
-            ).to_series()
-        else:
-            mixed = None
-    # trailing empty fields (GermEval's trailing TAB) do not count as columns
-    # (computed only on the lines that end with the separator: usually few)
-    n_eff = n_fields - _on_subset(
-        content, content.str.ends_with(sep),
-        lambda c: c.str.count_matches(sep, literal=True)
-        - c.str.strip_chars_end(sep).str.count_matches(sep, literal=True),
-        0,
-    ).cast(n_fields.dtype)
-    if mixed is not None:
-        n_eff = pl.select(pl.when(mixed).then(n_fields).otherwise(n_eff)).to_series()
-    body_counts = n_fields.filter(candidate & ~maybe_comment)
+    n_fields, mixed = _field_counts(
+        content, sep, lambda c: _line_kinds(c).candidate
+    )
+    body = candidate & ~kinds.hashed
+    body_counts = n_fields.filter(body)
     if body_counts.len() == 0:
         body_counts = n_fields.filter(candidate)
-    n_cols = int(body_counts.mode().sort()[-1]) if body_counts.len() else 1
+    n_cols = _mode(body_counts)
     width = max(n_cols, 1)
     if n_cols < 2:
         line = int(candidate.arg_true()[0]) + 1
@@ -172,15 +228,13 @@ def parse_text(
             "(or CoNLL columns with the tag last)",
         )
     # tag column: the columns whose values look like tags; default per dialect.  Decided on the
-    # first lines, split here with the same rules as the full read below.
-    body = candidate & ~maybe_comment
+    # first lines, split here with the same rules as the full read.
     head = 2 * _DETECT_SAMPLE
     sample_fields = _fix_mixed(
         _fields(raw, content.head(head), sep, width, False, 0), content.head(head),
         None if mixed is None else mixed.head(head),
     )
     sample_idx = sample_fields.filter(body.head(head))
-    del sample_fields
     tagish: list[tuple[int, float, int]] = []
     for i in range(width):
         col = sample_idx[f"c{i}"]
@@ -209,23 +263,156 @@ def parse_text(
         else pl.String
         for i in range(width)
     }
-    del sample_idx, col
-    n_lines = is_blank.len()
-    if mixed is None:
-        if fast:
-            # the fields come from the bytes: free the line table first (rebuilt if ever needed)
+    return _Detected(sep, n_cols, token_col, tag_col, dtypes, tagish)
+
+
+def _distinct_where(values: pl.Series, mask: pl.Series) -> pl.Series:
+    """Distinct values (as strings) of a Categorical column on the rows where ``mask`` holds.
+
+    Counted over all rows minus the (few) rows outside ``mask``: no filtered copy of the column.
+    """
+    counts = values.value_counts(name="n")
+    outside = values.filter(~mask).value_counts(name="m")
+    kept = counts.join(outside, on=values.name, how="left", nulls_equal=True).filter(
+        pl.col("n") > pl.col("m").fill_null(0)
+    )
+    return kept[values.name].drop_nulls().cast(pl.String)
+
+
+def _detached(values: pl.Series) -> pl.Series:
+    """A copy of string values that owns its text (a gather shares the source's buffers)."""
+    return pl.select(pl.concat_str([pl.lit(values), pl.lit("")])).to_series().alias(values.name)
+
+
+def _join_fields(fields: pl.DataFrame, n_fields: pl.Series, sep: str) -> pl.Series:
+    """The text of lines rebuilt from their first ``n_fields`` fields (exact when a line has at
+    most as many fields as ``fields`` has columns)."""
+    cols = [pl.col(c).cast(pl.String) for c in fields.columns]
+    n = pl.lit(n_fields)
+    parts = [cols[0]] + [
+        pl.when(n > i).then(pl.lit(sep) + col) for i, col in enumerate(cols[1:], start=1)
+    ]
+    return fields.select(pl.concat_str(parts, ignore_nulls=True).alias("raw")).to_series()
+
+
+def _maybe_in(data: bytes, needle: bytes, *, line_start: bool = False) -> bool:
+    """Whether ``needle`` may occur (at a line start): False only when the bytes rule it out."""
+    if not data:
+        return True  # no bytes kept (decoded text): cannot rule anything out
+    if line_start:
+        return data.startswith(needle) or b"\n" + needle in data
+    return needle in data
+
+
+def parse_text(
+    raw: RawText,
+    path: str,
+    *,
+    sep: str = "auto",
+    token_col: int | None = None,
+    tag_col: int | None = None,
+    multi_tag: str = "error",
+    errors: str = "raise",
+    strict: bool = True,
+) -> Parsed:
+    """Parse the lines of a column file into a token table (see module docstring).
+
+    The layout (separator, columns, tag column) is decided on the first lines.  On the whole file
+    only cheap facts are computed for every line – its field count, whether its tag field is a
+    known tag – and the lines that are not plainly token lines (blank, ``<s>``, ``-DOCSTART-``,
+    comments, malformed lines: usually a few percent) get the full classification.
+    """
+    problems = _Problems(path, errors, raw.problems)
+    lines = raw.lines
+    fast = not raw.cr_in_lines
+    content = lines if fast else lines.str.strip_suffix("\r")
+    n_lines = content.len()
+    data = raw.utf8
+
+    det = None
+    whole = False  # decide the layout on the whole file rather than on its first lines
+    while True:
+        head = content if whole else content.head(_HEAD_LINES)
+        kinds = _line_kinds(head)
+        if not kinds.candidate.any():
+            if head.len() == n_lines:
+                return Parsed(_empty_tokens(), Layout("tsv", "\t", 2, 0, 1), problems.rows, 0)
+            whole = True  # a long run of non-token lines first: decide on the whole file
+            continue
+        det = _detect(raw, head, kinds, path, problems, sep=sep, token_col=token_col,
+                      tag_col=tag_col)
+        del head, kinds  # slices of the line table: they would keep all of it alive
+        sep, n_cols, width = det.sep, det.n_cols, max(det.n_cols, 1)
+        n_fields, mixed = _field_counts(content, sep, lambda c: _line_kinds(c).candidate)
+        # lines that are never plain token lines, whatever their tag field
+        special = pl.repeat(False, n_lines, eager=True)
+        if _maybe_in(data, b"-DOCSTART-"):
+            special = special | content.str.starts_with("-DOCSTART-")
+        if _maybe_in(data, b"#", line_start=True):
+            special = special | content.str.starts_with("#")
+        if mixed is not None:
+            special = special | mixed
+        wide = wide_content = None
+        fields = None
+        if fast and mixed is None:
+            # The fields come from the bytes (polars' CSV reader), after the line table is freed.
+            # The lines that matter later can be rebuilt from their fields, except those with
+            # more fields than the layout's columns: keep a (detached) copy of those.
+            wide = (n_fields > n_cols).arg_true()
+            wide_content = _detached(content.gather(wide))
             content = lines = None
             raw.release_lines()
-        fields = _fields(raw, content, sep, width, fast, n_lines, dtypes)
-    else:
-        fields = _fields(raw, content, sep, width, False, n_lines)
-        fields = _fix_mixed(fields, content, mixed).cast(dtypes)
-    tag_cat = fields[f"c{tag_col}"]
+            fields = _csv_fields(raw, sep, det.dtypes, n_lines)
+            if fields is None:  # polars could not read it: split the lines instead
+                content = lines = raw.lines
+                wide = wide_content = None
+        if fields is None:
+            fields = _fields(raw, content, sep, width, False, n_lines)
+            fields = _fix_mixed(fields, content, mixed).cast(det.dtypes)
+        tag_cat = fields[f"c{det.tag_col}"]
+        # plainly token lines: the usual column count and a tag-looking tag field
+        vocab = tag_cat.unique().drop_nulls().cast(pl.String)
+        good = vocab.filter(vocab.str.contains(TAG_OR_O))
+        regular = (tag_cat.is_in(good.implode()) if good.len() < vocab.len()
+                   else tag_cat.is_not_null()).fill_null(False) & (n_fields == n_cols) & ~special
+        del special
+        # The column count is the most common one over all token lines: when plain token lines
+        # are the majority it is theirs; otherwise decide on the whole file.
+        if whole or 2 * int(regular.sum()) > n_lines:
+            break
+        whole = True
+        if content is None:
+            content = lines = raw.lines  # rebuilt from the bytes
+        del fields, tag_cat, regular, wide, wide_content
+    assert det is not None
+    token_col, tag_col = det.token_col, det.tag_col
+
+    # the full classification of the other lines
+    odd = (~regular).arg_true()
+    if content is not None:
+        odd_content = content.gather(odd)
+    else:  # rebuilt from the fields (exact for lines with at most the layout's columns)
+        odd_content = _join_fields(fields.gather(odd), n_fields.gather(odd), sep)
+        if wide.len():
+            odd_content = odd_content.scatter(odd.search_sorted(wide), wide_content)
+    odd_kinds = _line_kinds(odd_content)
+    is_blank = _scatter(n_lines, odd, odd_kinds.blank, False)
+    is_marker = _scatter(n_lines, odd, odd_kinds.marker, False)
+    is_docstart = _scatter(n_lines, odd, odd_kinds.docstart, False)
+    maybe_comment = _scatter(n_lines, odd, odd_kinds.hashed, False)
+    candidate = ~(is_blank | is_marker | is_docstart)
+    trailing = _trailing_seps(odd_content, sep).cast(n_fields.dtype)
+    n_eff = n_fields - _scatter(n_lines, odd, trailing, 0)
+    if mixed is not None:
+        n_eff = pl.select(pl.when(mixed).then(n_fields).otherwise(n_eff)).to_series()
+    del odd_content, odd_kinds, trailing, regular, wide, wide_content
+    body = candidate & ~maybe_comment
+
     # comment lines: '#' lines whose tag field is not a tag, or with another column count
     # (a '#' line is a token when its tag field is a tag seen on the other lines: '#include B-X')
     hashed = maybe_comment & candidate
     if hashed.any():
-        seen_tags = tag_cat.filter(body).unique().cast(pl.String).implode()
+        seen_tags = _distinct_where(tag_cat, body).implode()
         looks_tag = _on_subset(
             tag_cat, hashed,
             lambda t: t.cast(pl.String).str.contains(TAG_OR_O) | t.cast(pl.String).is_in(seen_tags),
@@ -238,7 +425,6 @@ def parse_text(
 
     # strict column count
     bad_cols = token_line & ((n_fields < n_cols) | (n_eff > n_cols))
-    drop = pl.Series([False] * 0, dtype=pl.Boolean)
     if bad_cols.any():
         idx = bad_cols.arg_true()
         if strict:
@@ -249,12 +435,10 @@ def parse_text(
                     f"expected {n_cols} {'TAB' if sep == chr(9) else 'space'}-separated columns "
                     f"(like the lines around it), found {int(n_fields[i])}",
                 )
-            drop = bad_cols
-    if drop.len():
-        token_line = token_line & ~drop
+            token_line = token_line & ~bad_cols
 
     # tags: validate the vocabulary (small) in Python, map back to lines with polars
-    vocab = tag_cat.filter(token_line).unique().cast(pl.String).to_list()
+    vocab = _distinct_where(tag_cat, token_line).to_list()
     eff_map, bad = _tag_vocabulary(vocab, multi_tag)
     if bad:
         first_bad = (
@@ -268,9 +452,9 @@ def parse_text(
             problems.report(i + 1, bad[t][0], bad[t][1])
     identity = all(k == v for k, v in eff_map.items())
 
-    # gather the token lines column by column (no wide filtered copy): drop every other reference
-    # to the full-length columns first, so that each one is freed once gathered
-    del n_fields, n_eff, bad_cols
+    # keep the token lines column by column (no wide filtered copy): drop every other reference
+    # to the full-length columns first, so that each one is freed once filtered
+    del n_fields, n_eff, bad_cols, body
     keep = token_line.arg_true()
     extra_cols = [i for i in range(width) if i not in (tag_col, token_col)]
     full = dict(enumerate(fields.get_columns()))
@@ -296,7 +480,7 @@ def parse_text(
     offsets = pl.repeat(0, keep.len(), dtype=pl.UInt32, eager=True)
     for i in range(tag_col):
         offsets = offsets + _len_chars(sub[i]) + 1
-    work = pl.DataFrame(
+    tokens = pl.DataFrame(
         {
             "line": (keep + 1).cast(pl.UInt32),
             "sentence": sentence,
@@ -309,15 +493,13 @@ def parse_text(
         }
     )
     del sub, sentence, doc, offsets, keep
-    tokens = work
-    del work
     if identity:  # the effective tag is the field: share the column
         tokens = tokens.with_columns(pl.col("_field").alias("_eff"))
     tokens = _with_positions(tokens)
     if multi_tag == "keep":
         tokens = tokens.with_columns(tag_all_column(tokens["_field"], eff_map))
     dialect = "seed" if bool(is_marker.any()) else ("conll" if sep == " " else "tsv")
-    layout = Layout(dialect, sep, n_cols, token_col, tag_col, [t[0] for t in tagish])
+    layout = Layout(dialect, sep, n_cols, token_col, tag_col, [t[0] for t in det.tagish])
     n_docs = int(tokens["doc"].max()) + 1 if tokens.height else 0
     return Parsed(tokens, layout, problems.rows, n_docs)
 

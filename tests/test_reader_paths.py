@@ -1,0 +1,106 @@
+"""The column reader's shortcut gives exactly what the full line-by-line classification gives.
+
+``parse_text`` decides the layout on the first lines, classifies only the lines that are not
+plainly token lines, and (for clean UTF-8 files) frees the line table before polars' CSV reader
+splits the fields, rebuilding the few lines it still needs from their fields.  Here every shared
+corpus and a set of hand-made awkward files are read twice: normally, and with the shortcuts
+switched off (fields split from the kept line table, layout decided on the whole file) – the
+token tables, layouts, problems and errors must be identical.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from bx_testdata import corpus_files
+from polars.testing import assert_frame_equal
+
+import bio_explorer as bx
+from bio_explorer.errors import BioFormatError
+from bio_explorer.io import text as text_mod
+
+TEXT_FILES = [p for p in corpus_files() if p.suffix != ".conllu"]
+
+
+def _read(path, slow: bool, monkeypatch: pytest.MonkeyPatch, **kwargs):
+    with monkeypatch.context() as m:
+        if slow:
+            m.setattr(text_mod, "_csv_fields", lambda *a, **k: None)  # fields from the lines
+            m.setattr(text_mod, "_HEAD_LINES", 10**12)  # layout decided on the whole file
+        try:
+            corpus = bx.read(path, **kwargs)
+        except BioFormatError as e:
+            return ("error", str(e))
+    st = corpus._state
+    tok = st.tok.with_columns(pl.col(pl.Categorical).cast(pl.String))
+    return ("ok", tok, vars(st.files[0].layout), corpus.problems)
+
+
+def _same(a, b) -> None:
+    assert a[0] == b[0], (a[:2], b[:2])
+    if a[0] == "error":
+        assert a[1] == b[1]
+        return
+    assert_frame_equal(a[1], b[1])
+    assert a[2] == b[2]
+    assert_frame_equal(a[3], b[3])
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("path", TEXT_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize("options", [{}, {"errors": "collect", "multi_tag": "first"}],
+                         ids=["default", "collect"])
+def test_shortcut_equals_full_classification_on_shared(shared_corpora, path, options,
+                                                       monkeypatch):
+    _same(_read(path, False, monkeypatch, **options), _read(path, True, monkeypatch, **options))
+
+
+AWKWARD = {
+    # lone-TAB and white-space-only breaks, a '#' token, a comment, -DOCSTART- with the tag column
+    "breaks": "-DOCSTART-\tO\n\na\tB-X\n#include\tI-X\n\t\n   \nb\tO\n# a comment\nc\tB-Y\n",
+    # lines with more fields than the layout (trailing TABs, one real extra field) in a
+    # 3-column file, and one with fewer
+    "wide": "1\ta\tB-X\n2\tb\tO\t\n3\tc\tO\t\t\n\n4\td\tO\textra\n5\te\n6\tf\tI-X\n",
+    # <s> markers with trailing white space, a line that is only a TAB
+    "markers": "<s> \na\tB-X\nb\tI-X\n</s>\t\n\t\n<s>\nc\tO\n</s>\n",
+    # a bad tag and a comma-joined multi-tag
+    "bad_tags": "a\tB-X\nb\tB_X\n\nc\tB-X,B-Y\nd\tO\n",
+    # space-separated CoNLL with a DOCSTART line of full width
+    "conll": "-DOCSTART- -X- O\n\nEU NNP B-ORG\nrejects VBZ O\n\nPeter NNP B-PER\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(AWKWARD))
+@pytest.mark.parametrize("options", [{}, {"errors": "collect", "multi_tag": "first"},
+                                     {"strict": False, "errors": "collect"}],
+                         ids=["default", "collect", "lenient"])
+def test_shortcut_equals_full_classification_on_awkward_files(tmp_path, name, options,
+                                                              monkeypatch):
+    path = tmp_path / f"{name}.txt"
+    path.write_bytes(AWKWARD[name].encode())
+    _same(_read(path, False, monkeypatch, **options), _read(path, True, monkeypatch, **options))
+
+
+def test_layout_falls_back_to_the_whole_file_when_the_head_misleads(tmp_path, monkeypatch):
+    """The head says 2 columns, most of the file has 3: the column count is the whole file's."""
+    monkeypatch.setattr(text_mod, "_HEAD_LINES", 4)
+    monkeypatch.setattr(text_mod, "_DETECT_SAMPLE", 1)
+    head = "a\tB-X\nb\tO\n\n"
+    rest = "".join(f"t{i}\tPOS\tO\n" + ("\n" if i % 3 == 2 else "") for i in range(30))
+    path = tmp_path / "misleading.txt"
+    path.write_text(head + rest)
+    corpus = bx.read(path, errors="collect")
+    assert corpus._state.files[0].layout.n_cols == 3
+    assert corpus.problems["kind"].to_list() == ["column_count", "column_count"]
+    assert corpus.problems["line"].to_list() == [1, 2]
+    assert corpus.tokens.height == 30
+
+
+def test_many_long_spans_get_their_text(tmp_path):
+    """Span texts of short spans come from per-token gathers, long ones from a join: both exact."""
+    tokens = [f"w{i}" for i in range(12)]
+    tags = ["B-A", "I-A", "O", "B-B"] + ["I-B"] * 7 + ["B-C"]
+    path = tmp_path / "long.tsv"
+    path.write_text("".join(f"{t}\t{g}\n" for t, g in zip(tokens, tags, strict=True)))
+    spans = bx.read(path).spans
+    assert spans["text"].to_list() == ["w0 w1", " ".join(tokens[3:11]), "w11"]
