@@ -6,9 +6,12 @@ measurement, via ``resource.getrusage(RUSAGE_SELF).ru_maxrss``):
 
 ``raw``    ``open().read().decode()`` – the floor: bytes in, text out, nothing parsed;
 ``plain``  a straightforward line loop producing tokens, tags, sentence ids and spans (lists);
+``csv``    ``polars.read_csv`` of the same columns – a floor for any polars-based reader: no line
+           classification, validation, sentences or spans;
 ``bx``     ``bx.read(path)`` plus ``corpus.spans``.
 
-Times are the best of ``--repeat`` runs inside the child (imports excluded).  Everything is
+Times are the best of ``--repeat`` runs inside the child (imports excluded); each reader runs in
+``--runs`` children and the medians of time and peak RSS are printed.  Everything is
 printed as ratios against the other readers measured in the same run.
 
 Usage::
@@ -22,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -83,6 +87,15 @@ def read_plain(path: str) -> tuple[int, int]:
     return len(tokens), len(spans)
 
 
+def read_csv_floor(path: str) -> tuple[int, None]:
+    """Polars' CSV reader alone: the fields of every line, nothing else."""
+    import polars as pl
+
+    frame = pl.read_csv(path, separator="\t", has_header=False, quote_char=None,
+                        infer_schema=False, truncate_ragged_lines=True)
+    return frame.height, None
+
+
 def read_bx(path: str) -> tuple[int, int]:
     """The package: tokens, tags, sentences and spans as polars frames."""
     import bio_explorer as bx
@@ -95,7 +108,9 @@ def _child(kind: str, path: str, repeat: int) -> None:
     sys.path.insert(0, str(ROOT))
     if kind == "bx":
         import bio_explorer  # noqa: F401 - import cost is not part of the measurement
-    fn = {"raw": read_raw, "plain": read_plain, "bx": read_bx}[kind]
+    if kind == "csv":
+        import polars  # noqa: F401
+    fn = {"raw": read_raw, "plain": read_plain, "csv": read_csv_floor, "bx": read_bx}[kind]
     best = float("inf")
     result = None
     for _ in range(repeat):
@@ -108,14 +123,21 @@ def _child(kind: str, path: str, repeat: int) -> None:
                       "spans": spans}))
 
 
-def measure(kind: str, path: Path, repeat: int) -> dict:
-    """Run one reader in a fresh interpreter; returns seconds, rss_mb, tokens, spans."""
-    done = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--child", kind, str(path),
-         "--repeat", str(repeat)],
-        capture_output=True, text=True, check=True, cwd=ROOT,
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+def measure(kind: str, path: Path, repeat: int, runs: int = 1) -> dict:
+    """Run one reader in ``runs`` fresh interpreters; returns the medians of seconds and rss_mb
+    (peak RSS varies by ±10% from run to run with polars' allocator), tokens and spans."""
+    results = []
+    for _ in range(runs):
+        done = subprocess.run(
+            [sys.executable, str(Path(__file__).resolve()), "--child", kind, str(path),
+             "--repeat", str(repeat)],
+            capture_output=True, text=True, check=True, cwd=ROOT,
+        )
+        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    out = dict(results[0])
+    for key in ("seconds", "rss_mb"):
+        out[key] = statistics.median(r[key] for r in results)
+    return out
 
 
 def baseline_rss() -> dict:
@@ -135,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--repeat", type=int, default=3, help="runs per child, best time kept")
+    parser.add_argument("--runs", type=int, default=3,
+                        help="child processes per reader (medians of time and peak RSS)")
     parser.add_argument("--folder", type=Path, default=None,
                         help="where to build the files (default: a temporary folder)")
     parser.add_argument("--child", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
@@ -155,9 +179,9 @@ def main(argv: list[str] | None = None) -> int:
     base = baseline_rss()
     print(f"interpreter after imports: plain {base['plain']:.0f} MB, "
           f"bio_explorer {base['bx']:.0f} MB peak RSS\n")
-    header = (f"{'tokens':>11} {'file MB':>8} | {'raw s':>7} {'plain s':>8} {'bx s':>7} | "
-              f"{'bx vs plain':>11} {'bx / raw':>8} | {'RSS raw':>8} {'plain':>7} {'bx':>7} "
-              f"{'bx/plain':>8}")
+    header = (f"{'tokens':>11} {'file MB':>8} | {'raw s':>7} {'plain s':>8} {'csv s':>7} "
+              f"{'bx s':>7} | {'bx vs plain':>11} {'bx / raw':>8} {'csv vs plain':>12} | "
+              f"{'RSS raw':>8} {'plain':>7} {'bx':>7} {'bx/plain':>8}")
     print(header)
     print("-" * len(header))
     rows = []
@@ -165,16 +189,19 @@ def main(argv: list[str] | None = None) -> int:
         for n in args.sizes:
             path = make_corpus(n, folder)
             repeat = args.repeat if n <= 2_000_000 else 1
-            res = {k: measure(k, path, repeat) for k in ("raw", "plain", "bx")}
+            res = {k: measure(k, path, repeat, args.runs) for k in ("raw", "plain", "csv", "bx")}
             assert res["plain"]["tokens"] == res["bx"]["tokens"], (res["plain"], res["bx"])
             assert res["plain"]["spans"] == res["bx"]["spans"], (res["plain"], res["bx"])
             speed = res["plain"]["seconds"] / res["bx"]["seconds"]
             vs_raw = res["bx"]["seconds"] / res["raw"]["seconds"]
             rss = res["bx"]["rss_mb"] / res["plain"]["rss_mb"]
+            floor = res["plain"]["seconds"] / res["csv"]["seconds"]
             rows.append((n, speed, vs_raw, rss))
             print(f"{res['bx']['tokens']:>11,} {path.stat().st_size / 1e6:>8.1f} | "
                   f"{res['raw']['seconds']:>7.3f} {res['plain']['seconds']:>8.3f} "
-                  f"{res['bx']['seconds']:>7.3f} | {speed:>10.1f}x {vs_raw:>7.1f}x | "
+                  f"{res['csv']['seconds']:>7.3f} "
+                  f"{res['bx']['seconds']:>7.3f} | {speed:>10.1f}x {vs_raw:>7.1f}x "
+                  f"{floor:>11.1f}x | "
                   f"{res['raw']['rss_mb']:>8.0f} {res['plain']['rss_mb']:>7.0f} "
                   f"{res['bx']['rss_mb']:>7.0f} {rss:>7.2f}x", flush=True)
     finally:
