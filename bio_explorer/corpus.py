@@ -374,22 +374,29 @@ class Corpus:
 
         def build() -> pl.Series:
             tok = self._state.tok
-            if self._state.version == 0 or (tok["tag"] == tok["_orig"]).all():
-                return tok["_eff"].cast(pl.String)
+            base = tok["_eff"].cast(pl.String)
+            if self._state.version == 0:
+                return base
+            edited = tok["tag"] != tok["_orig"]
+            if not edited.any():
+                return base
             from .io.writer import file_tags
 
-            parts = []
+            # only the sentences holding an edited tag are converted (a conversion never looks
+            # past a sentence)
+            touched = tok["sentence"].filter(edited).unique().implode()
+            rows = tok.select("sentence", "tag", "_orig", "_field", "_eff", "_file").with_row_index(
+                "_row"
+            ).filter(pl.col("sentence").is_in(touched))
             for i, rec in enumerate(self._state.files):
-                rows = tok.filter(pl.col("_file") == i)
-                new = file_tags(rows, rec.scheme)
-                parts.append(
-                    pl.select(
-                        pl.when(new["_changed"])
-                        .then(new["_new"])
-                        .otherwise(rows["_eff"].cast(pl.String))
-                    ).to_series()
-                )
-            return pl.concat(parts) if parts else tok["_eff"].cast(pl.String)
+                part = rows.filter(pl.col("_file") == i)
+                if part.height == 0:
+                    continue
+                out = file_tags(part, rec.scheme)
+                changed = out["_changed"]
+                if changed.any():
+                    base = base.scatter(part["_row"].filter(changed), out["_new"].filter(changed))
+            return base
 
         return self._state.cached("file_tags", build)
 

@@ -547,3 +547,33 @@ def test_property_orphans_and_neighbours(data, ops):
     while c.undo():
         pass
     assert tags_of(c) == t0
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("name", ["ncrfpp_bioes/train.bmes", "wikigold/wikigold.conll.txt",
+                                  "stackoverflow_ner/test.txt"])
+def test_file_scheme_tags_after_edits_match_a_whole_corpus_conversion(shared_corpora, name):
+    """Only the edited sentences are converted back to the file's scheme; the result equals a
+    conversion of the whole corpus (the writer's ``file_tags``) and is the file's own tag field
+    everywhere else."""
+    from bio_explorer.io.writer import file_tags
+
+    c = bx.read(shared_corpora / name)
+    spans = c.spans
+    picks = spans.gather(list(range(0, spans.height, max(1, spans.height // 25))))
+    for k, row in enumerate(picks.iter_rows(named=True)):
+        if k % 3 == 0:
+            c.delete_span(row["sentence"], row["start"])
+        else:
+            c.relabel(row["sentence"], row["start"], row["end"], ["PER", "LOC", "NEW"][k % 3])
+    got = c._file_scheme_tags()
+    tok = c._state.tok
+    whole = file_tags(tok, c._state.files[0].scheme)
+    expected = pl.select(
+        pl.when(whole["_changed"]).then(whole["_new"]).otherwise(tok["_eff"].cast(pl.String))
+    ).to_series()
+    assert got.to_list() == expected.to_list()
+    edited_rows = (tok["tag"] != tok["_orig"]).sum()
+    assert edited_rows > 0
+    untouched = ~tok["sentence"].is_in(tok["sentence"].filter(tok["tag"] != tok["_orig"]).implode())
+    assert (got.filter(untouched) == tok["_eff"].cast(pl.String).filter(untouched)).all()
