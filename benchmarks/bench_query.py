@@ -2,11 +2,12 @@
 
 Builds corpora by repeating a shared corpus (``_make_corpus.make_corpus``), then prints, per size:
 
-* the load time (``bx.read``), the baseline every other figure is divided by;
+* the load time (``bx.read``, median of 3), the baseline every other figure is divided by;
 * the first-use cost of the query indexes (token vocabulary, labels, anomalies);
 * the median time of ``filter(...)`` + ``page(0, 50)`` for a label, a token text, a regex, an
   anomaly kind and a transition (indexes warm, as in an interactive session);
-* ``anomalies()`` and ``inconsistencies()`` on the whole corpus, from a cold cache.
+* ``anomalies()`` and ``inconsistencies()`` on the whole corpus, from a cold cache (median of 3
+  runs, each on a fresh state).
 
 Run: ``python benchmarks/bench_query.py [sizes...] [--dir DIR]`` (default sizes 1e6 and 1e7).
 Targets (issue 3): filter + page ≤ 30 ms median at 1M, ≤ 100 ms at 10M; anomalies +
@@ -58,7 +59,7 @@ def _fresh(corpus):
 
 def run(n_tokens: int, folder: Path, repeat: int = 7) -> None:
     path = make_corpus(n_tokens, folder)
-    load, corpus = _timed(lambda: bx.read(path))
+    load, corpus = _timed(lambda: bx.read(path), 3)
     print(f"\n== {corpus.n_tokens:,} tokens, {len(corpus):,} sentences ({path.name})")
     print(f"{'load (bx.read)':<34}{load * 1e3:9.1f} ms   1.00 × load")
 
@@ -69,19 +70,23 @@ def run(n_tokens: int, folder: Path, repeat: int = 7) -> None:
     # inconsistencies, as it does in a session)
     from bio_explorer.analysis import anomalies as am
 
-    own = _fresh(corpus)
-    t_own, _ = _timed(lambda: [f(own) for f in (am._invalid, am._boundary_punct, am._multi_tag,
-                                                am._format)])
+    # (each timing is the median of 3 runs, every run on a fresh state with empty caches)
+    own_kinds = (am._invalid, am._boundary_punct, am._multi_tag, am._format)
+
+    def own_cold() -> float:
+        own = _fresh(corpus)
+        return _timed(lambda: [f(own) for f in own_kinds])[0]
+
+    t_own = statistics.median(own_cold() for _ in range(3))
     row("anomalies, own kinds (cold)", t_own)
-    cold = _fresh(corpus)
-    try:
-        t_inc, _ = _timed(cold.inconsistencies)
-        inc_note = ""
-    except ImportError:
-        t_inc, inc_note = 0.0, "   (consistency module missing)"
-    print(f"{'inconsistencies() (cold)':<34}{t_inc * 1e3:9.1f} ms   {t_inc / load:5.2f} × load"
-          f"{inc_note}")
-    t_an, an = _timed(cold.anomalies)
+    inc_times, an_times = [], []
+    for _ in range(3):
+        cold = _fresh(corpus)
+        inc_times.append(_timed(cold.inconsistencies)[0])
+        t, an = _timed(cold.anomalies)
+        an_times.append(t)
+    t_inc, t_an = statistics.median(inc_times), statistics.median(an_times)
+    print(f"{'inconsistencies() (cold)':<34}{t_inc * 1e3:9.1f} ms   {t_inc / load:5.2f} × load")
     row("anomalies() after inconsistencies", t_an)
     row("anomalies + inconsistencies", t_an + t_inc)
     print(f"   ({an.height:,} anomaly rows)")

@@ -34,9 +34,9 @@ import polars as pl
 if TYPE_CHECKING:
     from ..corpus import Corpus
 
-#: default score threshold of ``inconsistencies(occurrences=True)`` (chosen on the planted-error
-#: benchmark: see ``benchmarks/bench_detect.py``)
-DEFAULT_THRESHOLD = 0.35
+#: default score threshold of ``inconsistencies(occurrences=True)``: the lowest threshold with a
+#: pooled planted-error precision of 0.5 on the fitting seeds (``benchmarks/bench_detect.py --fit``)
+DEFAULT_THRESHOLD = 0.31
 
 CROSS = "<x>"  # category: a span boundary cuts through the n-gram
 KINDS = ("inconsistent_label", "unlabelled_mention", "inconsistent_boundary")
@@ -122,12 +122,29 @@ def _token_frame(corpus: Corpus) -> pl.DataFrame:
             "k_fold", (pl.col("tf_o") / (pl.col("tf_n") + 1)).alias("p_o"),
             (~pl.col("_seen")).alias("never_lower"),
         )
-        vocab = vocab.join(fold, on="k_fold", how="left").drop("tf_n", "tf_o")
+        vocab = vocab.join(fold, on="k_fold", how="left").drop("tf_n", "tf_o").with_columns(
+            # a dense id of the context word: per-word statistics become array lookups
+            (pl.col("ctx").rank("dense") - 1).cast(pl.UInt32).alias("ctx_id")
+        )
+        n_ctx = int(vocab["ctx_id"].max() or 0) + 1  # ids n_ctx, n_ctx + 1: sentence edges
         doc_n = tf.group_by("doc").len("doc_n").filter(pl.col("doc_n") <= max(1, n // 5))
         tf = tf.join(vocab, on="k_exact", how="left", maintain_order="left").with_columns(
             (pl.col("_inner") | ((pl.col("position") > 0) & pl.col("_cap"))).alias("shape"),
             pl.col("doc").is_in(doc_n["doc"].implode()).alias("small_doc"),
         ).drop("_inner", "_cap")
+        # cross-form context statistics: how often the word after a given left word starts a
+        # span (and the word before a given right word ends one), each row leaving itself out
+        same_prev = pl.col("sentence").shift(1) == pl.col("sentence")
+        same_next = pl.col("sentence").shift(-1) == pl.col("sentence")
+        ctx = tf.select(
+            pl.when(same_prev).then(pl.col("ctx_id").shift(1))
+            .otherwise(pl.lit(n_ctx, pl.UInt32)).alias("lc"),
+            pl.when(same_next).then(pl.col("ctx_id").shift(-1))
+            .otherwise(pl.lit(n_ctx + 1, pl.UInt32)).alias("rc"),
+            (pl.col("non_o") & (pl.col("row") == pl.col("sp_first"))).alias("s"),
+            (pl.col("non_o") & (pl.col("sp_end") == pl.col("row") + 1)).alias("e"),
+        )
+        tf = pl.concat([tf, ctx], how="horizontal")
         return tf.with_columns(
             pl.col("non_o").cast(pl.UInt32).cum_sum().alias("c_non_o"),
             pl.col("shape").cast(pl.UInt32).cum_sum().alias("c_shape"),
@@ -139,7 +156,36 @@ def _token_frame(corpus: Corpus) -> pl.DataFrame:
 
 
 # ----------------------------------------------------------------------------------- occurrences
-def _occurrences(tf: pl.DataFrame, key: str, max_ngram: int) -> pl.DataFrame:
+def _context_tables(tf: pl.DataFrame) -> dict:
+    """Per context word id: how many tokens follow it (``lc``) / precede it (``rc``) and how many
+    of those start (``s``) / end (``e``) a span, as arrays indexed by the id; plus the
+    corpus-wide rates."""
+    size = int(max(tf["lc"].max() or 0, tf["rc"].max() or 0)) + 1
+    out = {}
+    for key, flag in (("lc", "s"), ("rc", "e")):
+        g = tf.group_by(key).agg(pl.col(flag).sum().cast(pl.Float64), pl.len().cast(pl.Float64))
+        # (Series.scatter works in place: a fresh array for each table)
+        out[key] = tuple(
+            pl.repeat(0.0, size, dtype=pl.Float64, eager=True).scatter(g[key], g[col])
+            for col in (flag, "len")
+        )
+        out[flag] = max(float(tf[flag].mean() or 0.0), 1e-6)
+    return out
+
+
+def _context_prior(key: pl.Series, own: pl.Series, table: tuple, base: float,
+                   smooth: float = 5.0) -> pl.Series:
+    """Per occurrence: log ratio of the rate of a flag among the *other* tokens sharing its
+    context word (id ``key``; ``own`` is the occurrence's own flag), smoothed towards the
+    corpus-wide rate ``base``, to ``base``."""
+    hits, seen = table
+    h = hits.gather(key) - own.cast(pl.Float64)
+    m = seen.gather(key) - 1.0
+    return (((h + smooth * base) / (m + smooth)) / base).log()
+
+
+def _occurrences(tf: pl.DataFrame, key: str, max_ngram: int, ctx: dict,
+                 starts_ok: pl.Series | None = None) -> pl.DataFrame:
     """Every n-gram occurrence of every span form (n ≤ ``max_ngram``), classified.
 
     Returns one row per occurrence: ``row`` (first token), ``n``, ``form`` (id), ``cat`` (label,
@@ -150,7 +196,10 @@ def _occurrences(tf: pl.DataFrame, key: str, max_ngram: int) -> pl.DataFrame:
     extended one token at a time, and only the rows whose key is a prefix of some span text survive
     to the next length.  Every other column is fetched by row index for the matched rows only.
     """
-    span_starts = tf.filter(pl.col("non_o") & (pl.col("row") == pl.col("sp_first"))).select(
+    is_start = pl.col("non_o") & (pl.col("row") == pl.col("sp_first"))
+    if starts_ok is not None:  # only the spans whose first token passes (see _analyse)
+        is_start = is_start & starts_ok
+    span_starts = tf.filter(is_start).select(
         "row", (pl.col("sp_end") - pl.col("row")).alias("n")
     ).filter(pl.col("n") <= max_ngram)
     if span_starts.height == 0:
@@ -195,25 +244,33 @@ def _occurrences(tf: pl.DataFrame, key: str, max_ngram: int) -> pl.DataFrame:
     last = row + n_ - 1
     after = (row + n_).clip(upper_bound=n_rows - 1)
 
-    def at(col: str, idx: pl.Series) -> pl.Series:
-        return tf[col].gather(idx)
+    # every column is fetched with one (column-parallel) frame gather per row index
+    cums = ["c_shape", "c_never_lower", "c_p_o", "c_non_o"]
+    at_row = tf.select(
+        "position", "sentence", "doc", "small_doc", "label", "sp_first", "sp_end", "lc", "s",
+        *cums, *(c.removeprefix("c_") for c in cums),
+    ).gather(row)
+    at_last = tf.select("label", "sp_first", "rc", "e", *cums).gather(last)
+    at_after = tf.select("ctx", "sentence").gather(after)
+    left_ctx = tf["ctx"].gather((row.cast(pl.Int64) - 1).clip(lower_bound=0))
 
     def span_sum(col: str) -> pl.Series:
-        return at(col, last) - at(col, row) + at(col.removeprefix("c_"), row).cast(tf[col].dtype)
+        own = at_row[col.removeprefix("c_")].cast(tf[col].dtype)
+        return at_last[col] - at_row[col] + own
 
-    position = at("position", row)
-    sentence = at("sentence", row)
-    has_right = (row + n_ < n_rows) & (at("sentence", after) == sentence)
+    sentence = at_row["sentence"]
+    has_right = (row + n_ < n_rows) & (at_after["sentence"] == sentence)
     occ = occ.with_columns(
-        sentence=sentence, position=position, doc=at("doc", row),
-        small_doc=at("small_doc", row),
-        _left=at("ctx", (row.cast(pl.Int64) - 1).clip(lower_bound=0)),
-        _right=at("ctx", after), _has_right=has_right,
+        sentence=sentence, position=at_row["position"], doc=at_row["doc"],
+        small_doc=at_row["small_doc"],
+        _left=left_ctx, _right=at_after["ctx"], _has_right=has_right,
         shape=span_sum("c_shape"), never_lower=span_sum("c_never_lower"),
         po=span_sum("c_p_o") / n_.cast(pl.Float64),
-        label=at("label", row), label_last=at("label", last), nn=span_sum("c_non_o"),
-        sp_first=at("sp_first", row), sp_end=at("sp_end", row),
-        _sp_first_last=at("sp_first", last),
+        label=at_row["label"], label_last=at_last["label"], nn=span_sum("c_non_o"),
+        sp_first=at_row["sp_first"], sp_end=at_row["sp_end"],
+        _sp_first_last=at_last["sp_first"],
+        lctx=_context_prior(at_row["lc"], at_row["s"], ctx["lc"], ctx["s"]),
+        rctx=_context_prior(at_last["rc"], at_last["e"], ctx["rc"], ctx["e"]),
     ).with_columns(
         exact=(pl.col("nn") == pl.col("n")) & (pl.col("sp_first") == pl.col("row"))
         & (pl.col("sp_end") == pl.col("row") + pl.col("n")),
@@ -301,30 +358,61 @@ def _vote_scores(occ: pl.DataFrame) -> pl.DataFrame:
     return per.with_columns(pl.col("majority").cast(pl.String))
 
 
-#: weights of the occurrence score (logistic; fitted on planted errors in five shared corpora with
-#: ``python benchmarks/bench_detect.py --fit``, seeds disjoint from the evaluation seeds)
-_WEIGHTS: dict[str, float] = {
-    "bias": 0.49, "agree": 1.02, "conf": -2.28, "logk": 0.4, "logj": -0.58, "share": -3.67,
-    "ctx_m": 0.21, "ctx_own": -0.27, "doc_veto": -0.74, "own_o": 0.53, "maj_o": -2.21,
-    "cross": -0.09, "name": 0.61, "never_lower": 0.41, "po": -1.15, "len": 0.61, "fold": -0.6,
-    "own_o_po": -1.53, "lone": 0.41, "flip": -0.66, "lone_flip": 0.72, "lone_o": -0.57,
+#: kinds of conflict, each scored by its own logistic model (see :func:`inconsistencies`)
+GROUPS = ("flip", "own_o", "maj_o", "cross", "inside")
+
+#: features of a dissenting (voting) occurrence, and of an n-gram inside a possibly over-long span
+VOTE_FEATURES = ("agree", "conf", "logk", "logj", "share", "ctx_m", "ctx_own", "doc_veto", "name",
+                 "never_lower", "po", "len", "fold", "lone", "lctx", "rctx", "pair", "sent0",
+                 "cross_own", "noise")
+INSIDE_FEATURES = ("conf", "logk", "share", "oish", "oish2", "rare_cover", "same_label", "extra",
+                   "x_name", "lctx", "rctx", "sent0")
+FEATURES = tuple(dict.fromkeys(VOTE_FEATURES + INSIDE_FEATURES))
+
+#: weights of the occurrence score: one logistic model per group (fitted on planted errors in five
+#: shared corpora with ``python benchmarks/bench_detect.py --fit``, seeds 101-104, disjoint from
+#: the evaluation seeds 1, 2; a feature missing from a group has weight 0)
+_WEIGHTS: dict[str, dict[str, float]] = {
+    "flip": {"bias": 8.42, "agree": 0.82, "conf": -9.75, "logk": 0.65, "logj": -0.55,
+        "share": -13.29, "ctx_m": 0.34, "ctx_own": -0.29, "name": 0.17, "never_lower": 0.48,
+        "po": 0.15, "len": 1.06, "fold": -0.34, "lone": 0.51, "lctx": -0.29, "rctx": -0.19,
+        "pair": -0.32, "sent0": 0.03, "noise": -4.11},
+    "own_o": {"bias": -1.06, "agree": -0.65, "conf": -0.78, "logk": 0.51, "logj": -0.52,
+        "share": 0.46, "ctx_m": 0.38, "ctx_own": -0.62, "doc_veto": -2.93, "name": 1.19,
+        "never_lower": 0.15, "po": -5.56, "len": 4.37, "fold": -0.5, "lone": 0.53, "lctx": 0.21,
+        "rctx": 0.26, "pair": -0.11, "sent0": 0.6, "noise": 0.49},
+    "maj_o": {"bias": -2.26, "agree": -0.92, "conf": 1.46, "logk": 0.49, "logj": -3.14,
+        "share": 0.76, "ctx_m": -0.06, "ctx_own": -1.89, "name": 0.22, "never_lower": -1.2,
+        "po": -0.83, "len": 1.49, "fold": -0.52, "lone": -0.04, "lctx": -0.06, "rctx": -0.43,
+        "pair": -0.45, "sent0": 0.84, "cross_own": -1.09, "noise": 4.42},
+    "cross": {"bias": -1.69, "agree": 5.08, "conf": -1.28, "logk": 0.88, "logj": -1.48,
+        "share": -0.56, "ctx_m": -0.34, "ctx_own": 1.2, "name": -0.87, "never_lower": 0.33,
+        "po": 2.39, "len": -5.68, "fold": -0.73, "lone": 0.03, "lctx": -0.37, "rctx": -0.22,
+        "sent0": 0.65, "cross_own": -0.98, "noise": 2.12},
+    "inside": {"bias": -2.52, "conf": -2.65, "logk": 0.46, "share": 0.43, "oish": -2.5,
+        "oish2": 5.91, "rare_cover": 0.95, "same_label": -0.46, "extra": -0.11, "x_name": -0.56,
+        "lctx": -0.02, "rctx": 0.18, "sent0": 0.48},
 }
+
+
+def _group_expr() -> pl.Expr:
+    """The kind of conflict of a voting occurrence (``cat`` against ``majority``)."""
+    return (
+        pl.when(pl.col("cat") == "O").then(pl.lit("own_o"))
+        .when(pl.col("majority") == "O").then(pl.lit("maj_o"))
+        .when((pl.col("cat") == CROSS) | (pl.col("majority") == CROSS)).then(pl.lit("cross"))
+        .otherwise(pl.lit("flip")).alias("grp")
+    )
 
 
 def _features() -> list[pl.Expr]:
     """Feature columns of a dissenting occurrence (inputs of the logistic score)."""
     k = pl.col("k").cast(pl.Float64)
     j = pl.col("j").cast(pl.Float64)
-    own_o = (pl.col("cat") == "O").cast(pl.Float64)
     # a single dissenter against a unanimous majority of at least two other occurrences
     lone = ((pl.col("j") == 0) & (pl.col("k") >= 2) & (pl.col("k") == pl.col("N"))).cast(
         pl.Float64
     )
-    # a label against another label (neither side untagged nor a boundary conflict)
-    flip = (
-        (pl.col("cat") != "O") & (pl.col("cat") != CROSS)
-        & (pl.col("majority") != "O") & (pl.col("majority") != CROSS)
-    ).cast(pl.Float64)
     return [
         ((pl.col("A") - pl.col("D")) / (pl.col("T") + 1.0)).clip(0.0, 1.0).alias("agree"),
         (k / (k + 1.5)).alias("conf"),
@@ -334,32 +422,48 @@ def _features() -> list[pl.Expr]:
         pl.col("ctx_m").cast(pl.Float64).log1p().alias("ctx_m"),
         pl.col("ctx_own").cast(pl.Float64).log1p().alias("ctx_own"),
         ((pl.col("d_own") >= 2) & (pl.col("d_m") == 0)).cast(pl.Float64).alias("doc_veto"),
-        own_o.alias("own_o"),
-        (pl.col("majority") == "O").cast(pl.Float64).alias("maj_o"),
-        ((pl.col("cat") == CROSS) | (pl.col("majority") == CROSS)).cast(pl.Float64).alias("cross"),
         (pl.col("shape") > 0).cast(pl.Float64).alias("name"),
         (pl.col("never_lower") > 0).cast(pl.Float64).alias("never_lower"),
         pl.col("po").alias("po"),
         (pl.col("n").cast(pl.Float64) / 6.0).alias("len"),
         pl.col("fold").cast(pl.Float64).alias("fold"),
-        (own_o * pl.col("po")).alias("own_o_po"),
         lone.alias("lone"),
-        flip.alias("flip"),
-        (lone * flip).alias("lone_flip"),
-        (lone * own_o).alias("lone_o"),
+        pl.col("lctx").clip(-3.0, 3.0).alias("lctx"),
+        pl.col("rctx").clip(-3.0, 3.0).alias("rctx"),
+        (pl.col("pair_n").fill_null(1).cast(pl.Float64) - 1.0).clip(0.0).log1p().alias("pair"),
+        (pl.col("position") == 0).cast(pl.Float64).alias("sent0"),
+        (pl.col("cat") == CROSS).cast(pl.Float64).alias("cross_own"),
+        # the rest of the form's occurrences, in neither the majority nor this category
+        ((pl.col("N") - pl.col("k") - pl.col("j")).cast(pl.Float64)
+         / (pl.col("N").cast(pl.Float64) + 1.0)).alias("noise"),
     ]
 
 
-FEATURES = tuple(k for k in _WEIGHTS if k != "bias")
+
+def _score_expr(groups: tuple[str, ...] = GROUPS[:-1],
+                weights: dict[str, dict[str, float]] | None = None) -> pl.Expr:
+    """The occurrence score: the logistic model of the occurrence's group (column ``grp``)."""
+    weights = weights or _WEIGHTS
+    out = pl.lit(None, pl.Float64)
+    for grp in reversed(groups):
+        w = weights.get(grp, {"bias": 0.0})
+        z = pl.lit(w.get("bias", 0.0))
+        for name, value in w.items():
+            if name != "bias" and value:
+                z = z + pl.col(name).fill_null(0.0) * value
+        out = pl.when(pl.col("grp") == grp).then(1.0 / (1.0 + (-z).exp())).otherwise(out)
+    return out
 
 
-def _score_expr(weights: dict[str, float] | None = None) -> pl.Expr:
-    """The occurrence score: logistic function of the feature columns."""
-    w = weights or _WEIGHTS
-    z = pl.lit(w["bias"])
-    for name in FEATURES:
-        z = z + pl.col(name) * w[name]
-    return 1.0 / (1.0 + (-z).exp())
+def _pair_counts(votes: pl.DataFrame) -> pl.DataFrame:
+    """For every pair of categories: how many forms are seen with both (``<x>`` left out)."""
+    cats = votes.filter(pl.col("cat") != CROSS).select(
+        "form", pl.col("cat").cast(pl.String)
+    ).unique()
+    pairs = cats.join(cats, on="form", suffix="_b").filter(pl.col("cat") != pl.col("cat_b"))
+    return pairs.group_by("cat", "cat_b").len("pair_n").rename(
+        {"cat_b": "majority"}
+    ).with_columns(pl.col("pair_n").cast(pl.UInt32))
 
 
 def _inside_scores(inside: pl.DataFrame, votes: pl.DataFrame, tf: pl.DataFrame) -> pl.DataFrame:
@@ -370,7 +474,8 @@ def _inside_scores(inside: pl.DataFrame, votes: pl.DataFrame, tf: pl.DataFrame) 
     if inside.height == 0:
         return inside.with_columns(pl.lit(None, pl.Float64).alias("score"))
     glob = votes.group_by("form", "cat").len("c").group_by("form").agg(
-        pl.col("cat").sort_by("c", descending=True).first().alias("majority"),
+        # ties broken by category name: the result never depends on group order
+        pl.col("cat").sort_by(["c", "cat"], descending=[True, False]).first().alias("majority"),
         pl.col("c").max().alias("k"), pl.col("c").sum().alias("N"),
     )
     # how often the covering span's own text is a span of that extent elsewhere
@@ -379,32 +484,41 @@ def _inside_scores(inside: pl.DataFrame, votes: pl.DataFrame, tf: pl.DataFrame) 
     cover_form = exact.select(pl.col("row").alias("sp_first"), "n", "form").join(
         cover_count, on="form"
     ).select("sp_first", (pl.col("n").cast(pl.UInt32)).alias("cover_len"), "cover_n")
-    c_p_o = tf["c_p_o"]
     x = inside.join(glob, on="form", how="inner").join(
         cover_form, on="sp_first", how="left"
     ).filter(pl.col("majority") != "O", pl.col("majority") != CROSS)
     if x.height == 0:
         return x.with_columns(pl.lit(None, pl.Float64).alias("score"))
 
-    excl = pl.concat([pl.Series([0.0]), c_p_o])  # excl[i] = sum of p_o over rows < i
+    def csum(col: str, idx: pl.Series) -> pl.Series:
+        # sum of ``col`` over rows < idx
+        c = tf[col].cast(pl.Float64)
+        return pl.concat([pl.Series([0.0]), c]).gather(idx.cast(pl.UInt32))
 
-    def csum(idx: pl.Series) -> pl.Series:
-        return excl.gather(idx.cast(pl.UInt32))
-
-    span_sum = csum(x["sp_end"]) - csum(x["sp_first"])
-    gram_sum = csum(x["row"] + x["n"].cast(pl.UInt32)) - csum(x["row"])
+    end = x["row"] + x["n"].cast(pl.UInt32)
     extra_n = (x["sp_end"] - x["sp_first"]).cast(pl.Float64) - x["n"].cast(pl.Float64)
+    span_po = csum("c_p_o", x["sp_end"]) - csum("c_p_o", x["sp_first"])
+    gram_po = csum("c_p_o", end) - csum("c_p_o", x["row"])
+    span_sh = csum("c_shape", x["sp_end"]) - csum("c_shape", x["sp_first"])
+    gram_sh = csum("c_shape", end) - csum("c_shape", x["row"])
     k = pl.col("k").cast(pl.Float64)
     return x.with_columns(
-        ((span_sum - gram_sum) / extra_n).alias("oish"),
+        ((span_po - gram_po) / extra_n).alias("oish"),
+        ((span_sh - gram_sh) > 0).cast(pl.Float64).alias("x_name"),
+        extra_n.alias("extra"),
     ).with_columns(
-        (
-            (k / (pl.col("N").cast(pl.Float64) + 1.0)) * (k / (k + 1.5))
-            * pl.col("oish") ** 2
-            * pl.when(pl.col("cover_n").fill_null(1) <= 1).then(1.0).otherwise(0.2)
-            * pl.when(pl.col("majority") == pl.col("label")).then(1.0).otherwise(0.6)
-        ).alias("score")
-    )
+        (k / (k + 1.5)).alias("conf"),
+        k.log1p().alias("logk"),
+        (k / (pl.col("N").cast(pl.Float64) + 1.0)).alias("share"),
+        (pl.col("oish") ** 2).alias("oish2"),
+        (pl.col("cover_n").fill_null(1) <= 1).cast(pl.Float64).alias("rare_cover"),
+        (pl.col("majority") == pl.col("label").cast(pl.String)).cast(pl.Float64)
+        .alias("same_label"),
+        pl.col("lctx").clip(-3.0, 3.0).alias("lctx"),
+        pl.col("rctx").clip(-3.0, 3.0).alias("rctx"),
+        (pl.col("position") == 0).cast(pl.Float64).alias("sent0"),
+        pl.lit("inside").alias("grp"),
+    ).with_columns(_score_expr(("inside",)).alias("score"))
 
 
 # ------------------------------------------------------------------------------------- assembling
@@ -412,7 +526,17 @@ def _analyse(corpus: Corpus, variant: str, max_ngram: int, min_occurrences: int)
     """Scored occurrences (every vote and inside n-gram) and the forms table for one variant."""
     tf = _token_frame(corpus)
     key = "k_exact" if variant == "exact" else "k_fold"
-    res = _occurrences(tf, key, max_ngram)
+    ctx = corpus._state.cached("consistency_context", lambda: _context_tables(tf))
+    starts_ok = None
+    if variant != "exact":
+        # A case-folded form adds something only when its occurrences start with several
+        # spellings (see ``spell`` below): forms whose first word is spelled one way in the
+        # whole corpus are left out before the n-gram walk (the same result, less work).
+        ambiguous = tf.group_by("k_fold").agg(pl.col("k_exact").n_unique().alias("_sp")).filter(
+            pl.col("_sp") > 1
+        )
+        starts_ok = tf["k_fold"].is_in(ambiguous["k_fold"].implode())
+    res = _occurrences(tf, key, max_ngram, ctx, starts_ok)
     if isinstance(res, pl.DataFrame):
         return None
     occ, forms = res
@@ -436,7 +560,9 @@ def _analyse(corpus: Corpus, variant: str, max_ngram: int, min_occurrences: int)
     per = _vote_scores(votes)
     scored = votes.join(per, on="id", how="inner").with_columns(
         pl.col("cat", "span_label").cast(pl.String), pl.lit(variant != "exact").alias("fold")
-    ).with_columns(_features()).with_columns(
+    ).join(_pair_counts(votes), on=["cat", "majority"], how="left").with_columns(
+        [*_features(), _group_expr()]
+    ).with_columns(
         pl.when(pl.col("majority") != pl.col("cat")).then(_score_expr()).otherwise(0.0)
         .alias("score")
     )
@@ -513,8 +639,8 @@ def _compute(corpus: Corpus, max_ngram: int, min_occurrences: int, case_fold: bo
                 _texts(tf, diss["row"], diss["n"]).alias("text"),
                 pl.col("span_label").alias("_span_label"), "cat", "majority", "score",
                 "form_labels", pl.lit(variant).alias("variant"), "form", "row", "n",
-                pl.col("text").alias("form_text"),
-                *FEATURES,
+                pl.col("text").alias("form_text"), "grp",
+                *VOTE_FEATURES,
             )
             occ_rows = occ_rows.with_columns(
                 pl.when(pl.col("cat") == "O").then(pl.lit("unlabelled_mention"))
@@ -550,10 +676,16 @@ def _compute(corpus: Corpus, max_ngram: int, min_occurrences: int, case_fold: bo
                     pl.lit(variant).alias("variant"), pl.lit("inconsistent_boundary").alias("kind"),
                 )
                 occ_frames.append(ins_rows.select(list(_OCC_SCHEMA)))
+                feat_frames.append(ins.select(
+                    "sentence", cover_pos.alias("start"),
+                    (cover_pos + (ins["sp_end"] - ins["sp_first"])).alias("end"),
+                    pl.lit(variant).alias("variant"), pl.lit("inconsistent_boundary").alias("kind"),
+                    "grp", *INSIDE_FEATURES,
+                ))
             occ_frames.append(occ_rows.with_columns(form=pl.col("form_text"))
                               .select(list(_OCC_SCHEMA)))
             feat_frames.append(occ_rows.select("sentence", "start", "end", "variant", "kind",
-                                               *FEATURES))
+                                               "grp", *VOTE_FEATURES))
         occ = (
             pl.concat([f.cast(_OCC_SCHEMA) for f in occ_frames]) if occ_frames
             else pl.DataFrame(schema=_OCC_SCHEMA)
@@ -566,7 +698,7 @@ def _compute(corpus: Corpus, max_ngram: int, min_occurrences: int, case_fold: bo
             pl.concat([f.cast(_FORM_SCHEMA) for f in form_frames]) if form_frames
             else pl.DataFrame(schema=_FORM_SCHEMA)
         ).sort(["score", "occurrences", "text", "variant"], descending=[True, True, False, False])
-        feats = pl.concat(feat_frames) if feat_frames else pl.DataFrame()
+        feats = pl.concat(feat_frames, how="diagonal") if feat_frames else pl.DataFrame()
         return occ, forms, feats
 
     return corpus._state.cached(key, build)
@@ -637,39 +769,47 @@ def inconsistencies(
     weight ``D`` of the occurrence's own category, ``T`` the total weight, and ``k`` the plain
     number of other occurrences labelled ``m``.
 
-    **Score** of a dissenting occurrence (own category ≠ ``m``): one logistic function
-    ``score = 1 / (1 + exp(-(b + Σ wᵢ·fᵢ)))`` of these signals (weights in ``_WEIGHTS``, fitted by
-    ``benchmarks/bench_detect.py --fit`` on errors planted in five shared corpora, each corpus
-    weighted equally, seeds disjoint from the evaluation seeds; sign of the weight in brackets):
+    **Score** of a dissenting occurrence (own category ≠ ``m``): a logistic function
+    ``score = 1 / (1 + exp(-(b + Σ wᵢ·fᵢ)))`` of the signals below, with one set of weights per
+    *kind of conflict* — a label against another label (``flip``), an untagged occurrence against
+    a label (``own_o``), a span against a mostly untagged form (``maj_o``), a boundary conflict
+    (``cross``) and an n-gram inside a possibly over-long span (``inside``).  The weights
+    (``_WEIGHTS``) are fitted by ``benchmarks/bench_detect.py --fit`` on errors planted in five
+    shared corpora, each corpus weighted equally, with seeds disjoint from the evaluation seeds;
+    the sign of a weight depends on the kind (e.g. ``po`` is strongly negative for untagged
+    mentions and weak for label flips).  The signals of a voting occurrence:
 
-    - ``agree = (A - D) / (T + 1)`` — strength of the majority against this label (+);
-    - ``k`` (as ``log(1+k)`` (+) and ``k/(k+1.5)``) — how many occurrences back the majority;
+    - ``agree = (A - D) / (T + 1)`` — strength of the majority against this label;
+    - ``k`` (as ``log(1+k)`` and ``k/(k+1.5)``) — how many occurrences back the majority;
     - ``j``, ``share = (j+1)/(N+1)`` — how many others share this occurrence's label: a minority
-      that recurs is usually a genuine second sense, a lone dissenter an error (−, strongest);
-    - ``ctx_m`` / ``ctx_own`` — others in the same left/right context with the majority label (+)
-      or with this label (−): the variation-n-gram signal;
+      that recurs is usually a genuine second sense, a lone dissenter an error;
+    - ``noise`` — the share of other occurrences in neither category (forms like ``it`` or an
+      anonymised ``@`` that carry every label are weak evidence);
+    - ``lone`` — a single dissenter against a unanimous majority of at least two others;
+    - ``ctx_m`` / ``ctx_own`` — others in the same left/right context with the majority label or
+      with this label: the variation-n-gram signal;
+    - ``lctx`` / ``rctx`` — *cross-form* context: log ratio of how often the left word precedes
+      a span start (the right word follows a span end) anywhere in the corpus, to the overall
+      rate (leave-one-out, smoothed): ``using X`` is a likelier miss than ``the X``;
+    - ``pair`` — ``log(1 + n)`` where ``n`` is the number of *other* forms labelled both with this
+      occurrence's category and with the majority: a confusion seen on many forms is a grey zone
+      of the guidelines, a confusion seen nowhere else is more likely a slip;
     - ``doc_veto`` — at least two others in the same (small) document agree with this one and none
-      has the majority label: tables and topic-specific senses (−);
-    - ``own_o`` (+) / ``maj_o`` (−) — untagged mentions of well-supported entities are likely
-      misses; a span whose text is mostly untagged is only weak evidence;
-    - ``name`` — capitals/digits not explained by sentence-initial position (+);
-      ``never_lower`` — a capitalised word never written in lower case in the corpus (+);
-    - ``po`` — mean P(``O`` | word) of the words, and ``own_o·po``: lower-case function words that
-      are mostly ``O`` do not flood the top (−);
-    - ``cross`` — a boundary conflict rather than a label conflict; ``len`` — n-gram length;
-      ``fold`` — the case-folded grouping, a weaker signal (−);
-    - ``flip`` — a label against another label (neither side ``O`` nor ``<x>``): with ``own_o``
-      (untagged), ``maj_o`` (span against untagged majority) and ``cross`` (boundary) this gives
-      each kind of conflict its own offset;
-    - ``lone`` — a single dissenter (no other occurrence shares its category) against a unanimous
-      majority of at least two others (+), with its own strength for label flips (``lone_flip``,
-      +) and untagged mentions (``lone_o``, −): ``kernel`` as Application twice and File_Type
-      once is a likely error even though only three occurrences exist.
+      has the majority label: tables and topic-specific senses;
+    - ``name`` — capitals/digits not explained by sentence-initial position; ``never_lower`` — a
+      capitalised word never written in lower case in the corpus; ``sent0`` — the occurrence
+      starts its sentence;
+    - ``po`` — mean P(``O`` | word) of the words: lower-case function words that are mostly ``O``
+      do not flood the top;
+    - ``len`` — n-gram length; ``fold`` — the case-folded grouping, a weaker signal;
+      ``cross_own`` — this occurrence is the one cut by a boundary (``cross``, ``maj_o``).
 
     Spans that swallow neighbouring words (``the PyTorch``) are scored through the form inside
-    them: ``k/(N+1) * k/(k+1.5) * oish² * rarity * same_label`` where ``oish`` is the mean
-    P(``O`` | word) of the extra words, ``rarity`` is 1 when the covering span's text is not a
-    span elsewhere (0.2 otherwise) and ``same_label`` 1 when the label agrees (0.6 otherwise).
+    them (group ``inside``): ``k``, ``k/(N+1)`` of that form, ``oish`` (and its square) = mean
+    P(``O`` | word) of the extra words, ``x_name`` (an extra word looks like a name), ``extra``
+    (how many), ``rare_cover`` (the covering span's text is not a span elsewhere),
+    ``same_label`` (the covering span has the inner form's majority label), and the context
+    signals above.
 
     Examples
     --------
@@ -813,8 +953,10 @@ def evaluate_planted(flagged: pl.DataFrame, planted: pl.DataFrame,
     Returns
     -------
     dict
-        ``flagged``, ``planted``, ``precision``, ``recall`` and, when ``freq`` (``text``,
-        ``count``) is given, ``planted_ge3`` and ``recall_ge3`` (forms occurring ≥ 3 times).
+        ``flagged``, ``planted``, ``hits`` (flagged occurrences overlapping a planted error),
+        ``found`` (planted errors found), ``precision``, ``recall`` and, when ``freq`` (``text``,
+        ``count``) is given, ``planted_ge3``, ``found_ge3`` and ``recall_ge3`` (forms occurring
+        ≥ 3 times), split by planted kind as ``planted_ge3_<kind>`` / ``found_ge3_<kind>``.
     """
     f = flagged.select("sentence", "start", "end").with_row_index("fid")
     p = planted.with_row_index("pid")
@@ -827,14 +969,21 @@ def evaluate_planted(flagged: pl.DataFrame, planted: pl.DataFrame,
     hit_f = pairs["fid"].n_unique()
     found = p.with_columns(pl.col("pid").is_in(pairs["pid"].implode()).alias("found"))
     res = {
-        "flagged": f.height, "planted": p.height,
+        "flagged": f.height, "planted": p.height, "hits": hit_f,
+        "found": int(found["found"].sum()),
         "precision": hit_f / f.height if f.height else float("nan"),
         "recall": float(found["found"].mean()) if p.height else float("nan"),
     }
     if freq is not None:
         ge3 = found.join(freq, on="text", how="left").filter(pl.col("count") >= 3)
         res["planted_ge3"] = ge3.height
+        res["found_ge3"] = int(ge3["found"].sum())
         res["recall_ge3"] = float(ge3["found"].mean()) if ge3.height else float("nan")
+        if "kind" in ge3.columns:
+            for kind in ("flip", "drop", "shift"):
+                k = ge3.filter(pl.col("kind") == kind)
+                res[f"planted_ge3_{kind}"] = k.height
+                res[f"found_ge3_{kind}"] = int(k["found"].sum())
     return res
 
 

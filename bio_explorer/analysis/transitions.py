@@ -69,11 +69,11 @@ def view_rows(corpus: Corpus) -> pl.Series | None:
 def _index(corpus: Corpus) -> _Index:
     def build() -> _Index:
         st = corpus._state
-        ft = corpus._file_scheme_tags().cast(pl.String).fill_null("O")
-        vocab = [*sorted(ft.unique().to_list()), START, END]
+        tags = schemes.TagVocab(corpus._file_scheme_cat())  # a missing tag reads as O
+        vocab = [*tags.tags, START, END]
         k = len(vocab)
         s_code, e_code = k - 2, k - 1
-        codes = ft.cast(pl.Enum(vocab)).to_physical().cast(pl.UInt32)
+        codes = tags.codes
         sentence = st.tok["sentence"]
         df = pl.DataFrame({"c": codes, "s": sentence}).select(
             (pl.col("s") != pl.col("s").shift(1)).fill_null(True).alias("first"),
@@ -190,11 +190,11 @@ def invalid_tokens(corpus: Corpus) -> pl.DataFrame:
     if corpus._sel is not None:
         inv = inv.filter(pl.col("sentence").is_in(corpus._sel.implode()))
     tok = corpus._state.tok
-    ft = corpus._file_scheme_tags().cast(pl.String)
+    ft = corpus._file_scheme_cat()
     return inv.with_columns(
         tok["position"].gather(inv["row"]).alias("position"),
         tok["token"].gather(inv["row"]).alias("token"),
-        ft.gather(inv["row"]).alias("token_tag"),
+        ft.gather(inv["row"]).cast(pl.String).alias("token_tag"),
     )
 
 
