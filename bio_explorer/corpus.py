@@ -14,46 +14,12 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from . import schemes
+from .span_text import span_texts
 
 if TYPE_CHECKING:
     from .io import FileRecord
 
 PUBLIC_TOKEN_COLUMNS = ("sentence", "position", "token", "tag", "doc", "source", "line")
-
-
-_SHORT_SPAN = 4  # spans up to this many tokens get their text from one gather per token
-
-
-def _span_texts(token: pl.Series, first: pl.Series, lens: pl.Series) -> pl.Series:
-    """Text of every span: its tokens joined by spaces (no Python loop, no group-by for short
-    spans).
-
-    ``first`` is the row of each span's first token in ``token`` and ``lens`` its length.
-    """
-    parts = [
-        token.gather(first),
-        *(
-            pl.select(pl.when(lens > k).then(token.gather((first + k).clip(0, token.len() - 1))))
-            .to_series()
-            for k in range(1, _SHORT_SPAN)
-        ),
-    ]
-    text = pl.select(pl.concat_str(parts, separator=" ", ignore_nulls=True)).to_series()
-    long_ = (lens > _SHORT_SPAN).arg_true()
-    if long_.len():  # the few long spans: explode their rows and join
-        idx = (
-            pl.DataFrame({"first": first.gather(long_), "len": lens.gather(long_)})
-            .with_row_index("sid")
-            .select("sid", pl.int_ranges("first", pl.col("first") + pl.col("len")).alias("r"))
-            .explode("r")
-        )
-        joined = (
-            idx.with_columns(token.gather(idx["r"].cast(pl.UInt32)).alias("t"))
-            .group_by("sid", maintain_order=True)
-            .agg(pl.col("t").str.join(" "))
-        )
-        text = text.scatter(long_, joined["t"])
-    return text
 
 
 class _State:
@@ -291,7 +257,7 @@ class Corpus:
             with_rows = sp.join(rows, on="sentence", how="left", maintain_order="left")
             first = (with_rows["row"] + with_rows["start"]).cast(pl.UInt32)
             lens = (with_rows["end"] - with_rows["start"]).cast(pl.UInt32)
-            return sp.with_columns(_span_texts(tok["token"], first, lens).alias("text"))
+            return sp.with_columns(span_texts(tok["token"], first, lens).alias("text"))
 
         return self._state.cached("spans", build)
 

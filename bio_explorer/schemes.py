@@ -80,7 +80,7 @@ _PREFIX_NAMES = ["O", "B", "I", "E", "S"]
 _PREFIX_ENUM = pl.Enum(_PREFIX_NAMES)
 
 
-def _dense_codes(col: pl.Series, distinct: pl.Series) -> pl.Series | None:
+def dense_codes(col: pl.Series, distinct: pl.Series) -> pl.Series | None:
     """Index of every value of a Categorical ``col`` in its sorted distinct values.
 
     ``distinct`` holds those values (as Categorical).  A lookup table indexed by the global
@@ -125,7 +125,7 @@ class TagVocab:
             col = column if column.dtype == pl.Categorical else column.cast(pl.String)
             distinct = col.unique().drop_nulls()
             self.tags = sorted(distinct.cast(pl.String).to_list())
-            codes = _dense_codes(col, distinct) if col.dtype == pl.Categorical else None
+            codes = dense_codes(col, distinct) if col.dtype == pl.Categorical else None
             if codes is None:
                 codes = col.cast(pl.Enum(self.tags)).to_physical()
         self.codes = codes.cast(pl.UInt32).fill_null(self._o_code())

@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from ..span_text import span_texts
+
 if TYPE_CHECKING:
     from ..corpus import Corpus
 
@@ -579,17 +581,8 @@ def _texts(tf: pl.DataFrame, rows: pl.Series, lens: pl.Series, *, lower: bool = 
     """Tokens ``rows[i] .. rows[i]+lens[i]`` joined by a space, for every i (no Python loop)."""
     if rows.len() == 0:
         return pl.Series("text", [], pl.String)
-    idx = pl.DataFrame({"first": rows.cast(pl.UInt32), "len": lens.cast(pl.UInt32)}).with_row_index(
-        "i"
-    ).select("i", pl.int_ranges("first", pl.col("first") + pl.col("len"),
-                                dtype=pl.UInt32).alias("r")).explode("r")
-    tok = tf["token"].gather(idx["r"])
-    if lower:
-        tok = tok.str.to_lowercase()
-    out = idx.with_columns(tok.alias("t")).group_by("i", maintain_order=True).agg(
-        pl.col("t").str.join(" ")
-    )
-    return out["t"].alias("text")
+    text = span_texts(tf["token"], rows.cast(pl.UInt32), lens.cast(pl.UInt32))
+    return (text.str.to_lowercase() if lower else text).alias("text")
 
 
 def _label_summary(votes: pl.DataFrame, forms: pl.DataFrame) -> pl.DataFrame:

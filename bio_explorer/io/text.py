@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from ..errors import BioFormatError
-from ..schemes import TAG_PATTERN
+from ..schemes import TAG_PATTERN, dense_codes
 from .lines import RawText
 
 TAG_OR_O = r"^(O|[BIESLUM]-\S.*)$"
@@ -515,9 +515,7 @@ def _on_subset(values: pl.Series, mask: pl.Series, fn, default) -> pl.Series:
     if n_true == values.len():
         return fn(values)
     idx = mask.arg_true()
-    part = fn(values.gather(idx))
-    out = pl.repeat(default, values.len(), eager=True, dtype=part.dtype)
-    return out.scatter(idx, part)
+    return _scatter(values.len(), idx, fn(values.gather(idx)), default)
 
 
 def _fix_mixed(fields: pl.DataFrame, content: pl.Series, mixed: pl.Series | None) -> pl.DataFrame:
@@ -537,8 +535,11 @@ def _len_chars(values: pl.Series) -> pl.Series:
     """UInt32 length in characters of every value (of a String or a Categorical column)."""
     if values.dtype != pl.Categorical:
         return values.str.len_chars().cast(pl.UInt32)
-    vocab = values.unique().drop_nulls().cast(pl.String).sort()  # small: one entry per category
-    codes = values.cast(pl.Enum(vocab.to_list())).to_physical()
+    distinct = values.unique().drop_nulls()  # small: one entry per category
+    vocab = distinct.cast(pl.String).sort()
+    codes = dense_codes(values, distinct)
+    if codes is None:
+        codes = values.cast(pl.Enum(vocab.to_list())).to_physical()
     return vocab.str.len_chars().cast(pl.UInt32).gather(codes)
 
 
