@@ -338,9 +338,13 @@ class Corpus:
     def _file_scheme_cat(self) -> pl.Series:
         """:meth:`_file_scheme_tags` as a Categorical column (no string copy while unedited)."""
         st = self._state
-        if st.version == 0 or not (st.tok["tag"] != st.tok["_orig"]).any():
-            return st.tok["_eff"]
-        return st.cached("file_tags_cat", lambda: self._file_scheme_tags().cast(pl.Categorical))
+
+        def build() -> pl.Series:
+            if st.version == 0 or not (st.tok["tag"] != st.tok["_orig"]).any():
+                return st.tok["_eff"]
+            return self._file_scheme_tags().cast(pl.Categorical)
+
+        return st.cached("file_tags_cat", build)
 
     def _file_scheme_tags(self) -> pl.Series:
         """Current tags in each file's own scheme (the raw tags where nothing was edited)."""

@@ -80,7 +80,18 @@ _PREFIX_NAMES = ["O", "B", "I", "E", "S"]
 _PREFIX_ENUM = pl.Enum(_PREFIX_NAMES)
 
 
-def dense_codes(col: pl.Series, distinct: pl.Series) -> pl.Series | None:
+def categorical_codes(col: pl.Series) -> tuple[list[str], pl.Series]:
+    """The sorted distinct values of a String or Categorical column, and every value's index in
+    them (null stays null)."""
+    distinct = col.unique().drop_nulls()
+    values = sorted(distinct.cast(pl.String).to_list())
+    codes = _dense_codes(col, distinct) if col.dtype == pl.Categorical else None
+    if codes is None:
+        codes = col.cast(pl.Enum(values)).to_physical()
+    return values, codes
+
+
+def _dense_codes(col: pl.Series, distinct: pl.Series) -> pl.Series | None:
     """Index of every value of a Categorical ``col`` in its sorted distinct values.
 
     ``distinct`` holds those values (as Categorical).  A lookup table indexed by the global
@@ -123,11 +134,7 @@ class TagVocab:
             codes = column.to_physical()
         else:
             col = column if column.dtype == pl.Categorical else column.cast(pl.String)
-            distinct = col.unique().drop_nulls()
-            self.tags = sorted(distinct.cast(pl.String).to_list())
-            codes = dense_codes(col, distinct) if col.dtype == pl.Categorical else None
-            if codes is None:
-                codes = col.cast(pl.Enum(self.tags)).to_physical()
+            self.tags, codes = categorical_codes(col)
         self.codes = codes.cast(pl.UInt32).fill_null(self._o_code())
         self.prefix, types_of = [], []
         for t in self.tags:  # loop over the small vocabulary of distinct tags

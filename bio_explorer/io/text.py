@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from ..errors import BioFormatError
-from ..schemes import TAG_PATTERN, dense_codes
+from ..schemes import TAG_PATTERN, categorical_codes
 from .lines import RawText
 
 TAG_OR_O = r"^(O|[BIESLUM]-\S.*)$"
@@ -149,11 +149,10 @@ def _scatter(n: int, idx: pl.Series, part: pl.Series, default) -> pl.Series:
     return pl.repeat(default, n, eager=True, dtype=part.dtype).scatter(idx, part)
 
 
-def _field_counts(content: pl.Series, sep: str, candidate) -> tuple[pl.Series, pl.Series | None]:
+def _field_counts(content: pl.Series, sep: str) -> tuple[pl.Series, pl.Series | None]:
     """Fields per line, and the lines of a TAB file that hold no TAB but spaces (or None).
 
-    ``candidate`` is a function giving the candidate mask of a subset of lines (only the
-    one-field lines of a TAB file are classified).  A space-only line in a TAB file (e.g.
+    Only the one-field lines of a TAB file are classified.  A space-only line in a TAB file (e.g.
     StackOverflow's merged-labels file) is split on spaces.
     """
     n_fields = content.str.count_matches(sep, literal=True) + 1
@@ -162,7 +161,7 @@ def _field_counts(content: pl.Series, sep: str, candidate) -> tuple[pl.Series, p
     one = n_fields == 1
     mixed = _on_subset(
         content, one,
-        lambda c: candidate(c) & c.str.contains(" ", literal=True), False,
+        lambda c: _line_kinds(c).candidate & c.str.contains(" ", literal=True), False,
     )
     if not mixed.any():
         return n_fields, None
@@ -209,9 +208,7 @@ def _detect(
         sample = content.head(head).filter(candidate.head(head)).head(_DETECT_SAMPLE)
         tab_share = sample.str.contains("\t", literal=True).mean() or 0.0
         sep = "\t" if tab_share >= 0.5 else " "
-    n_fields, mixed = _field_counts(
-        content, sep, lambda c: _line_kinds(c).candidate
-    )
+    n_fields, mixed = _field_counts(content, sep)
     body = candidate & ~kinds.hashed
     body_counts = n_fields.filter(body)
     if body_counts.len() == 0:
@@ -343,7 +340,7 @@ def parse_text(
                       tag_col=tag_col)
         del head, kinds  # slices of the line table: they would keep all of it alive
         sep, n_cols, width = det.sep, det.n_cols, max(det.n_cols, 1)
-        n_fields, mixed = _field_counts(content, sep, lambda c: _line_kinds(c).candidate)
+        n_fields, mixed = _field_counts(content, sep)
         # lines that are never plain token lines, whatever their tag field
         special = pl.repeat(False, n_lines, eager=True)
         if _maybe_in(data, b"-DOCSTART-"):
@@ -452,8 +449,8 @@ def parse_text(
             problems.report(i + 1, bad[t][0], bad[t][1])
     identity = all(k == v for k, v in eff_map.items())
 
-    # keep the token lines column by column (no wide filtered copy): drop every other reference
-    # to the full-length columns first, so that each one is freed once filtered
+    # gather the token lines column by column (no wide filtered copy): drop every other reference
+    # to the full-length columns first, so that each one is freed once gathered
     del n_fields, n_eff, bad_cols, body
     keep = token_line.arg_true()
     extra_cols = [i for i in range(width) if i not in (tag_col, token_col)]
@@ -535,12 +532,8 @@ def _len_chars(values: pl.Series) -> pl.Series:
     """UInt32 length in characters of every value (of a String or a Categorical column)."""
     if values.dtype != pl.Categorical:
         return values.str.len_chars().cast(pl.UInt32)
-    distinct = values.unique().drop_nulls()  # small: one entry per category
-    vocab = distinct.cast(pl.String).sort()
-    codes = dense_codes(values, distinct)
-    if codes is None:
-        codes = values.cast(pl.Enum(vocab.to_list())).to_physical()
-    return vocab.str.len_chars().cast(pl.UInt32).gather(codes)
+    vocab, codes = categorical_codes(values)  # a small vocabulary: one entry per category
+    return pl.Series(vocab, dtype=pl.String).str.len_chars().cast(pl.UInt32).gather(codes)
 
 
 def _compact(values: pl.Series) -> pl.Series:
