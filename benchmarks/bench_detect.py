@@ -65,15 +65,33 @@ FIT_SEEDS = (101, 102, 103, 104)
 THRESHOLDS = (0.2, C.DEFAULT_THRESHOLD, 0.4, 0.5)
 TARGET_R3, TARGET_P = 0.8, 0.5
 KINDS = ("flip", "drop", "shift")
+NGRAM = C.DEFAULT_MAX_NGRAM
 
 
-def counts(seeds=SEEDS, thresholds=THRESHOLDS) -> pl.DataFrame:
+def make_consistent(c: bx.Corpus) -> int:
+    """Give every conflicting surface form its majority labelling everywhere (the "fix all"
+    workflow: ``apply_inconsistency`` on every exact form row at threshold 0), in place.
+
+    Used for the diagnostic *consistent base* run: planting errors in a corpus that has no
+    labelling variation of its own separates what the finder misses from what the corpora's own
+    inconsistencies hide.  Returns the number of forms changed.
+    """
+    forms = c.inconsistencies(threshold=0.0).filter(pl.col("variant") == "exact")
+    for row in forms.iter_rows(named=True):
+        c.apply_inconsistency(row).apply()
+    return forms.height
+
+
+def counts(seeds=SEEDS, thresholds=THRESHOLDS, consistent: bool = False) -> pl.DataFrame:
     """Raw planted-error counts per corpus, seed and threshold (summed into ratios by
-    :func:`ratios`)."""
+    :func:`ratios`); ``consistent`` plants in a copy made consistent first
+    (:func:`make_consistent`)."""
     rows = []
     for name, pattern in CORPORA.items():
         for seed in seeds:
             c = bx.read(str(SHARED / pattern))
+            if consistent:
+                make_consistent(c)
             before = c.inconsistencies(occurrences=True, threshold=0.0)
             span_count = c.spans.group_by("text").len("count")
             planted = C.plant_errors(c, seed=seed)
@@ -122,10 +140,10 @@ def ratios(df: pl.DataFrame, by: list[str]) -> pl.DataFrame:
              "R3", "R3span", "R3det", *(f"R3_{kind}" for kind in KINDS))
 
 
-def quality(seeds=SEEDS, thresholds=THRESHOLDS) -> pl.DataFrame:
+def quality(seeds=SEEDS, thresholds=THRESHOLDS, consistent: bool = False) -> pl.DataFrame:
     """Planted-error precision/recall per corpus and threshold, and pooled over the corpora
     (``corpus == "pooled"``); counts are summed over ``seeds`` before taking ratios."""
-    df = counts(seeds, thresholds)
+    df = counts(seeds, thresholds, consistent)
     per = ratios(df, ["corpus", "threshold"]).sort("corpus", "threshold", maintain_order=True)
     pooled = ratios(df.with_columns(pl.lit("pooled").alias("corpus")), ["corpus", "threshold"])
     return pl.concat([per, pooled.sort("threshold")])
@@ -203,7 +221,7 @@ def fit_data(seeds=FIT_SEEDS) -> pl.DataFrame:
         for seed in seeds:
             c = bx.read(str(SHARED / pattern))
             planted = C.plant_errors(c, seed=seed)
-            _, _, feat = C._compute(c, 6, 2, True)
+            _, _, feat = C._compute(c, NGRAM, 2, True)
             feat = feat.with_row_index("fid")
             pairs = feat.join(
                 planted.select("sentence", pl.col("start").alias("ps"), pl.col("end").alias("pe")),

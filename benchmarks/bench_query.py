@@ -6,8 +6,10 @@ Builds corpora by repeating a shared corpus (``_make_corpus.make_corpus``), then
 * the first-use cost of the query indexes (token vocabulary, labels, anomalies);
 * the median time of ``filter(...)`` + ``page(0, 50)`` for a label, a token text, a regex, an
   anomaly kind and a transition (indexes warm, as in an interactive session);
-* ``anomalies()`` and ``inconsistencies()`` on the whole corpus, from a cold cache (median of 3
-  runs, each on a fresh state).
+* ``anomalies()`` and ``inconsistencies()`` on the whole corpus, from a cold cache: 5 rounds of
+  a fresh ``bx.read`` followed by both analyses on it; the verdict uses the median of the
+  per-round ratios (analyses / that round's read), since the machine's speed drifts between
+  rounds.
 
 Run: ``python benchmarks/bench_query.py [sizes...] [--dir DIR]`` (default sizes 1e6 and 1e7).
 Targets (issue 3): filter + page ≤ 30 ms median at 1M, ≤ 100 ms at 10M; anomalies +
@@ -17,6 +19,7 @@ inconsistencies ≤ 2× the load time.
 from __future__ import annotations
 
 import argparse
+import gc
 import statistics
 import sys
 import tempfile
@@ -57,7 +60,7 @@ def _fresh(corpus):
     return Corpus(_State(st.tok, st.files, st.scheme, st.problems))
 
 
-def run(n_tokens: int, folder: Path, repeat: int = 7) -> None:
+def run(n_tokens: int, folder: Path, repeat: int = 7, rounds: int = 5) -> None:
     path = make_corpus(n_tokens, folder)
     load, corpus = _timed(lambda: bx.read(path), 3)
     print(f"\n== {corpus.n_tokens:,} tokens, {len(corpus):,} sentences ({path.name})")
@@ -73,22 +76,35 @@ def run(n_tokens: int, folder: Path, repeat: int = 7) -> None:
     # (each timing is the median of 3 runs, every run on a fresh state with empty caches)
     own_kinds = (am._invalid, am._boundary_punct, am._multi_tag, am._format)
 
-    def own_cold() -> float:
+    def own_cold(corpus=corpus) -> float:
         own = _fresh(corpus)
         return _timed(lambda: [f(own) for f in own_kinds])[0]
 
     t_own = statistics.median(own_cold() for _ in range(3))
     row("anomalies, own kinds (cold)", t_own)
-    inc_times, an_times = [], []
-    for _ in range(3):
-        cold = _fresh(corpus)
-        inc_times.append(_timed(cold.inconsistencies)[0])
-        t, an = _timed(cold.anomalies)
-        an_times.append(t)
+    # each round: a fresh read (the baseline), then inconsistencies() and anomalies() on it, so
+    # the ratio is taken between neighbouring measurements (the machine's speed drifts)
+    # (the previous round's corpus is freed first, so every read starts from the same memory)
+    inc_times, an_times, ratios = [], [], []
+    del corpus
+    for _ in range(rounds):
+        gc.collect()
+        t_load, cold = _timed(lambda: bx.read(path))
+        t_inc = _timed(cold.inconsistencies)[0]
+        t_an, an = _timed(cold.anomalies)
+        inc_times.append(t_inc)
+        an_times.append(t_an)
+        ratios.append((t_inc + t_an) / t_load)
+        if len(ratios) < rounds:
+            del cold, an
     t_inc, t_an = statistics.median(inc_times), statistics.median(an_times)
     print(f"{'inconsistencies() (cold)':<34}{t_inc * 1e3:9.1f} ms   {t_inc / load:5.2f} × load")
     row("anomalies() after inconsistencies", t_an)
     row("anomalies + inconsistencies", t_an + t_inc)
+    ratio = statistics.median(ratios)
+    print(f"{'  median of per-round ratios':<34}{'':12}{ratio:5.2f} × load"
+          f"   [{'ok' if ratio <= 2 else 'over 2x'}]  ({rounds} rounds: "
+          + ", ".join(f"{r:.2f}" for r in ratios) + ")")
     print(f"   ({an.height:,} anomaly rows)")
 
     # first use of the query indexes (once per corpus; tokens index survives edits)

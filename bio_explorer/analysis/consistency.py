@@ -27,6 +27,7 @@ and measure how many the finder recovers; ``benchmarks/bench_detect.py`` prints 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -38,7 +39,11 @@ if TYPE_CHECKING:
 
 #: default score threshold of ``inconsistencies(occurrences=True)``: the lowest threshold with a
 #: pooled planted-error precision of 0.5 on the fitting seeds (``benchmarks/bench_detect.py --fit``)
-DEFAULT_THRESHOLD = 0.31
+DEFAULT_THRESHOLD = 0.28
+
+#: longest span (in tokens) whose text is searched for (``OP_BLOCK : ( output omitted for
+#: annotation )`` in stackoverflow_ner is 8 tokens)
+DEFAULT_MAX_NGRAM = 8
 
 CROSS = "<x>"  # category: a span boundary cuts through the n-gram
 KINDS = ("inconsistent_label", "unlabelled_mention", "inconsistent_boundary")
@@ -120,9 +125,10 @@ def _token_frame(corpus: Corpus) -> pl.DataFrame:
         # lower-cased spelling of a capitalised token is ever written in lower case
         fold = vocab.group_by("k_fold").agg(
             pl.col("tf_n").sum(), pl.col("tf_o").sum(), pl.col("is_lower").any().alias("_seen"),
+            (pl.len() > 1).alias("multi_spelling"),  # several spellings fold to this one
         ).select(
             "k_fold", (pl.col("tf_o") / (pl.col("tf_n") + 1)).alias("p_o"),
-            (~pl.col("_seen")).alias("never_lower"),
+            (~pl.col("_seen")).alias("never_lower"), "multi_spelling",
         )
         vocab = vocab.join(fold, on="k_fold", how="left").drop("tf_n", "tf_o").with_columns(
             # a dense id of the context word: per-word statistics become array lookups
@@ -159,20 +165,82 @@ def _token_frame(corpus: Corpus) -> pl.DataFrame:
 
 # ----------------------------------------------------------------------------------- occurrences
 def _context_tables(tf: pl.DataFrame) -> dict:
-    """Per context word id: how many tokens follow it (``lc``) / precede it (``rc``) and how many
-    of those start (``s``) / end (``e``) a span, as arrays indexed by the id; plus the
-    corpus-wide rates."""
+    """Per context word: what the tokens after it (``lc``) / before it (``rc``) are.
+
+    ``lc`` / ``rc``: how many tokens follow (precede) the word and how many of those start (end)
+    a span, as arrays indexed by the word id; ``s`` / ``e``: the corpus-wide rates.
+    ``lab_lc`` / ``lab_rc``: one row per (word ``_w``, category ``_cls``) with the count ``_c``
+    of following (preceding) tokens that start (end) a span of that label or are untagged
+    (``"O"``), and the category's corpus-wide rate ``_p`` (see :func:`_label_context`).
+    All from one group-by per side.
+    """
     size = int(max(tf["lc"].max() or 0, tf["rc"].max() or 0)) + 1
+    labels = tf["label"].unique().drop_nulls()
+    names = pl.DataFrame({
+        "_k": pl.concat([pl.Series([0], dtype=pl.UInt32), labels.to_physical() + 1]),
+        "_cls": pl.concat([pl.Series(["O"]), labels.cast(pl.String)]),
+    })
+    inside = int(names["_k"].max() or 0) + 1  # a token inside a span: no category
+    code = pl.col("label").to_physical() + 1
     out = {}
     for key, flag in (("lc", "s"), ("rc", "e")):
-        g = tf.group_by(key).agg(pl.col(flag).sum().cast(pl.Float64), pl.len().cast(pl.Float64))
+        k = (pl.when(pl.col(flag)).then(code).when(~pl.col("non_o")).then(pl.lit(0, pl.UInt32))
+             .otherwise(pl.lit(inside, pl.UInt32)))
+        # count (word, category) pairs as one integer key (faster than a two-column group-by)
+        pair = tf.select((pl.col(key).cast(pl.UInt64) * (inside + 1) + k).alias("_pair"))
+        tab = pair["_pair"].value_counts(name="_c").select(
+            (pl.col("_pair") // (inside + 1)).cast(pl.UInt32).alias("_w"),
+            (pl.col("_pair") % (inside + 1)).cast(pl.UInt32).alias("_k"), "_c",
+        )
+        g = tab.group_by("_w").agg(
+            pl.col("_c").filter((pl.col("_k") > 0) & (pl.col("_k") < inside)).sum()
+            .cast(pl.Float64).alias("hits"),
+            pl.col("_c").sum().cast(pl.Float64).alias("seen"),
+        )
         # (Series.scatter works in place: a fresh array for each table)
         out[key] = tuple(
-            pl.repeat(0.0, size, dtype=pl.Float64, eager=True).scatter(g[key], g[col])
-            for col in (flag, "len")
+            pl.repeat(0.0, size, dtype=pl.Float64, eager=True).scatter(g["_w"], g[col])
+            for col in ("hits", "seen")
         )
         out[flag] = max(float(tf[flag].mean() or 0.0), 1e-6)
+        lab = tab.filter(pl.col("_k") < inside)
+        prior = lab.group_by("_k").agg((pl.col("_c").sum() / lab["_c"].sum()).alias("_p"))
+        out[f"lab_{key}"] = lab.join(prior, on="_k").join(names, on="_k").drop("_k")
     return out
+
+
+def _label_context(scored: pl.DataFrame, tf: pl.DataFrame, ctx: dict,
+                   smooth: float = 2.0) -> pl.Series:
+    """Per dissenting occurrence: how much better its neighbour words fit its own category than
+    the majority's, judged over *all* forms (a label-specific context prior).
+
+    For the left word (the context id before the occurrence) and for the right word (after it),
+    the log of ``P(own category | word) / P(majority | word)`` minus the same log ratio over the
+    whole corpus, summed (tables ``lab_lc`` / ``lab_rc`` of :func:`_context_tables`).  The
+    category a left word predicts is the label of the span its successor starts, ``O`` for an
+    untagged successor, nothing for a token inside a span (mirrored for the right word), so
+    ``in`` favours a place and ``Mr`` a person whatever the form.  The occurrence itself is left
+    out; counts are smoothed towards the corpus-wide rates.  0 when either side is ``<x>`` (a
+    cut-across occurrence).
+    """
+    last = scored["row"] + scored["n"].cast(pl.UInt32) - 1
+    # the occurrence itself counts in its own category (an exact span or an untagged token)
+    self_n = (scored["cat"] != CROSS).cast(pl.Float64)
+    total = pl.repeat(0.0, scored.height, dtype=pl.Float64, eager=True)
+    for key, rows in (("lc", scored["row"]), ("rc", last)):
+        tab = ctx[f"lab_{key}"]
+        occ = pl.DataFrame({"_w": tf[key].gather(rows), "cat": scored["cat"],
+                            "majority": scored["majority"]})
+        own = occ.join(tab.rename({"_cls": "cat"}), on=["_w", "cat"], how="left",
+                       maintain_order="left")
+        maj = occ.join(tab.rename({"_cls": "majority"}), on=["_w", "majority"], how="left",
+                       maintain_order="left")
+        c_own = (own["_c"].fill_null(0).cast(pl.Float64) - self_n).clip(0.0)
+        c_maj = maj["_c"].fill_null(0).cast(pl.Float64)
+        p_own, p_maj = own["_p"], maj["_p"]
+        lr = ((c_own + smooth * p_own) / (c_maj + smooth * p_maj)).log() - (p_own / p_maj).log()
+        total = total + lr.fill_null(0.0).fill_nan(0.0)
+    return total.clip(-6.0, 6.0).alias("lab_ctx")
 
 
 def _context_prior(key: pl.Series, own: pl.Series, table: tuple, base: float,
@@ -201,16 +269,24 @@ def _occurrences(tf: pl.DataFrame, key: str, max_ngram: int, ctx: dict,
     is_start = pl.col("non_o") & (pl.col("row") == pl.col("sp_first"))
     if starts_ok is not None:  # only the spans whose first token passes (see _analyse)
         is_start = is_start & starts_ok
-    span_starts = tf.filter(is_start).select(
-        "row", (pl.col("sp_end") - pl.col("row")).alias("n")
-    ).filter(pl.col("n") <= max_ngram)
+    # per row: the length of the span it starts (null when it starts none within max_ngram)
+    length = pl.col("sp_end") - pl.col("row")
+    span_n = tf.select(
+        pl.when(is_start & (length <= max_ngram)).then(length).alias("sn")
+    ).to_series()
+    span_starts = pl.DataFrame({"row": tf["row"], "n": span_n}).drop_nulls("n")
     if span_starts.height == 0:
         return pl.DataFrame()
     lengths = set(span_starts["n"].unique().to_list())
     top = max(lengths)
     n_rows = tf.height
     kcol, sent = tf[key], tf["sentence"]
-    cur = pl.DataFrame({"row": tf["row"], "h": kcol})  # candidate start rows and prefix keys
+    # candidate start rows and prefix keys: an occurrence starts with the same (folded) word as
+    # its form, so only the rows holding the first word of some span can start one
+    first_words = kcol.gather(span_starts["row"]).unique().implode()
+    cur = pl.DataFrame({"row": tf["row"], "h": kcol, "sn": span_n}).filter(
+        pl.col("h").is_in(first_words)
+    )
     parts, forms_all = [], []
     form_base = 0
     for n in range(1, top + 1):
@@ -223,10 +299,10 @@ def _occurrences(tf: pl.DataFrame, key: str, max_ngram: int, ctx: dict,
                     pl.struct("h", "k").hash(17))["h"],
                 (sent.gather(nxt) == sent.gather(cur["row"])).alias("_ok"),
             ).filter("_ok").drop("_ok")
-        starts = cur.join(span_starts, on="row", how="inner")
+        starts = cur.filter(pl.col("sn").is_not_null())  # the span starts still walking
         if n in lengths:
             forms = (
-                starts.filter(pl.col("n") == n).group_by("h")
+                starts.filter(pl.col("sn") == n).group_by("h")
                 .agg(pl.col("row").min().alias("form_row"))
                 .sort("form_row").with_row_index("form", offset=form_base)
             )
@@ -236,7 +312,7 @@ def _occurrences(tf: pl.DataFrame, key: str, max_ngram: int, ctx: dict,
                 parts.append(cur.join(forms.select("form", "h"), on="h", how="inner")
                              .select("row", "form", pl.lit(n, pl.UInt8).alias("n")))
         if n < top:  # keep only prefixes of longer spans
-            longer = starts.filter(pl.col("n") > n).select(pl.col("h").unique())
+            longer = starts.filter(pl.col("sn") > n).select(pl.col("h").unique())
             cur = cur.join(longer, on="h", how="semi")
     if not parts:
         return pl.DataFrame()
@@ -309,22 +385,24 @@ def _vote_scores(occ: pl.DataFrame) -> pl.DataFrame:
         pl.when(pl.col("small_doc")).then(pl.col("doc")).otherwise(pl.lit(None, pl.UInt32))
         .alias("doc"),
     )
-    # candidates: occurrences outside their form's overall majority, or in a left+right context
+    # the evidence of an occurrence depends only on its signature (form, neighbour words, small
+    # document, own category), and every count below is a sum over signatures: group the votes
+    # by signature once (with the ids of their occurrences)
+    sig_cols = ["form", "left", "right", "doc", "cat"]
+    sig = votes.group_by(sig_cols).agg(pl.len().alias("m"), pl.col("id")).with_row_index("sid")
+    # candidates: signatures outside their form's overall majority, or in a left (right) context
     # where the form is labelled in more than one way (the rest cannot be a minority anywhere)
-    gcnt = votes.group_by("form", "cat").len("c")
+    gcnt = sig.group_by("form", "cat").agg(pl.col("m").sum().alias("c"))
     gmaj = gcnt.sort(["c", "cat"], descending=[True, False]).unique("form", keep="first")
-    parts = [votes.join(gmaj.select("form", "cat"), on=["form", "cat"], how="anti")]
+    parts = [sig.join(gmaj.select("form", "cat"), on=["form", "cat"], how="anti").select("sid")]
     for side in ("left", "right"):
-        varied = votes.group_by("form", side).agg(pl.col("cat").n_unique().alias("nc")).filter(
+        varied = sig.group_by("form", side).agg(pl.col("cat").n_unique().alias("nc")).filter(
             pl.col("nc") > 1
         )
-        parts.append(votes.join(varied, on=["form", side], how="semi"))
-    cand = pl.concat(parts).unique("id")
-    # the evidence of an occurrence depends only on its signature (form, neighbour words, small
-    # document, own category), so it is computed once per distinct signature
-    sig_cols = ["form", "left", "right", "doc", "cat"]
-    sigs = cand.select(sig_cols).unique().with_row_index("sid")
-    ids = cand.select("id", *sig_cols).join(sigs, on=sig_cols, how="inner", nulls_equal=True)
+        parts.append(sig.join(varied, on=["form", side], how="semi").select("sid"))
+    sigs = sig.join(pl.concat(parts).unique(), on="sid", how="semi")
+    ids = sigs.select("sid", "id").explode("id")
+    sig_n = sig.drop("id")
     # one row per (signature, category) with another occurrence of the form in that category;
     # every evidence level counts a subset of those occurrences, so these rows hold them all
     own = pl.col("cat") == pl.col("own")
@@ -333,8 +411,9 @@ def _vote_scores(occ: pl.DataFrame) -> pl.DataFrame:
     ).with_columns(pl.col("c") - own.cast(pl.UInt32)).filter(pl.col("c") > 0)
     for name, cols, _ in _LEVELS[1:]:
         keys = ["form", *cols, "cat"]
-        v = votes.filter(pl.col("doc").is_not_null()) if name == "d" else votes
-        ev = ev.join(v.group_by(keys).len(f"c_{name}"), on=keys, how="left").with_columns(
+        v = sig_n.filter(pl.col("doc").is_not_null()) if name == "d" else sig_n
+        level = v.group_by(keys).agg(pl.col("m").sum().alias(f"c_{name}"))
+        ev = ev.join(level, on=keys, how="left").with_columns(
             (pl.col(f"c_{name}") - own.cast(pl.UInt32)).fill_null(0)
         )
     w = {name: weight for name, _, weight in _LEVELS}
@@ -366,7 +445,7 @@ GROUPS = ("flip", "own_o", "maj_o", "cross", "inside")
 #: features of a dissenting (voting) occurrence, and of an n-gram inside a possibly over-long span
 VOTE_FEATURES = ("agree", "conf", "logk", "logj", "share", "ctx_m", "ctx_own", "doc_veto", "name",
                  "never_lower", "po", "len", "fold", "lone", "lctx", "rctx", "pair", "sent0",
-                 "cross_own", "noise")
+                 "cross_own", "noise", "lab_ctx")
 INSIDE_FEATURES = ("conf", "logk", "share", "oish", "oish2", "rare_cover", "same_label", "extra",
                    "x_name", "lctx", "rctx", "sent0")
 FEATURES = tuple(dict.fromkeys(VOTE_FEATURES + INSIDE_FEATURES))
@@ -375,25 +454,25 @@ FEATURES = tuple(dict.fromkeys(VOTE_FEATURES + INSIDE_FEATURES))
 #: shared corpora with ``python benchmarks/bench_detect.py --fit``, seeds 101-104, disjoint from
 #: the evaluation seeds 1, 2; a feature missing from a group has weight 0)
 _WEIGHTS: dict[str, dict[str, float]] = {
-    "flip": {"bias": 8.42, "agree": 0.82, "conf": -9.75, "logk": 0.65, "logj": -0.55,
-        "share": -13.29, "ctx_m": 0.34, "ctx_own": -0.29, "name": 0.17, "never_lower": 0.48,
-        "po": 0.15, "len": 1.06, "fold": -0.34, "lone": 0.51, "lctx": -0.29, "rctx": -0.19,
-        "pair": -0.32, "sent0": 0.03, "noise": -4.11},
-    "own_o": {"bias": -1.06, "agree": -0.65, "conf": -0.78, "logk": 0.51, "logj": -0.52,
-        "share": 0.46, "ctx_m": 0.38, "ctx_own": -0.62, "doc_veto": -2.93, "name": 1.19,
-        "never_lower": 0.15, "po": -5.56, "len": 4.37, "fold": -0.5, "lone": 0.53, "lctx": 0.21,
-        "rctx": 0.26, "pair": -0.11, "sent0": 0.6, "noise": 0.49},
-    "maj_o": {"bias": -2.26, "agree": -0.92, "conf": 1.46, "logk": 0.49, "logj": -3.14,
-        "share": 0.76, "ctx_m": -0.06, "ctx_own": -1.89, "name": 0.22, "never_lower": -1.2,
-        "po": -0.83, "len": 1.49, "fold": -0.52, "lone": -0.04, "lctx": -0.06, "rctx": -0.43,
-        "pair": -0.45, "sent0": 0.84, "cross_own": -1.09, "noise": 4.42},
-    "cross": {"bias": -1.69, "agree": 5.08, "conf": -1.28, "logk": 0.88, "logj": -1.48,
-        "share": -0.56, "ctx_m": -0.34, "ctx_own": 1.2, "name": -0.87, "never_lower": 0.33,
-        "po": 2.39, "len": -5.68, "fold": -0.73, "lone": 0.03, "lctx": -0.37, "rctx": -0.22,
-        "sent0": 0.65, "cross_own": -0.98, "noise": 2.12},
-    "inside": {"bias": -2.52, "conf": -2.65, "logk": 0.46, "share": 0.43, "oish": -2.5,
-        "oish2": 5.91, "rare_cover": 0.95, "same_label": -0.46, "extra": -0.11, "x_name": -0.56,
-        "lctx": -0.02, "rctx": 0.18, "sent0": 0.48},
+    "flip": {"bias": 8.66, "agree": 0.44, "conf": -10.14, "logk": 0.73, "logj": -0.64,
+        "share": -13.61, "ctx_m": 0.24, "ctx_own": -0.13, "name": 0.11, "never_lower": 0.43,
+        "po": 0.04, "len": 1.39, "fold": -0.35, "lone": 0.5, "lctx": -0.3, "rctx": -0.18,
+        "pair": -0.25, "sent0": 0.01, "noise": -4.62, "lab_ctx": -0.17},
+    "own_o": {"bias": -1.1, "agree": -0.63, "conf": -0.72, "logk": 0.5, "logj": -0.52,
+        "share": 0.56, "ctx_m": 0.4, "ctx_own": -0.63, "doc_veto": -2.94, "name": 1.19,
+        "never_lower": 0.16, "po": -5.6, "len": 4.38, "fold": -0.49, "lone": 0.52, "lctx": 0.23,
+        "rctx": 0.3, "pair": -0.11, "sent0": 0.57, "noise": 0.5, "lab_ctx": 0.03},
+    "maj_o": {"bias": -2.95, "agree": -0.8, "conf": 1.68, "logk": 0.51, "logj": -3.13,
+        "share": 1.2, "ctx_m": -0.06, "ctx_own": -1.84, "name": 0.24, "never_lower": -1.21,
+        "po": -1.0, "len": 1.66, "fold": -0.47, "lone": -0.01, "lctx": 0.08, "rctx": -0.29,
+        "pair": -0.38, "sent0": 0.85, "cross_own": -0.77, "noise": 4.52, "lab_ctx": -0.11},
+    "cross": {"bias": -1.64, "agree": 4.52, "conf": -1.39, "logk": 1.04, "logj": -1.79,
+        "share": -0.47, "ctx_m": -0.27, "ctx_own": 1.16, "name": -0.87, "never_lower": 0.36,
+        "po": 2.36, "len": -5.3, "fold": -0.72, "lone": 0.05, "lctx": -0.37, "rctx": -0.22,
+        "sent0": 0.7, "cross_own": -0.94, "noise": 1.78},
+    "inside": {"bias": -2.44, "conf": -2.75, "logk": 0.47, "share": 0.33, "oish": -2.38,
+        "oish2": 5.84, "rare_cover": 0.96, "same_label": -0.41, "extra": -0.11, "x_name": -0.55,
+        "lctx": -0.04, "rctx": 0.22, "sent0": 0.53},
 }
 
 
@@ -438,6 +517,7 @@ def _features() -> list[pl.Expr]:
         # the rest of the form's occurrences, in neither the majority nor this category
         ((pl.col("N") - pl.col("k") - pl.col("j")).cast(pl.Float64)
          / (pl.col("N").cast(pl.Float64) + 1.0)).alias("noise"),
+        pl.col("lab_ctx"),
     ]
 
 
@@ -534,10 +614,7 @@ def _analyse(corpus: Corpus, variant: str, max_ngram: int, min_occurrences: int)
         # A case-folded form adds something only when its occurrences start with several
         # spellings (see ``spell`` below): forms whose first word is spelled one way in the
         # whole corpus are left out before the n-gram walk (the same result, less work).
-        ambiguous = tf.group_by("k_fold").agg(pl.col("k_exact").n_unique().alias("_sp")).filter(
-            pl.col("_sp") > 1
-        )
-        starts_ok = tf["k_fold"].is_in(ambiguous["k_fold"].implode())
+        starts_ok = tf["multi_spelling"]
     res = _occurrences(tf, key, max_ngram, ctx, starts_ok)
     if isinstance(res, pl.DataFrame):
         return None
@@ -547,7 +624,10 @@ def _analyse(corpus: Corpus, variant: str, max_ngram: int, min_occurrences: int)
         pl.col("n_occ").fill_null(0) >= min_occurrences
     )
     votes = all_votes = occ.filter(pl.col("cat").is_not_null())
-    inside = _inside_scores(occ.filter(pl.col("cat").is_null()), votes, tf)
+    # over-long spans are judged on exact spellings only
+    inside = _inside_scores(
+        occ.filter(pl.col("cat").is_null() & pl.lit(variant == "exact")), votes, tf
+    )
     # only forms with conflicting categories can have a dissenter
     conflicting = votes.group_by("form").agg(pl.col("cat").n_unique().alias("nc")).filter(
         pl.col("nc") > 1
@@ -562,7 +642,8 @@ def _analyse(corpus: Corpus, variant: str, max_ngram: int, min_occurrences: int)
     per = _vote_scores(votes)
     scored = votes.join(per, on="id", how="inner").with_columns(
         pl.col("cat", "span_label").cast(pl.String), pl.lit(variant != "exact").alias("fold")
-    ).join(_pair_counts(votes), on=["cat", "majority"], how="left").with_columns(
+    ).join(_pair_counts(votes), on=["cat", "majority"], how="left")
+    scored = scored.with_columns(_label_context(scored, tf, ctx)).with_columns(
         [*_features(), _group_expr()]
     ).with_columns(
         pl.when(pl.col("majority") != pl.col("cat")).then(_score_expr()).otherwise(0.0)
@@ -610,15 +691,20 @@ def _compute(corpus: Corpus, max_ngram: int, min_occurrences: int, case_fold: bo
 
     def build() -> tuple[pl.DataFrame, pl.DataFrame]:
         tf = _token_frame(corpus)
+        corpus._state.cached("consistency_context", lambda: _context_tables(tf))
+        variants = ("exact", "casefold") if case_fold else ("exact",)
+        # the variants share nothing but the (now cached) token frame: polars releases the GIL,
+        # so they overlap where single-threaded steps would leave a core idle
+        with ThreadPoolExecutor(len(variants)) as pool:
+            results = list(pool.map(
+                lambda v: _analyse(corpus, v, max_ngram, min_occurrences), variants
+            ))
         occ_frames, form_frames, feat_frames = [], [], []
-        for variant in ("exact", "casefold") if case_fold else ("exact",):
-            res = _analyse(corpus, variant, max_ngram, min_occurrences)
+        for variant, res in zip(variants, results, strict=True):
             if res is None:
                 continue
             scored, inside, forms, votes = res
             summary = _label_summary(votes, forms)
-            if variant == "casefold":
-                inside = inside.head(0)  # over-long spans are judged on exact spellings
             summary_all = summary
             summary = summary.filter(pl.col("n_cats") > 1)
             diss = scored.filter(pl.col("majority") != pl.col("cat")).join(
@@ -703,7 +789,7 @@ def inconsistencies(
     *,
     min_occurrences: int = 2,
     case_fold: bool = True,
-    max_ngram: int = 6,
+    max_ngram: int = DEFAULT_MAX_NGRAM,
     threshold: float | None = None,
 ) -> pl.DataFrame:
     """Surface forms labelled in conflicting ways, ranked so the likeliest real errors come first.
