@@ -150,6 +150,90 @@ def test_context_prior_ranks_untagged_mention_after_entity_context(tmp_path: Pat
     assert set(f["grp"].to_list()) == {"own_o"}
 
 
+def _label_context_by_hand(sents: list[list[tuple[str, str]]], sentence: int, start: int,
+                           own: str, majority: str, smooth: float = 2.0) -> float:
+    """``lab_ctx`` of the one-token occurrence at (sentence, start), recomputed with plain Python:
+    per neighbour word, log P(own | word) / P(majority | word) minus the corpus-wide log ratio,
+    leaving the occurrence itself out."""
+    def cat(tag: str, follows: bool) -> str | None:
+        # category of a token seen from its left (right) neighbour: the label of the span it
+        # starts (ends), O when untagged, None inside a longer span
+        if tag == "O":
+            return "O"
+        return tag[2:] if tag.startswith("B-") or not follows else None
+
+    total = 0.0
+    for side in (-1, 1):
+        pairs = Counter()
+        for s in sents:
+            words = ["<s>"] + [t.lower() for t, _ in s] + ["</s>"]
+            for i, (_, tag) in enumerate(s):
+                # one-token spans only in these corpora: a B- tag both starts and ends its span
+                pairs[(words[i + 1 + side], cat(tag, side == -1))] += 1
+        cats = Counter()
+        for (_, k), v in pairs.items():
+            if k is not None:
+                cats[k] += v
+        n_all = sum(cats.values())
+        tokens = ["<s>"] + [t.lower() for t, _ in sents[sentence]] + ["</s>"]
+        w = tokens[start + 1 + side]
+        c_own = pairs[(w, own)] - 1
+        c_maj = pairs[(w, majority)]
+        p_own, p_maj = cats[own] / n_all, cats[majority] / n_all
+        total += np.log((c_own + smooth * p_own) / (c_maj + smooth * p_maj)) - np.log(p_own / p_maj)
+    return float(np.clip(total, -6.0, 6.0))
+
+
+def test_label_context_prior_follows_the_neighbour_words(tmp_path: Path):
+    """Label-specific context (feature ``lab_ctx``): across many forms, "in" precedes places and
+    "Mr" precedes people.  "Paris" is mostly a LOC; its PER occurrence after "in" fits its context
+    worse than the majority would (negative), its PER occurrence after "Mr" better (positive), and
+    the value equals a plain-Python count of the same ratio."""
+    sents = []
+    for w in ("Rome", "Oslo", "Lima", "Kiev", "Bern", "Doha"):
+        sents.append(_sent(f"we live in {w} now", {w: "LOC"}))
+    for w in ("Smith", "Jones", "Brown", "Green", "White"):
+        sents.append(_sent(f"we met Mr {w} today", {w: "PER"}))
+    for _ in range(4):
+        sents.append(_sent("we saw Paris today", {"Paris": "LOC"}))
+    sents.append(_sent("we live in Paris now", {"Paris": "PER"}))   # sentence 15
+    sents.append(_sent("we met Mr Paris today", {"Paris": "PER"}))  # sentence 16
+    c = bx.read(_write(tmp_path / "labctx.tsv", sents))
+    _, _, feat = C._compute(c, C.DEFAULT_MAX_NGRAM, 2, True)
+    f = feat.filter(pl.col("variant") == "exact", pl.col("sentence").is_in([15, 16]))
+    got = dict(zip(f["sentence"].to_list(), f["lab_ctx"].to_list(), strict=True))
+    assert got[15] < -0.5 and got[16] > 0.5
+    for sentence, start in ((15, 3), (16, 3)):
+        assert got[sentence] == pytest.approx(
+            _label_context_by_hand(sents, sentence, start, "PER", "LOC"))
+    occ = c.inconsistencies(occurrences=True, threshold=0.0).filter(pl.col("text") == "Paris")
+    score = dict(zip(occ["sentence"].to_list(), occ["score"].to_list(), strict=True))
+    assert score[15] > score[16]
+
+
+def test_dropped_eight_token_span_is_found(shared_corpora):
+    """Spans up to ``DEFAULT_MAX_NGRAM`` (8) tokens are searched: stackoverflow_ner's
+    ``OP_BLOCK : ( output omitted for annotation )`` (8 tokens, an Output_Block span every time
+    in the file) is flagged where one copy is left untagged."""
+    path = shared_corpora / "stackoverflow_ner" / "train.txt"
+    form = "OP_BLOCK : ( output omitted for annotation )"
+    c = bx.read(path)
+    spans = c.spans.filter(pl.col("text") == form)
+    # independent count: the lines "OP_BLOCK<TAB>B-Output_Block" in the raw file
+    raw = sum(1 for line in path.read_text(encoding="utf-8").splitlines()
+              if line.split("\t")[:2] == ["OP_BLOCK", "B-Output_Block"])
+    assert spans.height == raw > 50
+    s, a, b = spans.row(0)[:3]
+    c.delete_span(s, a)
+    occ = c.inconsistencies(occurrences=True)
+    hit = occ.filter(pl.col("sentence") == s, pl.col("start") == a, pl.col("end") == b)
+    assert hit.height == 1
+    assert hit.row(0, named=True) | {"score": None} == hit.row(0, named=True) | {
+        "text": form, "label": "O", "majority": "Output_Block", "kind": "unlabelled_mention",
+        "score": None}
+    assert hit["score"].item() >= C.DEFAULT_THRESHOLD
+
+
 def test_common_label_confusion_ranks_below_a_rare_one(tmp_path: Path):
     """Pair prior: Library/Application is confused on many forms (a genuine grey zone), so a
     lone Application is a weaker error signal than a lone Device on an otherwise identical form."""

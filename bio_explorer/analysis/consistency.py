@@ -171,7 +171,8 @@ def _context_tables(tf: pl.DataFrame) -> dict:
     a span, as arrays indexed by the word id; ``s`` / ``e``: the corpus-wide rates.
     ``lab_lc`` / ``lab_rc``: one row per (word ``_w``, category ``_cls``) with the count ``_c``
     of following (preceding) tokens that start (end) a span of that label or are untagged
-    (``"O"``), and the category's corpus-wide rate ``_p`` (see :func:`_label_context`).
+    (``"O"``); ``prior_lc`` / ``prior_rc``: each category's corpus-wide rate ``_p`` (see
+    :func:`_label_context`).
     All from one group-by per side.
     """
     size = int(max(tf["lc"].max() or 0, tf["rc"].max() or 0)) + 1
@@ -205,7 +206,8 @@ def _context_tables(tf: pl.DataFrame) -> dict:
         out[flag] = max(float(tf[flag].mean() or 0.0), 1e-6)
         lab = tab.filter(pl.col("_k") < inside)
         prior = lab.group_by("_k").agg((pl.col("_c").sum() / lab["_c"].sum()).alias("_p"))
-        out[f"lab_{key}"] = lab.join(prior, on="_k").join(names, on="_k").drop("_k")
+        out[f"lab_{key}"] = lab.join(names, on="_k").drop("_k")
+        out[f"prior_{key}"] = prior.join(names, on="_k").drop("_k")
     return out
 
 
@@ -228,13 +230,17 @@ def _label_context(scored: pl.DataFrame, tf: pl.DataFrame, ctx: dict,
     self_n = (scored["cat"] != CROSS).cast(pl.Float64)
     total = pl.repeat(0.0, scored.height, dtype=pl.Float64, eager=True)
     for key, rows in (("lc", scored["row"]), ("rc", last)):
-        tab = ctx[f"lab_{key}"]
+        tab, prior = ctx[f"lab_{key}"], ctx[f"prior_{key}"]
         occ = pl.DataFrame({"_w": tf[key].gather(rows), "cat": scored["cat"],
                             "majority": scored["majority"]})
+        # counts after this word (a category never seen after it has no row: 0); rates per
+        # category (null for <x>, which has no rate: the feature is 0 then)
         own = occ.join(tab.rename({"_cls": "cat"}), on=["_w", "cat"], how="left",
-                       maintain_order="left")
+                       maintain_order="left").join(
+            prior.rename({"_cls": "cat"}), on="cat", how="left", maintain_order="left")
         maj = occ.join(tab.rename({"_cls": "majority"}), on=["_w", "majority"], how="left",
-                       maintain_order="left")
+                       maintain_order="left").join(
+            prior.rename({"_cls": "majority"}), on="majority", how="left", maintain_order="left")
         c_own = (own["_c"].fill_null(0).cast(pl.Float64) - self_n).clip(0.0)
         c_maj = maj["_c"].fill_null(0).cast(pl.Float64)
         p_own, p_maj = own["_p"], maj["_p"]
@@ -454,18 +460,18 @@ FEATURES = tuple(dict.fromkeys(VOTE_FEATURES + INSIDE_FEATURES))
 #: shared corpora with ``python benchmarks/bench_detect.py --fit``, seeds 101-104, disjoint from
 #: the evaluation seeds 1, 2; a feature missing from a group has weight 0)
 _WEIGHTS: dict[str, dict[str, float]] = {
-    "flip": {"bias": 8.66, "agree": 0.44, "conf": -10.14, "logk": 0.73, "logj": -0.64,
-        "share": -13.61, "ctx_m": 0.24, "ctx_own": -0.13, "name": 0.11, "never_lower": 0.43,
-        "po": 0.04, "len": 1.39, "fold": -0.35, "lone": 0.5, "lctx": -0.3, "rctx": -0.18,
-        "pair": -0.25, "sent0": 0.01, "noise": -4.62, "lab_ctx": -0.17},
-    "own_o": {"bias": -1.1, "agree": -0.63, "conf": -0.72, "logk": 0.5, "logj": -0.52,
-        "share": 0.56, "ctx_m": 0.4, "ctx_own": -0.63, "doc_veto": -2.94, "name": 1.19,
-        "never_lower": 0.16, "po": -5.6, "len": 4.38, "fold": -0.49, "lone": 0.52, "lctx": 0.23,
-        "rctx": 0.3, "pair": -0.11, "sent0": 0.57, "noise": 0.5, "lab_ctx": 0.03},
-    "maj_o": {"bias": -2.95, "agree": -0.8, "conf": 1.68, "logk": 0.51, "logj": -3.13,
-        "share": 1.2, "ctx_m": -0.06, "ctx_own": -1.84, "name": 0.24, "never_lower": -1.21,
+    "flip": {"bias": 9.08, "agree": 0.28, "conf": -10.36, "logk": 0.8, "logj": -0.71,
+        "share": -13.87, "ctx_m": 0.16, "ctx_own": 0.0, "name": 0.14, "never_lower": 0.38,
+        "po": 0.02, "len": 1.27, "fold": -0.34, "lone": 0.48, "lctx": -0.32, "rctx": -0.17,
+        "pair": -0.26, "sent0": 0.01, "noise": -4.98, "lab_ctx": -0.21},
+    "own_o": {"bias": -0.85, "agree": -0.72, "conf": -0.86, "logk": 0.49, "logj": -0.5,
+        "share": 0.24, "ctx_m": 0.37, "ctx_own": -0.62, "doc_veto": -2.91, "name": 1.19,
+        "never_lower": 0.15, "po": -5.56, "len": 4.37, "fold": -0.5, "lone": 0.54, "lctx": 0.17,
+        "rctx": 0.22, "pair": -0.11, "sent0": 0.6, "noise": 0.4, "lab_ctx": -0.03},
+    "maj_o": {"bias": -2.9, "agree": -0.82, "conf": 1.67, "logk": 0.51, "logj": -3.13,
+        "share": 1.16, "ctx_m": -0.06, "ctx_own": -1.84, "name": 0.24, "never_lower": -1.21,
         "po": -1.0, "len": 1.66, "fold": -0.47, "lone": -0.01, "lctx": 0.08, "rctx": -0.29,
-        "pair": -0.38, "sent0": 0.85, "cross_own": -0.77, "noise": 4.52, "lab_ctx": -0.11},
+        "pair": -0.38, "sent0": 0.85, "cross_own": -0.78, "noise": 4.48, "lab_ctx": -0.1},
     "cross": {"bias": -1.64, "agree": 4.52, "conf": -1.39, "logk": 1.04, "logj": -1.79,
         "share": -0.47, "ctx_m": -0.27, "ctx_own": 1.16, "name": -0.87, "never_lower": 0.36,
         "po": 2.36, "len": -5.3, "fold": -0.72, "lone": 0.05, "lctx": -0.37, "rctx": -0.22,
