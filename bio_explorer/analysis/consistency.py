@@ -876,6 +876,9 @@ def inconsistencies(
     - ``lctx`` / ``rctx`` — *cross-form* context: log ratio of how often the left word precedes
       a span start (the right word follows a span end) anywhere in the corpus, to the overall
       rate (leave-one-out, smoothed): ``using X`` is a likelier miss than ``the X``;
+    - ``lab_ctx`` — *label-specific* cross-form context: how much better the neighbour words fit
+      this occurrence's category than the majority's, over all forms (``in`` before places,
+      ``Mr`` before people; see :func:`_label_context`);
     - ``pair`` — ``log(1 + n)`` where ``n`` is the number of *other* forms labelled both with this
       occurrence's category and with the majority: a confusion seen on many forms is a grey zone
       of the guidelines, a confusion seen nowhere else is more likely a slip;
