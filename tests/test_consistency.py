@@ -211,6 +211,33 @@ def test_label_context_prior_follows_the_neighbour_words(tmp_path: Path):
     assert score[15] > score[16]
 
 
+def test_nearby_occurrences_stand_in_for_the_document(tmp_path: Path):
+    """``win_o`` / ``win_m``: "Zorg" is ORG 15 times and untagged 5 times.  The untagged one in
+    sentence 5 sits among ORG "Zorg" (sentences 0-4, same block of 10); the four in sentences
+    20-23 are together in a part where nobody tags it.  The first is the likelier slip."""
+    filler = _sent("nothing to see here .")
+    sents = [filler] * 50
+    for i in [*range(5), *range(40, 50)]:
+        sents[i] = _sent("we met Zorg today", {"Zorg": "ORG"})
+    for i in (5, 20, 21, 22, 23):
+        sents[i] = _sent("we met Zorg today")
+    c = bx.read(_write(tmp_path / "window.tsv", sents))
+    _, _, feat = C._compute(c, C.DEFAULT_MAX_NGRAM, 2, True)
+    f = feat.filter(pl.col("variant") == "exact", pl.col("grp") == "own_o").sort("sentence")
+    assert f["sentence"].to_list() == [5, 20, 21, 22, 23]
+    # plain counts per block of 10 sentences: other untagged / ORG "Zorg" in the same block
+    blocks = [i // 10 for i in range(50)]
+    tagged = {i for i in [*range(5), *range(40, 50)]}
+    untagged = {5, 20, 21, 22, 23}
+    for s_, w_o, w_m in f.select("sentence", "win_o", "win_m").iter_rows():
+        own = sum(1 for j in untagged if j != s_ and blocks[j] == blocks[s_])
+        maj = sum(1 for j in tagged if blocks[j] == blocks[s_])
+        assert (w_o, w_m) == pytest.approx((np.log1p(own), np.log1p(maj)))
+    occ = c.inconsistencies(occurrences=True, threshold=0.0).filter(pl.col("label") == "O")
+    score = dict(zip(occ["sentence"].to_list(), occ["score"].to_list(), strict=True))
+    assert score[5] > max(score[i] for i in (20, 21, 22, 23))
+
+
 def test_dropped_eight_token_span_is_found(shared_corpora):
     """Spans up to ``DEFAULT_MAX_NGRAM`` (8) tokens are searched: stackoverflow_ner's
     ``OP_BLOCK : ( output omitted for annotation )`` (8 tokens, an Output_Block span every time

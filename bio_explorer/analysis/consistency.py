@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 #: default score threshold of ``inconsistencies(occurrences=True)``: the lowest threshold with a
 #: pooled planted-error precision of 0.5 on the fitting seeds (``benchmarks/bench_detect.py --fit``)
-DEFAULT_THRESHOLD = 0.28
+DEFAULT_THRESHOLD = 0.26
 
 #: longest span (in tokens) whose text is searched for (``OP_BLOCK : ( output omitted for
 #: annotation )`` in stackoverflow_ner is 8 tokens)
@@ -209,6 +209,27 @@ def _context_tables(tf: pl.DataFrame) -> dict:
         out[f"lab_{key}"] = lab.join(names, on="_k").drop("_k")
         out[f"prior_{key}"] = prior.join(names, on="_k").drop("_k")
     return out
+
+
+#: sentences per block for the nearby-occurrence signals (:func:`_window_counts`)
+_WINDOW = 10
+
+
+def _window_counts(scored: pl.DataFrame, votes: pl.DataFrame) -> list[pl.Series]:
+    """Per dissenting occurrence: the other occurrences of its form nearby — in the same block
+    of ``_WINDOW`` sentences, a stand-in for the document that most corpora do not mark — with
+    its own category (``win_own``) and with the majority's (``win_m``).  A name tagged in the
+    neighbouring sentences but not here is likelier a slip than one untagged in another part of
+    the corpus (where a different sense or guideline may hold)."""
+    win = (pl.col("sentence") // _WINDOW).alias("_win")
+    cnt = votes.select("form", win, pl.col("cat").cast(pl.String)).group_by(
+        "form", "_win", "cat").len("_n")
+    occ = scored.select("form", win, "cat", "majority")
+    own = occ.join(cnt, on=["form", "_win", "cat"], how="left", maintain_order="left")["_n"]
+    maj = occ.join(cnt.rename({"cat": "majority"}), on=["form", "_win", "majority"], how="left",
+                   maintain_order="left")["_n"]
+    return [(own.fill_null(1).cast(pl.Float64) - 1.0).clip(0.0).alias("win_own"),
+            maj.fill_null(0).cast(pl.Float64).alias("win_m")]
 
 
 def _label_context(scored: pl.DataFrame, tf: pl.DataFrame, ctx: dict,
@@ -451,7 +472,7 @@ GROUPS = ("flip", "own_o", "maj_o", "cross", "inside")
 #: features of a dissenting (voting) occurrence, and of an n-gram inside a possibly over-long span
 VOTE_FEATURES = ("agree", "conf", "logk", "logj", "share", "ctx_m", "ctx_own", "doc_veto", "name",
                  "never_lower", "po", "len", "fold", "lone", "lctx", "rctx", "pair", "sent0",
-                 "cross_own", "noise", "lab_ctx")
+                 "cross_own", "noise", "lab_ctx", "win_o", "win_m")
 INSIDE_FEATURES = ("conf", "logk", "share", "oish", "oish2", "rare_cover", "same_label", "extra",
                    "x_name", "lctx", "rctx", "sent0")
 FEATURES = tuple(dict.fromkeys(VOTE_FEATURES + INSIDE_FEATURES))
@@ -460,22 +481,25 @@ FEATURES = tuple(dict.fromkeys(VOTE_FEATURES + INSIDE_FEATURES))
 #: shared corpora with ``python benchmarks/bench_detect.py --fit``, seeds 101-104, disjoint from
 #: the evaluation seeds 1, 2; a feature missing from a group has weight 0)
 _WEIGHTS: dict[str, dict[str, float]] = {
-    "flip": {"bias": 9.08, "agree": 0.28, "conf": -10.36, "logk": 0.8, "logj": -0.71,
-        "share": -13.87, "ctx_m": 0.16, "ctx_own": 0.0, "name": 0.14, "never_lower": 0.38,
-        "po": 0.02, "len": 1.27, "fold": -0.34, "lone": 0.48, "lctx": -0.32, "rctx": -0.17,
-        "pair": -0.26, "sent0": 0.01, "noise": -4.98, "lab_ctx": -0.21},
-    "own_o": {"bias": -0.85, "agree": -0.72, "conf": -0.86, "logk": 0.49, "logj": -0.5,
-        "share": 0.24, "ctx_m": 0.37, "ctx_own": -0.62, "doc_veto": -2.91, "name": 1.19,
-        "never_lower": 0.15, "po": -5.56, "len": 4.37, "fold": -0.5, "lone": 0.54, "lctx": 0.17,
-        "rctx": 0.22, "pair": -0.11, "sent0": 0.6, "noise": 0.4, "lab_ctx": -0.03},
-    "maj_o": {"bias": -2.9, "agree": -0.82, "conf": 1.67, "logk": 0.51, "logj": -3.13,
-        "share": 1.16, "ctx_m": -0.06, "ctx_own": -1.84, "name": 0.24, "never_lower": -1.21,
-        "po": -1.0, "len": 1.66, "fold": -0.47, "lone": -0.01, "lctx": 0.08, "rctx": -0.29,
-        "pair": -0.38, "sent0": 0.85, "cross_own": -0.78, "noise": 4.48, "lab_ctx": -0.1},
-    "cross": {"bias": -1.64, "agree": 4.52, "conf": -1.39, "logk": 1.04, "logj": -1.79,
-        "share": -0.47, "ctx_m": -0.27, "ctx_own": 1.16, "name": -0.87, "never_lower": 0.36,
-        "po": 2.36, "len": -5.3, "fold": -0.72, "lone": 0.05, "lctx": -0.37, "rctx": -0.22,
-        "sent0": 0.7, "cross_own": -0.94, "noise": 1.78},
+    "flip": {"bias": 7.86, "agree": 0.27, "conf": -8.68, "logk": 0.61, "logj": -0.67,
+        "share": -12.28, "ctx_m": 0.18, "ctx_own": -0.08, "name": 0.07, "never_lower": 0.25,
+        "po": -0.01, "len": 1.0, "fold": -0.32, "lone": 0.41, "lctx": -0.32, "rctx": -0.15,
+        "pair": -0.26, "sent0": 0.03, "noise": -4.56, "lab_ctx": -0.21, "win_o": -0.96,
+        "win_m": 0.75},
+    "own_o": {"bias": -1.14, "agree": -0.82, "conf": -0.9, "logk": 0.48, "logj": -0.46,
+        "share": 1.07, "ctx_m": 0.25, "ctx_own": -0.51, "doc_veto": -2.51, "name": 1.21,
+        "never_lower": -0.03, "po": -5.4, "len": 4.29, "fold": -0.54, "lone": 0.64, "lctx": 0.21,
+        "rctx": 0.21, "pair": -0.12, "sent0": 0.57, "noise": 0.52, "lab_ctx": -0.04,
+        "win_o": -1.42, "win_m": 1.3},
+    "maj_o": {"bias": -2.87, "agree": -0.9, "conf": 0.98, "logk": 0.7, "logj": -3.01,
+        "share": 1.39, "ctx_m": -0.05, "ctx_own": -1.83, "name": 0.26, "never_lower": -1.21,
+        "po": -0.96, "len": 2.06, "fold": -0.46, "lone": 0.09, "lctx": 0.09, "rctx": -0.31,
+        "pair": -0.39, "sent0": 0.83, "cross_own": -0.86, "noise": 4.67, "lab_ctx": -0.1,
+        "win_o": -1.1, "win_m": -0.88},
+    "cross": {"bias": -1.69, "agree": 4.29, "conf": -0.56, "logk": 0.81, "logj": -1.85,
+        "share": -0.42, "ctx_m": -0.21, "ctx_own": 0.86, "name": -0.91, "never_lower": 0.24,
+        "po": 2.38, "len": -5.46, "fold": -0.73, "lone": -0.08, "lctx": -0.36, "rctx": -0.22,
+        "sent0": 0.67, "cross_own": -0.94, "noise": 1.81, "win_o": -1.64, "win_m": 0.84},
     "inside": {"bias": -2.44, "conf": -2.75, "logk": 0.47, "share": 0.33, "oish": -2.38,
         "oish2": 5.84, "rare_cover": 0.96, "same_label": -0.41, "extra": -0.11, "x_name": -0.55,
         "lctx": -0.04, "rctx": 0.22, "sent0": 0.53},
@@ -524,6 +548,7 @@ def _features() -> list[pl.Expr]:
         ((pl.col("N") - pl.col("k") - pl.col("j")).cast(pl.Float64)
          / (pl.col("N").cast(pl.Float64) + 1.0)).alias("noise"),
         pl.col("lab_ctx"),
+        pl.col("win_own").log1p().alias("win_o"), pl.col("win_m").log1p().alias("win_m"),
     ]
 
 
@@ -649,7 +674,8 @@ def _analyse(corpus: Corpus, variant: str, max_ngram: int, min_occurrences: int)
     scored = votes.join(per, on="id", how="inner").with_columns(
         pl.col("cat", "span_label").cast(pl.String), pl.lit(variant != "exact").alias("fold")
     ).join(_pair_counts(votes), on=["cat", "majority"], how="left")
-    scored = scored.with_columns(_label_context(scored, tf, ctx)).with_columns(
+    scored = scored.with_columns(_label_context(scored, tf, ctx), *_window_counts(scored, votes))
+    scored = scored.with_columns(
         [*_features(), _group_expr()]
     ).with_columns(
         pl.when(pl.col("majority") != pl.col("cat")).then(_score_expr()).otherwise(0.0)
@@ -884,6 +910,9 @@ def inconsistencies(
       of the guidelines, a confusion seen nowhere else is more likely a slip;
     - ``doc_veto`` — at least two others in the same (small) document agree with this one and none
       has the majority label: tables and topic-specific senses;
+    - ``win_o`` / ``win_m`` — ``log(1 + n)`` of the other occurrences of the form in the same
+      block of 10 sentences (a stand-in for the document) with this label / with the majority
+      label: a name tagged in the neighbouring sentences but not here is likelier a slip;
     - ``name`` — capitals/digits not explained by sentence-initial position; ``never_lower`` — a
       capitalised word never written in lower case in the corpus; ``sent0`` — the occurrence
       starts its sentence;
