@@ -8,9 +8,8 @@ Builds corpora by repeating a shared corpus (``_make_corpus.make_corpus``), then
 * the median time of ``filter(...)`` + ``page(0, 50)`` for a label, a token text, a regex, an
   anomaly kind and a transition (indexes warm, as in an interactive session);
 * ``anomalies()`` and ``inconsistencies()`` on the whole corpus, from a cold cache: 5 rounds of
-  a fresh ``bx.read`` followed by both analyses on it; the verdict uses the median of the
-  per-round ratios (analyses / that round's read), since the machine's speed drifts between
-  rounds.
+  a fresh load followed by both analyses on it; the verdict uses the median of the per-round
+  ratios (analyses / that round's load), since the machine's speed drifts between rounds.
 
 Run: ``python benchmarks/bench_query.py [sizes...] [--dir DIR]`` (default sizes 1e6 and 1e7).
 Targets (issue 3): filter + page ≤ 30 ms median at 1M, ≤ 100 ms at 10M; anomalies +

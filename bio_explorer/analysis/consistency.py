@@ -173,7 +173,7 @@ def _context_tables(tf: pl.DataFrame) -> dict:
     of following (preceding) tokens that start (end) a span of that label or are untagged
     (``"O"``); ``prior_lc`` / ``prior_rc``: each category's corpus-wide rate ``_p`` (see
     :func:`_label_context`).
-    All from one group-by per side.
+    All from one count of (word, category) pairs per side.
     """
     size = int(max(tf["lc"].max() or 0, tf["rc"].max() or 0)) + 1
     labels = tf["label"].unique().drop_nulls()
