@@ -224,12 +224,22 @@ def _window_counts(scored: pl.DataFrame, votes: pl.DataFrame) -> list[pl.Series]
     win = (pl.col("sentence") // _WINDOW).alias("_win")
     cnt = votes.select("form", win, pl.col("cat").cast(pl.String)).group_by(
         "form", "_win", "cat").len("_n")
-    occ = scored.select("form", win, "cat", "majority")
-    own = occ.join(cnt, on=["form", "_win", "cat"], how="left", maintain_order="left")["_n"]
-    maj = occ.join(cnt.rename({"cat": "majority"}), on=["form", "_win", "majority"], how="left",
-                   maintain_order="left")["_n"]
-    return [(own.fill_null(1).cast(pl.Float64) - 1.0).clip(0.0).alias("win_own"),
-            maj.fill_null(0).cast(pl.Float64).alias("win_m")]
+    own, maj = _own_and_majority(scored.select("form", win, "cat", "majority"), cnt, "cat",
+                                 ["form", "_win"])
+    return [(own["_n"].fill_null(1).cast(pl.Float64) - 1.0).clip(0.0).alias("win_own"),
+            maj["_n"].fill_null(0).cast(pl.Float64).alias("win_m")]
+
+
+def _own_and_majority(occ: pl.DataFrame, table: pl.DataFrame, cls: str,
+                      keys: list[str] | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The rows of ``table`` (category in column ``cls``) matching every row of ``occ`` on
+    ``keys`` and on its own category ``cat`` / on its ``majority``, in ``occ``'s order (nulls
+    where the table has no such row)."""
+    keys = keys or []
+    return tuple(
+        occ.join(table.rename({cls: col}), on=[*keys, col], how="left", maintain_order="left")
+        for col in ("cat", "majority")
+    )
 
 
 def _label_context(scored: pl.DataFrame, tf: pl.DataFrame, ctx: dict,
@@ -256,15 +266,11 @@ def _label_context(scored: pl.DataFrame, tf: pl.DataFrame, ctx: dict,
                             "majority": scored["majority"]})
         # counts after this word (a category never seen after it has no row: 0); rates per
         # category (null for <x>, which has no rate: the feature is 0 then)
-        own = occ.join(tab.rename({"_cls": "cat"}), on=["_w", "cat"], how="left",
-                       maintain_order="left").join(
-            prior.rename({"_cls": "cat"}), on="cat", how="left", maintain_order="left")
-        maj = occ.join(tab.rename({"_cls": "majority"}), on=["_w", "majority"], how="left",
-                       maintain_order="left").join(
-            prior.rename({"_cls": "majority"}), on="majority", how="left", maintain_order="left")
+        own, maj = _own_and_majority(occ, tab, "_cls", ["_w"])
+        own_p, maj_p = _own_and_majority(occ, prior, "_cls")
         c_own = (own["_c"].fill_null(0).cast(pl.Float64) - self_n).clip(0.0)
         c_maj = maj["_c"].fill_null(0).cast(pl.Float64)
-        p_own, p_maj = own["_p"], maj["_p"]
+        p_own, p_maj = own_p["_p"], maj_p["_p"]
         lr = ((c_own + smooth * p_own) / (c_maj + smooth * p_maj)).log() - (p_own / p_maj).log()
         total = total + lr.fill_null(0.0).fill_nan(0.0)
     return total.clip(-6.0, 6.0).alias("lab_ctx")
