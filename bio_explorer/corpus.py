@@ -388,6 +388,10 @@ class Corpus:
     ) -> list[Path]:
         """Write the corpus in its own dialect; untouched lines stay byte-identical.
 
+        A ``path`` ending in ``.parquet``/``.arrow``/``.feather`` writes the ``tokens`` table,
+        ``.jsonl``/``.json`` doccano/Label Studio records, ``.spacy`` a spaCy DocBin (see
+        :mod:`bio_explorer.interop`).
+
         Parameters
         ----------
         path : path, optional
@@ -405,10 +409,16 @@ class Corpus:
             The files written.
         """
         from .edits import after_save
+        from .interop import write_by_suffix
         from .io.lines import BOM, join_lines
         from .io.writer import atomic_write, file_tags, plain_lines, render_lines
 
         st = self._state
+        other = write_by_suffix(self, path, [(r.path, r.layout.dialect) for r in st.files])
+        if other is not None:  # Parquet/Arrow, annotation-tool JSON(L), spaCy DocBin
+            if path is None:
+                after_save(self)
+            return other
         if scheme is not None and scheme not in schemes.SCHEMES:
             raise ValueError(f"scheme={scheme!r}; expected one of {', '.join(schemes.SCHEMES)}")
         targets: list[Path] = []
@@ -567,6 +577,58 @@ class Corpus:
 
         return unsaved_count(self)
 
+    # ------------------------------------------------------------------ interop (see interop.py)
+    def __getitem__(self, key: int | slice) -> Any:
+        """``c[i]``: sentence ``i`` of this view as ``{"id", "tokens", "ner_tags", "source"}``;
+        ``c[a:b]``: a view on those sentences."""
+        from .interop import get_item
+
+        return get_item(self, key)
+
+    def __iter__(self):
+        """Iterate over the sentences of this view as ``c[i]`` dicts."""
+        from .interop import iter_rows
+
+        return iter_rows(self)
+
+    def spans_with_offsets(self) -> pl.DataFrame:
+        """``spans`` plus ``char_start``/``char_end`` in the sentence text (tokens joined by one
+        space)."""
+        from .interop import spans_with_offsets
+
+        return spans_with_offsets(self)
+
+    def to_hf(self, *, splits: bool = False) -> Any:
+        """A Hugging Face ``Dataset`` (``DatasetDict`` per source with ``splits=True``)."""
+        from .interop import to_hf
+
+        return to_hf(self, splits=splits)
+
+    def to_spacy(self, nlp_or_vocab: Any = None) -> list:
+        """One spaCy ``Doc`` per sentence, ``doc.ents`` from ``spans``."""
+        from .interop import to_spacy
+
+        return to_spacy(self, nlp_or_vocab)
+
+    def to_docbin(self, path: str | os.PathLike | None = None, nlp_or_vocab: Any = None) -> Any:
+        """A spaCy ``DocBin`` of :meth:`to_spacy` (saved to ``path`` when given)."""
+        from .interop import to_docbin
+
+        return to_docbin(self, path, nlp_or_vocab)
+
+    def to_displacy(self) -> list[dict]:
+        """Sentences in displaCy's manual format (``text``, ``ents`` with character offsets)."""
+        from .interop import to_displacy
+
+        return to_displacy(self)
+
+    def to_annotations(self, path: str | os.PathLike | None = None, *,
+                       tool: str = "doccano") -> list[dict]:
+        """doccano / Label Studio / Argilla records (written as JSON lines to ``path``)."""
+        from .interop import to_annotations
+
+        return to_annotations(self, path, tool=tool)
+
     # ------------------------------------------------------------------ display
     def __repr__(self) -> str:
         n_sent = len(self)
@@ -593,7 +655,7 @@ class Corpus:
 
 
 def sample(*, copy: bool = True) -> Corpus:
-    """The bundled sample corpus: the Wikipedia article on PyTorch, 20 sentences, 29 labels.
+    """The bundled sample corpus: the Wikipedia article on PyTorch, 20 sentences, 8 labels.
 
     Parameters
     ----------
