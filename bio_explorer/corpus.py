@@ -591,6 +591,13 @@ class Corpus:
 
         return iter_rows(self)
 
+    def file_tags(self) -> pl.Series:
+        """Current tags of this view in each file's own scheme (``S-X``/``E-X`` in a BIOES file)."""
+        tags = self._file_scheme_tags()
+        if self._sel is None:
+            return tags
+        return tags.filter(self._state.tok["sentence"].is_in(self._sel.implode()))
+
     def spans_with_offsets(self) -> pl.DataFrame:
         """``spans`` plus ``char_start``/``char_end`` in the sentence text (tokens joined by one
         space)."""

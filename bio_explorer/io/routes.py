@@ -21,7 +21,7 @@ __all__ = ["from_object", "parse_routed", "sniff"]
 
 def _looks_like_json(data: bytes) -> bool:
     head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if not head[:1] in (b"{", b"["):
+    if head[:1] not in (b"{", b"["):
         return False
     first = data.lstrip(b"\xef\xbb\xbf \t\r\n").split(b"\n", 1)[0]
     try:
@@ -91,7 +91,8 @@ def _tagged(parsed: Parsed, dialect: str) -> Parsed:
     return dataclasses.replace(parsed, layout=dataclasses.replace(parsed.layout, dialect=dialect))
 
 
-def from_object(source: Any, tokens: str, tags: str) -> tuple[Any, list[str] | None, str, str] | None:
+def from_object(source: Any, tokens: str, tags: str
+                ) -> tuple[Any, list[str] | None, str, str] | None:
     """Turn an in-memory object into ``(table, label_names, tokens, tags)`` for
     :func:`~bio_explorer.io.frames.parse_frame`, or None when ``source`` is a path or a table.
 
