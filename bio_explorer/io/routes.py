@@ -23,7 +23,9 @@ def _looks_like_json(data: bytes) -> bool:
     head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head[:1] not in (b"{", b"["):
         return False
-    first = data.lstrip(b"\xef\xbb\xbf \t\r\n").split(b"\n", 1)[0]
+    at = data.find(head[:1])
+    end = data.find(b"\n", at)
+    first = data[at:end if end >= 0 else len(data)]
     try:
         json.loads(first)
         return True
