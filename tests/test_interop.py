@@ -203,3 +203,21 @@ def test_empty_tokens_become_placeholders_for_spacy():
     assert [t.text for t in docs[0]] == ["a", "_", "b"]
     assert any("empty token" in str(w.message) for w in caught)
     assert [(e.start, e.end) for e in docs[0].ents] == [(0, 2)]
+
+
+def test_import_pulls_no_optional_dependency():
+    """``import bio_explorer`` (and the readers) load neither numpy nor the interop packages."""
+    import subprocess
+    import sys
+
+    code = ("import sys, bio_explorer as bx; bx.sample().spans_with_offsets(); "
+            "print(sorted(m for m in ('numpy', 'datasets', 'spacy', 'nervaluate') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_sample_docstring_counts_its_labels():
+    c = bx.sample()
+    assert f"{len(c.labels())} labels" in bx.sample.__doc__
