@@ -414,7 +414,8 @@ class Corpus:
         from .io.writer import atomic_write, file_tags, plain_lines, render_lines
 
         st = self._state
-        other = write_by_suffix(self, path, [(r.path, r.layout.dialect) for r in st.files])
+        other = write_by_suffix(self, path, [(r.path, r.layout.dialect) for r in st.files],
+                                backup=backup)
         if other is not None:  # Parquet/Arrow, annotation-tool JSON(L), spaCy DocBin
             if path is None:
                 after_save(self)

@@ -118,13 +118,15 @@ def to_annotations(corpus: Corpus, path: str | os.PathLike | None = None, *,
 
 
 def write_by_suffix(corpus: Corpus, path: str | os.PathLike | None,
-                    files: list[tuple[Path | None, str]]) -> list[Path] | None:
+                    files: list[tuple[Path | None, str]], *, backup: bool = True
+                    ) -> list[Path] | None:
     """Write ``corpus`` when the target is not a column text file (by suffix), else None.
 
     ``.parquet``/``.arrow``/``.ipc``/``.feather``: the ``Corpus.tokens`` table;
     ``.jsonl``: doccano (or the tool the file was read from); ``.json``: Label Studio;
     ``.spacy``: a DocBin.  Without ``path`` (save in place) a corpus read from such a file is
-    written back in its format.  ``files`` lists the corpus's (path, dialect) per source file.
+    written back in its format (the first in-place save keeps ``<file>.bak`` with ``backup``).
+    ``files`` lists the corpus's (path, dialect) per source file.
     """
     dialect = None
     if path is None:
@@ -137,6 +139,11 @@ def write_by_suffix(corpus: Corpus, path: str | os.PathLike | None,
                 and target.resolve() == Path(files[0][0]).resolve():
             dialect = files[0][1]
     suffix = target.suffix.lower()
+    if suffix not in TABLE_SUFFIXES and suffix not in JSON_SUFFIXES and suffix != ".spacy":
+        return None
+    bak = target.with_name(target.name + ".bak")
+    if path is None and backup and target.exists() and not bak.exists():
+        bak.write_bytes(target.read_bytes())
     if suffix in TABLE_SUFFIXES:
         from .io.writer import atomic_write
 
@@ -144,10 +151,8 @@ def write_by_suffix(corpus: Corpus, path: str | os.PathLike | None,
     elif suffix in JSON_SUFFIXES:
         tool = dialect if dialect in TOOLS else JSON_SUFFIXES[suffix]
         to_annotations(corpus, target, tool=tool)
-    elif suffix == ".spacy":
-        to_docbin(corpus, target)
     else:
-        return None
+        to_docbin(corpus, target)
     return [target]
 
 

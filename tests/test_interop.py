@@ -221,3 +221,15 @@ def test_import_pulls_no_optional_dependency():
 def test_sample_docstring_counts_its_labels():
     c = bx.sample()
     assert f"{len(c.labels())} labels" in bx.sample.__doc__
+
+
+def test_in_place_save_keeps_the_tool_format(tmp_path):
+    path = tmp_path / "review.jsonl"
+    bx.sample().to_annotations(path, tool="argilla")
+    c = bx.read(path)
+    sp = c.spans.row(0, named=True)
+    c.relabel(sp["sentence"], sp["start"], sp["end"], "Library")
+    assert c.write() == [path] and c.unsaved == 0
+    assert '"spans"' in path.read_text(encoding="utf-8")  # still Argilla records
+    assert (tmp_path / "review.jsonl.bak").exists()
+    assert bx.read(path).spans.row(0, named=True)["label"] == "Library"
