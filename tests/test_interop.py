@@ -233,3 +233,11 @@ def test_in_place_save_keeps_the_tool_format(tmp_path):
     assert '"spans"' in path.read_text(encoding="utf-8")  # still Argilla records
     assert (tmp_path / "review.jsonl.bak").exists()
     assert bx.read(path).spans.row(0, named=True)["label"] == "Library"
+
+
+def test_hf_dataset_after_select_reads_the_selected_rows():
+    pytest.importorskip("datasets")
+    c = bx.sample()
+    ds = c.to_hf().select([3, 1])
+    back = bx.read(ds)
+    assert back[0]["tokens"] == c[3]["tokens"] and back[1]["ner_tags"] == c[1]["ner_tags"]

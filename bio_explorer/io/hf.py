@@ -49,7 +49,8 @@ def from_hf(obj: Any, *, tokens: str = "tokens", tags: str = "ner_tags"
     if missing:
         raise ValueError(f"the dataset has no column(s) {missing}; columns are "
                          f"{obj.column_names}: pass tokens=... and tags=...")
-    table = obj.select_columns([tokens, tags]).data.table  # the Arrow table, no copy
+    # the Arrow table as the dataset shows it (after select/shuffle/filter: an indices mapping)
+    table = obj.select_columns([tokens, tags]).with_format("arrow")[:]
     return pl.from_arrow(table), _label_names(obj, tags)
 
 
