@@ -241,3 +241,26 @@ def test_hf_dataset_after_select_reads_the_selected_rows():
     ds = c.to_hf().select([3, 1])
     back = bx.read(ds)
     assert back[0]["tokens"] == c[3]["tokens"] and back[1]["ner_tags"] == c[1]["ner_tags"]
+
+
+def test_argilla_record_dicts_with_responses_and_suggestions(tmp_path):
+    spans = [{"start": 0, "end": 12, "label": "PER"}]
+    rows = [
+        {"fields": {"text": "Ada Lovelace wrote"},
+         "responses": {"topic": [{"value": "math"}], "ner": [{"value": spans, "user_id": "u"}]}},
+        {"fields": {"text": "Ada Lovelace wrote"}, "suggestions": {"ner": {"value": spans}}},
+    ]
+    path = tmp_path / "argilla.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    assert bx.read(path).spans.select(KEY).rows() == [(0, 0, 2, "PER"), (1, 0, 2, "PER")]
+
+
+def test_label_studio_predictions_and_misaligned_spans(tmp_path):
+    task = {"data": {"text": "New  York-based firm"},
+            "predictions": [{"result": [{"value": {"start": 0, "end": 7, "labels": ["LOC"]}}]}]}
+    path = tmp_path / "tasks.json"
+    path.write_text(json.dumps([task]), encoding="utf-8")
+    c = bx.read(path)
+    assert c.tokens["token"].to_list() == ["New", "York-based", "firm"]
+    # a span ending inside a token covers the whole token
+    assert c.spans.select(KEY).rows() == [(0, 0, 2, "LOC")]

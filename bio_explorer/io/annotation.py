@@ -105,18 +105,25 @@ def _spans_of(record: dict, tool: str) -> tuple[str, list[tuple[int, int, str]],
             raw = record.get("annotation") or record.get("prediction") or []
             spans = [(s[1], s[2], s[0]) for s in raw]
         else:
-            spans = []
-            for key in ("responses", "suggestions"):
-                block = record.get(key)
-                if isinstance(block, dict) and block:
-                    value = next(iter(block.values()))
-                    if isinstance(value, list) and value and "value" in value[0]:
-                        value = value[0]["value"]  # responses: one list per annotator
-                    if isinstance(value, dict):
-                        value = value.get("value", [])
-                    spans = [(s["start"], s["end"], s["label"]) for s in value or []]
-                    break
+            spans = _argilla_spans(record)
     return text, spans, meta
+
+
+def _argilla_spans(record: dict) -> list[tuple[int, int, str]]:
+    """The spans of an Argilla 2 record dict: the first span question among its responses
+    (the first annotator's), else among its suggestions."""
+    for key in ("responses", "suggestions"):
+        block = record.get(key)
+        for value in (block.values() if isinstance(block, dict) else []):
+            if isinstance(value, list) and value and isinstance(value[0], dict) \
+                    and "value" in value[0]:
+                value = value[0]["value"]  # responses: one entry per annotator
+            if isinstance(value, dict):
+                value = value.get("value")
+            if isinstance(value, list) and all(isinstance(v, dict) and "start" in v
+                                               for v in value):
+                return [(v["start"], v["end"], v["label"]) for v in value]
+    return []
 
 
 def parse_records(rows: list[dict], tool: str, name: str) -> pl.DataFrame:
