@@ -606,11 +606,11 @@ class Corpus:
 
         return spans_with_offsets(self)
 
-    def to_hf(self, *, splits: bool = False) -> Any:
+    def to_hf(self, *, splits: bool = False, label_names: list[str] | None = None) -> Any:
         """A Hugging Face ``Dataset`` (``DatasetDict`` per source with ``splits=True``)."""
         from .interop import to_hf
 
-        return to_hf(self, splits=splits)
+        return to_hf(self, splits=splits, label_names=label_names)
 
     def to_spacy(self, nlp_or_vocab: Any = None) -> list:
         """One spaCy ``Doc`` per sentence, ``doc.ents`` from ``spans``."""

@@ -50,12 +50,17 @@ def spans_with_offsets(corpus: Corpus) -> pl.DataFrame:
     return out.with_columns(pl.col("char_start", "char_end").cast(pl.UInt32))
 
 
-def to_hf(corpus: Corpus, *, splits: bool = False) -> Any:
+def to_hf(corpus: Corpus, *, splits: bool = False, label_names: list[str] | None = None) -> Any:
     """A HF ``datasets.Dataset`` (``id``, ``tokens``, ``ner_tags`` with ``ClassLabel`` names), or
-    with ``splits=True`` a ``DatasetDict`` with one split per ``source``."""
+    with ``splits=True`` a ``DatasetDict`` with one split per ``source``.
+
+    The names are ``O`` then ``B-X``, ``I-X`` for every label in sorted order, unless
+    ``label_names`` gives them (e.g. the names of the dataset the corpus came from).
+    """
     from .io.hf import to_hf as _to_hf
 
-    return _to_hf(sentence_table(corpus), corpus.labels(), by="source" if splits else None)
+    return _to_hf(sentence_table(corpus), corpus.labels(), by="source" if splits else None,
+                  label_names=label_names)
 
 
 def _vocab(nlp_or_vocab: Any) -> Any:

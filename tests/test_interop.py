@@ -264,3 +264,14 @@ def test_label_studio_predictions_and_misaligned_spans(tmp_path):
     assert c.tokens["token"].to_list() == ["New", "York-based", "firm"]
     # a span ending inside a token covers the whole token
     assert c.spans.select(KEY).rows() == [(0, 0, 2, "LOC")]
+
+
+def test_to_hf_keeps_given_label_names():
+    pytest.importorskip("datasets")
+    names = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
+    c = bx.read([{"tokens": ["Ada", "in", "Paris"], "ner_tags": [1, 0, 3]}], label_names=names)
+    ds = c.to_hf(label_names=names)
+    assert ds.features["ner_tags"].feature.names == names
+    assert ds[0]["ner_tags"] == [1, 0, 3]
+    with pytest.raises(ValueError, match="not in label_names"):
+        c.to_hf(label_names=["O", "B-PER", "I-PER"])

@@ -59,16 +59,21 @@ def label_names_for(labels: list[str]) -> list[str]:
     return ["O"] + [f"{p}-{lab}" for lab in sorted(labels) for p in ("B", "I")]
 
 
-def to_hf(sentences: pl.DataFrame, labels: list[str], *, by: str | None = None) -> Any:
+def to_hf(sentences: pl.DataFrame, labels: list[str], *, by: str | None = None,
+          label_names: list[str] | None = None) -> Any:
     """A ``Dataset`` (``id``, ``tokens``, ``ner_tags``; ``ClassLabel`` names) from one row per
     sentence with ``tokens`` and ``tags`` list columns, or a ``DatasetDict`` keyed by column
-    ``by``."""
+    ``by``.  ``label_names`` fixes the ``ClassLabel`` names (e.g. the original dataset's)."""
     try:
         import datasets
     except ImportError:  # pragma: no cover - depends on the environment
         raise ImportError("Hugging Face datasets is needed here: pip install "
                           "'bio-explorer[interop]' (or pip install datasets)") from None
-    names = label_names_for(labels)
+    names = list(label_names) if label_names is not None else label_names_for(labels)
+    missing = sentences.select(pl.col("tags").explode().unique()).to_series()
+    missing = sorted(set(missing.drop_nulls().to_list()) - set(names))
+    if missing:
+        raise ValueError(f"tags {missing[:5]} are not in label_names ({len(names)} names)")
     features = datasets.Features({
         "id": datasets.Value("string"),
         "tokens": datasets.Sequence(datasets.Value("string")),
