@@ -275,3 +275,13 @@ def test_to_hf_keeps_given_label_names():
     assert ds[0]["ner_tags"] == [1, 0, 3]
     with pytest.raises(ValueError, match="not in label_names"):
         c.to_hf(label_names=["O", "B-PER", "I-PER"])
+
+
+@pytest.mark.parametrize("data", [
+    b"ARROW1", b"PAR1garbage", b'{"text": "a b", "label": [[0, "x", "L"]]}\n',
+    b'{"text": "a", "label": []}\n\xff\xfe{"text"'])
+def test_broken_routed_files_raise_bio_format_error(tmp_path, data):
+    path = tmp_path / "broken.bin"
+    path.write_bytes(data)
+    with pytest.raises(BioFormatError, match=r"broken\.bin"):
+        bx.read(path)

@@ -46,8 +46,29 @@ def sniff(data: bytes, path: Path) -> str | None:
     return None
 
 
+_WHAT = {"json": "JSON annotation", "spacy": "spaCy DocBin", "parquet": "Parquet",
+         "ipc": "Arrow IPC", "ipc_stream": "Arrow IPC stream"}
+
+
 def parse_routed(kind: str, data: bytes, path: Path, *, multi_tag: str, errors: str) -> Parsed:
-    """Parse a routed file into the token layout of :class:`~bio_explorer.Corpus`."""
+    """Parse a routed file into the token layout of :class:`~bio_explorer.Corpus`.
+
+    Raises
+    ------
+    BioFormatError
+        For anything the file's own decoder refuses (a truncated table, a record whose offsets are
+        not integers, bytes that are not UTF-8, ...), naming the file and the format expected.
+    """
+    try:
+        return _parse_routed(kind, data, path, multi_tag=multi_tag, errors=errors)
+    except (BioFormatError, ImportError):
+        raise
+    except Exception as exc:  # the decoders of other formats raise their own exception types
+        raise BioFormatError(str(path), None, f"not a readable {_WHAT[kind]} file "
+                             f"({type(exc).__name__}: {exc})") from exc
+
+
+def _parse_routed(kind: str, data: bytes, path: Path, *, multi_tag: str, errors: str) -> Parsed:
     name = str(path)
     if kind == "json":
         rows = load_records(data, name)
