@@ -243,11 +243,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BioFormatError as e:
         print(f"bio-explorer: {e}", file=err)
         return 1
-    except (FileNotFoundError, ValueError) as e:
-        print(f"bio-explorer: {e}", file=err)
-        return 2
     except BrokenPipeError:  # `bio-explorer stats … | head`
         return 0
+    except (OSError, ValueError) as e:  # missing file, a directory, a FIFO, a bad option
+        print(f"bio-explorer: {e}", file=err)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -423,8 +423,10 @@ class Corpus:
         from .io.writer import atomic_write, file_tags, plain_lines, render_lines
 
         st = self._state
-        if scheme is not None and scheme not in schemes.SCHEMES:
-            raise ValueError(f"scheme={scheme!r}; expected one of {', '.join(schemes.SCHEMES)}")
+        if scheme is not None:
+            from .io.options import normalise_scheme
+
+            scheme = normalise_scheme(scheme, auto=False)
         targets: list[Path] = []
         for rec in st.files:
             if path is None:

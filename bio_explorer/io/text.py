@@ -241,8 +241,10 @@ def _detect(
             tagish.append((i, share, n_types))
     if tag_col is None:
         tag_col = _pick_tag_col(tagish, sample_idx, width, sep)
+    first_line = int(body.arg_true()[0]) + 1 if body.any() else None
     if not 0 <= tag_col < width:
-        raise BioFormatError(path, None, f"tag_col={tag_col} but lines have {width} columns")
+        raise BioFormatError(path, first_line, f"tag_col={tag_col} but token lines have {width} "
+                             f"columns (0-based: 0..{width - 1})")
     if token_col is None:
         numeric_share = sample_idx["c0"].str.contains(r"^\d+$").mean() or 0.0
         first_numeric = numeric_share >= 0.95 and width >= 3
@@ -252,6 +254,10 @@ def _detect(
             token_col = 1
         else:
             token_col = 0
+    if not 0 <= token_col < width or token_col == tag_col:
+        what = "is the tag column" if token_col == tag_col else \
+            f"but token lines have {width} columns (0-based: 0..{width - 1})"
+        raise BioFormatError(path, first_line, f"token_col={token_col} {what}")
     # the tag column and low-cardinality extra columns (POS, chunk...) are read as Categorical
     # (4 bytes a line instead of a 16-byte string view)
     dtypes = {
