@@ -211,7 +211,8 @@ class SchemeEvidence:
     iob2_votes : int
         ``B-X`` at a sentence start, after ``O`` or after another type (valid IOB2, invalid IOB1).
     mixed : bool
-        Both kinds of votes are common (the minority holds more than ``1 - IOB1_SHARE`` of them):
+        Both kinds of votes are common (the minority holds more than ``1 - IOB1_SHARE`` of them
+        and at least :data:`MIXED_MIN_VOTES`):
         the file mixes the two schemes and whichever is chosen, many transitions are invalid.
     """
 
@@ -228,6 +229,8 @@ class SchemeEvidence:
 
 #: share of the ambiguous transitions that must be IOB1 votes for a file to be read as IOB1
 IOB1_SHARE = 0.8
+#: votes the minority needs before a file is called mixed (a handful of tags is not a pattern)
+MIXED_MIN_VOTES = 10
 
 
 def detect_scheme(tags: pl.Series, sentence: pl.Series) -> str:
@@ -255,8 +258,8 @@ def scheme_evidence(tags: pl.Series, sentence: pl.Series) -> SchemeEvidence:
     sentence start, after ``O`` or after another type is an IOB1 vote; a ``B-X`` there is an IOB2
     vote (``B-X`` after ``X`` is valid in both and does not vote).  The file is IOB1 when at least
     :data:`IOB1_SHARE` (80 %) of the votes are IOB1 votes, else IOB2; when the minority holds more
-    than 20 % of the votes the file is flagged ``mixed``.  A couple of stray tags therefore
-    cannot decide the scheme of a whole corpus.
+    than 20 % of the votes (and at least 10 of them) the file is flagged ``mixed``.  A couple of
+    stray tags therefore cannot decide the scheme of a whole corpus.
 
     Parameters
     ----------
@@ -303,7 +306,8 @@ def scheme_evidence(tags: pl.Series, sentence: pl.Series) -> SchemeEvidence:
     share = iob1 / total
     scheme = "IOB1" if share >= IOB1_SHARE else "IOB2"
     confidence = share if scheme == "IOB1" else 1.0 - share
-    mixed = min(share, 1.0 - share) > 1.0 - IOB1_SHARE
+    minority = min(iob1, iob2)
+    mixed = minority >= MIXED_MIN_VOTES and minority / total > 1.0 - IOB1_SHARE
     return SchemeEvidence(scheme, round(confidence, 4), iob1, iob2, mixed)
 
 
