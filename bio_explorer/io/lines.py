@@ -184,12 +184,12 @@ def split_lines(data: bytes, path: str, encoding: str = "utf-8", errors: str = "
         body = text.encode("utf-8")
     if not body:
         return RawText(pl.Series("raw", [], pl.String), "\n", False, bom, encoding, body, problems)
-    check_text_bytes(body, path, encoding)
     cr_only = b"\n" not in body and b"\r" in body  # classic Mac line ends: read as LF, write CR
     if cr_only:
         body = body.replace(b"\r", b"\n")
         text = None if text is None else text.replace("\r", "\n")
         data = (BOM if bom else b"") + body if _is_utf8(encoding) else data
+    check_text_bytes(body, path, encoding)
     final_newline = body.endswith(b"\n")
     n_lf = body.count(b"\n")
     n_cr = body.count(b"\r") if b"\r" in body else 0  # a search is cheaper than a count
