@@ -1,7 +1,8 @@
 """The ``bio-explorer`` command line: ``stats``, ``validate`` and ``convert``.
 
 ``bio-explorer stats FILE…``
-    tokens, sentences, documents, spans, scheme, invalid transitions and spans per label.
+    tokens, sentences, documents, spans, scheme (and how sure its detection is), invalid
+    transitions and spans per label.
 ``bio-explorer validate FILE…``
     lists every format problem and invalid transition as ``file:line: message``; exit status 1
     when there is any (for CI pipelines), 0 otherwise.
@@ -137,6 +138,7 @@ def _stats(corpus) -> dict:
         "spans": spans.height,
         "labels": per_label.height,
         "scheme": corpus.scheme,
+        "scheme_confidence": float(corpus.scheme_evidence["confidence"].min()),
         "invalid_transitions": _invalid_count(corpus),
         "spans_per_label": dict(per_label.iter_rows()),
     }
@@ -160,9 +162,10 @@ def _cmd_stats(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             continue
         print(path, file=out)
         for key in ("tokens", "sentences", "docs", "spans", "labels", "scheme",
-                    "invalid_transitions"):
+                    "scheme_confidence", "invalid_transitions"):
             value = info[key]
-            shown = f"{value:,}" if isinstance(value, int) else value
+            shown = f"{value:,}" if isinstance(value, int) else (
+                f"{value:.2%}" if isinstance(value, float) else value)
             print(f"  {key.replace('_', ' '):<20} {shown:>12}", file=out)
         if info["spans_per_label"]:
             print("  spans per label:", file=out)
