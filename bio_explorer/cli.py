@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -239,6 +240,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = _build_parser()
     args = parser.parse_args(argv)
+    # a mixed IOB1/IOB2 file is listed by `validate` and shown by `stats` (scheme confidence)
+    warnings.filterwarnings("ignore", category=schemes.MixedSchemeWarning)
     out, err = sys.stdout, sys.stderr
     command = {"stats": _cmd_stats, "validate": _cmd_validate, "convert": _cmd_convert}
     try:

@@ -227,6 +227,10 @@ class SchemeEvidence:
                 "iob1_votes": self.iob1_votes, "iob2_votes": self.iob2_votes, "mixed": self.mixed}
 
 
+class MixedSchemeWarning(UserWarning):
+    """A file mixes IOB1 and IOB2 (see :func:`scheme_evidence`); it is also a problems row."""
+
+
 #: share of the ambiguous transitions that must be IOB1 votes for a file to be read as IOB1
 IOB1_SHARE = 0.8
 #: votes the minority needs before a file is called mixed (a handful of tags is not a pattern)
@@ -331,7 +335,7 @@ def mixed_scheme_problem(source: str, evidence: SchemeEvidence, tok: pl.DataFram
         "invalid; pass scheme='IOB1' or scheme='IOB2' to choose"
     )
     warnings.warn(f"{source}:{line}: {message}" if line else f"{source}: {message}",
-                  stacklevel=3)
+                  MixedSchemeWarning, stacklevel=4)  # points at the caller of bx.read
     return {"source": source, "line": line, "kind": "mixed_scheme", "message": message}
 
 
