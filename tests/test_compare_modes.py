@@ -148,3 +148,9 @@ def test_schemas_many_to_many_sentence():
 def test_unknown_mode_is_refused(sample_corpus):
     with pytest.raises(ValueError, match="strict"):
         bx.compare(sample_corpus, sample_corpus, mode="lenient")
+
+
+def test_strict_scheme_names(sample_corpus):
+    for name in ("iob2", "IOBES", "bioes"):
+        m = bx.compare(sample_corpus, sample_corpus, mode="strict", scheme=name).metrics()
+        assert m["f1"][-1] == 1.0

@@ -59,6 +59,10 @@ def _spans(corpus: Corpus, mode: str, scheme: str | None) -> pl.DataFrame:
     from .nerschemas import strict_spans
 
     bioes = ("BIOES", "BILOU", "BMES")
+    if scheme is not None:  # any case; seqeval's name IOBES too
+        from ..io.options import normalise_scheme
+
+        scheme = "BIOES" if scheme.upper() == "IOBES" else normalise_scheme(scheme, auto=False)
     scheme = scheme or ("BIOES" if corpus.scheme in bioes else "IOB2")
     tok = corpus.tokens.select("sentence", "position", pl.col("tag").cast(pl.String))
     if scheme in bioes:
@@ -215,7 +219,7 @@ def compare(gold: Corpus, pred: Corpus, *, mode: str = "default",
         ``"default"``: spans as ``Corpus.spans`` reads them (seqeval's default, lenient mode: an
         orphan ``I-X`` starts a span).  ``"strict"``: seqeval's ``mode="strict"`` — only spans
         valid in ``scheme`` count (IOB2: ``B-X I-X…``; BIOES: ``S-X`` or ``B-X I-X… E-X``).
-    scheme : {"IOB2", "BIOES"}, optional
+    scheme : {"IOB2", "BIOES"}, optional (any case; ``"IOBES"`` is BIOES)
         Scheme of the strict mode; default: BIOES for BIOES/BILOU/BMES corpora (their own
         tags), else IOB2.
 
