@@ -567,6 +567,29 @@ class Corpus:
 
         return unsaved_count(self)
 
+    # ------------------------------------------------------------------ review (see review.py)
+    def review(self, row: Any, decision: str) -> dict:
+        """Record a review decision on a suspect: ``"accept"`` (applies its suggestion, one undo
+        step), ``"reject"`` (not shown again) or ``"edit"`` (fixed by hand).  Journalled."""
+        from .review import review
+
+        return review(self, row, decision)
+
+    def review_queue(self, *, labels: list[str] | None = None,
+                     finders: list[str] | None = None) -> pl.DataFrame:
+        """The suspects not reviewed yet, best first (see :func:`bio_explorer.review.queue`)."""
+        from .review import queue
+
+        return queue(self, labels=labels, finders=finders)
+
+    @property
+    def reviews(self) -> pl.DataFrame:
+        """Every review decision: sentence, start, end, text, label, suggestion, suggest_start,
+        suggest_end, finder, decision, edit_id, time."""
+        from .review import reviews_frame
+
+        return reviews_frame(self)
+
     # ------------------------------------------------------------------ display
     def __repr__(self) -> str:
         n_sent = len(self)
