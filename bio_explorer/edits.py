@@ -1059,8 +1059,9 @@ def apply_suggestions(c: Corpus, frame: Any, op: str = "apply_suggestions") -> P
     sent = st.sent.select(pl.col("sentence").cast(pl.Int64), pl.col("row").cast(pl.Int64),
                           pl.col("n_tokens").cast(pl.Int64))
     df = df.join(sent, on="sentence", how="left", maintain_order="left")
-    bad = df.filter(pl.col("row").is_null() | (pl.col("lo") < 0) | (pl.col("hi") > pl.col("n_tokens"))
-                    | (pl.col("ss") >= pl.col("se")) | pl.col("suggestion").is_null())
+    bad = df.filter(pl.col("row").is_null() | (pl.col("lo") < 0)
+                    | (pl.col("hi") > pl.col("n_tokens")) | (pl.col("ss") >= pl.col("se"))
+                    | pl.col("suggestion").is_null())
     if bad.height:
         r = bad.row(0, named=True)
         raise EditError(f"{op}: sentence {r['sentence']}: bad suggestion [{r['ss']}, {r['se']}) "

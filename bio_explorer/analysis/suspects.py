@@ -55,7 +55,8 @@ def calibrate(raw: pl.Expr, finder: str) -> pl.Expr:
     """The calibrated score of raw finder scores (piecewise linear between knots, clipped)."""
     xs, ys = CALIBRATION.get(finder, ((0.0, 1.0), (0.0, 1.0)))
     out = pl.lit(ys[0], pl.Float64)
-    for (x0, x1), (y0, y1) in zip(zip(xs, xs[1:]), zip(ys, ys[1:]), strict=True):
+    for i in range(len(xs) - 1):
+        x0, x1, y0, y1 = xs[i], xs[i + 1], ys[i], ys[i + 1]
         slope = (y1 - y0) / (x1 - x0) if x1 > x0 else 0.0
         out = pl.when(raw >= x0).then(y0 + (raw - x0) * slope).otherwise(out)
     return pl.when(raw >= xs[-1]).then(pl.lit(ys[-1], pl.Float64)).otherwise(out).clip(0.0, 1.0)
@@ -85,7 +86,8 @@ def from_consistency(corpus: Corpus, threshold: float = 0.0) -> pl.DataFrame:
         return empty()
     low_text, low_form = pl.col("text").str.to_lowercase(), pl.col("form").str.to_lowercase()
     char = low_text.str.find(low_form, literal=True)
-    inner = (pl.col("kind") == "inconsistent_boundary") & (low_text != low_form) & char.is_not_null()
+    inner = ((pl.col("kind") == "inconsistent_boundary") & (low_text != low_form)
+             & char.is_not_null())
     offset = pl.col("text").str.slice(0, char).str.count_matches(" ").cast(pl.UInt32)
     width = (pl.col("form").str.count_matches(" ") + 1).cast(pl.UInt32)
     ss = pl.when(inner).then(pl.col("start") + offset).otherwise(pl.col("start"))
