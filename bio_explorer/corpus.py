@@ -535,6 +535,27 @@ class Corpus:
 
         return apply_inconsistency(self, row)
 
+    def suspects(self, *, threshold: float | None = None, **kwargs: Any) -> pl.DataFrame:
+        """Every suspected label error from every finder, one ranked frame.
+
+        See :func:`bio_explorer.analysis.suspects.suspects`.
+        """
+        from .analysis.suspects import suspects
+
+        return suspects(self, threshold=threshold, **kwargs)
+
+    def apply_suggestion(self, row: Any):
+        """Apply one ``suspects()`` row's suggestion now (one undo step); returns the Preview."""
+        from .analysis.suspects import apply_suggestion
+
+        return apply_suggestion(self, row)
+
+    def apply_suggestions(self, frame: pl.DataFrame):
+        """Preview applying every row of a ``suspects()`` frame (``.apply()``: one undo step)."""
+        from .edits import apply_suggestions
+
+        return apply_suggestions(self, frame)
+
     def undo(self) -> bool:
         """Undo the last edit (single or bulk).  Returns False when there is nothing to undo."""
         from .edits import undo
