@@ -35,6 +35,7 @@ __all__ = [
     "SUSPECT_COLUMNS",
     "counts",
     "journal_reviews",
+    "keyed_row",
     "queue",
     "replay_record",
     "review",
@@ -68,10 +69,6 @@ REVIEWS_SCHEMA = {
     "edit_id": pl.UInt32,
     "time": pl.Datetime("us", "UTC"),
 }
-
-_KEY_DTYPES = {"sentence": pl.Int64, "start": pl.Int64, "end": pl.Int64, "label": pl.String,
-               "suggestion": pl.String, "suggest_start": pl.Int64, "suggest_end": pl.Int64}
-
 
 class ReviewLog:
     """Review state shared by a corpus and its views: the decisions and the queue snapshot."""
@@ -108,12 +105,26 @@ def _log(c: Corpus) -> ReviewLog:
 
 # ====================================================================== frames
 def _keyed(frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` with the :data:`KEY` columns cast to one dtype each and nulls filled (joinable)."""
-    fill = {"suggest_start": -1, "suggest_end": -1, "suggestion": "", "label": ""}
+    """``frame`` with the :data:`KEY` columns cast to one dtype each and nulls filled (joinable).
+
+    As ``Corpus.suspects()`` writes them: untagged text has the label ``"O"``, an unchanged extent
+    has ``suggest_start``/``suggest_end`` equal to ``start``/``end``.
+    """
     return frame.with_columns(
-        pl.col(k).cast(t).fill_null(fill[k]) if k in fill else pl.col(k).cast(t)
-        for k, t in _KEY_DTYPES.items()
+        pl.col("sentence").cast(pl.Int64), pl.col("start").cast(pl.Int64),
+        pl.col("end").cast(pl.Int64),
+        pl.col("label").cast(pl.String).fill_null("O"),
+        pl.col("suggestion").cast(pl.String).fill_null(""),
+        pl.col("suggest_start").cast(pl.Int64).fill_null(pl.col("start").cast(pl.Int64)),
+        pl.col("suggest_end").cast(pl.Int64).fill_null(pl.col("end").cast(pl.Int64)),
     )
+
+
+def keyed_row(key: dict) -> pl.DataFrame:
+    """One :data:`KEY` dict as a one-row frame, typed and filled as :func:`_keyed` does."""
+    return _keyed(pl.DataFrame([key], schema={
+        "sentence": pl.Int64, "start": pl.Int64, "end": pl.Int64, "label": pl.String,
+        "suggestion": pl.String, "suggest_start": pl.Int64, "suggest_end": pl.Int64}))
 
 
 def _check_suspects(frame: pl.DataFrame, what: str = "suspects") -> None:
@@ -236,20 +247,14 @@ def _as_row(row: Any) -> dict:
                     "(frame.row(i, named=True)) or a one-row DataFrame")
 
 
-def _opt_int(v: Any) -> int | None:
-    if v is None or (isinstance(v, int) and v < 0):
-        return None
-    return int(v)
-
-
 def _record(r: dict, decision: str, edit_id: int | None) -> dict:
     return {
         "kind": "review",
         "sentence": int(r["sentence"]), "start": int(r["start"]), "end": int(r["end"]),
-        "text": r.get("text"), "label": r.get("label") or None,
+        "text": r.get("text"), "label": r.get("label") or "O",
         "suggestion": r.get("suggestion") or None,
-        "suggest_start": _opt_int(r.get("suggest_start")),
-        "suggest_end": _opt_int(r.get("suggest_end")),
+        "suggest_start": int(r["start"] if r.get("suggest_start") is None else r["suggest_start"]),
+        "suggest_end": int(r["end"] if r.get("suggest_end") is None else r["suggest_end"]),
         "finder": r.get("finder"), "decision": decision, "edit_id": edit_id,
         "time": time.time(),
     }

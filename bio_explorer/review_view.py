@@ -46,12 +46,7 @@ def review_filter(view: SpanView) -> dict[str, list[str]]:
 def _suspect_payload(row: dict) -> dict:
     out: dict[str, Any] = {}
     for k in ("rank", *rv.SUSPECT_COLUMNS):
-        v = row.get(k)
-        if k in ("suggest_start", "suggest_end") and v is not None and v < 0:
-            v = None
-        if k in ("label", "suggestion") and v == "":
-            v = None
-        out[k] = v
+        out[k] = row.get(k)
     out["score"] = None if out["score"] is None else round(float(out["score"]), 4)
     out["key"] = {k: out[k] for k in rv.KEY}
     return out
@@ -67,9 +62,8 @@ def _sentence_payload(view: SpanView, suspect: dict) -> dict | None:
     if not page.get("sentences"):
         return None
     row = dict(page["sentences"][0])
-    lo, hi = int(suspect["start"]), int(suspect["end"])
-    if suspect.get("suggest_start") is not None and suspect.get("suggest_end") is not None:
-        lo, hi = min(lo, int(suspect["suggest_start"])), max(hi, int(suspect["suggest_end"]))
+    lo = min(int(suspect["start"]), int(suspect["suggest_start"]))
+    hi = max(int(suspect["end"]), int(suspect["suggest_end"]))
     row["highlight"] = list(range(lo, min(hi, len(row.get("tokens", [])))))
     spans = row.get("spans") or []
     here = [sp for sp in spans if sp[0] == suspect["start"] and sp[1] == suspect["end"]]
@@ -101,15 +95,11 @@ def _find(c: Any, key: dict) -> dict:
     if not isinstance(key, dict):
         raise ValueError("review: 'key' must be the suspect's key object")
     snap = rv.snapshot(c)
-    cond = pl.lit(True)
-    for k in rv.KEY:
-        v = key.get(k)
-        if k in ("suggest_start", "suggest_end") and v is None:
-            v = -1
-        if k in ("label", "suggestion") and v is None:
-            v = ""
-        cond = cond & (pl.col(k) == v)
-    hit = snap.filter(cond)
+    try:
+        want = rv.keyed_row({k: key.get(k) for k in rv.KEY})
+    except (TypeError, ValueError, pl.exceptions.PolarsError):
+        raise ValueError(f"review: bad suspect key {key!r}") from None
+    hit = snap.join(want, on=list(rv.KEY), how="semi")
     if hit.height == 0:
         raise ValueError("review: this suspect is not in the queue any more (refresh the queue)")
     return hit.row(0, named=True)
