@@ -34,6 +34,7 @@ __all__ = [
     "REVIEWS_SCHEMA",
     "SUSPECT_COLUMNS",
     "counts",
+    "has_snapshot",
     "journal_reviews",
     "keyed_row",
     "queue",
@@ -158,6 +159,11 @@ def set_suspects(c: Corpus, frame: pl.DataFrame) -> pl.DataFrame:
     return snap
 
 
+def has_snapshot(c: Corpus) -> bool:
+    """True once the queue's snapshot was taken (:func:`snapshot`, :func:`set_suspects`)."""
+    return _log(c).suspects is not None
+
+
 def snapshot(c: Corpus, *, refresh: bool = False) -> pl.DataFrame:
     """The queue's ranked suspects: taken from ``c.suspects()`` on first use (or ``refresh``)."""
     log = _log(c)
@@ -173,8 +179,7 @@ def snapshot(c: Corpus, *, refresh: bool = False) -> pl.DataFrame:
 def _filtered(snap: pl.DataFrame, labels: Sequence[str] | None,
               finders: Sequence[str] | None) -> pl.DataFrame:
     if labels:
-        snap = snap.filter(pl.col("label").is_in(list(labels))
-                           | pl.col("suggestion").is_in(list(labels)))
+        snap = snap.filter(pl.col("label").is_in(list(labels)))
     if finders:
         snap = snap.filter(pl.col("finder").is_in(list(finders)))
     return snap
@@ -195,7 +200,7 @@ def queue(c: Corpus, *, labels: Sequence[str] | None = None,
     ----------
     c : Corpus
     labels : list of str, optional
-        Only suspects whose current label or suggestion is one of these.
+        Only suspects whose current label (``"O"``: untagged text) is one of these.
     finders : list of str, optional
         Only suspects reported by one of these finders.
 

@@ -113,6 +113,7 @@ def answer_review(view: SpanView, msg: dict) -> None:
             raise ValueError(f"unknown review op {op!r}; expected one of {', '.join(_OPS)}")
         index = int(msg.get("index") or 0)
         message = ""
+        fresh = not rv.has_snapshot(view.corpus)
         if op == "refresh":
             rv.snapshot(view.corpus, refresh=True)
             index = 0
@@ -131,6 +132,8 @@ def answer_review(view: SpanView, msg: dict) -> None:
             if view.corpus._state.version != before:
                 view.refresh()  # counts, status, other parts (charts)
         reply = _answer(view, msg, index, message)
+        if fresh:  # the snapshot was just taken: the Explorer's suspects chart can show it
+            view.review_version += 1
     except Exception as exc:  # shown in the widget, never swallowed
         text = str(exc).strip() or type(exc).__name__
         view.send({"kind": "error", "id": msg.get("id"), "message": text})

@@ -54,8 +54,10 @@ def test_queue_is_the_ranked_snapshot_deduplicated(corpus):
     assert q["rank"].to_list() == [1, 2, 3, 4]
     assert rv.counts(corpus) == {"total": 4, "reviewed": 0, "fixed": 0, "pending": 4}
     assert corpus.review_queue(finders=["crosscheck"])["sentence"].to_list() == [0, 3]
-    # labels match the current label or the suggestion
-    assert corpus.review_queue(labels=["O"])["start"].to_list() == [5]
+    # labels match the current label
+    assert corpus.review_queue(labels=["Architecture"])["start"].to_list() == [5]
+    assert corpus.review_queue(labels=["Algorithm"], finders=["crosscheck"])["sentence"].to_list() \
+        == [0, 3]
 
 
 def test_accept_applies_the_suggestion_as_one_undo_step(corpus):
@@ -207,3 +209,32 @@ def test_all_reviewed_gives_no_suspect(front):
     r = front.ask(op="get", index=0)
     assert r["suspect"] is None and r["row"] is None
     assert (r["total"], r["reviewed"], r["pending"]) == (4, 4, 0)
+
+
+def test_explorer_suspects_chart_is_aggregated_and_filters_the_queue(corpus):
+    ex = bx.Explorer(corpus, charts=["labels"])
+    values = ex.review_chart.view.spec["data"]["values"]
+    # plain Python: pending suspects per (label, finder), the duplicate key counted once
+    want: dict[tuple, int] = {}
+    seen = set()
+    for r in _ROWS:
+        key = (r[0], r[1], r[2], r[4], r[5])
+        if key not in seen:
+            seen.add(key)
+            want[(r[4], r[9])] = want.get((r[4], r[9]), 0) + 1
+    assert {(v["label"], v["finder"]): v["count"] for v in values} == want
+    ex.review_chart.view.selection = [{"label": "Algorithm", "finder": "crosscheck"}]
+    view = ex.span_view
+    assert view.review_query == {"labels": ["Algorithm"], "finders": ["crosscheck"]}
+    assert view.review_mode is True
+    front = FakeFront(view)
+    r = front.ask(op="get", index=0)
+    assert (r["total"], r["pending"]) == (2, 2)
+    front.ask(op="decide", index=0, key=r["suspect"]["key"], decision="reject")
+    values = ex.review_chart.view.spec["data"]["values"]
+    assert {(v["label"], v["finder"]): v["count"] for v in values}[("Algorithm", "crosscheck")] == 1
+    ex.review_chart.view.selection = []
+    assert view.review_query == {}
+    # the sentences a review touched, through the Explorer's span view
+    view.show_reviewed()
+    assert ex.query == {"sentences": [0]}
