@@ -189,7 +189,7 @@ def _decided(c: Corpus) -> pl.DataFrame:
     """The latest decision per :data:`KEY` (a later decision on the same suspect wins)."""
     frame = _log(c).frame()
     return (_keyed(frame).unique(subset=list(KEY), keep="last", maintain_order=True)
-            .select(*KEY, "decision"))
+            .select(*KEY, "finder", "decision"))
 
 
 def queue(c: Corpus, *, labels: Sequence[str] | None = None,
@@ -215,14 +215,18 @@ def queue(c: Corpus, *, labels: Sequence[str] | None = None,
 
 def counts(c: Corpus, *, labels: Sequence[str] | None = None,
            finders: Sequence[str] | None = None) -> dict[str, int]:
-    """``total`` suspects in the (filtered) snapshot, how many are ``reviewed`` and ``fixed``,
-    and how many are ``pending``."""
-    snap = _filtered(snapshot(c), labels, finders)
-    done = snap.select(KEY).join(_decided(c), on=list(KEY), how="inner")
-    reviewed = done.height
-    fixed = int(done["decision"].is_in(FIXED).sum())
-    return {"total": snap.height, "reviewed": reviewed, "fixed": fixed,
-            "pending": snap.height - reviewed}
+    """The queue's counter: ``reviewed`` decisions, how many ``fixed`` something, ``pending``
+    suspects, and their sum ``total`` (all filtered by ``labels`` / ``finders``).
+
+    Decisions count even when their suspect is no longer in the snapshot (an accepted suggestion
+    changed the label it was found on, and a new snapshot no longer lists it).
+    """
+    decided = _filtered(_decided(c), labels, finders)
+    pending = queue(c, labels=labels, finders=finders).height
+    reviewed = decided.height
+    fixed = int(decided["decision"].is_in(FIXED).sum())
+    return {"total": pending + reviewed, "reviewed": reviewed, "fixed": fixed,
+            "pending": pending}
 
 
 def reviews_frame(c: Corpus) -> pl.DataFrame:

@@ -175,10 +175,10 @@ export function createReview(deps) {
     index = Number.isFinite(Number(msg.index)) ? Number(msg.index) : 0;
     counter.textContent = `${fmtInt(reviewed)} of ${fmtInt(total)} reviewed · ${fmtInt(fixed)} fixed`;
     const q = msg.query && typeof msg.query === "object" ? msg.query : {};
-    const parts = [];
-    if (Array.isArray(q.labels) && q.labels.length) parts.push(`label ${q.labels.join(", ")}`);
-    if (Array.isArray(q.finders) && q.finders.length) parts.push(`finder ${q.finders.join(", ")}`);
-    filterNote.textContent = parts.length ? `only ${parts.join(" · ")}` : "";
+    const filters = [];
+    if (Array.isArray(q.labels) && q.labels.length) filters.push(`label ${q.labels.join(", ")}`);
+    if (Array.isArray(q.finders) && q.finders.length) filters.push(`finder ${q.finders.join(", ")}`);
+    filterNote.textContent = filters.length ? `only ${filters.join(" · ")}` : "";
     const s = msg.suspect && typeof msg.suspect === "object" ? /** @type {Suspect} */ (msg.suspect) : null;
     current = s;
     card.hidden = !s;
@@ -197,15 +197,12 @@ export function createReview(deps) {
     const extent = s.suggest_start !== s.start || s.suggest_end !== s.end;
     const tokens = Array.isArray(msg.row?.tokens) ? msg.row.tokens : [];
     const newText = extent ? tokens.slice(s.suggest_start, s.suggest_end).join(" ") : "";
-    what.replaceChildren(
-      h("q", { cls: "bx-review-text", text: String(s.text ?? "") }),
-      " ",
-      chip(String(s.label ?? "O")),
-      h("span", { cls: "bx-review-arrow", text: " → ", attrs: { "aria-label": "should be" } }),
-      extent ? h("q", { cls: "bx-review-text", text: newText }) : null,
-      extent ? " " : null,
-      chip(String(s.suggestion ?? "O")),
-    );
+    /** @type {Array<Node | string>} */
+    const parts = [h("q", { cls: "bx-review-text", text: String(s.text ?? "") }), " ", chip(String(s.label ?? "O"))];
+    parts.push(h("span", { cls: "bx-review-arrow", text: " → ", attrs: { "aria-label": "should be" } }));
+    if (extent) parts.push(h("q", { cls: "bx-review-text", text: newText }), " ");
+    parts.push(chip(String(s.suggestion ?? "O")));
+    what.replaceChildren(...parts);
     evidence.textContent = String(s.evidence ?? "");
     const score = s.score == null ? "" : ` · score ${Number(s.score).toFixed(2)}`;
     meta.textContent = `finder ${s.finder ?? "?"}${score} · rank ${fmtInt(Number(s.rank ?? 0))} · sentence #${s.sentence}`;
