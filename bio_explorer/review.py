@@ -186,8 +186,17 @@ def _filtered(snap: pl.DataFrame, labels: Sequence[str] | None,
 
 
 def _decided(c: Corpus) -> pl.DataFrame:
-    """The latest decision per :data:`KEY` (a later decision on the same suspect wins)."""
+    """The latest decision per :data:`KEY` (a later decision on the same suspect wins).
+
+    An ``accept`` whose edit is undone (and not redone) does not count: the suspect is pending
+    again.
+    """
     frame = _log(c).frame()
+    edits = c._state.log
+    undone = [s.edit_id for s in edits.undone] if edits is not None else []
+    if undone:
+        frame = frame.filter(~((pl.col("decision") == "accept")
+                               & pl.col("edit_id").is_in(undone).fill_null(False)))
     return (_keyed(frame).unique(subset=list(KEY), keep="last", maintain_order=True)
             .select(*KEY, "finder", "decision"))
 

@@ -69,6 +69,10 @@ def test_accept_applies_the_suggestion_as_one_undo_step(corpus):
     assert corpus.review_queue()["rank"].to_list() == [2, 3, 4]
     assert rv.counts(corpus) == {"total": 4, "reviewed": 1, "fixed": 1, "pending": 3}
     assert corpus.undo() and _span(corpus, 0, 0, 1) == ["Algorithm"]
+    # the undone fix is pending again; a redo makes it reviewed again
+    assert corpus.review_queue()["rank"].to_list() == [1, 2, 3, 4]
+    assert rv.counts(corpus)["reviewed"] == 0
+    assert corpus.redo() and corpus.review_queue()["rank"].to_list() == [2, 3, 4]
 
 
 def test_reject_changes_nothing_and_is_not_shown_again(corpus):
