@@ -535,6 +535,24 @@ class Corpus:
 
         return apply_inconsistency(self, row)
 
+    def cross_check(self, folds: int = 5, seed: int = 0, **kwargs: Any) -> pl.DataFrame:
+        """Tag every sentence with a CRF trained on the other folds (needs the ``check`` extra).
+
+        See :func:`bio_explorer.analysis.crosscheck.cross_check`.
+        """
+        from .analysis.crosscheck import cross_check
+
+        return cross_check(self, folds, seed, **kwargs)
+
+    def load_predictions(self, pred: Any) -> pl.DataFrame:
+        """Load a model's predictions (a Corpus or per-token probabilities) for ``suspects()``.
+
+        See :func:`bio_explorer.analysis.predictions.load_predictions`.
+        """
+        from .analysis.predictions import load_predictions
+
+        return load_predictions(self, pred)
+
     def suspects(self, *, threshold: float | None = None, **kwargs: Any) -> pl.DataFrame:
         """Every suspected label error from every finder, one ranked frame.
 
