@@ -352,6 +352,12 @@ class SpanView(anywidget.AnyWidget):
     total_sentences = traitlets.Int(0, read_only=True).tag(sync=True)
     matching_sentences = traitlets.Int(0, read_only=True).tag(sync=True)
     page_size = traitlets.Int(50).tag(sync=True)
+    #: "Review" mode: walk the ranked suspects one at a time (see :mod:`bio_explorer.review_view`)
+    review_mode = traitlets.Bool(False).tag(sync=True)
+    #: filter of the review queue: ``{"labels": [...], "finders": [...]}``
+    review_query = traitlets.Dict().tag(sync=True)
+    #: bumped (Python only) whenever a review decision is made or the queue is rebuilt
+    review_version = traitlets.Int(0)
 
     _labels = traitlets.List().tag(sync=True)
     _anomaly_kinds = traitlets.List().tag(sync=True)
@@ -359,12 +365,6 @@ class SpanView(anywidget.AnyWidget):
     _data_version = traitlets.Int(0).tag(sync=True)
     _selection = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)
     _status = traitlets.Dict().tag(sync=True)
-    #: "Review" mode: walk the ranked suspects one at a time (see :mod:`bio_explorer.review_view`)
-    review_mode = traitlets.Bool(False).tag(sync=True)
-    #: filter of the review queue: ``{"labels": [...], "finders": [...]}``
-    review_query = traitlets.Dict().tag(sync=True)
-    #: bumped (Python only) whenever a review decision is made or the queue is rebuilt
-    review_version = traitlets.Int(0)
 
     def __init__(self, corpus: Corpus, query: dict | None = None, page_size: int = 50,
                  journal: bool | str | os.PathLike | None = None, **kwargs: Any) -> None:

@@ -38,6 +38,7 @@ import { newId } from "./ids.js";
  * @property {(start: number, end: number) => void} editAt open the edit menu on these tokens
  * @property {() => boolean} isMenuOpen
  * @property {(text: string) => void} setStatus
+ * @property {(text: string) => void} showError
  * @property {(active: boolean) => void} onModeChange
  */
 
@@ -257,6 +258,27 @@ export function createReview(deps) {
     model.send({ kind: "review", id: newId(), op: "show_reviewed" });
   });
 
+  /** @param {any} msg a `{kind: "review"}` reply */
+  function onMessage(msg) {
+    if (!active || msg.id !== latestId) return; // stale
+    const op = inflight;
+    inflight = null;
+    panel.setAttribute("aria-busy", "false");
+    renderReply(msg);
+    if (op === "decide" || op === "refresh") deps.setStatus(String(msg.message ?? ""));
+    if (needsRefresh) {
+      needsRefresh = false;
+      get();
+    }
+  }
+
+  /** @param {any} msg an error reply to the latest review request */
+  function onError(msg) {
+    inflight = null;
+    panel.setAttribute("aria-busy", "false");
+    deps.showError(String(msg.message ?? "Error"));
+  }
+
   return {
     toggle,
     panel,
@@ -278,24 +300,15 @@ export function createReview(deps) {
       }
       get();
     },
-    /** @param {any} msg a `{kind: "review"}` reply */
-    onMessage(msg) {
-      if (!active || msg.id !== latestId) return; // stale
-      const op = inflight;
-      inflight = null;
-      panel.setAttribute("aria-busy", "false");
-      renderReply(msg);
-      if (op === "decide" || op === "refresh") deps.setStatus(String(msg.message ?? ""));
-      if (needsRefresh) {
-        needsRefresh = false;
-        get();
-      }
-    },
-    /** @param {any} msg an error reply; true when it answered a review request */
-    onError(msg) {
-      if (msg.id == null || msg.id !== latestId) return false;
-      inflight = null;
-      panel.setAttribute("aria-busy", "false");
+    /**
+     * Take the messages that belong to review mode: replies, errors of review requests, and page
+     * replies while reviewing (dropped). True when the message was taken.
+     * @param {any} msg
+     */
+    claims(msg) {
+      if (msg.kind === "review") onMessage(msg);
+      else if (msg.kind === "error" && msg.id != null && msg.id === latestId) onError(msg);
+      else return msg.kind === "page" && active;
       return true;
     },
     /**

@@ -131,6 +131,7 @@ function render({ model, el }) {
     editAt: (start, end) => editAt(start, end),
     isMenuOpen: () => popups.isOpen(),
     setStatus: (text) => setStatus(text),
+    showError: (text) => showError(text, "other"),
     onModeChange: (on) => {
       root.classList.toggle("bx-reviewing", on);
       popups.close();
@@ -273,7 +274,7 @@ function render({ model, el }) {
 
   /** @param {any} msg */
   function onPage(msg) {
-    if (msg.id !== latestPageId || review.active()) return; // stale, or the review queue is shown
+    if (msg.id !== latestPageId) return; // stale: a newer request is in flight or answered
     notBusy();
     const sentences = Array.isArray(msg.sentences) ? msg.sentences : [];
     const total = Number.isFinite(Number(msg.total)) ? Number(msg.total) : Number(model.get("matching_sentences") ?? 0);
@@ -546,10 +547,6 @@ function render({ model, el }) {
   function onErrorReply(msg) {
     const isPage = msg.id != null && msg.id === latestPageId;
     if (isPage) notBusy();
-    if (review.onError(msg)) {
-      showError(String(msg.message ?? "Error"), "other");
-      return;
-    }
     if (pendingEdits.has(msg.id)) {
       pendingEdits.delete(msg.id);
       setStatus("");
@@ -912,10 +909,10 @@ function render({ model, el }) {
   /** @param {any} msg */
   const onCustom = (msg) => {
     if (disposed || !msg || typeof msg !== "object") return;
+    if (review.claims(msg)) return; // review replies and errors; pages while reviewing
     if (msg.kind === "page") onPage(msg);
     else if (msg.kind === "edit") onEditReply(msg);
     else if (msg.kind === "error") onErrorReply(msg);
-    else if (msg.kind === "review") review.onMessage(msg);
   };
   listen("msg:custom", onCustom);
   listen("change:query", () => {
