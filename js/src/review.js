@@ -190,7 +190,7 @@ export function createReview(deps) {
       empty.textContent =
         total === 0
           ? "No suspected errors were found."
-          : `Nothing left to review: all ${plural(total, "suspect")} have a decision.`;
+          : `Nothing left to review (${plural(reviewed, "suspect")} reviewed).`;
       deps.showRow(null);
       return;
     }
@@ -274,9 +274,11 @@ export function createReview(deps) {
 
   /** @param {any} msg an error reply to the latest review request */
   function onError(msg) {
+    const op = inflight;
     inflight = null;
     panel.setAttribute("aria-busy", "false");
     deps.showError(String(msg.message ?? "Error"));
+    if (op === "decide") get(); // show what Python's queue holds now
   }
 
   return {

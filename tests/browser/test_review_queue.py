@@ -150,3 +150,26 @@ def test_review_panel_follows_the_dark_theme(connect_widget, view):
     expect(panel).to_have_css("background-color", "rgb(30, 30, 30)")  # --jp-layout-color1
     assert light != "rgb(30, 30, 30)"
     expect(app.locator(".bx-review-counter")).to_have_css("color", "rgba(255, 255, 255, 0.87)")
+
+
+def test_a_failed_decision_is_shown_and_the_queue_goes_on(connect_widget, view):
+    page = connect_widget(view)
+    app = page.locator("#app")
+    expect(app.locator(".bx-row").first).to_be_visible()
+    app.locator(".bx-review-toggle").click()
+    expect(app.locator(".bx-review-where")).to_have_text("suspect 1 of 4 left")
+    # Python takes a new snapshot behind the page's back: the suspect shown is not in it
+    view.review(pl.DataFrame(ROWS[2:], schema=SCHEMA, orient="row"))
+    page.keyboard.press("a")
+    expect(app.locator(".bx-error-text")).to_contain_text("not in the queue any more")
+    assert view.corpus.reviews.height == 0 and view.corpus.unsaved == 0
+    # the page shows what the new queue holds, and decisions go on
+    expect(app.locator(".bx-review-counter")).to_have_text("0 of 2 reviewed · 0 fixed")
+    expect(app.locator(".bx-row")).to_have_attribute("data-sentence", "2")
+    page.keyboard.press("r")
+    expect(app.locator(".bx-review-counter")).to_have_text("1 of 2 reviewed · 0 fixed")
+    # "Find again" runs the real finders: the sample has no suspects
+    app.locator(".bx-review button", has_text="Find again").click()
+    empty = app.locator(".bx-review-empty")
+    expect(empty).to_have_text("Nothing left to review (1 suspect reviewed).")
+    expect(app.locator(".bx-review-counter")).to_have_text("1 of 1 reviewed · 0 fixed")
