@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import polars as pl
 import pytest
 
@@ -242,3 +244,22 @@ def test_explorer_suspects_chart_is_aggregated_and_filters_the_queue(corpus):
     # the sentences a review touched, through the Explorer's span view
     view.show_reviewed()
     assert ex.query == {"sentences": [0]}
+
+
+def test_a_saved_session_with_reviews_keeps_journalling_in_the_span_view(tmp_path):
+    path = bx.sample()._state.files[0].path
+    c = bx.read(path)
+    view = bx.SpanView(c)  # the span view's own journal (state dir)
+    rv.set_suspects(c, suspects_frame())
+    c.review(c.review_queue().row(0, named=True), "accept")
+    c.write()  # the edit is saved; the decision stays in the journal
+    view.close()
+    c2 = bx.read(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "edits of an earlier session" warning
+        bx.SpanView(c2)
+    assert c2.reviews["decision"].to_list() == ["accept"] and c2.unsaved == 0
+    c2.relabel(2, 14, 15, "Library")  # journalled: a third session replays it
+    with pytest.warns(UserWarning, match="restored 1 unsaved edit"):
+        ex = bx.explore(path, progress=False)
+    assert ex.corpus.unsaved == 1 and ex.corpus.reviews.height == 1
