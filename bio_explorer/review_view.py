@@ -67,9 +67,9 @@ def _sentence_payload(view: SpanView, suspect: dict) -> dict | None:
     row["highlight"] = list(range(lo, min(hi, len(row.get("tokens", [])))))
     spans = row.get("spans") or []
     here = [sp for sp in spans if sp[0] == suspect["start"] and sp[1] == suspect["end"]]
-    label_now = here[0][2] if here else None
-    # the suspect still stands when its span carries the label it was suspected with
-    row["suspect_current"] = label_now
+    # the label the suspect's extent carries now (None: no span there); the front end marks the
+    # suspect as changed when it differs from the label it was suspected with
+    row["suspect_current"] = here[0][2] if here else None
     return row
 
 
