@@ -8,7 +8,7 @@ Usage::
 
 Quality: on each shared corpus, errors are planted with fixed seeds (2% of spans get another label,
 2% are dropped to ``O``, 1% have a boundary moved by one token; see
-:func:`bio_explorer.analysis.consistency.plant_errors`).  A flagged occurrence is a hit when it
+:func:`_planted.plant_errors`).  A flagged occurrence is a hit when it
 overlaps a planted error.  Counts are summed over the evaluation seeds (1, 2) before taking ratios;
 the ``pooled`` rows sum them over the five corpora too.  The score weights (``--fit``) and the
 default threshold (the lowest with pooled ``P >= 0.5``) come from seeds 101-104 only.  Columns:
@@ -58,6 +58,9 @@ sys.path.insert(0, str(ROOT))
 import bio_explorer as bx  # noqa: E402
 from bio_explorer.analysis import consistency as C  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import _planted as P  # noqa: E402
+
 SHARED = ROOT.parent / "shared" / "corpora"
 CORPORA = {
     "stackoverflow_ner/train": "stackoverflow_ner/train.txt",
@@ -100,20 +103,20 @@ def counts(seeds=SEEDS, thresholds=THRESHOLDS, consistent: bool = False) -> pl.D
                 make_consistent(c)
             before = c.inconsistencies(occurrences=True, threshold=0.0)
             span_count = c.spans.group_by("text").len("count")
-            planted = C.plant_errors(c, seed=seed)
+            planted = P.plant_errors(c, seed=seed)
             occ = c.inconsistencies(occurrences=True, threshold=0.0)
-            freq = C.form_frequency(c, planted["text"])
+            freq = P.form_frequency(c, planted["text"])
             det = detectable(c, planted, freq)
             for thr in sorted(set(thresholds)):
                 flagged = occ.filter(pl.col("score") >= thr)
-                r = C.evaluate_planted(flagged, planted, freq)
-                rs = C.evaluate_planted(flagged, planted, span_count)
+                r = P.evaluate_planted(flagged, planted, freq)
+                rs = P.evaluate_planted(flagged, planted, span_count)
                 new = flagged.join(
                     before.filter(pl.col("score") >= thr).select("sentence", "start", "end"),
                     on=["sentence", "start", "end"], how="anti",
                 )
-                rn = C.evaluate_planted(new, planted)
-                rd = C.evaluate_planted(flagged, det)
+                rn = P.evaluate_planted(new, planted)
+                rd = P.evaluate_planted(flagged, det)
                 rows.append({
                     "corpus": name, "seed": seed, "threshold": thr, "spans": c.spans.height,
                     "planted": r["planted"], "found": r["found"], "flagged": r["flagged"],
@@ -230,7 +233,7 @@ def fit_data(seeds=FIT_SEEDS) -> pl.DataFrame:
     for name, pattern in CORPORA.items():
         for seed in seeds:
             c = bx.read(str(SHARED / pattern))
-            planted = C.plant_errors(c, seed=seed)
+            planted = P.plant_errors(c, seed=seed)
             _, _, feat = C._compute(c, NGRAM, 2, True)
             feat = feat.with_row_index("fid")
             pairs = feat.join(
