@@ -90,7 +90,7 @@ def features(tok: pl.DataFrame, extra: list[str] | None = None) -> pl.Series:
     other = s.select("sentence", "doc", "lw").unique().join(d, on=["doc", "lw"]).join(
         s.drop("doc"), on=["sentence", "lw", "label"], how="left"
     ).with_columns((pl.col("n") - pl.col("ns").fill_null(0)).alias("k")).filter(pl.col("k") > 0)
-    docf = other.sort("k", descending=True).group_by("sentence", "lw").agg(
+    docf = other.sort(["k", "label"], descending=[True, False]).group_by("sentence", "lw").agg(
         pl.format("dm={}", pl.col("label").first()).alias("dm"),
         pl.format("d:{}", pl.col("label")).sort().str.join("\t").alias("dl"),
     ).select("sentence", "lw", pl.concat_str("dm", "dl", separator="\t").alias("docf"))
@@ -324,6 +324,7 @@ def _run(corpus: Corpus, folds: int, seed: int, workers: int | None,
             ctx = mp.get_context("spawn")
             q = ctx.Queue()
             pool = ctx.Pool(n_workers, initializer=_init_worker, initargs=(q,))
+            last = -1.0
             try:
                 pending = [pool.apply_async(run_fold, (path, k, prm)) for k in range(folds)]
                 while pending:
@@ -336,8 +337,10 @@ def _run(corpus: Corpus, folds: int, seed: int, workers: int | None,
                             done[k] = max(done[k], it)
                     except _queue.Empty:
                         pass
-                    if progress is not None:
-                        progress(min(sum(done.values()), total), total)
+                    now = min(sum(done.values()), total)
+                    if progress is not None and now != last:
+                        progress(now, total)
+                        last = now
                     still = []
                     for r in pending:
                         if r.ready():
