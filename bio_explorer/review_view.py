@@ -20,8 +20,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import polars as pl
-
 from . import review as rv
 
 if TYPE_CHECKING:
@@ -95,10 +93,13 @@ def _find(c: Any, key: dict) -> dict:
     if not isinstance(key, dict):
         raise ValueError("review: 'key' must be the suspect's key object")
     snap = rv.snapshot(c)
-    try:
-        want = rv.keyed_row({k: key.get(k) for k in rv.KEY})
-    except (TypeError, ValueError, pl.exceptions.PolarsError):
-        raise ValueError(f"review: bad suspect key {key!r}") from None
+    ints = ("sentence", "start", "end", "suggest_start", "suggest_end")
+    bad = [k for k in rv.KEY if not (
+        isinstance(key.get(k), int) and not isinstance(key.get(k), bool) if k in ints
+        else isinstance(key.get(k), str))]
+    if bad:
+        raise ValueError(f"review: bad suspect key (fields {', '.join(bad)}): {key!r}")
+    want = rv.keyed_row({k: key[k] for k in rv.KEY})
     hit = snap.join(want, on=list(rv.KEY), how="semi")
     if hit.height == 0:
         raise ValueError("review: this suspect is not in the queue any more (refresh the queue)")
@@ -111,7 +112,9 @@ def answer_review(view: SpanView, msg: dict) -> None:
     try:
         if op not in _OPS:
             raise ValueError(f"unknown review op {op!r}; expected one of {', '.join(_OPS)}")
-        index = int(msg.get("index") or 0)
+        index = msg.get("index", 0)
+        if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+            raise ValueError(f"review: 'index' must be a whole number, 0 or more, got {index!r}")
         message = ""
         fresh = not rv.has_snapshot(view.corpus)
         if op == "refresh":
@@ -122,7 +125,10 @@ def answer_review(view: SpanView, msg: dict) -> None:
             view.show_reviewed()
             return
         elif op == "decide":
-            decision = str(msg.get("decision"))
+            decision = msg.get("decision")
+            if decision not in rv.DECISIONS:
+                raise ValueError(f"review: 'decision' must be one of {', '.join(rv.DECISIONS)}, "
+                                 f"got {decision!r}")
             row = _find(view.corpus, msg.get("key"))
             before = view.corpus._state.version
             view.corpus.review(row, decision)

@@ -191,13 +191,20 @@ def test_review_query_filters_the_queue(front):
 
 
 def test_errors_are_replies_not_exceptions(front):
-    r = front.ask(op="decide", index=0, key={"sentence": 99}, decision="reject")
+    key = {**front.ask(op="get")["suspect"]["key"], "sentence": 99}
+    r = front.ask(op="decide", index=0, key=key, decision="reject")
     assert r["kind"] == "error" and "not in the queue" in r["message"]
     r = front.ask(op="explode")
     assert r["kind"] == "error" and "unknown review op" in r["message"]
     good = front.ask(op="get")["suspect"]["key"]
     r = front.ask(op="decide", key=good, decision="nope")
-    assert r["kind"] == "error" and "decision 'nope'" in r["message"]
+    assert r["kind"] == "error" and "got 'nope'" in r["message"]
+    for index in (True, "1", -1, 1.5):
+        r = front.ask(op="get", index=index)
+        assert r["kind"] == "error" and "'index' must be a whole number" in r["message"]
+    r = front.ask(op="decide", key={**good, "sentence": True}, decision="reject")
+    assert r["kind"] == "error" and "fields sentence" in r["message"]
+    assert front.view.corpus.reviews.height == 0
 
 
 def test_show_reviewed_filters_the_span_view(front):
