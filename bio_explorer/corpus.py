@@ -562,6 +562,45 @@ class Corpus:
 
         return apply_inconsistency(self, row)
 
+    def cross_check(self, folds: int = 5, seed: int = 0, **kwargs: Any) -> pl.DataFrame:
+        """Tag every sentence with a CRF trained on the other folds (needs the ``check`` extra).
+
+        See :func:`bio_explorer.analysis.crosscheck.cross_check`.
+        """
+        from .analysis.crosscheck import cross_check
+
+        return cross_check(self, folds, seed, **kwargs)
+
+    def load_predictions(self, pred: Any) -> pl.DataFrame:
+        """Load a model's predictions (a Corpus or per-token probabilities) for ``suspects()``.
+
+        See :func:`bio_explorer.analysis.predictions.load_predictions`.
+        """
+        from .analysis.predictions import load_predictions
+
+        return load_predictions(self, pred)
+
+    def suspects(self, *, threshold: float | None = None, **kwargs: Any) -> pl.DataFrame:
+        """Every suspected label error from every finder, one ranked frame.
+
+        See :func:`bio_explorer.analysis.suspects.suspects`.
+        """
+        from .analysis.suspects import suspects
+
+        return suspects(self, threshold=threshold, **kwargs)
+
+    def apply_suggestion(self, row: Any):
+        """Apply one ``suspects()`` row's suggestion now (one undo step); returns the Preview."""
+        from .analysis.suspects import apply_suggestion
+
+        return apply_suggestion(self, row)
+
+    def apply_suggestions(self, frame: pl.DataFrame):
+        """Preview applying every row of a ``suspects()`` frame (``.apply()``: one undo step)."""
+        from .edits import apply_suggestions
+
+        return apply_suggestions(self, frame)
+
     def undo(self) -> bool:
         """Undo the last edit (single or bulk).  Returns False when there is nothing to undo."""
         from .edits import undo
@@ -652,6 +691,28 @@ class Corpus:
         from .interop import to_annotations
 
         return to_annotations(self, path, tool=tool)
+    # ------------------------------------------------------------------ review (see review.py)
+    def review(self, row: Any, decision: str) -> dict:
+        """Record a review decision on a suspect: ``"accept"`` (applies its suggestion, one undo
+        step), ``"reject"`` (not shown again) or ``"edit"`` (fixed by hand).  Journalled."""
+        from .review import review
+
+        return review(self, row, decision)
+
+    def review_queue(self, *, labels: list[str] | None = None,
+                     finders: list[str] | None = None) -> pl.DataFrame:
+        """The suspects not reviewed yet, best first (see :func:`bio_explorer.review.queue`)."""
+        from .review import queue
+
+        return queue(self, labels=labels, finders=finders)
+
+    @property
+    def reviews(self) -> pl.DataFrame:
+        """Every review decision: sentence, start, end, text, label, suggestion, suggest_start,
+        suggest_end, finder, decision, edit_id, time."""
+        from .review import reviews_frame
+
+        return reviews_frame(self)
 
     # ------------------------------------------------------------------ display
     def __repr__(self) -> str:
