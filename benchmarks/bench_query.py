@@ -61,10 +61,11 @@ def _load(path: Path):
 
 def _fresh(corpus):
     """A new handle on the same frames with empty caches (so nothing computed earlier is reused)."""
-    from bio_explorer.corpus import Corpus, _State
+    from bio_explorer.corpus import Corpus
+    from bio_explorer.state import State
 
     st = corpus._state
-    return Corpus(_State(st.tok, st.files, st.scheme, st.problems))
+    return Corpus(State(st.tok, st.files, st.scheme, st.problems))
 
 
 def run(n_tokens: int, folder: Path, repeat: int = 7, rounds: int = 5) -> None:

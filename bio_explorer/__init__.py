@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .corpus import Corpus, sample
+from .corpus import Corpus
 from .errors import BioFormatError, EditError
-from .io import read
+from .reading import read, sample
 
 __version__ = "0.1.0"
 

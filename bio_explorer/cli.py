@@ -81,7 +81,7 @@ def _read_kwargs(args: argparse.Namespace, **extra: Any) -> dict:
 
 
 def _expand(patterns: Sequence[str]) -> list[str]:
-    from .io import _expand as expand_source
+    from .io import expand_source
 
     out: list[str] = []
     for pattern in patterns:
@@ -147,7 +147,7 @@ def _stats(corpus) -> dict:
 
 # ---------------------------------------------------------------------------- commands
 def _cmd_stats(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .io import read
+    from .reading import read
 
     status = 0
     for path in _expand(args.files):
@@ -177,7 +177,7 @@ def _cmd_stats(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .io import read
+    from .reading import read
 
     total = files_bad = 0
     paths = _expand(args.files)
@@ -213,7 +213,7 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_convert(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .io import read
+    from .reading import read
 
     corpus = read(args.input, **_read_kwargs(args))
     target = Path(args.output)

@@ -1,6 +1,8 @@
 """The :class:`Corpus` handle: polars frames of tokens, spans and sentences, and their methods.
 
-A ``Corpus`` returned by :func:`bio_explorer.read` owns a shared :class:`_State`; ``Corpus.filter``
+A ``Corpus`` returned by :func:`bio_explorer.read` owns a shared :class:`~bio_explorer.state.State`
+(see :mod:`bio_explorer.state`: a ``Corpus`` is a :class:`~bio_explorer.state.View` with the
+user-facing methods); ``Corpus.filter``
 returns a *view*: another ``Corpus`` on the same state restricted to a set of sentences (no copy of
 the frames).  Edits made through a view change the shared state.
 """
@@ -9,83 +11,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import polars as pl
 
-from . import schemes
-from .span_text import span_texts
-
-if TYPE_CHECKING:
-    from .io import FileRecord
-
-PUBLIC_TOKEN_COLUMNS = ("sentence", "position", "token", "tag", "doc", "source", "line")
+from .state import View
 
 
-class _State:
-    """Everything a corpus and its views share."""
-
-    def __init__(
-        self, tok: pl.DataFrame, files: list[FileRecord], scheme: str, problems: pl.DataFrame
-    ) -> None:
-        self.tok = tok  # internal token frame (public columns + _field, _eff, _off, _orig, _file)
-        self.files = files
-        self.scheme = scheme
-        self.problems = problems
-        self.version = 0  # bumped on every change of tags
-        self.cache: dict[str, Any] = {}
-        self.log: Any = None  # edits.EditLog, created on first edit
-        self.journal: Any = None  # edits.Journal, when journalling
-        self.sent = _sentence_index(tok)
-
-    def cached(self, key: str, build):
-        """Memoise ``build()`` for the current version of the tags."""
-        hit = self.cache.get(key)
-        if hit is not None and hit[0] == self.version:
-            return hit[1]
-        version = self.version  # tag the value with the tags it was built from (threads may edit)
-        value = build()
-        self.cache[key] = (version, value)
-        return value
-
-    def touch(self) -> None:
-        """Record that tags changed: invalidates every cached derived frame."""
-        self.version += 1
-
-
-def _sentence_index(tok: pl.DataFrame) -> pl.DataFrame:
-    """One row per sentence with the row range of its tokens (tokens are sorted by sentence)."""
-    if tok.height == 0:
-        return pl.DataFrame(
-            schema={
-                "sentence": pl.UInt32,
-                "doc": pl.UInt32,
-                "source": pl.String,
-                "line": pl.UInt32,
-                "row": pl.UInt32,
-                "n_tokens": pl.UInt32,
-            }
-        )
-    first = (
-        tok.select(
-            pl.int_range(pl.len(), dtype=pl.UInt32).alias("row"),
-            "sentence",
-            "doc",
-            "source",
-            "line",
-            (pl.col("sentence") != pl.col("sentence").shift(1)).fill_null(True).alias("_f"),
-        )
-        .filter(pl.col("_f"))
-        .drop("_f")
-        .with_columns(pl.col("source").cast(pl.String))  # cast after the filter: one per sentence
-    )
-    n = first["row"].shift(-1).fill_null(tok.height).cast(pl.Int64) - first["row"].cast(pl.Int64)
-    return first.with_columns(n.cast(pl.UInt32).alias("n_tokens")).select(
-        "sentence", "doc", "source", "line", "row", "n_tokens"
-    )
-
-
-class Corpus:
+class Corpus(View):
     """A named-entity corpus as polars frames.
 
     Build one with :func:`bio_explorer.read` or :func:`bio_explorer.sample`.  Frames:
@@ -100,95 +33,6 @@ class Corpus:
         ``sentence``, ``doc``, ``source``, ``line``, ``n_tokens``, ``n_spans``.
     """
 
-    def __init__(
-        self, state: _State, selection: pl.Series | None = None, query: dict | None = None
-    ) -> None:
-        self._state = state
-        self._sel = selection  # sorted UInt32 sentence ids, or None for the whole corpus
-        self._query = dict(query or {})
-
-    # ------------------------------------------------------------------ construction
-    @classmethod
-    def _from_parts(cls, parts: list, *, scheme: str = "auto") -> Corpus:
-        from .io import FileRecord
-
-        frames, files, problems = [], [], []
-        sent_off = doc_off = 0
-        schemes_seen = []
-        for i, (raw, parsed, name, path) in enumerate(parts):
-            tok = parsed.tokens
-            evidence = schemes.scheme_evidence(tok["_eff"], tok["sentence"]) if tok.height \
-                else schemes.SchemeEvidence("IOB2")
-            file_scheme = evidence.scheme if scheme == "auto" else scheme
-            if scheme == "auto" and evidence.mixed:
-                problems.append(schemes.mixed_scheme_problem(name, evidence, tok))
-            schemes_seen.append(file_scheme)
-            ann = schemes.annotate(tok.select("sentence", "_eff"), "_eff", file_scheme)
-            tag = ann.select(schemes.to_iob2(ann, "_eff", file_scheme)).to_series()
-            # a literal Categorical broadcast: no string per token
-            source = (
-                pl.col("_source").cast(pl.Categorical)
-                if "_source" in tok.columns
-                else pl.lit(name).cast(pl.Categorical)
-            )
-            tok = tok.with_columns(
-                (pl.col("sentence") + sent_off).cast(pl.UInt32),
-                (pl.col("doc") + doc_off).cast(pl.UInt32),
-                tag.alias("tag"),
-                source.alias("source"),
-                pl.lit(i, pl.UInt16).alias("_file"),
-            ).drop("_source", strict=False)
-            if tok.height:
-                sent_off = int(tok["sentence"].max()) + 1
-                doc_off = int(tok["doc"].max()) + 1
-            frames.append(tok)
-            files.append(FileRecord(path, name, raw, parsed, file_scheme))
-            files[-1].evidence = evidence
-            problems.extend(parsed.problems)
-        tok = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
-        if tok.height == 0 and not tok.columns:
-            from .io.text import _empty_tokens
-
-            tok = _empty_tokens().with_columns(
-                pl.lit(None, pl.String).alias("tag"),
-                pl.lit(None, pl.String).alias("source"),
-                pl.lit(None, pl.UInt16).alias("_file"),
-            )
-        extra = [c for c in tok.columns if c not in PUBLIC_TOKEN_COLUMNS and not c.startswith("_")]
-        tok = tok.select(
-            pl.col("sentence").cast(pl.UInt32),
-            pl.col("position").cast(pl.UInt32),
-            pl.col("token").cast(pl.String),
-            pl.col("tag").cast(pl.Categorical),
-            pl.col("doc").cast(pl.UInt32),
-            pl.col("source").cast(pl.Categorical),
-            pl.col("line").cast(pl.UInt32),
-            *extra,
-            pl.col("_field").cast(pl.Categorical),
-            pl.col("_eff").cast(pl.Categorical),
-            pl.col("_off").cast(pl.UInt32),
-            *(["_has_key"] if "_has_key" in tok.columns else []),
-            pl.col("_file").cast(pl.UInt16),
-            pl.col("tag").cast(pl.Categorical).alias("_orig"),
-        )
-        main_scheme = max(set(schemes_seen), key=schemes_seen.count) if schemes_seen else "IOB2"
-        prob = pl.DataFrame(
-            problems,
-            schema={
-                "source": pl.String,
-                "line": pl.UInt32,
-                "kind": pl.String,
-                "message": pl.String,
-            },
-        )
-        return cls(_State(tok, files, main_scheme, prob))
-
-    # ------------------------------------------------------------------ frames
-    @property
-    def scheme(self) -> str:
-        """The tagging scheme detected in the (first/most common) file, e.g. ``"IOB1"``."""
-        return self._state.scheme
-
     @property
     def scheme_evidence(self) -> pl.DataFrame:
         """How each file's scheme was decided: one row per file.
@@ -201,95 +45,6 @@ class Corpus:
         from .schemes import evidence_table
 
         return evidence_table(self._state.files)
-
-    @property
-    def problems(self) -> pl.DataFrame:
-        """Problems found while reading with ``errors="collect"``: source, line, kind, message."""
-        return self._state.problems
-
-    @property
-    def query(self) -> dict:
-        """The filter this view was made with (``{}`` for the whole corpus)."""
-        return dict(self._query)
-
-    @property
-    def is_view(self) -> bool:
-        """True for the result of :meth:`filter`."""
-        return self._sel is not None
-
-    @property
-    def tokens(self) -> pl.DataFrame:
-        """One row per token (only the sentences of this view)."""
-        cols = [c for c in self._state.tok.columns if not c.startswith("_")]
-        return self._restrict(self._state.tok).select(cols)
-
-    @property
-    def spans(self) -> pl.DataFrame:
-        """One row per entity span: sentence, start, end (exclusive), label, text."""
-        return self._restrict(self._all_spans())
-
-    @property
-    def sentences(self) -> pl.DataFrame:
-        """One row per sentence: sentence, doc, source, line, n_tokens, n_spans."""
-        return self._restrict(self._sentences_all())
-
-    def sentence_ids(self) -> pl.Series:
-        """Ids of the sentences in this view, in reading order."""
-        if self._sel is not None:
-            return self._sel
-        return self._state.sent["sentence"]
-
-    def __len__(self) -> int:
-        return int(self.sentence_ids().len())
-
-    @property
-    def n_tokens(self) -> int:
-        """Number of tokens in this view."""
-        return int(self.sentences["n_tokens"].sum())
-
-    def _restrict(self, frame: pl.DataFrame) -> pl.DataFrame:
-        if self._sel is None:
-            return frame
-        return frame.filter(pl.col("sentence").is_in(self._sel.implode()))
-
-    def _all_spans(self) -> pl.DataFrame:
-        def build() -> pl.DataFrame:
-            tok = self._state.tok
-            ann = schemes.annotate(tok.select("sentence", "position", "tag"), "tag", "IOB2")
-            sp = schemes.spans_from(ann)
-            if sp.height == 0:
-                return pl.DataFrame(
-                    schema={
-                        "sentence": pl.UInt32,
-                        "start": pl.UInt32,
-                        "end": pl.UInt32,
-                        "label": pl.String,
-                        "text": pl.String,
-                    }
-                )
-            rows = self._state.sent.select("sentence", "row")
-            with_rows = sp.join(rows, on="sentence", how="left", maintain_order="left")
-            first = (with_rows["row"] + with_rows["start"]).cast(pl.UInt32)
-            lens = (with_rows["end"] - with_rows["start"]).cast(pl.UInt32)
-            return sp.with_columns(span_texts(tok["token"], first, lens).alias("text"))
-
-        return self._state.cached("spans", build)
-
-    def _sentences_all(self) -> pl.DataFrame:
-        def build() -> pl.DataFrame:
-            counts = self._all_spans().group_by("sentence").len("n_spans")
-            return (
-                self._state.sent.join(counts, on="sentence", how="left", maintain_order="left")
-                .with_columns(pl.col("n_spans").fill_null(0).cast(pl.UInt32))
-                .select("sentence", "doc", "source", "line", "n_tokens", "n_spans")
-            )
-
-        return self._state.cached("sentences", build)
-
-    def labels(self) -> list[str]:
-        """Entity types present in the whole corpus, sorted."""
-        tags = self._state.tok["tag"].cast(pl.String).unique()
-        return sorted({t[2:] for t in tags.to_list() if t and t != "O"})
 
     # ------------------------------------------------------------------ analysis
     def label_counts(self, by: str | None = None) -> pl.DataFrame:
@@ -338,58 +93,15 @@ class Corpus:
     def filter(self, **query: Any) -> Corpus:
         """A view on the sentences matching every condition (see :func:`bio_explorer.query.select`).
         """
-        from .query import filter_corpus
+        from .query import filter_ids
 
-        return filter_corpus(self, **query)
+        return Corpus(self._state, selection=filter_ids(self, **query), query=query)
 
     def page(self, offset: int = 0, limit: int = 50) -> dict:
         """The sentences ``offset .. offset+limit`` of this view as a compact JSON-ready dict."""
         from .query import page
 
         return page(self, offset, limit)
-
-    # ------------------------------------------------------------------ file-scheme tags
-    def _file_scheme_cat(self) -> pl.Series:
-        """:meth:`_file_scheme_tags` as a Categorical column (no string copy while unedited)."""
-        st = self._state
-
-        def build() -> pl.Series:
-            if st.version == 0 or not (st.tok["tag"] != st.tok["_orig"]).any():
-                return st.tok["_eff"]
-            return self._file_scheme_tags().cast(pl.Categorical)
-
-        return st.cached("file_tags_cat", build)
-
-    def _file_scheme_tags(self) -> pl.Series:
-        """Current tags in each file's own scheme (the raw tags where nothing was edited)."""
-
-        def build() -> pl.Series:
-            tok = self._state.tok
-            base = tok["_eff"].cast(pl.String)
-            if self._state.version == 0:
-                return base
-            edited = tok["tag"] != tok["_orig"]
-            if not edited.any():
-                return base
-            from .io.writer import file_tags
-
-            # only the sentences holding an edited tag are converted (a conversion never looks
-            # past a sentence)
-            touched = tok["sentence"].filter(edited).unique().implode()
-            rows = tok.select("sentence", "tag", "_orig", "_field", "_eff", "_file").with_row_index(
-                "_row"
-            ).filter(pl.col("sentence").is_in(touched))
-            for i, rec in enumerate(self._state.files):
-                part = rows.filter(pl.col("_file") == i)
-                if part.height == 0:
-                    continue
-                out = file_tags(part, rec.scheme)
-                changed = out["_changed"]
-                if changed.any():
-                    base = base.scatter(part["_row"].filter(changed), out["_new"].filter(changed))
-            return base
-
-        return self._state.cached("file_tags", build)
 
     # ------------------------------------------------------------------ writing
     def write(
@@ -647,13 +359,6 @@ class Corpus:
 
         return iter_rows(self)
 
-    def file_tags(self) -> pl.Series:
-        """Current tags of this view in each file's own scheme (``S-X``/``E-X`` in a BIOES file)."""
-        tags = self._file_scheme_tags()
-        if self._sel is None:
-            return tags
-        return tags.filter(self._state.tok["sentence"].is_in(self._sel.implode()))
-
     def spans_with_offsets(self) -> pl.DataFrame:
         """``spans`` plus ``char_start``/``char_end`` in the sentence text (tokens joined by one
         space)."""
@@ -739,28 +444,4 @@ class Corpus:
         return f"<table><caption>bio_explorer.Corpus</caption>{rows}</table>"
 
 
-def sample(*, copy: bool = True) -> Corpus:
-    """The bundled sample corpus: the Wikipedia article on PyTorch, 20 sentences, 8 labels.
-
-    Parameters
-    ----------
-    copy : bool
-        Read a fresh copy in a temporary folder (default), so that edits saved with ``write()``
-        never
-        touch the file inside the installed package.
-    """
-    import shutil
-    import tempfile
-
-    from .io import read
-
-    packaged = Path(__file__).parent / "data" / "pytorch_wiki.bio"
-    if not copy:
-        return read(packaged)
-    folder = Path(tempfile.mkdtemp(prefix="bio_explorer_sample_"))
-    target = folder / packaged.name
-    shutil.copyfile(packaged, target)
-    return read(target)
-
-
-__all__ = ["Corpus", "sample"]
+__all__ = ["Corpus"]

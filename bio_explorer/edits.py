@@ -47,14 +47,14 @@ from .journal import (  # noqa: F401 - re-exported: the journal API is reachable
     JOURNAL_SUFFIX,
     JOURNAL_VERSION,
     Journal,
-    auto_journal,
     auto_journal_path,
     enable_journal,
     state_dir,
 )
 
 if TYPE_CHECKING:
-    from .corpus import Corpus, _State
+    from .state import State as _State
+    from .state import View as Corpus
 
 __all__ = [
     "EditLog",
@@ -1139,7 +1139,7 @@ def after_save(c: Corpus) -> None:
             cols.append(has_key.alias("_has_key"))
         st.tok = tok.with_columns(*cols)
     st.tok = st.tok.with_columns(pl.col("tag").alias("_orig"))
-    st.touch()
+    st.touch("tags", "tokens", "edits")  # the tag fields are the new baseline
     _log(st).mark_saved()
     if st.journal is not None:
         st.journal.clear()
@@ -1219,3 +1219,42 @@ def _replay_edit(c: Corpus, jr: Journal, rec: dict) -> None:
     _verify_and_collect(c, df, str(jr.path))
     _commit(c, rec["op"], rec.get("args", {}), rows, pl.Series(rec["new"], dtype=pl.String),
             pl.Series(rec["old"], dtype=pl.String), edit_id=int(rec["id"]), when=rec.get("time"))
+
+
+def auto_journal(c: Corpus) -> Journal | None:
+    """Journal the edits of a file-backed corpus in :func:`state_dir`, unless it is journalled.
+
+    Used by the span view so that interactive edits survive a crashed kernel without the user
+    asking: ``bx.explore(path)`` (or ``bx.read(path, journal=auto_journal_path(path))``) replays
+    it.  When a journal of an earlier, unsaved session exists it is left intact, with a warning.
+
+    Returns
+    -------
+    Journal or None
+        The journal now in use, or None (table-backed corpus, or an earlier journal exists).
+    """
+    import warnings
+
+    st = c._state
+    if st.journal is not None:
+        return st.journal
+    if not st.files or st.files[0].path is None:
+        return None
+    path = auto_journal_path(st.files[0].path)
+    if path.exists() and path.stat().st_size > 0:
+        kinds = {r.get("kind") for r in Journal(path, []).records()}
+        if kinds == {"review"}:
+            replay_journal(c, path)  # only review decisions (kept by a save): restore
+            return st.journal
+        warnings.warn(
+            f"{path} holds edits of an earlier session that were never saved; "
+            f"bx.explore({str(st.files[0].path)!r}) replays them. "
+            "This session's edits are not journalled, to keep that file intact.",
+            stacklevel=3,
+        )
+        return None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return enable_journal(c, path)

@@ -800,7 +800,7 @@ def explore(corpus_or_path: Corpus | str | os.PathLike | Any, *, query: dict | N
         corpus = corpus_or_path
         progress = None
     else:
-        from .io import read
+        from .reading import read
 
         read_kwargs.setdefault("progress", True)
         progress = read_kwargs["progress"]

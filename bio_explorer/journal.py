@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from .errors import EditError
 
 if TYPE_CHECKING:
-    from .corpus import Corpus
+    from .state import View as Corpus  # the lower layers take a view of the state
 
 JOURNAL_SUFFIX = ".bio-journal.jsonl"
 JOURNAL_VERSION = 1
@@ -137,44 +137,3 @@ def auto_journal_path(path: str | os.PathLike) -> Path:
     resolved = Path(path).resolve()
     digest = hashlib.sha1(str(resolved).encode("utf-8")).hexdigest()[:12]
     return state_dir() / "journals" / f"{resolved.name}.{digest}{JOURNAL_SUFFIX}"
-
-
-def auto_journal(c: Corpus) -> Journal | None:
-    """Journal the edits of a file-backed corpus in :func:`state_dir`, unless it is journalled.
-
-    Used by the span view so that interactive edits survive a crashed kernel without the user
-    asking: ``bx.explore(path)`` (or ``bx.read(path, journal=auto_journal_path(path))``) replays
-    it.  When a journal of an earlier, unsaved session exists it is left intact, with a warning.
-
-    Returns
-    -------
-    Journal or None
-        The journal now in use, or None (table-backed corpus, or an earlier journal exists).
-    """
-    import warnings
-
-    st = c._state
-    if st.journal is not None:
-        return st.journal
-    if not st.files or st.files[0].path is None:
-        return None
-    path = auto_journal_path(st.files[0].path)
-    if path.exists() and path.stat().st_size > 0:
-        kinds = {r.get("kind") for r in Journal(path, []).records()}
-        if kinds == {"review"}:
-            from .edits import replay_journal  # only review decisions (kept by a save): restore
-
-            replay_journal(c, path)
-            return st.journal
-        warnings.warn(
-            f"{path} holds edits of an earlier session that were never saved; "
-            f"bx.explore({str(st.files[0].path)!r}) replays them. "
-            "This session's edits are not journalled, to keep that file intact.",
-            stacklevel=3,
-        )
-        return None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return enable_journal(c, path)

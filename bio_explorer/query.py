@@ -22,14 +22,13 @@ Conditions combine with AND; values given as lists (``labels``, ``anomaly``, ``s
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import polars as pl
 
-if TYPE_CHECKING:
-    from .corpus import Corpus
+from .state import State, View, build_spans, sentence_rows
 
-__all__ = ["QUERY_KEYS", "filter_corpus", "page", "select"]
+__all__ = ["QUERY_KEYS", "filter_ids", "page", "select"]
 
 QUERY_KEYS = ("labels", "text", "regex", "case", "where", "anomaly", "transition", "source", "doc",
               "sentences")
@@ -72,22 +71,21 @@ def _matcher(pattern: str, regex: bool, case: bool):
 
 
 # ---------------------------------------------------------------------------------------- indexes
-def _token_index(corpus: Corpus) -> pl.DataFrame:
+def _token_index(corpus: View) -> pl.DataFrame:
     """``token`` (distinct strings) and ``sentences`` (sorted unique ids).  Independent of tags."""
     st = corpus._state
-    hit = st.cache.get("query_tokens")
-    if hit is not None and hit[0] == st.tok.height:
-        return hit[1]
-    index = (
-        st.tok.lazy().select("token", "sentence").unique()
-        .group_by("token").agg(pl.col("sentence").sort().alias("sentences"))
-        .collect()
-    )
-    st.cache["query_tokens"] = (st.tok.height, index)  # not tied to the tag version
-    return index
+
+    def build() -> pl.DataFrame:
+        return (
+            st.tok.lazy().select("token", "sentence").unique()
+            .group_by("token").agg(pl.col("sentence").sort().alias("sentences"))
+            .collect()
+        )
+
+    return st.memo("query_tokens", build, depends_on=("tokens",))
 
 
-def _label_index(corpus: Corpus) -> dict[str, pl.Series]:
+def _label_index(corpus: View) -> dict[str, pl.Series]:
     def build() -> dict[str, pl.Series]:
         per = (
             corpus._all_spans().lazy().select("label", "sentence").unique()
@@ -95,10 +93,10 @@ def _label_index(corpus: Corpus) -> dict[str, pl.Series]:
         )
         return {k: v for k, v in zip(per["label"], per["sentence"], strict=True)}
 
-    return corpus._state.cached("query_labels", build)
+    return corpus._state.memo("query_labels", build, depends_on=("tags",))
 
 
-def _span_text_index(corpus: Corpus) -> pl.DataFrame:
+def _span_text_index(corpus: View) -> pl.DataFrame:
     def build() -> pl.DataFrame:
         return (
             corpus._all_spans().lazy().select("text", "label", "sentence").unique()
@@ -106,7 +104,7 @@ def _span_text_index(corpus: Corpus) -> pl.DataFrame:
             .collect()
         )
 
-    return corpus._state.cached("query_span_texts", build)
+    return corpus._state.memo("query_span_texts", build, depends_on=("tags",))
 
 
 def _text_counts(spans: pl.DataFrame) -> pl.DataFrame:
@@ -114,16 +112,13 @@ def _text_counts(spans: pl.DataFrame) -> pl.DataFrame:
     return spans.group_by("text").agg(pl.len().cast(pl.Int64).alias("n"))
 
 
-def _count_delta(corpus: Corpus, rows: pl.Series, new: pl.Series, old: pl.Series) -> pl.DataFrame:
+def _count_delta(corpus: View, rows: pl.Series, new: pl.Series, old: pl.Series) -> pl.DataFrame:
     """``text`` and ``d``: span count changes on the token ``rows`` (whole sentences, in order)
     when their tags go from ``old`` to ``new``.
 
     Both versions are read as one throw-away corpus: the old copy of each sentence gets its id
     shifted past every real id, so one span pass serves both.
     """
-    from .corpus import Corpus as _Corpus
-    from .corpus import _State
-
     st = corpus._state
     part = st.tok[rows]
     shift = int(part["sentence"].max()) + 1
@@ -132,9 +127,9 @@ def _count_delta(corpus: Corpus, rows: pl.Series, new: pl.Series, old: pl.Series
         part.with_columns(old.gather(rows).alias("tag"),
                           (pl.col("sentence") + shift).alias("sentence")),
     ])
-    sub = _State(both, st.files, st.scheme, st.problems.clear())
+    sub = State(both, st.files, st.scheme, st.problems.clear())
     return (
-        _Corpus(sub)._all_spans().lazy()
+        build_spans(sub).lazy()
         .group_by("text")
         .agg(pl.when(pl.col("sentence") < shift).then(1).otherwise(-1).sum().alias("d"))
         .filter(pl.col("d") != 0)
@@ -142,30 +137,26 @@ def _count_delta(corpus: Corpus, rows: pl.Series, new: pl.Series, old: pl.Series
     )
 
 
-def _span_text_counts(corpus: Corpus) -> pl.DataFrame:
+def _span_text_counts(corpus: View) -> pl.DataFrame:
     """``text`` and ``n``: how many spans of the whole corpus have each text, any label.
 
-    Cached under ``"span_text_counts"`` with the tag column it was counted on.  After edits the
-    counts are brought up to date incrementally: only the sentences whose tags differ from that
-    column are re-read (their old spans are subtracted, their new ones added), so a page right after
-    an edit never re-reads the whole corpus.
+    Memoised under ``"span_text_counts"`` together with the tag column it was counted on.  After
+    edits the counts are brought up to date incrementally from the latest (stale) entry: only the
+    sentences whose tags differ from that column are re-read (their old spans are subtracted, their
+    new ones added), so a page right after an edit never re-reads the whole corpus.
     """
-    from .analysis.anomalies import sentence_rows
-
     st = corpus._state
-    version = st.version  # read before the tags: a concurrent edit only makes the entry look older
+    prev = st.last("span_text_counts")
     tags = st.tok["tag"]
-    hit = st.cache.get("span_text_counts")
-    if hit is not None and hit[0] == version:
-        return hit[1][0]
-    if hit is None or hit[1][1].len() != tags.len():
-        counts = _text_counts(corpus._all_spans())
-    else:
-        counts, old_tags = hit[1]
+
+    def build() -> tuple[pl.DataFrame, pl.Series]:
+        if prev is None or prev[1][1].len() != tags.len():
+            return _text_counts(corpus._all_spans()), tags
+        counts, old_tags = prev[1]
         diff = tags.ne_missing(old_tags).arg_true()
         if diff.len():
             changed = st.tok["sentence"].gather(diff).unique().sort()
-            rows = sentence_rows(corpus, changed)
+            rows = sentence_rows(st, changed)
             if 2 * rows.len() > tags.len():  # e.g. a label renamed everywhere: recount
                 counts = _text_counts(corpus._all_spans())
             else:
@@ -176,8 +167,9 @@ def _span_text_counts(corpus: Corpus) -> pl.DataFrame:
                             (pl.col("n").fill_null(0) + pl.col("d").fill_null(0)).alias("n"))
                     .filter(pl.col("n") > 0)
                 )
-    st.cache["span_text_counts"] = (version, (counts, tags))
-    return counts
+        return counts, tags
+
+    return st.memo("span_text_counts", build, depends_on=("tags",))[0]
 
 
 def _union(lists: pl.Series) -> pl.Series:
@@ -227,7 +219,7 @@ def _normalise(query: dict[str, Any]) -> dict[str, Any]:
 
 
 def select(
-    corpus: Corpus,
+    corpus: View,
     labels: str | list[str] | None = None,
     text: str | None = None,
     regex: bool | str = False,
@@ -243,7 +235,7 @@ def select(
 
     Parameters
     ----------
-    corpus : Corpus
+    corpus : View
         A corpus or a view (a view is filtered within itself).
     labels : str or list of str, optional
         Sentences with a span of any of these labels.
@@ -335,22 +327,19 @@ def select(
     return result.cast(pl.UInt32).rename("sentence").sort()
 
 
-def filter_corpus(corpus: Corpus, **query: Any) -> Corpus:
-    """A view of ``corpus`` restricted to the sentences matching ``query``.
+def filter_ids(corpus: View, **query: Any) -> pl.Series:
+    """The sentence ids of ``corpus`` matching ``query`` (what ``Corpus.filter`` wraps in a view).
 
-    Accepts the keys of :func:`select` (the JSON query of the widget protocol).  The view shares the
-    corpus state: no frame is copied.
+    Accepts the keys of :func:`select` (the JSON query of the widget protocol); unknown keys fail
+    before any work.
 
     Returns
     -------
-    Corpus
-        ``Corpus(state, selection=ids, query=query)``.
+    pl.Series
+        Sorted unique ``UInt32`` sentence ids, named ``sentence``.
     """
-    from .corpus import Corpus as _Corpus
-
     _normalise(query)  # unknown keys fail before any work
-    ids = select(corpus, **query)
-    return _Corpus(corpus._state, selection=ids, query=query)
+    return select(corpus, **query)
 
 
 # ---------------------------------------------------------------------------------------- paging
@@ -369,14 +358,7 @@ def _by_sentence(frame: pl.DataFrame, ids: pl.Series) -> pl.DataFrame:
     return frame[rows]
 
 
-def _current(corpus: Corpus, key: str) -> Any:
-    """The value cached under ``key`` for the current version of the tags, or ``None``."""
-    st = corpus._state
-    hit = st.cache.get(key)
-    return hit[1] if hit is not None and hit[0] == st.version else None
-
-
-def _highlight(corpus: Corpus, rows: pl.DataFrame, spans: pl.DataFrame) -> pl.Series:
+def _highlight(corpus: View, rows: pl.DataFrame, spans: pl.DataFrame) -> pl.Series:
     """Boolean per page token row: matches the view's text query or transition."""
     q = corpus._query
     hl = pl.Series([False] * rows.height)
@@ -406,12 +388,12 @@ def _highlight(corpus: Corpus, rows: pl.DataFrame, spans: pl.DataFrame) -> pl.Se
     return hl
 
 
-def page(corpus: Corpus, offset: int = 0, limit: int = 50) -> dict[str, Any]:
+def page(corpus: View, offset: int = 0, limit: int = 50) -> dict[str, Any]:
     """The sentences ``offset .. offset + limit`` of a view, ready to send to a browser.
 
     Parameters
     ----------
-    corpus : Corpus
+    corpus : View
         A corpus or a view; its ``query`` decides the ``highlight`` positions.
     offset, limit : int
         Slice of the view's sentences (in reading order).
@@ -466,20 +448,20 @@ def page(corpus: Corpus, offset: int = 0, limit: int = 50) -> dict[str, Any]:
     )
     # Right after an edit the whole-corpus spans / file-scheme tags are stale: rather than rebuild
     # them for millions of tokens, compute what the page needs on a corpus of its own rows.
-    from .analysis.anomalies import corpus_of_rows, sentence_anomalies
+    from .analysis.anomalies import sentence_anomalies
 
     sub = None
-    all_spans = _current(corpus, "spans")
+    all_spans = st.peek("spans")
     if all_spans is None:
-        sub = corpus_of_rows(corpus, r)
+        sub = corpus.rows_view(r)
         spans = sub._all_spans()
     else:
         spans = _by_sentence(all_spans, chosen)
     if corpus._query.get("transition"):
-        ft = _current(corpus, "file_tags")
+        ft = st.peek("file_tags")
         if ft is None:
             if sub is None:
-                sub = corpus_of_rows(corpus, r)
+                sub = corpus.rows_view(r)
             ft = sub._file_scheme_tags()
         else:
             ft = ft.gather(r)

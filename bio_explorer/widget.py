@@ -378,7 +378,6 @@ class SpanView(anywidget.AnyWidget):
             enable_journal(corpus, journal)
         self._corpus = corpus
         self._view_cache: tuple[str, int, Corpus] | None = None
-        self._label_memo: tuple[int, pl.Series, dict[str, int]] | None = None
         self._seen_version = corpus._state.version
         self._pending: dict[str, dict] = {}
         self._drain = _Coalescer(self._answer_pending)
@@ -549,35 +548,36 @@ class SpanView(anywidget.AnyWidget):
         spans of the whole corpus.
         """
         st = self._corpus._state
-        memo = self._label_memo
         whole = view._sel is None and view._state is st
-        if whole and memo is not None and memo[0] == st.version:
-            return memo[2]
-        per: dict[str, int] | None = None
-        if whole and memo is not None:
-            per = self._label_delta(memo[1], memo[2])
-        if per is None:
+        if not whole:
             counts = view.spans.group_by("label").agg(pl.len().alias("count"))
-            per = dict(zip(counts["label"].to_list(), counts["count"].to_list(), strict=True))
-        if whole:
-            self._label_memo = (st.version, st.tok["tag"], per)
-        return per
+            return dict(zip(counts["label"].to_list(), counts["count"].to_list(), strict=True))
+        prev = st.last("label_counts")
+
+        def build() -> tuple[pl.Series, dict[str, int]]:
+            per = None if prev is None else self._label_delta(*prev[1])
+            if per is None:
+                counts = view.spans.group_by("label").agg(pl.len().alias("count"))
+                per = dict(zip(counts["label"].to_list(), counts["count"].to_list(), strict=True))
+            return st.tok["tag"], per
+
+        return st.memo("label_counts", build, depends_on=("tags",))[1]
 
     def _label_delta(self, old_tags: pl.Series, old: dict[str, int]) -> dict[str, int] | None:
         """``old`` counts moved from ``old_tags`` to the current tags, or None when too many
         sentences changed for that to pay."""
-        from .analysis.anomalies import changed_sentences, corpus_of_rows, sentence_rows
+        from .state import changed_sentences, sentence_rows
 
         st = self._corpus._state
-        changed = changed_sentences(self._corpus, old_tags)
+        changed = changed_sentences(st, old_tags)
         if changed.len() > max(64, st.sent.height // 20):
             return None
         per = dict(old)
         if changed.len() == 0:
             return per
-        rows = sentence_rows(self._corpus, changed)
-        now = corpus_of_rows(self._corpus, rows)
-        before = corpus_of_rows(self._corpus, rows)
+        rows = sentence_rows(st, changed)
+        now = self._corpus.rows_view(rows)
+        before = self._corpus.rows_view(rows)
         before._state.tok = before._state.tok.with_columns(old_tags.gather(rows).alias("tag"))
         for sub, sign in ((before, -1), (now, 1)):
             for label, n in sub._all_spans()["label"].value_counts().rows():

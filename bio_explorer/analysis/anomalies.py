@@ -41,17 +41,17 @@ tokens.  So that an edit stays instant:
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import polars as pl
 
 from .. import schemes
+from ..state import View, sentence_rows
 from .transitions import invalid_tokens
 
 if TYPE_CHECKING:
-    from ..corpus import Corpus
+    from ..state import State
 
 __all__ = [
     "GLOBAL_KINDS",
@@ -105,7 +105,7 @@ def _q(expr: pl.Expr) -> pl.Expr:
     return pl.lit("'") + expr + pl.lit("'")
 
 
-def _invalid(corpus: Corpus) -> pl.DataFrame:
+def _invalid(corpus: View) -> pl.DataFrame:
     inv = invalid_tokens(corpus)
     if inv.height == 0:
         return _empty()
@@ -138,7 +138,7 @@ def _invalid(corpus: Corpus) -> pl.DataFrame:
     )
 
 
-def _boundary_punct(corpus: Corpus) -> pl.DataFrame:
+def _boundary_punct(corpus: View) -> pl.DataFrame:
     sp = corpus._all_spans()
     if sp.height == 0:
         return _empty()
@@ -212,7 +212,7 @@ def _form_counts(occ: pl.DataFrame) -> pl.DataFrame:
     return occ.select("_i").join(agg, on="_i", how="left", maintain_order="left").fill_null(0)
 
 
-def _consistency(corpus: Corpus) -> pl.DataFrame:
+def _consistency(corpus: View) -> pl.DataFrame:
     try:
         from .consistency import inconsistencies
     except ImportError:
@@ -263,16 +263,12 @@ def _consistency(corpus: Corpus) -> pl.DataFrame:
     )
 
 
-def _whole(corpus: Corpus) -> Corpus:
+def _whole(corpus: View) -> View:
     """The whole corpus behind a view."""
-    if corpus._sel is None:
-        return corpus
-    from ..corpus import Corpus as _Corpus
-
-    return _Corpus(corpus._state)
+    return corpus.whole()
 
 
-def _multi_tag(corpus: Corpus) -> pl.DataFrame:
+def _multi_tag(corpus: View) -> pl.DataFrame:
     tok = corpus._state.tok
     fields = tok["_field"].unique().cast(pl.String)  # distinct first: a small cast
     multi = fields.filter(fields.str.contains(",", literal=True))
@@ -297,7 +293,7 @@ def _multi_tag(corpus: Corpus) -> pl.DataFrame:
     )
 
 
-def _format(corpus: Corpus) -> pl.DataFrame:
+def _format(corpus: View) -> pl.DataFrame:
     st = corpus._state
     prob = st.problems
     if prob.height == 0:
@@ -341,8 +337,6 @@ def _format(corpus: Corpus) -> pl.DataFrame:
 _KIND_ORDER = pl.Enum(list(KINDS))
 #: above this share of changed sentences the local rows are rebuilt for the whole corpus
 _INCREMENTAL_SHARE = 0.05
-#: guards the installation of a global result computed in a background thread
-_LOCK = threading.Lock()
 
 
 def _finish(parts: list[pl.DataFrame]) -> pl.DataFrame:
@@ -380,103 +374,67 @@ def _changed_sentences(st, res: _Result) -> pl.Series:
     return tok["sentence"].gather(rows).unique().sort()
 
 
-def sentence_rows(corpus: Corpus, ids: pl.Series) -> pl.Series:
-    """Token rows (in ``_state.tok``) of the sentences ``ids`` (sorted, existing), in order."""
-    sent = corpus._state.sent
-    heads = sent[sent["sentence"].search_sorted(ids.cast(pl.UInt32))]
-    return (
-        heads.select(
-            pl.int_ranges("row", pl.col("row") + pl.col("n_tokens"), dtype=pl.UInt32).alias("r")
-        ).explode("r")["r"].drop_nulls()
-    )
+def _sub_corpus(corpus: View, ids: pl.Series) -> View:
+    """A throw-away view holding only the sentences ``ids`` (sorted, existing) of ``corpus``."""
+    return corpus.rows_view(sentence_rows(corpus._state, ids))
 
 
-def changed_sentences(corpus: Corpus, tags: pl.Series) -> pl.Series:
-    """Sorted ids of the sentences whose current tags differ from ``tags`` (an older tag column)."""
-    tok = corpus._state.tok
-    if tags.len() != tok.height:
-        return corpus._state.sent["sentence"]
-    rows = tok["tag"].ne_missing(tags).arg_true()
-    return tok["sentence"].gather(rows).unique().sort()
-
-
-def _sub_corpus(corpus: Corpus, ids: pl.Series) -> Corpus:
-    """A throw-away corpus holding only the sentences ``ids`` (sorted, existing) of ``corpus``."""
-    return corpus_of_rows(corpus, sentence_rows(corpus, ids))
-
-
-def corpus_of_rows(corpus: Corpus, rows: pl.Series) -> Corpus:
-    """A throw-away corpus on the token ``rows`` (whole sentences, in order) of ``corpus``.
-
-    It has the current tags and version, so its ``_file_scheme_tags()``, spans and local
-    anomalies are those of the same sentences in the whole corpus, at a cost proportional to
-    ``rows``.  Nothing is shared with the real state's caches.
-    """
-    from ..corpus import Corpus as _Corpus
-    from ..corpus import _State
-
-    st = corpus._state
-    sub = _State(st.tok[rows], st.files, st.scheme, st.problems.clear())
-    sub.version = st.version
-    return _Corpus(sub)
-
-
-def _local_parts(corpus: Corpus) -> list[pl.DataFrame]:
+def _local_parts(corpus: View) -> list[pl.DataFrame]:
     """The tag-dependent local kinds (everything but ``format``) of a whole (sub-)corpus."""
     return [_invalid(corpus), _boundary_punct(corpus), _multi_tag(corpus)]
 
 
-def _format_rows(corpus: Corpus) -> pl.DataFrame:
-    """``format`` rows: they come from reading, so they never change (cached for good)."""
-    st = corpus._state
-    hit = st.cache.get("anomalies_format")
-    if hit is None:
-        hit = _finish([_format(_whole(corpus))])
-        st.cache["anomalies_format"] = hit
-    return hit
+def _format_rows(corpus: View) -> pl.DataFrame:
+    """``format`` rows: they come from reading, so they never change (memoised for good)."""
+    return corpus._state.memo(
+        "anomalies_format", lambda: _finish([_format(_whole(corpus))]), depends_on=()
+    )
 
 
-def _local(corpus: Corpus) -> pl.DataFrame:
+def _local(corpus: View) -> pl.DataFrame:
     """Local kinds of the whole corpus for the current tags.
 
-    Kept with the tags they were computed on; after an edit only the sentences whose tags changed
-    are recomputed (a few milliseconds) unless more than ``_INCREMENTAL_SHARE`` of the sentences
-    changed, in which case everything is recomputed.
+    Memoised under ``"anomalies_local"`` with the tags they were computed on; after an edit only
+    the sentences whose tags changed since the latest entry are recomputed (a few milliseconds)
+    unless more than ``_INCREMENTAL_SHARE`` of the sentences changed, in which case everything is
+    recomputed.
     """
     st = corpus._state
-    res = st.cache.get("anomalies_local")
-    if res is not None and res.version == st.version:
-        return res.frame
-    whole = _whole(corpus)
-    tags, fields, version = st.tok["tag"], st.tok["_field"], st.version
-    frame = None
-    if res is not None:
-        changed = _changed_sentences(st, res)
-        if changed.len() == 0:
-            frame = res.frame
-        elif changed.len() <= max(64, _INCREMENTAL_SHARE * st.sent.height):
-            keep = res.frame.filter(
-                ~pl.col("sentence").is_in(changed.implode()) | (pl.col("kind") == "format")
-            )
-            frame = _finish([keep, *_local_parts(_sub_corpus(whole, changed))])
-    if frame is None:
-        frame = _finish([*_local_parts(whole), _format_rows(whole)])
-    st.cache["anomalies_local"] = _Result(version, frame, tags, fields)
-    return frame
+    prev = st.last("anomalies_local")
+
+    def build() -> _Result:
+        whole = _whole(corpus)
+        tags, fields, version = st.tok["tag"], st.tok["_field"], st.version
+        frame = None
+        if prev is not None:
+            res = prev[1]
+            changed = _changed_sentences(st, res)
+            if changed.len() == 0:
+                frame = res.frame
+            elif changed.len() <= max(64, _INCREMENTAL_SHARE * st.sent.height):
+                keep = res.frame.filter(
+                    ~pl.col("sentence").is_in(changed.implode()) | (pl.col("kind") == "format")
+                )
+                frame = _finish([keep, *_local_parts(_sub_corpus(whole, changed))])
+        if frame is None:
+            frame = _finish([*_local_parts(whole), _format_rows(whole)])
+        return _Result(version, frame, tags, fields)
+
+    return st.memo("anomalies_local", build, depends_on=("tags", "tokens")).frame
 
 
-def _latest_global(st) -> _Result | None:
-    return st.cache.get("anomalies_global")
+def _latest_global(st: State) -> _Result | None:
+    hit = st.last("anomalies_global")
+    return None if hit is None else hit[1]
 
 
-def _install_global(st, res: _Result) -> None:
-    with _LOCK:
-        cur = st.cache.get("anomalies_global")
-        if cur is None or res.version >= cur.version:
-            st.cache["anomalies_global"] = res
+def _install_global(st: State, res: _Result) -> None:
+    """Keep ``res`` as the latest global result unless a newer one is there already."""
+    if st.put("anomalies_global", res, (res.version,), ("tags",), newer_only=True):
+        st.touch("global")
 
 
-def _global_exact(corpus: Corpus) -> pl.DataFrame:
+def _global_exact(corpus: View) -> pl.DataFrame:
     """Global kinds for the current tags (recomputed when the latest result is older)."""
     st = corpus._state
     res = _latest_global(st)
@@ -488,47 +446,44 @@ def _global_exact(corpus: Corpus) -> pl.DataFrame:
     return frame
 
 
-def _global_valid(st, res: _Result) -> pl.DataFrame:
+def _global_valid(st: State, res: _Result) -> pl.DataFrame:
     """Rows of an older global result minus those on sentences edited since (the staleness rule)."""
     if res.version == st.version:
         return res.frame
-    key = (st.version, res.version)
-    hit = st.cache.get("anomalies_global_valid")
-    if hit is not None and hit[0] == key:
-        return hit[1]
-    stale = _changed_sentences(st, res)
-    frame = res.frame
-    if stale.len():
-        frame = frame.filter(~pl.col("sentence").is_in(stale.implode()))
-    st.cache["anomalies_global_valid"] = (key, frame)
-    return frame
+
+    def build() -> pl.DataFrame:
+        stale = _changed_sentences(st, res)
+        frame = res.frame
+        if stale.len():
+            frame = frame.filter(~pl.col("sentence").is_in(stale.implode()))
+        return frame
+
+    return st.memo("anomalies_global_valid", build, depends_on=("tags", "tokens", "global"))
 
 
-def _all(corpus: Corpus) -> pl.DataFrame:
+def _all(corpus: View) -> pl.DataFrame:
     """Exact: fresh local kinds and global kinds of the current version."""
 
     def build() -> pl.DataFrame:
         return _finish([_local(corpus), _global_exact(corpus)])
 
-    return corpus._state.cached("anomalies", build)
+    return corpus._state.memo("anomalies", build, depends_on=("tags", "tokens"))
 
 
-def _fast(corpus: Corpus) -> pl.DataFrame:
+def _fast(corpus: View) -> pl.DataFrame:
     """Fresh local kinds and the latest global result (see the staleness rule above)."""
     st = corpus._state
     res = _latest_global(st)
     if res is None or res.version == st.version:
         return _all(corpus)
-    key = (st.version, res.version)
-    hit = st.cache.get("anomalies_fast")
-    if hit is not None and hit[0] == key:
-        return hit[1]
-    frame = _finish([_local(corpus), _global_valid(st, res)])
-    st.cache["anomalies_fast"] = (key, frame)
-    return frame
+    return st.memo(
+        "anomalies_fast",
+        lambda: _finish([_local(corpus), _global_valid(st, res)]),
+        depends_on=("tags", "tokens", "global"),
+    )
 
 
-def global_version(corpus: Corpus) -> int | None:
+def global_version(corpus: View) -> int | None:
     """Version of the tags the latest global result was computed on (``None``: never computed).
 
     Equal to ``corpus._state.version`` when the global kinds are up to date.
@@ -537,7 +492,7 @@ def global_version(corpus: Corpus) -> int | None:
     return None if res is None else res.version
 
 
-def refresh_global(corpus: Corpus) -> int:
+def refresh_global(corpus: View) -> int:
     """Recompute the global kinds for the current tags; safe to run in a background thread.
 
     Works on a snapshot of the corpus state (frames are immutable; an edit made meanwhile replaces
@@ -550,25 +505,20 @@ def refresh_global(corpus: Corpus) -> int:
         The version of the tags the result was computed on; compare with
         ``corpus._state.version`` to know whether it is still current.
     """
-    import copy
-
-    from ..corpus import Corpus as _Corpus
-
     st = corpus._state
-    snap = copy.copy(st)
-    snap.cache = dict(st.cache)
-    _global_exact(_Corpus(snap))
+    snap = st.snapshot()
+    _global_exact(View(snap))
     res = _latest_global(snap)
     _install_global(st, res)
     return res.version
 
 
-def anomalies(corpus: Corpus, *, stale_ok: bool = False) -> pl.DataFrame:
+def anomalies(corpus: View, *, stale_ok: bool = False) -> pl.DataFrame:
     """Every anomaly in the sentences of ``corpus``, one row per finding.
 
     Parameters
     ----------
-    corpus : Corpus
+    corpus : View
         A corpus or a view (only its sentences are reported).
     stale_ok : bool
         ``False`` (default, ``Corpus.anomalies()``): exact — after an edit the global kinds are
@@ -591,7 +541,7 @@ def anomalies(corpus: Corpus, *, stale_ok: bool = False) -> pl.DataFrame:
     return full.filter(pl.col("sentence").is_in(corpus._sel.implode()))
 
 
-def anomaly_sentences(corpus: Corpus, kinds: list[str]) -> pl.Series:
+def anomaly_sentences(corpus: View, kinds: list[str]) -> pl.Series:
     """Sorted ids of the sentences (whole corpus) with an anomaly of one of ``kinds``.
 
     Local kinds are those of the current tags; global kinds come from the latest global result,
@@ -602,18 +552,15 @@ def anomaly_sentences(corpus: Corpus, kinds: list[str]) -> pl.Series:
     if unknown:
         raise ValueError(f"unknown anomaly kind {unknown[0]!r}; expected one of {', '.join(KINDS)}")
     st = corpus._state
-    res = _latest_global(st)
-    key = (st.version, None if res is None else res.version)
-    hit = st.cache.get("anomaly_sentences")
-    if hit is not None and hit[0] == key:
-        index = hit[1]
-    else:
+    if _latest_global(st) is None:
+        _global_exact(corpus)  # the first global result (bumps the "global" version)
+
+    def build() -> dict[str, pl.Series]:
         full = _fast(corpus)
-        res = _latest_global(st)  # _fast may have computed the first one
-        key = (st.version, None if res is None else res.version)
         per = full.drop_nulls("sentence").group_by("kind").agg(pl.col("sentence").unique().sort())
-        index = {k: ids for k, ids in zip(per["kind"], per["sentence"], strict=True)}
-        st.cache["anomaly_sentences"] = (key, index)
+        return {k: ids for k, ids in zip(per["kind"], per["sentence"], strict=True)}
+
+    index = st.memo("anomaly_sentences", build, depends_on=("tags", "tokens", "global"))
     got = [index[k].cast(pl.UInt32).rename("sentence") for k in kinds if k in index]
     if not got:
         return pl.Series("sentence", [], pl.UInt32)
@@ -621,7 +568,7 @@ def anomaly_sentences(corpus: Corpus, kinds: list[str]) -> pl.Series:
 
 
 def sentence_anomalies(
-    corpus: Corpus, ids: pl.Series, sub: Corpus | None = None
+    corpus: View, ids: pl.Series, sub: View | None = None
 ) -> pl.DataFrame:
     """Anomalies of the sentences ``ids`` (a page), cheaply even right after an edit.
 
@@ -632,12 +579,12 @@ def sentence_anomalies(
 
     Parameters
     ----------
-    corpus : Corpus
+    corpus : View
         The corpus (or a view of it; only its state is used).
     ids : pl.Series
         Sorted, existing sentence ids.
-    sub : Corpus, optional
-        ``corpus_of_rows`` of exactly these sentences, when the caller has it already.
+    sub : View, optional
+        ``corpus.rows_view`` of exactly these sentences, when the caller has it already.
 
     Returns
     -------
@@ -650,8 +597,8 @@ def sentence_anomalies(
         _global_exact(corpus)
         res = _latest_global(st)
     want = ids.cast(pl.UInt32).implode()
-    local = st.cache.get("anomalies_local")
-    if local is not None and local.version == st.version:
+    local = st.peek("anomalies_local")
+    if local is not None:
         loc = local.frame.filter(pl.col("sentence").is_in(want))
     else:
         if sub is None:

@@ -14,7 +14,7 @@ import polars as pl
 from .. import schemes
 
 if TYPE_CHECKING:
-    from ..corpus import Corpus
+    from ..state import View as Corpus  # the lower layers take a view of the state
 
 __all__ = ["Comparison", "compare"]
 

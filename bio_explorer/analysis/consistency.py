@@ -35,7 +35,7 @@ import polars as pl
 from ..span_text import span_texts
 
 if TYPE_CHECKING:
-    from ..corpus import Corpus
+    from ..state import View as Corpus  # the lower layers take a view of the state
 
 #: default score threshold of ``inconsistencies(occurrences=True)``: the lowest threshold with a
 #: pooled planted-error precision of 0.5 on the fitting seeds (``benchmarks/bench_detect.py --fit``)
@@ -160,7 +160,7 @@ def _token_frame(corpus: Corpus) -> pl.DataFrame:
             pl.col("p_o").cum_sum().alias("c_p_o"),
         )
 
-    return st.cached("consistency_tokens", build)
+    return st.memo("consistency_tokens", build, depends_on=("tags",))
 
 
 # ----------------------------------------------------------------------------------- occurrences
@@ -645,7 +645,9 @@ def _analyse(corpus: Corpus, variant: str, max_ngram: int, min_occurrences: int)
     """Scored occurrences (every vote and inside n-gram) and the forms table for one variant."""
     tf = _token_frame(corpus)
     key = "k_exact" if variant == "exact" else "k_fold"
-    ctx = corpus._state.cached("consistency_context", lambda: _context_tables(tf))
+    ctx = corpus._state.memo(
+        "consistency_context", lambda: _context_tables(tf), depends_on=("tags",)
+    )
     starts_ok = None
     if variant != "exact":
         # A case-folded form adds something only when its occurrences start with several
@@ -729,7 +731,7 @@ def _compute(corpus: Corpus, max_ngram: int, min_occurrences: int, case_fold: bo
 
     def build() -> tuple[pl.DataFrame, pl.DataFrame]:
         tf = _token_frame(corpus)
-        corpus._state.cached("consistency_context", lambda: _context_tables(tf))
+        corpus._state.memo("consistency_context", lambda: _context_tables(tf), depends_on=("tags",))
         variants = ("exact", "casefold") if case_fold else ("exact",)
         # the variants share nothing but the (now cached) token frame: polars releases the GIL,
         # so they overlap where single-threaded steps would leave a core idle
@@ -818,7 +820,7 @@ def _compute(corpus: Corpus, max_ngram: int, min_occurrences: int, case_fold: bo
         feats = pl.concat(feat_frames, how="diagonal") if feat_frames else pl.DataFrame()
         return occ, forms, feats
 
-    return corpus._state.cached(key, build)
+    return corpus._state.memo(key, build, depends_on=("tags",))
 
 
 def inconsistencies(

@@ -30,10 +30,10 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from .suspects import SCHEMA, empty
+from .suspect_schema import SCHEMA, empty
 
 if TYPE_CHECKING:
-    from ..corpus import Corpus
+    from ..state import View as Corpus  # the lower layers take a view of the state
 
 #: CRF training parameters (L-BFGS: deterministic)
 CRF_PARAMS: dict[str, Any] = {
@@ -284,8 +284,8 @@ def cross_check(
     def build() -> pl.DataFrame:
         return _run(corpus, folds, seed, workers, progress, cancel, prm)
 
-    out = st.cached(key, build)
-    st.cache["cross_check:last"] = (st.cache[key][0], out)
+    out = st.memo(key, build, depends_on=("tags",))
+    st.put("cross_check:last", out, st.last(key)[0], ("tags",))
     return corpus._restrict(out) if corpus._sel is not None else out
 
 
@@ -371,10 +371,7 @@ def _run(corpus: Corpus, folds: int, seed: int, workers: int | None,
 
 def cached_result(corpus: Corpus) -> pl.DataFrame | None:
     """The last cross-check result for the current tags, or None when it was not run since."""
-    hit = corpus._state.cache.get("cross_check:last")
-    if hit is None or hit[0] != corpus._state.version:
-        return None
-    return hit[1]
+    return corpus._state.peek("cross_check:last")
 
 
 def suspects_from_cross_check(corpus: Corpus, result: pl.DataFrame) -> pl.DataFrame:

@@ -22,10 +22,10 @@ import polars as pl
 
 from .. import schemes
 from ..span_text import span_texts
-from .suspects import SCHEMA, calibrate, empty
+from .suspect_schema import SCHEMA, calibrate, empty
 
 if TYPE_CHECKING:
-    from ..corpus import Corpus
+    from ..state import View as Corpus  # the lower layers take a view of the state
 
 TOKEN_SCHEMA = {
     "sentence": pl.UInt32, "position": pl.UInt32, "token": pl.String, "tag": pl.String,

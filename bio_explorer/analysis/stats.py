@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 if TYPE_CHECKING:
-    from ..corpus import Corpus
+    from ..state import View as Corpus  # the lower layers take a view of the state
 
 __all__ = ["label_counts", "span_lengths", "summary"]
 

@@ -16,7 +16,7 @@ import polars as pl
 from .. import schemes
 
 if TYPE_CHECKING:
-    from ..corpus import Corpus
+    from ..state import View as Corpus  # the lower layers take a view of the state
 
 START, END = "<s>", "</s>"
 
@@ -99,7 +99,7 @@ def _index(corpus: Corpus) -> _Index:
         )
         return _Index(k, vocab, frame["into"], frame["out"], pairs)
 
-    return corpus._state.cached("transitions_index", build)
+    return corpus._state.memo("transitions_index", build, depends_on=("tags", "tokens"))
 
 
 def _keys(corpus: Corpus) -> pl.Series:
@@ -138,7 +138,7 @@ def transitions(corpus: Corpus) -> pl.DataFrame:
         )
 
     if corpus._sel is None:
-        return corpus._state.cached("transitions", build)
+        return corpus._state.memo("transitions", build, depends_on=("tags", "tokens"))
     return build()
 
 
@@ -174,7 +174,7 @@ def _invalid_rows(corpus: Corpus) -> pl.DataFrame:
             .sort("row")
         )
 
-    return corpus._state.cached("invalid_rows", build)
+    return corpus._state.memo("invalid_rows", build, depends_on=("tags", "tokens"))
 
 
 def invalid_tokens(corpus: Corpus) -> pl.DataFrame:
@@ -213,7 +213,7 @@ def invalid_by_sentence(corpus: Corpus) -> pl.DataFrame:
             .with_columns(pl.col("n_invalid").cast(pl.UInt32)).sort("sentence")
         )
 
-    full = corpus._state.cached("invalid_by_sentence", build)
+    full = corpus._state.memo("invalid_by_sentence", build, depends_on=("tags", "tokens"))
     if corpus._sel is None:
         return full
     return full.filter(pl.col("sentence").is_in(corpus._sel.implode()))
@@ -237,7 +237,7 @@ def transition_sentences(corpus: Corpus, prev_tag: str, tag: str) -> pl.Series:
     key = transition_key(corpus, prev_tag, tag)
     if key is None:
         return pl.Series("sentence", [], pl.UInt32)
-    memo = corpus._state.cached("transition_sentences", build)
+    memo = corpus._state.memo("transition_sentences", build, depends_on=("tags", "tokens"))
     if key not in memo:
         ix = _index(corpus)
         col = ix.out if tag == END else ix.into

@@ -1,4 +1,5 @@
-"""Reading BIO corpora from files and tables (see :func:`read`)."""
+"""Parsing BIO corpora from files and tables into parts (``bio_explorer.read`` builds the corpus:
+see :mod:`bio_explorer.reading`)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from .options import check_columns, check_path, check_sep, normalise_scheme
 from .routes import from_object, parse_routed, sniff
 from .text import Parsed, parse_text
 
-__all__ = ["FileRecord", "read"]
+__all__ = ["FileRecord", "expand_source"]
 
 FORMATS = ("auto", "conll", "tsv", "seed", "conllu")
 
@@ -46,7 +47,7 @@ def _stat(path: Path) -> tuple[int, int] | None:
     return (st.st_mtime_ns, st.st_size)
 
 
-def _expand(source: Any) -> list[Path]:
+def expand_source(source: Any) -> list[Path]:
     if isinstance(source, (str, os.PathLike)):
         text = os.fspath(source)
         if any(ch in text for ch in "*?[") and not os.path.exists(text):
@@ -55,7 +56,7 @@ def _expand(source: Any) -> list[Path]:
                 raise FileNotFoundError(f"no file matches {text!r}")
             return [Path(h) for h in hits]
         return [Path(text)]
-    return [p for item in source for p in _expand(item)]
+    return [p for item in source for p in expand_source(item)]
 
 
 def _parse_file(path: Path, *, format: str, sep: str, token_col: int | None, tag_col: int | None,
@@ -78,7 +79,7 @@ def _parse_file(path: Path, *, format: str, sep: str, token_col: int | None, tag
     return raw, parsed
 
 
-def read(
+def read_parts(
     source: Any,
     *,
     format: str = "auto",
@@ -93,55 +94,18 @@ def read(
     tokens: str = "tokens",
     tags: str = "ner_tags",
     label_names: Sequence[str] | None = None,
-    journal: str | os.PathLike | bool | None = None,
     progress: bool | None = None,
-):
-    """Read a BIO/IOB corpus into a :class:`~bio_explorer.Corpus`.
-
-    Parameters
-    ----------
-    source : path, glob, list of paths, DataFrame, HF Dataset, spaCy docs or list of dicts
-        Files in any supported dialect (detected per file: column text, CoNLL-U, Parquet/Arrow
-        IPC tables, doccano / Label Studio / Argilla JSON(L), spaCy ``.spacy`` DocBins), a
-        polars/pandas table with list columns (``tokens``/``ner_tags``, HF style) or one row per
-        token with a ``sentence`` column, a Hugging Face ``Dataset``/``DatasetDict`` (label names
-        from its features, splits as ``source``), a spaCy ``Doc``/``DocBin``/list of ``Doc``, or a
-        list of ``{"tokens": [...], "ner_tags": [...]}`` records.
-    format : {"auto", "conll", "tsv", "seed", "conllu"}
-        ``"auto"`` detects CoNLL-U; every other column dialect is read by the same column parser.
-    sep : {"auto", "\\t", " "}
-        Field separator; ``"auto"`` picks TAB when most lines hold one.
-    token_col, tag_col : int, optional
-        0-based columns of the token and of the tag (GermEval: ``tag_col=3`` reads the nested
-        layer).
-    scheme : str
-        ``"auto"`` or one of :data:`bio_explorer.schemes.SCHEMES` to override detection.
-    encoding : str
-        Text encoding; undecodable bytes raise :class:`BioFormatError` naming the byte offset.
-    multi_tag : {"error", "first", "keep"}
-        What to do with comma-joined tags such as ``B-corporation,B-person``.
-    errors : {"raise", "collect"}
-        ``"collect"`` loads what it can and lists the problems in ``Corpus.problems``.
-    strict : bool
-        Check that every token line has the same number of columns.
-    tokens, tags, label_names
-        Column names (and integer→label names) for table input.
-    journal : path or bool, optional
-        Edit journal to replay (and to append to); ``True`` uses ``<file>.bio-journal.jsonl``.
-    progress : bool, optional
-        Show a progress bar (default: only for inputs over 20 MB).
+) -> tuple[list[tuple[Any, Parsed, str, Path | None]], str]:
+    """Parse ``source`` into per-file parts (see :func:`bio_explorer.read` for the parameters).
 
     Returns
     -------
-    Corpus
-
-    Raises
-    ------
-    BioFormatError
-        Malformed input (file, line and what was expected are named).
+    parts : list of (raw, parsed, name, path)
+        One entry per file (or table): the raw text (``None`` for tables), the parsed tokens, the
+        display name and the path.
+    scheme : str
+        The checked ``scheme`` argument.
     """
-    from ..corpus import Corpus
-
     if errors not in ("raise", "collect"):
         raise ValueError(f"errors={errors!r}; expected 'raise' or 'collect'")
     if multi_tag not in ("error", "first", "keep"):
@@ -161,7 +125,7 @@ def read(
                                          multi_tag=multi_tag, errors=errors)
         parts.append((None, parsed, "<DataFrame>", None))
     else:
-        paths = _expand(source)
+        paths = expand_source(source)
         total = sum(p.stat().st_size for p in paths if p.exists())
         bar = _progress(total, progress)
         for path in paths:
@@ -177,12 +141,7 @@ def read(
         if len(set(names)) != len(names):  # same file name in two folders: use the relative path
             parts = [(r, pr, str(pa), pa) for r, pr, _, pa in parts]
 
-    corpus = Corpus._from_parts(parts, scheme=scheme)
-    if journal:
-        from ..edits import replay_journal
-
-        replay_journal(corpus, journal)
-    return corpus
+    return parts, scheme
 
 
 def _progress(total: int, progress: bool | None):
@@ -195,9 +154,4 @@ def _progress(total: int, progress: bool | None):
     return tqdm(total=total, unit="B", unit_scale=True, desc="reading")
 
 
-def check_format(path: str, **kwargs: Any) -> None:
-    """Raise :class:`BioFormatError` if ``path`` cannot be read (a thin helper for the CLI)."""
-    read(path, **kwargs)
-
-
-__all__ += ["BioFormatError", "check_format"]
+__all__ += ["BioFormatError", "read_parts"]

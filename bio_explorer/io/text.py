@@ -351,7 +351,7 @@ def parse_text(
         kinds = _line_kinds(head)
         if not kinds.candidate.any():
             if head.len() == n_lines:
-                return Parsed(_empty_tokens(), Layout("tsv", "\t", 2, 0, 1), problems.rows, 0)
+                return Parsed(empty_tokens(), Layout("tsv", "\t", 2, 0, 1), problems.rows, 0)
             whole = True  # a long run of non-token lines first: decide on the whole file
             continue
         det = _detect(raw, head, kinds, path, problems, sep=sep, token_col=token_col,
@@ -702,7 +702,7 @@ def tag_all_column(field: pl.Series, mapping: dict[str, str]) -> pl.Series:
     ).to_series().alias("tag_all")
 
 
-def _empty_tokens() -> pl.DataFrame:
+def empty_tokens() -> pl.DataFrame:
     return pl.DataFrame(
         schema={
             "line": pl.UInt32,
