@@ -83,6 +83,8 @@ class State:
         self._lock = threading.Lock()
         self.log: Any = None  # edits.EditLog, created on first edit
         self.journal: Any = None  # journal.Journal, when journalling
+        self.review_log: Any = None  # review.ReviewLog, created on the first decision
+        self.predictions: pl.DataFrame | None = None  # analysis.predictions.load_predictions
         self.sent = sentence_index(tok)
 
     # ------------------------------------------------------------------ versions
