@@ -1,5 +1,5 @@
-"""The one cache (``State.memo``): after edits, undo, redo, relabel-all, a background global scan and a
-save, every current entry equals the same key built from scratch on a fresh state.
+"""The one cache (``State.memo``): after edits, undo, redo, relabel-all, a background global scan
+and a save, every current entry equals the same key built from scratch on a fresh state.
 
 A fresh state shares the frames and versions of the real one but has an empty cache (only the latest
 global anomaly result is handed over: it is an input of the "fast" anomaly keys, by design possibly
