@@ -68,10 +68,13 @@ class State:
         The corpus scheme (most common file scheme).
     problems : pl.DataFrame
         Reading problems (``errors="collect"``).
+    sent : pl.DataFrame, optional
+        The sentence index of ``tok`` when it is known already (a restored snapshot).
     """
 
     def __init__(
-        self, tok: pl.DataFrame, files: list[FileRecord], scheme: str, problems: pl.DataFrame
+        self, tok: pl.DataFrame, files: list[FileRecord], scheme: str, problems: pl.DataFrame,
+        sent: pl.DataFrame | None = None,
     ) -> None:
         self.tok = tok
         self.files = files
@@ -85,7 +88,7 @@ class State:
         self.journal: Any = None  # journal.Journal, when journalling
         self.review_log: Any = None  # review.ReviewLog, created on the first decision
         self.predictions: pl.DataFrame | None = None  # analysis.predictions.load_predictions
-        self.sent = sentence_index(tok)
+        self.sent = sentence_index(tok) if sent is None else sent
 
     # ------------------------------------------------------------------ versions
     @property
