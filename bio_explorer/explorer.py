@@ -39,6 +39,7 @@ import ipywidgets as w
 import polars as pl
 
 from . import charts as ch
+from .background import Run, Worker
 from .chart_widget import ChartView
 from .corpus import Corpus
 from .widget import SpanView, _Coalescer, _running_loop
@@ -562,13 +563,13 @@ def _kernel_loop() -> Any:
 
 
 class _SlowFrames:
-    """Whole-corpus frames too slow for the first display, computed by a daemon thread.
+    """Whole-corpus frames too slow for the first display: a job on a :class:`Worker`.
 
-    The thread only computes (polars releases the GIL, the kernel stays responsive) and warms the
-    chart templates; every widget is updated on the main thread: in a kernel the thread schedules
-    ``on_done`` on the kernel's event loop, elsewhere :meth:`poll` / :meth:`wait` run it.
-    Results are tagged with the corpus version they were computed for; an edit meanwhile makes
-    the thread compute again, and stale results are never shown.
+    The worker's thread only computes (polars releases the GIL, the kernel stays responsive) and
+    warms the chart templates; every widget is updated on the main thread: in a kernel the worker
+    hands the run to the kernel's event loop, elsewhere :meth:`poll` / :meth:`wait` run
+    ``on_done``.  Results are tagged with the corpus version they were computed for; an edit
+    meanwhile makes the job compute again, and stale results are never shown.
     """
 
     def __init__(self, corpus: Corpus, on_done: Callable[[], None],
@@ -577,97 +578,80 @@ class _SlowFrames:
         from .analysis import anomalies, consistency  # noqa: F401
 
         self._corpus = corpus
-        self._on_done = on_done
         self._warm = warm
-        self._loop = _kernel_loop()
         self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._result: tuple[int, dict[str, pl.DataFrame]] | None = None
-        self._error: tuple[int, BaseException] | None = None
-        self._finished: threading.Thread | None = None  # set by the thread when its work is done
-        self._handled: threading.Thread | None = None
+        self._computed = False  # a first result was computed (set by the worker's thread)
+        self.worker = Worker(self._job, version=self._version, on_done=lambda run: on_done(),
+                             loop=_kernel_loop(), name="bio_explorer-anomalies")
+
+    @property
+    def _loop(self) -> Any:
+        return self.worker.loop
 
     def _version(self) -> int:
         return self._corpus._state.version
 
+    def _job(self, run: Run) -> dict[str, pl.DataFrame] | None:
+        for _attempt in range(5):
+            run.version = self._version()
+            frames = {"anomaly_counts": _analysis(self._corpus, "anomaly_counts"),
+                      "inconsistencies": _analysis(self._corpus, "inconsistencies")}
+            if self._version() == run.version:
+                self._warm(frames)
+                self._computed = True
+                return frames
+        return None
+
+    def _current(self) -> Run | None:
+        run = self.worker.result
+        if run is not None and run.value is not None and run.version == self._version():
+            return run
+        return None
+
     def get(self) -> dict[str, pl.DataFrame] | None:
         """``anomaly_counts`` and ``inconsistencies`` of the current version, or None (yet)."""
-        result = self._result
-        if result is not None and result[0] == self._version():
-            return result[1]
+        run = self._current()
+        if run is not None:
+            return run.value
         self.start()
         return None
 
     def ready(self) -> bool:
-        result = self._result
-        return result is not None and result[0] == self._version()
+        return self._current() is not None
 
     def failed(self) -> bool:
-        error = self._error
-        return error is not None and error[0] == self._version()
+        run = self.worker.failure
+        return run is not None and run.version == self._version()
 
     def applied(self) -> bool:
-        thread = self._thread
-        return thread is None or self._handled is thread
+        return not self.worker.unhandled() and not self.worker.busy()
 
     def first_pending(self) -> bool:
         """True until the first computation finished (after that, edits never blank anything)."""
-        return self._result is None and self._error is None
+        return not self._computed and self.worker.failure is None
 
     def busy(self) -> bool:
-        thread = self._thread
-        return thread is not None and self._finished is not thread
+        return self.worker.busy()
 
     def start(self) -> None:
-        """Start the thread unless the results are current, it runs already, or it failed."""
+        """Start the job unless the results are current, it runs already, or it failed."""
         with self._lock:
             if self.ready() or self.busy() or self.failed():
                 return
-            self._thread = threading.Thread(target=self._run, name="bio_explorer-anomalies",
-                                            daemon=True)
-            self._thread.start()
-
-    def _run(self) -> None:
-        version = -1
-        try:
-            for _attempt in range(5):
-                version = self._version()
-                frames = {"anomaly_counts": _analysis(self._corpus, "anomaly_counts"),
-                          "inconsistencies": _analysis(self._corpus, "inconsistencies")}
-                if self._version() == version:
-                    self._warm(frames)
-                    self._result = (version, frames)
-                    break
-        except BaseException as exc:  # shown as "unavailable", never kills the kernel
-            self._error = (version, exc)
-        finally:
-            self._finished = threading.current_thread()
-            loop = self._loop
-            if loop is not None and not loop.is_closed():
-                try:
-                    loop.call_soon_threadsafe(self.poll)
-                except RuntimeError:  # loop closed meanwhile
-                    pass
+            self.worker.start()
 
     def poll(self) -> None:
-        """Main thread: run ``on_done`` once per finished thread."""
-        thread = self._thread
-        if thread is None or self._finished is not thread or self._handled is thread:
-            return
-        self._handled = thread
-        self._on_done()
+        """Main thread: run ``on_done`` once per finished run."""
+        self.worker.poll()
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Join the thread (and a follow-up one after an edit), then :meth:`poll`."""
+        """Join the job (and a follow-up run after an edit), then :meth:`poll`."""
         self.start()
         while True:
-            thread = self._thread
-            if thread is not None:
-                thread.join(timeout)
-                if self._finished is not thread:
-                    return False
-            self.poll()
-            if self._thread is thread:
+            run = self.worker.run
+            if not self.worker.wait(timeout):
+                return False
+            if self.worker.run is run:
                 return self.ready()
 
 

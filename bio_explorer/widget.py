@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,6 +35,7 @@ import anywidget
 import polars as pl
 import traitlets
 
+from .background import Run, Worker, running_loop
 from .colors import palette
 from .corpus import Corpus
 
@@ -142,10 +142,7 @@ def _query_key(query: dict) -> str:
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
+    return running_loop()
 
 
 class _Coalescer:
@@ -206,13 +203,13 @@ class _Coalescer:
 
 
 class _GlobalRefresh:
-    """Debounced recomputation of the global anomaly kinds in a background thread.
+    """Debounced recomputation of the global anomaly kinds: a job on a :class:`Worker`.
 
     ``schedule()`` (after an edit) arms a timer on the running event loop; every new call restarts
-    the wait.  When it fires, a daemon thread runs
+    the wait.  When it fires, the worker's thread runs
     :func:`bio_explorer.analysis.anomalies.refresh_global` on a snapshot of the corpus, and hands
-    the version it computed back to the event loop (``call_soon_threadsafe``), where ``on_done``
-    runs.  Without an event loop the work stays pending until :meth:`wait`.
+    the version it computed back to the event loop, where ``on_done`` runs.  Without an event loop
+    the work stays pending until :meth:`wait`.
     """
 
     def __init__(self, corpus: Corpus, on_done: Callable[[int], None],
@@ -220,86 +217,38 @@ class _GlobalRefresh:
         self._corpus = corpus
         self._on_done = on_done
         self._delay = delay
-        self._pending = False
-        self._handle: asyncio.TimerHandle | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-        self._finished: int | None = None  # version computed by the last run, not yet handed on
         self.error: BaseException | None = None
+        self.worker = Worker(self._job, version=lambda: corpus._state.version,
+                             on_done=self._done, name="bio_explorer-anomalies")
+
+    def _job(self, run: Run) -> int:
+        from .analysis.anomalies import refresh_global
+
+        return refresh_global(self._corpus)
+
+    def _done(self, run: Run) -> None:
+        if run.error is not None:  # keep the old marks; the next edit tries again
+            self.error = run.error
+            return
+        self._on_done(run.value)
 
     @property
     def pending(self) -> bool:
         """True while a recomputation is scheduled, running or waiting to be handed on."""
-        running = self._thread is not None and self._thread.is_alive()
-        return self._pending or running or self._finished is not None
+        return not self.worker.idle()
 
     def schedule(self) -> None:
-        self._pending = True
-        loop = _running_loop()
-        if loop is None:
-            return  # no kernel: wait() does it
-        self._loop = loop
-        if self._handle is not None:
-            self._handle.cancel()  # debounce: the wait starts again
-        self._handle = loop.call_later(self._delay(), self._start)
+        self.worker.schedule(self._delay())
 
     def cancel(self) -> None:
-        if self._handle is not None:
-            self._handle.cancel()
-            self._handle = None
-        self._pending = False
-
-    def _start(self) -> None:
-        self._handle = None
-        if not self._pending:
-            return
-        if self._thread is not None and self._thread.is_alive():
-            if self._loop is not None:  # one run at a time: try again later
-                self._handle = self._loop.call_later(self._delay(), self._start)
-            return
-        self._pending = False
-        self._thread = threading.Thread(target=self._work, name="bio_explorer-anomalies",
-                                        daemon=True)
-        self._thread.start()
-
-    def _work(self) -> None:
-        from .analysis.anomalies import refresh_global
-
-        try:
-            version = refresh_global(self._corpus)
-        except Exception as exc:  # keep the old marks; the next edit tries again
-            self.error = exc
-            return
-        with self._lock:
-            self._finished = version
-        loop = self._loop
-        if loop is not None and not loop.is_closed():
-            try:
-                loop.call_soon_threadsafe(self._hand_on)
-            except RuntimeError:  # the loop closed meanwhile: wait() hands it on
-                pass
-
-    def _hand_on(self) -> None:
-        with self._lock:
-            version, self._finished = self._finished, None
-        if version is not None:
-            self._on_done(version)
+        self.worker.cancel()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Do the pending work now (no debounce wait) and hand its result on; True when idle."""
         for _ in range(3):  # an edit in between can ask for one more run
-            if self._handle is not None:
-                self._handle.cancel()
-                self._handle = None
-            if self._pending and not (self._thread is not None and self._thread.is_alive()):
-                self._start()
-            if self._thread is not None:
-                self._thread.join(timeout)
-                if self._thread.is_alive():
-                    return False
-            self._hand_on()
-            if not self._pending:
+            if not self.worker.wait(timeout):
+                return False
+            if not self.worker.pending:
                 return True
         return not self.pending
 

@@ -383,13 +383,14 @@ def test_background_refresh_in_event_loop(so_corpus, monkeypatch):
         fe.ask(kind="edit", op="relabel", sentence=sp["sentence"], start=sp["start"],
                end=sp["end"], label="Zzz_Loop")
         assert view._data_version == before + 1
-        assert view._global._handle is not None and view._global._thread is None  # debounced
+        worker = view._global.worker
+        assert worker.timer is not None and worker.thread is None  # debounced
         loop = asyncio.get_running_loop()
         for _ in range(1000):  # the timer (delay 0) fires on one of the next loop iterations
-            if view._global._thread is not None:
+            if view._global.worker.thread is not None:
                 break
             await asyncio.sleep(0)
-        thread = view._global._thread
+        thread = view._global.worker.thread
         assert thread is not None
         await loop.run_in_executor(None, thread.join)
         await asyncio.sleep(0)
