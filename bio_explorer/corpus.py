@@ -26,7 +26,8 @@ class _State:
     """Everything a corpus and its views share."""
 
     def __init__(
-        self, tok: pl.DataFrame, files: list[FileRecord], scheme: str, problems: pl.DataFrame
+        self, tok: pl.DataFrame, files: list[FileRecord], scheme: str, problems: pl.DataFrame,
+        sent: pl.DataFrame | None = None,
     ) -> None:
         self.tok = tok  # internal token frame (public columns + _field, _eff, _off, _orig, _file)
         self.files = files
@@ -36,7 +37,7 @@ class _State:
         self.cache: dict[str, Any] = {}
         self.log: Any = None  # edits.EditLog, created on first edit
         self.journal: Any = None  # edits.Journal, when journalling
-        self.sent = _sentence_index(tok)
+        self.sent = _sentence_index(tok) if sent is None else sent
 
     def cached(self, key: str, build):
         """Memoise ``build()`` for the current version of the tags."""
@@ -181,6 +182,17 @@ class Corpus:
             },
         )
         return cls(_State(tok, files, main_scheme, prob))
+
+    @classmethod
+    def from_snapshot(
+        cls, tok: pl.DataFrame, files: list[FileRecord], scheme: str, problems: pl.DataFrame, *,
+        spans: pl.DataFrame, sentences: pl.DataFrame,
+    ) -> Corpus:
+        """A corpus over frames restored by :mod:`bio_explorer.cache` (internal token frame,
+        spans and sentence index exactly as a parse built them)."""
+        state = _State(tok, files, scheme, problems, sentences)
+        state.cache["spans"] = (state.version, spans)
+        return cls(state)
 
     # ------------------------------------------------------------------ frames
     @property

@@ -92,6 +92,7 @@ def read(
     label_names: Sequence[str] | None = None,
     journal: str | os.PathLike | bool | None = None,
     progress: bool | None = None,
+    cache: bool = True,
 ):
     """Read a BIO/IOB corpus into a :class:`~bio_explorer.Corpus`.
 
@@ -124,6 +125,9 @@ def read(
         Edit journal to replay (and to append to); ``True`` uses ``<file>.bio-journal.jsonl``.
     progress : bool, optional
         Show a progress bar (default: only for inputs over 20 MB).
+    cache : bool
+        Reopen from (and keep) a snapshot in the state folder (see :mod:`bio_explorer.cache`);
+        any change of a file invalidates it.  ``False`` always parses.
 
     Returns
     -------
@@ -147,6 +151,14 @@ def read(
 
     parts: list[tuple[Any, Parsed, str, Path | None]] = []
     is_table = not isinstance(source, (str, os.PathLike, list, tuple))
+    if cache and not is_table:  # reopen from a snapshot, or parse (cache=False) and keep one
+        from ..cache import read_cached
+
+        options = dict(format=format, sep=sep, token_col=token_col, tag_col=tag_col, scheme=scheme,
+                       encoding=encoding, multi_tag=multi_tag, errors=errors, strict=strict)
+        corpus = read_cached(_expand(source), options,
+                             lambda: read(source, **options, progress=progress, cache=False))
+        return _replay(corpus, journal)
     if is_table:
         parsed, _ = parse_frame(source, tokens=tokens, tags=tags, label_names=label_names,
                                          multi_tag=multi_tag, errors=errors)
@@ -168,7 +180,10 @@ def read(
         if len(set(names)) != len(names):  # same file name in two folders: use the relative path
             parts = [(r, pr, str(pa), pa) for r, pr, _, pa in parts]
 
-    corpus = Corpus._from_parts(parts, scheme=scheme)
+    return _replay(Corpus._from_parts(parts, scheme=scheme), journal)
+
+
+def _replay(corpus, journal):
     if journal:
         from ..edits import replay_journal
 
