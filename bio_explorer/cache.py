@@ -39,8 +39,8 @@ if TYPE_CHECKING:
     from .corpus import Corpus
 
 __all__ = [
-    "MAX_BYTES", "MIN_BYTES", "cache_dir", "clear", "content_hash", "load", "read_cached", "store",
-    "wait",
+    "MAX_BYTES", "MIN_BYTES", "cache_dir", "clear", "content_hash", "content_hasher", "load",
+    "read_cached", "store", "wait",
 ]
 
 FORMAT = 1
@@ -56,11 +56,27 @@ try:  # the optional ``fast`` extra
         """A fast non-cryptographic hash of ``data`` (xxh3-128, or crc32 without xxhash)."""
         return "xxh3:" + xxhash.xxh3_128_hexdigest(data)
 
+    def content_hasher():
+        """A streaming form of :func:`content_hash` (``update(bytes)``, ``hexdigest()``)."""
+        return xxhash.xxh3_128()
+
 except ImportError:  # pragma: no cover - exercised without the extra
 
     def content_hash(data: bytes | mmap.mmap) -> str:
         """A fast non-cryptographic hash of ``data`` (xxh3-128, or crc32 without xxhash)."""
         return f"crc32:{zlib.crc32(data):08x}:{zlib.adler32(data):08x}"
+
+    class content_hasher:
+        """A streaming form of :func:`content_hash` (``update(bytes)``, ``hexdigest()``)."""
+
+        def __init__(self) -> None:
+            self.crc, self.adler = 0, 1
+
+        def update(self, data: bytes) -> None:
+            self.crc, self.adler = zlib.crc32(data, self.crc), zlib.adler32(data, self.adler)
+
+        def hexdigest(self) -> str:
+            return f"{self.crc:08x}{self.adler:08x}"
 
 
 def _read_ipc(path: Path) -> pl.DataFrame:

@@ -186,12 +186,14 @@ class Corpus:
     @classmethod
     def from_snapshot(
         cls, tok: pl.DataFrame, files: list[FileRecord], scheme: str, problems: pl.DataFrame, *,
-        spans: pl.DataFrame, sentences: pl.DataFrame,
+        spans: pl.DataFrame | None = None, sentences: pl.DataFrame | None = None,
     ) -> Corpus:
-        """A corpus over frames restored by :mod:`bio_explorer.cache` (internal token frame,
-        spans and sentence index exactly as a parse built them)."""
+        """A corpus over frames restored by :mod:`bio_explorer.cache` or :mod:`bio_explorer.lazy`
+        (internal token frame; spans and sentence index, when given, exactly as a parse built
+        them)."""
         state = _State(tok, files, scheme, problems, sentences)
-        state.cache["spans"] = (state.version, spans)
+        if spans is not None:
+            state.cache["spans"] = (state.version, spans)
         return cls(state)
 
     # ------------------------------------------------------------------ frames

@@ -60,6 +60,7 @@ __all__ = [
     "anomalies",
     "anomaly_sentences",
     "global_version",
+    "local_anomalies",
     "refresh_global",
     "sentence_anomalies",
 ]
@@ -463,6 +464,11 @@ def _local(corpus: Corpus) -> pl.DataFrame:
         frame = _finish([*_local_parts(whole), _format_rows(whole)])
     st.cache["anomalies_local"] = _Result(version, frame, tags, fields)
     return frame
+
+
+def local_anomalies(corpus: Corpus) -> pl.DataFrame:
+    """The :data:`LOCAL_KINDS` of the whole corpus for the current tags (no consistency pass)."""
+    return _local(corpus)
 
 
 def _latest_global(st) -> _Result | None:

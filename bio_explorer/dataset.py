@@ -1,0 +1,232 @@
+"""Converting BIO files to a Parquet dataset, in parts aligned to sentences (see :mod:`.lazy`).
+
+A dataset is a folder::
+
+    _bio_dataset.json          format, read options, scheme, source files, parts
+    tokens/part-00000.parquet  internal token rows: Corpus.tokens columns + what the writer needs
+    spans/part-00000.parquet   sentence, start, end, label, text
+    sentences/part-00000.parquet
+    anomalies/part-00000.parquet   the local anomaly kinds of the part
+    labels/part-00000.parquet      per-part partial aggregates, merged by the lazy corpus
+    transitions/part-00000.parquet
+    span_texts/part-00000.parquet
+
+A file is cut into parts at blank lines (about ``part_mb`` MB each), so no sentence straddles two
+parts: every per-sentence aggregate of the whole dataset is the merge of the parts' aggregates.
+Each part is parsed by the eager reader, so tokens, tags and writer bookkeeping are exactly what
+``bx.read`` gives; only sentence, document and line numbers are shifted by the parts before it.
+The first part of a file fixes its layout and scheme for the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from .cache import content_hasher
+
+__all__ = ["FORMAT", "META", "TABLES", "convert", "dataset_signature", "part_name"]
+
+FORMAT = 1
+META = "_bio_dataset.json"
+TABLES = ("tokens", "spans", "sentences", "anomalies", "labels", "transitions", "span_texts")
+_BREAKS = (b"\n\n", b"\n\r\n", b"\n\t\n", b"\n\t\r\n", b"\n \n")
+
+
+def part_name(i: int) -> str:
+    """File name of part ``i``."""
+    return f"part-{i:05d}.parquet"
+
+
+def dataset_signature(paths: list[Path], options: dict) -> str:
+    """A digest of the files (resolved path, size, mtime, content hash) and the read options."""
+    files = []
+    for p in paths:
+        st = os.stat(p)
+        h = content_hasher()
+        with open(p, "rb") as fh:
+            for block in iter(lambda fh=fh: fh.read(1 << 24), b""):
+                h.update(block)
+        files.append([str(p.resolve()), st.st_size, st.st_mtime_ns, h.hexdigest()])
+    blob = json.dumps({"format": FORMAT, "files": files, "options": options}, sort_keys=True,
+                      default=str)
+    return hashlib.sha1(blob.encode("utf-8")).hexdigest()
+
+
+def _chunks(path: Path, size: int) -> Iterator[tuple[bytes, int]]:
+    """Pieces of the file of about ``size`` bytes, each ending after a blank line (or at the end),
+    with the number of lines before each piece."""
+    lines_before = 0
+    rest = b""
+    with open(path, "rb") as fh:
+        while True:
+            block = fh.read(size)
+            data = rest + block
+            if not block:
+                if data:
+                    yield data, lines_before
+                return
+            cut = max(data.rfind(b) + len(b) for b in _BREAKS if data.rfind(b) >= 0) \
+                if any(b in data for b in _BREAKS) else -1
+            if cut <= 0 or len(data) - cut > size:  # no sentence break in reach: read more
+                rest = data
+                continue
+            piece, rest = data[:cut], data[cut:]
+            yield piece, lines_before
+            lines_before += piece.count(b"\n")
+
+
+def _doc_continues(piece: bytes, first_line: int) -> bool:
+    """False when a ``-DOCSTART-`` line comes before the first token line of the piece."""
+    head = piece.split(b"\n", first_line - 1)
+    before = b"\n".join(head[:-1]) if len(head) > 1 else b""
+    return b"-DOCSTART-" not in before
+
+
+def convert(paths: list[Path], folder: Path, options: dict, signature: str, *,
+            part_mb: float = 16, progress: bool | None = None) -> dict:
+    """Convert ``paths`` into a dataset in ``folder`` (replaced); returns its metadata.
+
+    Parameters
+    ----------
+    paths : list of Path
+        BIO files, in reading order.
+    folder : Path
+        The dataset folder.
+    options : dict
+        Options of :func:`bio_explorer.read` (format, sep, token_col, tag_col, scheme, ...).
+    signature : str
+        :func:`dataset_signature` of the input, stored to reuse the dataset later.
+    part_mb : float
+        Target size of a part, in MB of input text.
+    progress : bool, optional
+        Show a progress bar (default: for inputs over 20 MB).
+    """
+    from . import read
+    from .analysis.anomalies import local_anomalies
+
+    size = max(int(part_mb * 1e6), 1)
+    total = sum(p.stat().st_size for p in paths)
+    bar = _bar(total, progress)
+    tmp_folder = folder.with_name(folder.name + ".converting")
+    shutil.rmtree(tmp_folder, ignore_errors=True)
+    for name in TABLES:
+        (tmp_folder / name).mkdir(parents=True)
+    files: list[dict] = []
+    parts: list[dict] = []
+    sent_off = 0
+    last_doc = -1
+    scratch = Path(tempfile.mkdtemp(prefix="bx-convert-"))
+    try:
+        for fi, path in enumerate(paths):
+            info: dict[str, Any] = {"name": path.name, "path": str(path.resolve())}
+            opts = dict(options)
+            first_doc = True
+            for piece, lines_before in _chunks(path, size):
+                chunk = scratch / path.name
+                chunk.write_bytes(piece)
+                c = read(chunk, cache=False, **opts)
+                if "layout" not in info:  # the first part fixes the layout and the scheme
+                    rec = c._state.files[0]
+                    info.update(scheme=rec.scheme, layout=vars(rec.layout),
+                                raw={"bom": rec.raw.bom, "encoding": rec.raw.encoding,
+                                     "newline": rec.raw.newline})
+                    if rec.layout.dialect == "conllu":
+                        opts["format"] = "conllu"
+                    else:
+                        opts.update(sep=rec.layout.sep, token_col=rec.layout.token_col,
+                                    tag_col=rec.layout.tag_col)
+                    opts["scheme"] = rec.scheme
+                st = c._state
+                if st.tok.height == 0:
+                    if bar is not None:
+                        bar.update(len(piece))
+                    continue
+                first_line = int(st.tok["line"][0])
+                doc_off = last_doc + 1
+                if not first_doc and _doc_continues(piece, first_line):
+                    doc_off = last_doc
+                first_doc = False
+                _write_part(tmp_folder, len(parts), c, local_anomalies(c), name=path.name,
+                            file_index=fi, sent_off=sent_off, doc_off=doc_off,
+                            line_off=lines_before)
+                n_sent = st.sent.height
+                parts.append({"file": fi, "first_sentence": sent_off,
+                              "last_sentence": sent_off + n_sent - 1,
+                              "tokens": st.tok.height, "sentences": n_sent})
+                sent_off += n_sent
+                last_doc = doc_off + int(st.tok["doc"].max())
+                if bar is not None:
+                    bar.update(len(piece))
+            info["size"] = path.stat().st_size
+            files.append(info)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        if bar is not None:
+            bar.close()
+    schemes_seen = [f["scheme"] for f in files if "scheme" in f]
+    meta = {
+        "format": FORMAT, "signature": signature, "options": options,
+        "scheme": max(set(schemes_seen), key=schemes_seen.count) if schemes_seen else "IOB2",
+        "files": files, "parts": parts,
+    }
+    (tmp_folder / META).write_text(json.dumps(meta, indent=1), "utf-8")
+    shutil.rmtree(folder, ignore_errors=True)
+    os.replace(tmp_folder, folder)
+    return meta
+
+
+def _write_part(folder: Path, i: int, c, anomalies: pl.DataFrame, *, name: str, file_index: int,
+                sent_off: int, doc_off: int, line_off: int) -> None:
+    """Write the tables of one part (a parsed piece of a file) with shifted numbering."""
+    st = c._state
+    sent = pl.col("sentence") + sent_off
+    shifted = {
+        "sentence": sent.cast(pl.UInt32),
+        "doc": (pl.col("doc") + doc_off).cast(pl.UInt32),
+        "line": (pl.col("line") + line_off).cast(pl.UInt32),
+        "source": pl.lit(name).cast(pl.Categorical),
+    }
+    tok = st.tok.drop("_orig").with_columns(
+        *(e.alias(k) for k, e in shifted.items()),
+        pl.lit(file_index, pl.UInt16).alias("_file"),
+    )
+    spans = c.spans.with_columns(sent.cast(pl.UInt32))
+    sentences = c.sentences.with_columns(
+        *(e.alias(k) for k, e in shifted.items() if k != "source"),
+        pl.lit(name).alias("source"),
+    )
+    fname = part_name(i)
+    _write(tok, folder / "tokens" / fname)
+    _write(spans, folder / "spans" / fname)
+    _write(sentences, folder / "sentences" / fname)
+    _write(anomalies.with_columns(sent.cast(pl.UInt32)), folder / "anomalies" / fname)
+    from . import plans
+
+    _write(plans.label_partial(spans, sentences), folder / "labels" / fname)
+    _write(plans.transition_partial(tok), folder / "transitions" / fname)
+    _write(plans.span_text_partial(spans), folder / "span_texts" / fname)
+
+
+def _write(frame: pl.DataFrame, path: Path) -> None:
+    # one row group per part: parts are the unit the lazy corpus skips or reads
+    frame.write_parquet(path, compression="lz4", statistics=True,
+                        row_group_size=max(frame.height, 1))
+
+
+def _bar(total: int, progress: bool | None):
+    if progress is False or (progress is None and total < 20_000_000):
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, unit="B", unit_scale=True, desc="converting to Parquet")
