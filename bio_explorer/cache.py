@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_BYTES", "MIN_BYTES", "cache_dir", "clear", "content_hash", "content_hasher", "load",
-    "read_cached", "store", "wait",
+    "read_cached", "restore_layout", "store", "wait",
 ]
 
 FORMAT = 1
@@ -181,8 +181,6 @@ def _restore(folder: Path, key: str, files: list[tuple[Path, bytes]]) -> Corpus 
     from .corpus import Corpus
     from .io import FileRecord
     from .io.lines import BOM, RawText
-    from .io.text import Layout
-
     meta = json.loads((folder / "meta.json").read_text("utf-8"))
     if meta.get("format") != FORMAT or meta.get("key") != key:
         return None
@@ -201,13 +199,27 @@ def _restore(folder: Path, key: str, files: list[tuple[Path, bytes]]) -> Corpus 
         body = data[len(BOM):] if raw_info["bom"] else data
         raw = RawText(None, raw_info["newline"], raw_info["final_newline"], raw_info["bom"],
                       raw_info["encoding"], body, [], raw_info["cr_in_lines"], False)
-        parsed = SimpleNamespace(layout=Layout(**info["layout"]), n_docs=info["n_docs"])
+        parsed = SimpleNamespace(layout=restore_layout(info["layout"]), n_docs=info["n_docs"])
         records.append(FileRecord(path, info["name"], raw, parsed, info["scheme"]))
     problems = pl.DataFrame(meta["problems"], schema={
         "source": pl.String, "line": pl.UInt32, "kind": pl.String, "message": pl.String})
     tok = frames["tok"].with_columns(pl.col("tag").alias("_orig"))
     return Corpus.from_snapshot(tok, records, meta["scheme"], problems,
                                 spans=frames["spans"], sentences=frames["sent"])
+
+
+def restore_layout(fields: dict):
+    """A :class:`~bio_explorer.io.text.Layout` from ``vars(layout)`` (extra attributes too)."""
+    import dataclasses
+
+    from .io.text import Layout
+
+    names = {f.name for f in dataclasses.fields(Layout)}
+    layout = Layout(**{k: v for k, v in fields.items() if k in names})
+    for k, v in fields.items():
+        if k not in names:
+            setattr(layout, k, v)
+    return layout
 
 
 def store(lookup: Lookup, corpus: Corpus) -> None:

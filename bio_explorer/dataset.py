@@ -38,6 +38,7 @@ __all__ = ["FORMAT", "META", "TABLES", "convert", "dataset_signature", "part_nam
 FORMAT = 1
 META = "_bio_dataset.json"
 TABLES = ("tokens", "spans", "sentences", "anomalies", "labels", "transitions", "span_texts")
+_FIXED = ("sentence", "position", "token", "tag", "doc", "source", "line")
 _BREAKS = (b"\n\n", b"\n\r\n", b"\n\t\n", b"\n\t\r\n", b"\n \n")
 
 
@@ -84,11 +85,14 @@ def _chunks(path: Path, size: int) -> Iterator[tuple[bytes, int]]:
             lines_before += piece.count(b"\n")
 
 
-def _doc_continues(piece: bytes, first_line: int) -> bool:
-    """False when a ``-DOCSTART-`` line comes before the first token line of the piece."""
-    head = piece.split(b"\n", first_line - 1)
-    before = b"\n".join(head[:-1]) if len(head) > 1 else b""
-    return b"-DOCSTART-" not in before
+def _docstart_around(piece: bytes, first_line: int, last_line: int) -> tuple[bool, bool]:
+    """Whether a ``-DOCSTART-`` line comes before the first / after the last token line."""
+    if b"-DOCSTART-" not in piece:
+        return False, False
+    lines = piece.split(b"\n")
+    before = any(x.startswith(b"-DOCSTART-") for x in lines[:first_line - 1])
+    after = any(x.startswith(b"-DOCSTART-") for x in lines[last_line:])
+    return before, after
 
 
 def convert(paths: list[Path], folder: Path, options: dict, signature: str, *,
@@ -129,7 +133,7 @@ def convert(paths: list[Path], folder: Path, options: dict, signature: str, *,
         for fi, path in enumerate(paths):
             info: dict[str, Any] = {"name": path.name, "path": str(path.resolve())}
             opts = dict(options)
-            first_doc = True
+            first_doc, pending = True, False
             for piece, lines_before in _chunks(path, size):
                 chunk = scratch / path.name
                 chunk.write_bytes(piece)
@@ -147,19 +151,21 @@ def convert(paths: list[Path], folder: Path, options: dict, signature: str, *,
                     opts["scheme"] = rec.scheme
                 st = c._state
                 if st.tok.height == 0:
+                    pending = pending or b"-DOCSTART-" in piece
                     if bar is not None:
                         bar.update(len(piece))
                     continue
-                first_line = int(st.tok["line"][0])
+                before, after = _docstart_around(piece, int(st.tok["line"][0]),
+                                                 int(st.tok["line"][-1]))
                 doc_off = last_doc + 1
-                if not first_doc and _doc_continues(piece, first_line):
+                if not (first_doc or pending or before):  # the document goes on
                     doc_off = last_doc
-                first_doc = False
+                first_doc, pending = False, after
                 _write_part(tmp_folder, len(parts), c, local_anomalies(c), name=path.name,
                             file_index=fi, sent_off=sent_off, doc_off=doc_off,
                             line_off=lines_before)
                 n_sent = st.sent.height
-                parts.append({"file": fi, "first_sentence": sent_off,
+                parts.append({"file": fi, "columns": st.tok.columns, "first_sentence": sent_off,
                               "last_sentence": sent_off + n_sent - 1,
                               "tokens": st.tok.height, "sentences": n_sent})
                 sent_off += n_sent
@@ -195,9 +201,12 @@ def _write_part(folder: Path, i: int, c, anomalies: pl.DataFrame, *, name: str, 
         "line": (pl.col("line") + line_off).cast(pl.UInt32),
         "source": pl.lit(name).cast(pl.Categorical),
     }
+    extra = [c for c in st.tok.columns if c not in _FIXED and not c.startswith("_")]
     tok = st.tok.drop("_orig").with_columns(
         *(e.alias(k) for k, e in shifted.items()),
         pl.lit(file_index, pl.UInt16).alias("_file"),
+        # extra columns: String in every part (a piece may guess Categorical, another not)
+        *(pl.col(c).cast(pl.String) for c in extra),
     )
     spans = c.spans.with_columns(sent.cast(pl.UInt32))
     sentences = c.sentences.with_columns(

@@ -165,11 +165,27 @@ class LazyCorpus:
         return [str(self.folder / table / part_name(i)) for i in idx]
 
     def _scan(self, table: str, parts: Iterable[int] | None = None) -> pl.LazyFrame:
-        files = self._files(table, parts)
-        if not files:
+        idx = list(range(len(self.meta["parts"])) if parts is None else parts)
+        if not idx:
             return pl.scan_parquet(self._files(table, [0])).clear() if self.meta["parts"] else \
                 pl.LazyFrame()
+        files = self._files(table, idx)
+        if table == "tokens":
+            cols = [self.meta["parts"][i]["columns"] for i in idx]
+            if any(c != cols[0] for c in cols):  # files with other extra columns
+                return pl.scan_parquet(files, schema=self._token_schema(idx),
+                                       missing_columns="insert", extra_columns="ignore")
         return pl.scan_parquet(files)
+
+    def _token_schema(self, idx: list[int]) -> dict:
+        """Every token column of the parts ``idx`` (extra columns are String in every part)."""
+        schema = dict(pl.read_parquet_schema(self._files("tokens", [idx[0]])[0]))
+        order = [c for i in idx for c in self.meta["parts"][i]["columns"] if c != "_orig"]
+        extra = [c for c in dict.fromkeys(order) if c not in schema]
+        fixed = [c for c in schema if c.startswith("_")]
+        public = [c for c in schema if not c.startswith("_")]
+        names = public + extra + fixed
+        return {c: schema.get(c, pl.String) for c in names}
 
     def _restrict(self, frame: pl.LazyFrame) -> pl.LazyFrame:
         if not self.is_view:
@@ -436,15 +452,15 @@ class LazyCorpus:
         return out
 
     def _records(self) -> list:
+        from .cache import restore_layout
         from .io import FileRecord
-        from .io.text import Layout
 
         recs = []
         for f in self.meta["files"]:
             if "layout" not in f:
                 f = {**f, "layout": {"dialect": "tsv", "sep": "\t", "n_cols": 2, "token_col": 0,
                                      "tag_col": 1}, "scheme": self.scheme}
-            parsed = SimpleNamespace(layout=Layout(**f["layout"]), n_docs=0)
+            parsed = SimpleNamespace(layout=restore_layout(f["layout"]), n_docs=0)
             recs.append(FileRecord(None, f["name"], None, parsed, f["scheme"]))
         return recs
 
