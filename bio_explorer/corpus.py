@@ -124,8 +124,11 @@ class Corpus:
                     schemes.detect_scheme(tok["_eff"], tok["sentence"]) if tok.height else "IOB2"
                 )
             schemes_seen.append(file_scheme)
-            ann = schemes.annotate(tok.select("sentence", "_eff"), "_eff", file_scheme)
-            tag = ann.select(schemes.to_iob2(ann, "_eff", file_scheme)).to_series()
+            if file_scheme == "IOB2":  # the tags as the file says: no chunk annotation needed
+                tag = tok["_eff"].cast(pl.Categorical)
+            else:
+                ann = schemes.annotate(tok.select("sentence", "_eff"), "_eff", file_scheme)
+                tag = ann.select(schemes.to_iob2(ann, "_eff", file_scheme)).to_series()
             # a literal Categorical broadcast: no string per token
             source = (
                 pl.col("_source").cast(pl.Categorical)

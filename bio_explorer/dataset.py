@@ -62,10 +62,10 @@ def dataset_signature(paths: list[Path], options: dict) -> str:
     return hashlib.sha1(blob.encode("utf-8")).hexdigest()
 
 
-def _chunks(path: Path, size: int) -> Iterator[tuple[bytes, int]]:
+def _chunks(path: Path, size: int) -> Iterator[tuple[bytes, int, int]]:
     """Pieces of the file of about ``size`` bytes, each ending after a blank line (or at the end),
-    with the number of lines before each piece."""
-    lines_before = 0
+    with the number of lines and of bytes before each piece."""
+    lines_before = bytes_before = 0
     rest = b""
     with open(path, "rb") as fh:
         while True:
@@ -73,7 +73,7 @@ def _chunks(path: Path, size: int) -> Iterator[tuple[bytes, int]]:
             data = rest + block
             if not block:
                 if data:
-                    yield data, lines_before
+                    yield data, lines_before, bytes_before
                 return
             cut = max(data.rfind(b) + len(b) for b in _BREAKS if data.rfind(b) >= 0) \
                 if any(b in data for b in _BREAKS) else -1
@@ -81,8 +81,9 @@ def _chunks(path: Path, size: int) -> Iterator[tuple[bytes, int]]:
                 rest = data
                 continue
             piece, rest = data[:cut], data[cut:]
-            yield piece, lines_before
+            yield piece, lines_before, bytes_before
             lines_before += piece.count(b"\n")
+            bytes_before += len(piece)
 
 
 def _docstart_around(piece: bytes, first_line: int, last_line: int) -> tuple[bool, bool]:
@@ -134,7 +135,7 @@ def convert(paths: list[Path], folder: Path, options: dict, signature: str, *,
             info: dict[str, Any] = {"name": path.name, "path": str(path.resolve())}
             opts = dict(options)
             first_doc, pending = True, False
-            for piece, lines_before in _chunks(path, size):
+            for piece, lines_before, bytes_before in _chunks(path, size):
                 chunk = scratch / path.name
                 chunk.write_bytes(piece)
                 c = read(chunk, cache=False, **opts)
@@ -167,7 +168,9 @@ def convert(paths: list[Path], folder: Path, options: dict, signature: str, *,
                 n_sent = st.sent.height
                 parts.append({"file": fi, "columns": st.tok.columns, "first_sentence": sent_off,
                               "last_sentence": sent_off + n_sent - 1,
-                              "tokens": st.tok.height, "sentences": n_sent})
+                              "tokens": st.tok.height, "sentences": n_sent,
+                              "line_offset": lines_before, "byte_start": bytes_before,
+                              "byte_end": bytes_before + len(piece)})
                 sent_off += n_sent
                 last_doc = doc_off + int(st.tok["doc"].max())
                 if bar is not None:

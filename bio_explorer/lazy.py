@@ -23,8 +23,10 @@ Not available lazily
   count (form, label) over all parts — a merge like the others — then rescan the parts to mark
   dissenting occurrences; on a sample it would miss rare forms.  It is not built yet: filter or
   ``collect()`` a part of the corpus and use the eager ``Corpus``.
-* Edits: a ``LazyCorpus`` is read-only; ``collect()`` gives an editable eager ``Corpus`` when it
-  fits in memory.
+* Undo/redo and the bulk edits (``relabel_all``, ``repair``...) are not offered lazily: single
+  edits (``relabel``, ``add_span``, ``delete_span``) go to a tag overlay and ``write(path)`` saves
+  by a streaming rewrite (see :mod:`bio_explorer.overlay`); ``collect()`` gives an editable eager
+  ``Corpus`` of a view that fits in memory.  ``sentences.n_spans`` is as converted (not edited).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ import polars as pl
 
 from . import plans
 from .dataset import FORMAT, META, convert, dataset_signature, part_name
+from .overlay import Overlay
 
 __all__ = ["LazyCorpus", "scan"]
 
@@ -133,7 +136,7 @@ class LazyCorpus:
     """
 
     def __init__(self, folder: str | os.PathLike, meta: dict | None = None,
-                 query: dict | None = None) -> None:
+                 query: dict | None = None, overlay: Overlay | None = None) -> None:
         self.folder = Path(folder)
         if meta is None:
             meta = json.loads((self.folder / META).read_text("utf-8"))
@@ -143,6 +146,7 @@ class LazyCorpus:
         self.meta = meta
         self._query = _normalise(query or {})
         self._memo: dict[str, Any] = {}
+        self.overlay = overlay if overlay is not None else Overlay(self.folder)
 
     # ------------------------------------------------------------------ frames
     @property
@@ -229,25 +233,29 @@ class LazyCorpus:
         if by not in (None, "source"):
             raise ValueError(f"by={by!r}; expected None or 'source'")
         if self.is_view:
+            if len(self.overlay):
+                return self.collect().label_counts(by=by)
             partial = plans.label_partial(self.spans, self.sentences)
         else:
-            partial = self._scan("labels")
+            partial = self._partials("labels")
         return plans.merge_labels(partial, by).collect(engine="streaming")
 
     def transitions(self) -> pl.DataFrame:
         """As :meth:`Corpus.transitions`: merged per-part transition counts."""
         if self.is_view:
+            if len(self.overlay):
+                return self.collect().transitions()
             ids = self.sentence_ids()
             tok = self._scan("tokens", self._parts_of(ids)).filter(
                 pl.col("sentence").is_in(ids.implode()))
             partial = plans.transition_partial(tok)
         else:
-            partial = self._scan("transitions")
+            partial = self._partials("transitions")
         return plans.merge_transitions(partial, self.scheme).collect(engine="streaming")
 
     def labels(self) -> list[str]:
         """Entity types with a span in the whole corpus, sorted."""
-        got = self._scan("labels").select(pl.col("label").unique()).collect()
+        got = self._partials("labels").select(pl.col("label").unique()).collect()
         return sorted(got["label"].to_list())
 
     def anomaly_counts(self) -> dict[str, int]:
@@ -259,7 +267,7 @@ class LazyCorpus:
 
     def anomalies(self) -> pl.LazyFrame:
         """Rows of the local anomaly kinds (``LOCAL_KINDS`` of :mod:`.analysis.anomalies`)."""
-        return self._restrict(self._scan("anomalies"))
+        return self._restrict(self._partials("anomalies"))
 
     def summary(self, *, anomalies: bool = False) -> dict:
         """As :meth:`Corpus.summary`; ``anomalies=True`` counts the local kinds only."""
@@ -295,7 +303,7 @@ class LazyCorpus:
     def filter(self, **query: Any) -> LazyCorpus:
         """A view on the sentences matching every condition (keys of :meth:`Corpus.filter`)."""
         merged = {**self.query, **query}
-        return LazyCorpus(self.folder, self.meta, merged)
+        return LazyCorpus(self.folder, self.meta, merged, self.overlay)
 
     def _parts_of(self, ids: pl.Series) -> list[int]:
         """Parts holding any of the sorted sentence ``ids`` (from the part metadata)."""
@@ -413,8 +421,8 @@ class LazyCorpus:
 
     def _span_text_counts(self) -> pl.DataFrame:
         if "span_texts" not in self._memo:
-            self._memo["span_texts"] = plans.merge_span_texts(self._scan("span_texts")).collect(
-                engine="streaming")
+            self._memo["span_texts"] = plans.merge_span_texts(
+                self._partials("span_texts")).collect(engine="streaming")
         return self._memo["span_texts"]
 
     def page(self, offset: int = 0, limit: int = 50) -> dict:
@@ -437,7 +445,7 @@ class LazyCorpus:
         parts = self._parts_of(chosen)
         want = chosen.implode()
         tok = self._scan("tokens", parts).filter(pl.col("sentence").is_in(want)).collect()
-        tok = tok.with_columns(pl.col("tag").alias("_orig"))
+        tok = self.overlay.apply(tok)
         sub = Corpus.from_snapshot(tok, self._records(), self.scheme, _no_problems())
         view = Corpus(sub._state, selection=chosen, query=self.query)
         got = view.page(0, limit)
@@ -450,6 +458,88 @@ class LazyCorpus:
             s["anomalies"] = [a for a in s["anomalies"] if a[2] in LOCAL_KINDS]
         out["sentences"] = got["sentences"]
         return out
+
+    # ------------------------------------------------------------------ edits (see overlay.py)
+    def part_tokens(self, i: int) -> pl.DataFrame:
+        """The internal token rows of part ``i`` as stored (no overlay)."""
+        return pl.read_parquet(self._files("tokens", [i])[0])
+
+    def _edited_parts(self) -> list[int]:
+        return self._parts_of(self.overlay.sentences()) if len(self.overlay) else []
+
+    def _part_corpus(self, i: int):
+        """An eager corpus of part ``i`` with the overlay applied (an edited version)."""
+        from .corpus import Corpus
+
+        sub = Corpus.from_snapshot(self.overlay.apply(self.part_tokens(i)), self._records(),
+                                   self.scheme, _no_problems())
+        sub._state.touch()  # tags differ from the file's: no shortcut through the file's tags
+        return sub
+
+    def _partials(self, table: str) -> pl.LazyFrame:
+        """Per-part partial rows of ``table``, recomputed for the parts holding an edit."""
+        edited = self._edited_parts()
+        if not edited:
+            return self._scan(table)
+        from .analysis.anomalies import local_anomalies
+
+        keep = [i for i in range(len(self.meta["parts"])) if i not in edited]
+        fresh = []
+        for i in edited:
+            c = self._part_corpus(i)
+            tok = c._state.tok.with_columns(c._file_scheme_tags().alias("_eff"))
+            fresh.append({
+                "labels": lambda c=c: plans.label_partial(c.spans, c.sentences),
+                "transitions": lambda tok=tok: plans.transition_partial(tok),
+                "span_texts": lambda c=c: plans.span_text_partial(c.spans),
+                "anomalies": lambda c=c: local_anomalies(c),
+            }[table]().lazy())
+        stored = [self._scan(table, keep)] if keep else []
+        return pl.concat(stored + fresh, how="vertical_relaxed")
+
+    def _edit(self, op: str, sentence: int, *args: Any) -> None:
+        from .corpus import Corpus
+
+        sentence = int(sentence)
+        parts = self._parts_of(pl.Series([sentence], dtype=pl.UInt32))
+        if not parts:
+            from .errors import EditError
+
+            raise EditError(f"no sentence {sentence} in this corpus")
+        tok = self._scan("tokens", parts).filter(pl.col("sentence") == sentence).collect()
+        # the edit functions address sentences by their index: the sentence is number 0 here
+        tok = self.overlay.apply(tok).with_columns(pl.lit(0, pl.UInt32).alias("sentence"))
+        sub = Corpus.from_snapshot(tok, self._records(), self.scheme, _no_problems())
+        before = sub._state.tok["tag"].cast(pl.String)
+        getattr(sub, op)(0, *args)
+        now = sub._state.tok.select(pl.lit(sentence, pl.UInt32).alias("sentence"), "position",
+                                    pl.col("tag").cast(pl.String))
+        self.overlay.add(now.filter(now["tag"].ne_missing(before)))
+        self._memo.pop("span_texts", None)
+
+    def relabel(self, sentence: int, start: int, end: int, label: str) -> None:
+        """As :meth:`Corpus.relabel`; the change goes to the overlay."""
+        self._edit("relabel", sentence, start, end, label)
+
+    def add_span(self, sentence: int, start: int, end: int, label: str) -> None:
+        """As :meth:`Corpus.add_span`; the change goes to the overlay."""
+        self._edit("add_span", sentence, start, end, label)
+
+    def delete_span(self, sentence: int, start: int) -> None:
+        """As :meth:`Corpus.delete_span`; the change goes to the overlay."""
+        self._edit("delete_span", sentence, start)
+
+    @property
+    def unsaved(self) -> int:
+        """Number of tokens whose tag the overlay changes."""
+        return len(self.overlay)
+
+    def write(self, path: str | os.PathLike) -> list[Path]:
+        """Save the corpus with its edits to ``path`` by a streaming rewrite of the source files
+        (only tag fields change; see :func:`bio_explorer.overlay.write`)."""
+        from .overlay import write
+
+        return write(self, path)
 
     def _records(self) -> list:
         from .cache import restore_layout
@@ -473,7 +563,7 @@ class LazyCorpus:
         tok = self._scan("tokens", self._parts_of(ids) if self.is_view else None)
         if self.is_view:
             tok = tok.filter(pl.col("sentence").is_in(ids.implode()))
-        frame = tok.collect().with_columns(pl.col("tag").alias("_orig"))
+        frame = self.overlay.apply(tok.collect())
         return Corpus.from_snapshot(frame, self._records(), self.scheme, _no_problems())
 
 

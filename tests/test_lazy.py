@@ -132,3 +132,40 @@ def test_global_kinds_are_refused_with_a_reason(tmp_path):
         lazy.filter(anomaly="inconsistent_label").page()
     with pytest.raises(NotImplementedError, match="whole-corpus"):
         lazy.inconsistencies()
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("name", ["conll2003/valid.txt", "ncrfpp_bioes/dev.bmes",
+                                  "mit_movie_trivia10k13/trivia10k13train.bio",
+                                  "wikigold/wikigold.conll.txt"])
+def test_lazy_edit_saved_by_streaming_equals_eager_writer(shared_corpora, name, tmp_path):
+    path = shared_corpora / name
+    if not path.is_file():
+        pytest.skip(f"{name} not in this copy of the corpora")
+    eager = bx.read(path, cache=False)
+    lazy = bx.scan(path, tmp_path / "ds", part_mb=0.2)
+    n = len(eager)
+    edits = [("relabel", n // 2), ("add_span", n - 1), ("delete_span", 3)]
+    for op, s in edits:
+        spans = eager.spans.filter(pl.col("sentence") == s)
+        if op == "relabel" and spans.height:
+            start, end = int(spans["start"][0]), int(spans["end"][0])
+            args = (s, start, end, "MISC" if spans["label"][0] != "MISC" else "PER")
+        elif op == "add_span":
+            args = (s, 0, 1, "LOC")
+        elif spans.height:
+            args = (s, int(spans["start"][0]))
+        else:
+            continue
+        getattr(eager, op)(*args)
+        getattr(lazy, op)(*args)
+    assert lazy.unsaved > 0
+    assert lazy.page(n // 2, 3) == _local_page(eager.page(n // 2, 3))
+    assert_frame_equal(lazy.label_counts(), eager.label_counts())
+    assert_frame_equal(lazy.transitions(), eager.transitions())
+    mine = lazy.write(tmp_path / "lazy_out")[0]
+    theirs = eager.write(tmp_path / "eager_out")[0]
+    assert mine.read_bytes() == theirs.read_bytes()
+    assert mine.read_bytes() != path.read_bytes()
+    again = bx.scan(lazy.folder)  # the overlay survives a restart
+    assert again.unsaved == lazy.unsaved
