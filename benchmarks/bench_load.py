@@ -155,7 +155,7 @@ def read_reopen(path: str) -> tuple[int, int]:
     """The package, second open: the snapshot written by an earlier read is loaded."""
     import bio_explorer as bx
 
-    corpus = bx.read(path)
+    corpus = bx.read(path, cache=True)
     return corpus._state.tok.height, corpus.spans.height
 
 

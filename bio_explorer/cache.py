@@ -10,7 +10,8 @@ byte with size and mtime restored, misses.  The file is read anyway on a hit: it
 the writer rewrites, so hashing them costs one pass over memory.
 
 Entries are checked before use (format version, key, and a hash of every Arrow file); anything
-that does not check out is deleted and the corpus parsed again.  The folder is bounded
+that does not check out is deleted and the corpus parsed again.  ``$BIO_EXPLORER_CACHE=0`` turns
+the cache off unless ``bx.read(..., cache=True)`` asks for it.  The folder is bounded
 (:data:`MAX_BYTES`, ``$BIO_EXPLORER_CACHE_MB``): least recently used entries go first.  Snapshots
 are written by a background thread so that the first read does not wait for the disk.
 """
@@ -110,7 +111,8 @@ def _file_key(path: Path, data: bytes, st: os.stat_result) -> dict:
             "hash": content_hash(data)}
 
 
-def read_cached(paths: list[Path], options: dict, parse: Callable[[], Corpus]) -> Corpus:
+def read_cached(paths: list[Path], options: dict, parse: Callable[[], Corpus], *,
+                force: bool = False) -> Corpus:
     """The snapshot of ``paths`` read with ``options`` when valid, else ``parse()`` (stored).
 
     Parameters
@@ -121,7 +123,11 @@ def read_cached(paths: list[Path], options: dict, parse: Callable[[], Corpus]) -
         Every read option that changes the parse.
     parse : callable
         Parses the files without the cache.
+    force : bool
+        Use the cache even when ``$BIO_EXPLORER_CACHE`` is ``0`` (which turns the default off).
     """
+    if not force and os.environ.get("BIO_EXPLORER_CACHE", "1") == "0":
+        return parse()
     corpus, lookup = load(paths, options)
     if corpus is None:
         corpus = parse()

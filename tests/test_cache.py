@@ -15,6 +15,7 @@ from bio_explorer import cache
 @pytest.fixture(autouse=True)
 def _cache_small_files(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(cache, "MIN_BYTES", 0)
+    monkeypatch.setenv("BIO_EXPLORER_CACHE", "1")
     yield
     cache.wait()
 
@@ -94,6 +95,17 @@ def test_corrupt_cache_is_rebuilt(shared_corpora, tmp_path, damage):
     cache.wait()
     assert _entries() == [entry]  # rebuilt under the same key
     _same(bx.read(path), reopened)
+
+
+def test_environment_turns_the_default_off(shared_corpora, tmp_path, monkeypatch):
+    path = _copy(shared_corpora / "btc" / "h.conll", tmp_path)
+    monkeypatch.setenv("BIO_EXPLORER_CACHE", "0")
+    bx.read(path)
+    cache.wait()
+    assert _entries() == []
+    bx.read(path, cache=True)
+    cache.wait()
+    assert len(_entries()) == 1
 
 
 def test_cache_false_and_journal_on_top(shared_corpora, tmp_path):

@@ -92,7 +92,7 @@ def read(
     label_names: Sequence[str] | None = None,
     journal: str | os.PathLike | bool | None = None,
     progress: bool | None = None,
-    cache: bool = True,
+    cache: bool | None = None,
 ):
     """Read a BIO/IOB corpus into a :class:`~bio_explorer.Corpus`.
 
@@ -125,9 +125,10 @@ def read(
         Edit journal to replay (and to append to); ``True`` uses ``<file>.bio-journal.jsonl``.
     progress : bool, optional
         Show a progress bar (default: only for inputs over 20 MB).
-    cache : bool
+    cache : bool, optional
         Reopen from (and keep) a snapshot in the state folder (see :mod:`bio_explorer.cache`);
-        any change of a file invalidates it.  ``False`` always parses.
+        any change of a file invalidates it.  ``False`` always parses; the default is on unless
+        ``$BIO_EXPLORER_CACHE`` is ``0``.
 
     Returns
     -------
@@ -151,13 +152,14 @@ def read(
 
     parts: list[tuple[Any, Parsed, str, Path | None]] = []
     is_table = not isinstance(source, (str, os.PathLike, list, tuple))
-    if cache and not is_table:  # reopen from a snapshot, or parse (cache=False) and keep one
+    if cache is not False and not is_table:  # reopen from a snapshot, or parse and keep one
         from ..cache import read_cached
 
         options = dict(format=format, sep=sep, token_col=token_col, tag_col=tag_col, scheme=scheme,
                        encoding=encoding, multi_tag=multi_tag, errors=errors, strict=strict)
         corpus = read_cached(_expand(source), options,
-                             lambda: read(source, **options, progress=progress, cache=False))
+                             lambda: read(source, **options, progress=progress, cache=False),
+                             force=cache is True)
         return _replay(corpus, journal)
     if is_table:
         parsed, _ = parse_frame(source, tokens=tokens, tags=tags, label_names=label_names,
