@@ -26,6 +26,7 @@ import os
 import shutil
 import threading
 import time
+import warnings
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -127,12 +128,36 @@ def read_cached(paths: list[Path], options: dict, parse: Callable[[], Corpus], *
         Use the cache even when ``$BIO_EXPLORER_CACHE`` is ``0`` (which turns the default off).
     """
     if not force and os.environ.get("BIO_EXPLORER_CACHE", "1") == "0":
-        return parse()
-    corpus, lookup = load(paths, options)
-    if corpus is None:
-        corpus = parse()
-        store(lookup, corpus)
+        corpus, said = _parse_warned(parse)
+    else:
+        corpus, lookup = load(paths, options)
+        if corpus is not None:
+            said = corpus._state.cache.pop("_reader_warnings", [])
+        else:
+            corpus, said = _parse_warned(parse)
+            store(lookup, corpus, said)
+    for category, message in said:  # the reader's warnings, on a reopen too, at bx.read's caller
+        warnings.warn(message, _warning_class(category), stacklevel=3)
     return corpus
+
+
+def _parse_warned(parse: Callable[[], Corpus]) -> tuple[Corpus, list[tuple[str, str]]]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        corpus = parse()
+    return corpus, [(f"{w.category.__module__}:{w.category.__qualname__}", str(w.message))
+                    for w in caught]
+
+
+def _warning_class(name: str) -> type[Warning]:
+    import importlib
+
+    module, _, qual = name.partition(":")
+    try:
+        found = getattr(importlib.import_module(module), qual)
+    except (ImportError, AttributeError):
+        return UserWarning
+    return found if isinstance(found, type) and issubclass(found, Warning) else UserWarning
 
 
 def load(paths: list[Path], options: dict) -> tuple[Corpus | None, Lookup]:
@@ -207,11 +232,17 @@ def _restore(folder: Path, key: str, files: list[tuple[Path, bytes]]) -> Corpus 
                       raw_info["encoding"], body, [], raw_info["cr_in_lines"], False)
         parsed = SimpleNamespace(layout=restore_layout(info["layout"]), n_docs=info["n_docs"])
         records.append(FileRecord(path, info["name"], raw, parsed, info["scheme"]))
+        if info.get("evidence"):
+            from .schemes import SchemeEvidence
+
+            records[-1].evidence = SchemeEvidence(**info["evidence"])
     problems = pl.DataFrame(meta["problems"], schema={
         "source": pl.String, "line": pl.UInt32, "kind": pl.String, "message": pl.String})
     tok = frames["tok"].with_columns(pl.col("tag").alias("_orig"))
-    return Corpus.from_snapshot(tok, records, meta["scheme"], problems,
-                                spans=frames["spans"], sentences=frames["sent"])
+    corpus = Corpus.from_snapshot(tok, records, meta["scheme"], problems,
+                                  spans=frames["spans"], sentences=frames["sent"])
+    corpus._state.cache["_reader_warnings"] = [tuple(w) for w in meta.get("warnings", [])]
+    return corpus
 
 
 def restore_layout(fields: dict):
@@ -228,7 +259,7 @@ def restore_layout(fields: dict):
     return layout
 
 
-def store(lookup: Lookup, corpus: Corpus) -> None:
+def store(lookup: Lookup, corpus: Corpus, said: list | None = None) -> None:
     """Snapshot a freshly parsed ``corpus`` under ``lookup.key`` (in a background thread).
 
     Nothing is stored for inputs under :data:`MIN_BYTES`, for files whose text is not kept as
@@ -251,12 +282,13 @@ def store(lookup: Lookup, corpus: Corpus) -> None:
         infos.append({
             "name": rec.name, "path": str(path), "scheme": rec.scheme, "n_docs": rec.n_docs,
             "layout": vars(rec.layout),
+            "evidence": ev.as_dict() if (ev := getattr(rec, "evidence", None)) else None,
             "raw": {"newline": raw.newline, "final_newline": raw.final_newline, "bom": raw.bom,
                     "encoding": raw.encoding, "cr_in_lines": raw.cr_in_lines},
         })
     frames = {"tok": st.tok.drop("_orig"), "spans": corpus.spans, "sent": st.sent}
     meta = {"format": FORMAT, "key": lookup.key, "scheme": st.scheme, "files": infos,
-            "problems": st.problems.to_dicts()}
+            "problems": st.problems.to_dicts(), "warnings": said or []}
     thread = threading.Thread(target=_write, args=(lookup.key, frames, meta),
                               name="bio_explorer-cache", daemon=False)
     _pending.append(thread)

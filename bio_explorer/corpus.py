@@ -118,11 +118,11 @@ class Corpus:
         schemes_seen = []
         for i, (raw, parsed, name, path) in enumerate(parts):
             tok = parsed.tokens
-            file_scheme = scheme
-            if file_scheme == "auto":
-                file_scheme = (
-                    schemes.detect_scheme(tok["_eff"], tok["sentence"]) if tok.height else "IOB2"
-                )
+            evidence = schemes.scheme_evidence(tok["_eff"], tok["sentence"]) if tok.height \
+                else schemes.SchemeEvidence("IOB2")
+            file_scheme = evidence.scheme if scheme == "auto" else scheme
+            if scheme == "auto" and evidence.mixed:
+                problems.append(schemes.mixed_scheme_problem(name, evidence, tok))
             schemes_seen.append(file_scheme)
             if file_scheme == "IOB2":  # the tags as the file says: no chunk annotation needed
                 tag = tok["_eff"].cast(pl.Categorical)
@@ -147,6 +147,7 @@ class Corpus:
                 doc_off = int(tok["doc"].max()) + 1
             frames.append(tok)
             files.append(FileRecord(path, name, raw, parsed, file_scheme))
+            files[-1].evidence = evidence
             problems.extend(parsed.problems)
         tok = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
         if tok.height == 0 and not tok.columns:
@@ -204,6 +205,19 @@ class Corpus:
     def scheme(self) -> str:
         """The tagging scheme detected in the (first/most common) file, e.g. ``"IOB1"``."""
         return self._state.scheme
+
+    @property
+    def scheme_evidence(self) -> pl.DataFrame:
+        """How each file's scheme was decided: one row per file.
+
+        ``source``, ``scheme`` (the scheme used), ``detected`` (what detection found),
+        ``confidence`` (share of the ambiguous IOB1/IOB2 transitions that agree with the
+        detection), ``iob1_votes``, ``iob2_votes`` and ``mixed``; see
+        :func:`bio_explorer.schemes.scheme_evidence`.
+        """
+        from .schemes import evidence_table
+
+        return evidence_table(self._state.files)
 
     @property
     def problems(self) -> pl.DataFrame:
@@ -426,8 +440,10 @@ class Corpus:
         from .io.writer import atomic_write, file_tags, plain_lines, render_lines
 
         st = self._state
-        if scheme is not None and scheme not in schemes.SCHEMES:
-            raise ValueError(f"scheme={scheme!r}; expected one of {', '.join(schemes.SCHEMES)}")
+        if scheme is not None:
+            from .io.options import normalise_scheme
+
+            scheme = normalise_scheme(scheme, auto=False)
         targets: list[Path] = []
         for rec in st.files:
             if path is None:

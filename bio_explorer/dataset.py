@@ -98,6 +98,22 @@ def _docstart_around(piece: bytes, first_line: int, last_line: int) -> tuple[boo
 
 def convert(paths: list[Path], folder: Path, options: dict, signature: str, *,
             part_mb: float = 16, progress: bool | None = None) -> dict:
+    """Convert ``paths`` into a dataset in ``folder`` (see :func:`_convert`).
+
+    When the IOB1/IOB2 vote over a whole file decides otherwise than its first part did, the
+    conversion is run again with that file's scheme fixed.
+    """
+    forced: dict[int, str] = {}
+    while True:
+        try:
+            return _convert(paths, folder, options, signature, part_mb=part_mb,
+                            progress=progress, forced=forced)
+        except _Redo as redo:
+            forced[redo.file_index] = redo.scheme
+
+
+def _convert(paths: list[Path], folder: Path, options: dict, signature: str, *,
+             part_mb: float, progress: bool | None, forced: dict[int, str]) -> dict:
     """Convert ``paths`` into a dataset in ``folder`` (replaced); returns its metadata.
 
     Parameters
@@ -134,6 +150,9 @@ def convert(paths: list[Path], folder: Path, options: dict, signature: str, *,
         for fi, path in enumerate(paths):
             info: dict[str, Any] = {"name": path.name, "path": str(path.resolve())}
             opts = dict(options)
+            if fi in forced:
+                opts["scheme"] = forced[fi]
+            votes = [0, 0]
             first_doc, pending = True, False
             for piece, lines_before, bytes_before in _chunks(path, size):
                 chunk = scratch / path.name
@@ -151,6 +170,10 @@ def convert(paths: list[Path], folder: Path, options: dict, signature: str, *,
                                     tag_col=rec.layout.tag_col)
                     opts["scheme"] = rec.scheme
                 st = c._state
+                ev = getattr(st.files[0], "evidence", None)
+                if ev is not None:
+                    votes[0] += ev.iob1_votes
+                    votes[1] += ev.iob2_votes
                 if st.tok.height == 0:
                     pending = pending or b"-DOCSTART-" in piece
                     if bar is not None:
@@ -176,6 +199,12 @@ def convert(paths: list[Path], folder: Path, options: dict, signature: str, *,
                 if bar is not None:
                     bar.update(len(piece))
             info["size"] = path.stat().st_size
+            if "scheme" in info:
+                info["evidence"] = _evidence(info["scheme"], *votes)
+                decided = info["evidence"]["scheme"]
+                if fi not in forced and options.get("scheme", "auto") == "auto" \
+                        and decided != info["scheme"]:
+                    raise _Redo(fi, decided)
             files.append(info)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -191,6 +220,28 @@ def convert(paths: list[Path], folder: Path, options: dict, signature: str, *,
     shutil.rmtree(folder, ignore_errors=True)
     os.replace(tmp_folder, folder)
     return meta
+
+
+class _Redo(Exception):
+    def __init__(self, file_index: int, scheme: str) -> None:
+        super().__init__(file_index, scheme)
+        self.file_index, self.scheme = file_index, scheme
+
+
+def _evidence(first_scheme: str, iob1: int, iob2: int) -> dict:
+    """The scheme evidence of a whole file from the IOB1/IOB2 votes of its parts (votes add up:
+    they are counted per sentence), as :func:`bio_explorer.schemes.scheme_evidence` decides."""
+    from .schemes import IOB1_SHARE, MIXED_MIN_VOTES, SchemeEvidence
+
+    total = iob1 + iob2
+    if first_scheme not in ("IOB1", "IOB2") or total == 0:
+        return SchemeEvidence(first_scheme).as_dict()
+    share = iob1 / total
+    scheme = "IOB1" if share >= IOB1_SHARE else "IOB2"
+    confidence = share if scheme == "IOB1" else 1.0 - share
+    minority = min(iob1, iob2)
+    mixed = minority >= MIXED_MIN_VOTES and minority / total > 1.0 - IOB1_SHARE
+    return SchemeEvidence(scheme, round(confidence, 4), iob1, iob2, mixed).as_dict()
 
 
 def _write_part(folder: Path, i: int, c, anomalies: pl.DataFrame, *, name: str, file_index: int,

@@ -284,6 +284,8 @@ class LazyCorpus:
             "spans": int(labels["spans"].sum()),
             "labels": labels.height,
             "scheme": self.scheme,
+            "scheme_confidence": min((f["evidence"]["confidence"] for f in self.meta["files"]
+                                      if f.get("evidence")), default=1.0),
             "invalid_transitions": int(trans.filter(~pl.col("valid"))["count"].sum()),
         }
         if anomalies:
@@ -544,6 +546,7 @@ class LazyCorpus:
     def _records(self) -> list:
         from .cache import restore_layout
         from .io import FileRecord
+        from .schemes import SchemeEvidence
 
         recs = []
         for f in self.meta["files"]:
@@ -552,6 +555,8 @@ class LazyCorpus:
                                      "tag_col": 1}, "scheme": self.scheme}
             parsed = SimpleNamespace(layout=restore_layout(f["layout"]), n_docs=0)
             recs.append(FileRecord(None, f["name"], None, parsed, f["scheme"]))
+            if f.get("evidence"):
+                recs[-1].evidence = SchemeEvidence(**f["evidence"])
         return recs
 
     def collect(self):

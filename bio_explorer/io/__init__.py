@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .. import schemes
 from ..errors import BioFormatError
 from .conllu import looks_like_conllu, parse_conllu
 from .frames import parse_frame
 from .lines import split_lines
+from .options import check_columns, check_path, check_sep, normalise_scheme
 from .text import Parsed, parse_text
 
 __all__ = ["FileRecord", "read"]
@@ -49,7 +49,7 @@ def _expand(source: Any) -> list[Path]:
     if isinstance(source, (str, os.PathLike)):
         text = os.fspath(source)
         if any(ch in text for ch in "*?[") and not os.path.exists(text):
-            hits = sorted(glob.glob(text, recursive=True))
+            hits = sorted(h for h in glob.glob(text, recursive=True) if not os.path.isdir(h))
             if not hits:
                 raise FileNotFoundError(f"no file matches {text!r}")
             return [Path(h) for h in hits]
@@ -61,8 +61,7 @@ def _parse_file(path: Path, *, format: str, sep: str, token_col: int | None, tag
                 encoding: str, multi_tag: str, errors: str, strict: bool) -> tuple[Any, Parsed]:
     if format not in FORMATS:
         raise ValueError(f"format={format!r}; expected one of {', '.join(FORMATS)}")
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file")
+    check_path(path)
     data = path.read_bytes()
     raw = split_lines(data, str(path), encoding, errors)
     del data
@@ -145,10 +144,9 @@ def read(
         raise ValueError(f"errors={errors!r}; expected 'raise' or 'collect'")
     if multi_tag not in ("error", "first", "keep"):
         raise ValueError(f"multi_tag={multi_tag!r}; expected 'error', 'first' or 'keep'")
-    if scheme != "auto" and scheme not in schemes.SCHEMES:
-        raise ValueError(
-            f"scheme={scheme!r}; expected 'auto' or one of {', '.join(schemes.SCHEMES)}"
-        )
+    scheme = normalise_scheme(scheme)
+    sep = check_sep(sep)
+    check_columns(token_col=token_col, tag_col=tag_col)
 
     parts: list[tuple[Any, Parsed, str, Path | None]] = []
     is_table = not isinstance(source, (str, os.PathLike, list, tuple))
