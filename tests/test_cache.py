@@ -133,3 +133,19 @@ def test_lru_bound(shared_corpora, tmp_path):
     oldest = _entries()[0]
     cache.prune(max_bytes=sum(f.stat().st_size for f in _entries()[1].iterdir()))
     assert oldest not in _entries() and len(_entries()) == 1
+
+
+def test_reopen_keeps_scheme_evidence_and_warns_again(tmp_path):
+    rows = [f"w{i}\t{'B' if i % 2 else 'I'}-PER\nx\tI-PER\ny\tO\n\n" for i in range(60)]
+    path = tmp_path / "mixed.tsv"
+    path.write_text("".join(rows), "utf-8")
+    with pytest.warns(UserWarning, match="mixes IOB1 and IOB2") as first:
+        parsed = bx.read(path)
+    cache.wait()
+    assert len(_entries()) == 1
+    with pytest.warns(UserWarning, match="mixes IOB1 and IOB2") as again:
+        reopened = bx.read(path)
+    assert again[0].filename == first[0].filename == __file__  # at the caller of bx.read
+    assert_frame_equal(reopened.scheme_evidence, parsed.scheme_evidence)
+    assert_frame_equal(reopened.problems, parsed.problems)
+    assert reopened.summary(anomalies=False) == parsed.summary(anomalies=False)
