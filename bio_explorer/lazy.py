@@ -330,19 +330,25 @@ class LazyCorpus:
             keep = set(self._parts_of(pl.Series([int(i) for i in ids], dtype=pl.UInt32).sort()))
             parts = [i for i in parts if i in keep]
         labels = [str(x) for x in _as_list(q["labels"])]
-        if labels and parts:  # the per-part label tables are tiny
+        if labels and parts and not len(self.overlay):  # the per-part label tables are tiny
             with_label = pl.collect_all([
                 pl.scan_parquet(self._files("labels", [i]))
                 .filter(pl.col("label").is_in(labels)).select(pl.len()) for i in parts])
             parts = [i for i, got in zip(parts, with_label, strict=True) if got.item()]
+        if q["transition"] is not None and parts and not len(self.overlay):
+            prev, tag = q["transition"]
+            with_pair = pl.collect_all([
+                pl.scan_parquet(self._files("transitions", [i]))
+                .filter((pl.col("prev_tag") == prev) & (pl.col("tag") == tag)).select(pl.len())
+                for i in parts])
+            parts = [i for i, got in zip(parts, with_pair, strict=True) if got.item()]
         return parts
 
     def _match_part(self, i: int) -> pl.Series:
         """Sorted ids of the sentences of part ``i`` matching the query."""
         q = self._query
         conds: list[pl.LazyFrame] = []
-        scan = {t: pl.scan_parquet(self._files(t, [i])) for t in ("tokens", "spans",
-                                                                  "sentences", "anomalies")}
+        scan = self._part_frames(i)
         labels = [str(x) for x in _as_list(q["labels"])]
         if q["text"]:
             match = _matcher(str(q["text"]), q["regex"], q["case"])
@@ -498,6 +504,18 @@ class LazyCorpus:
             }[table]().lazy())
         stored = [self._scan(table, keep)] if keep else []
         return pl.concat(stored + fresh, how="vertical_relaxed")
+
+    def _part_frames(self, i: int) -> dict[str, pl.LazyFrame]:
+        """The row tables of part ``i`` a filter reads (recomputed when the part was edited)."""
+        names = ("tokens", "spans", "sentences", "anomalies")
+        if i not in self._edited_parts():
+            return {t: pl.scan_parquet(self._files(t, [i])) for t in names}
+        from .analysis.anomalies import local_anomalies
+
+        c = self._part_corpus(i)
+        tok = c._state.tok.with_columns(c._file_scheme_tags().alias("_eff"))
+        frames = (tok, c.spans, c.sentences, local_anomalies(c))
+        return {t: f.lazy() for t, f in zip(names, frames, strict=True)}
 
     def _edit(self, op: str, sentence: int, *args: Any) -> None:
         from .corpus import Corpus

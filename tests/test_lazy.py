@@ -161,6 +161,10 @@ def test_lazy_edit_saved_by_streaming_equals_eager_writer(shared_corpora, name, 
         getattr(lazy, op)(*args)
     assert lazy.unsaved > 0
     assert lazy.page(n // 2, 3) == _local_page(eager.page(n // 2, 3))
+    for q in ({"labels": "LOC"}, {"labels": "MISC"}, {"transition": ("O", "I-LOC")}):
+        view, lview = eager.filter(**q), lazy.filter(**q)
+        assert len(lview) == len(view), q
+        assert lview.page(0, 5) == _local_page(view.page(0, 5))
     assert_frame_equal(lazy.label_counts(), eager.label_counts())
     assert_frame_equal(lazy.transitions(), eager.transitions())
     mine = lazy.write(tmp_path / "lazy_out")[0]
