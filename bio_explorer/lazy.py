@@ -43,13 +43,12 @@ import polars as pl
 from . import plans
 from .dataset import FORMAT, META, convert, dataset_signature, part_name
 from .overlay import Overlay
+from .query import QUERY_KEYS as _QUERY_KEYS
 
 __all__ = ["LazyCorpus", "scan"]
 
 _READ_OPTIONS = ("format", "sep", "token_col", "tag_col", "scheme", "encoding", "multi_tag",
                  "errors", "strict")
-_QUERY_KEYS = ("labels", "text", "regex", "case", "where", "anomaly", "transition", "source",
-               "doc", "sentences")
 
 
 def scan(source: Any, dataset: str | os.PathLike | None = None, *, part_mb: float = 16,
