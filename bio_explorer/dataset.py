@@ -68,6 +68,13 @@ def _chunks(path: Path, size: int) -> Iterator[tuple[bytes, int, int]]:
     lines_before = bytes_before = 0
     rest = b""
     with open(path, "rb") as fh:
+        from .io.routes import sniff
+
+        if sniff(fh.read(1 << 16), path):  # a table, JSON or DocBin file: one part, never cut
+            fh.seek(0)
+            yield fh.read(), 0, 0
+            return
+        fh.seek(0)
         while True:
             block = fh.read(size)
             data = rest + block
@@ -160,9 +167,11 @@ def _convert(paths: list[Path], folder: Path, options: dict, signature: str, *,
                 c = read(chunk, cache=False, **opts)
                 if "layout" not in info:  # the first part fixes the layout and the scheme
                     rec = c._state.files[0]
+                    raw = rec.raw
                     info.update(scheme=rec.scheme, layout=vars(rec.layout),
-                                raw={"bom": rec.raw.bom, "encoding": rec.raw.encoding,
-                                     "newline": rec.raw.newline})
+                                raw=None if raw is None else {
+                                    "bom": raw.bom, "encoding": raw.encoding,
+                                    "newline": raw.newline})
                     if rec.layout.dialect == "conllu":
                         opts["format"] = "conllu"
                     else:
@@ -179,8 +188,9 @@ def _convert(paths: list[Path], folder: Path, options: dict, signature: str, *,
                     if bar is not None:
                         bar.update(len(piece))
                     continue
-                before, after = _docstart_around(piece, int(st.tok["line"][0]),
-                                                 int(st.tok["line"][-1]))
+                lines = st.tok["line"]
+                before, after = (False, False) if lines.null_count() else _docstart_around(
+                    piece, int(lines[0]), int(lines[-1]))
                 doc_off = last_doc + 1
                 if not (first_doc or pending or before):  # the document goes on
                     doc_off = last_doc

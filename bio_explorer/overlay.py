@@ -107,6 +107,9 @@ def write(lazy: LazyCorpus, path: str | os.PathLike) -> list[Path]:
         src = Path(info["path"])
         if src.stat().st_size != info["size"]:
             raise FileExistsError(f"{src} changed since it was converted; run bx.scan() again")
+        if info.get("raw") is None:
+            raise ValueError(f"{src.name} is a table or annotation file: collect() the corpus "
+                             "and use Corpus.write to save it")
         if Path(out).resolve() == src.resolve():
             raise ValueError(f"{out}: a lazy corpus is saved to another path, not in place")
         fd, tmp = tempfile.mkstemp(prefix=f".{Path(out).name}.", suffix=".tmp",

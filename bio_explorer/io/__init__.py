@@ -13,6 +13,7 @@ from .conllu import looks_like_conllu, parse_conllu
 from .frames import parse_frame
 from .lines import split_lines
 from .options import check_columns, check_path, check_sep, normalise_scheme
+from .routes import from_object, parse_routed, sniff
 from .text import Parsed, parse_text
 
 __all__ = ["FileRecord", "read"]
@@ -63,6 +64,9 @@ def _parse_file(path: Path, *, format: str, sep: str, token_col: int | None, tag
         raise ValueError(f"format={format!r}; expected one of {', '.join(FORMATS)}")
     check_path(path)
     data = path.read_bytes()
+    routed = sniff(data, path) if format == "auto" else None
+    if routed:  # Parquet/IPC table, JSON(L) annotation file, spaCy DocBin
+        return None, parse_routed(routed, data, path, multi_tag=multi_tag, errors=errors)
     raw = split_lines(data, str(path), encoding, errors)
     del data
     if format == "conllu" or (format == "auto" and looks_like_conllu(raw.lines)):
@@ -97,10 +101,13 @@ def read(
 
     Parameters
     ----------
-    source : path, glob, list of paths, or DataFrame
-        Files in any supported dialect (detected per file), or a polars/pandas table with list
-        columns
-        (``tokens``/``ner_tags``, HF style) or one row per token with a ``sentence`` column.
+    source : path, glob, list of paths, DataFrame, HF Dataset, spaCy docs or list of dicts
+        Files in any supported dialect (detected per file: column text, CoNLL-U, Parquet/Arrow
+        IPC tables, doccano / Label Studio / Argilla JSON(L), spaCy ``.spacy`` DocBins), a
+        polars/pandas table with list columns (``tokens``/``ner_tags``, HF style) or one row per
+        token with a ``sentence`` column, a Hugging Face ``Dataset``/``DatasetDict`` (label names
+        from its features, splits as ``source``), a spaCy ``Doc``/``DocBin``/list of ``Doc``, or a
+        list of ``{"tokens": [...], "ner_tags": [...]}`` records.
     format : {"auto", "conll", "tsv", "seed", "conllu"}
         ``"auto"`` detects CoNLL-U; every other column dialect is read by the same column parser.
     sep : {"auto", "\\t", " "}
@@ -148,6 +155,10 @@ def read(
     sep = check_sep(sep)
     check_columns(token_col=token_col, tag_col=tag_col)
 
+    obj = from_object(source, tokens, tags)  # HF Dataset(Dict), spaCy docs, list of records
+    if obj is not None:
+        source, names, tokens, tags = obj
+        label_names = label_names if label_names is not None else names
     parts: list[tuple[Any, Parsed, str, Path | None]] = []
     is_table = not isinstance(source, (str, os.PathLike, list, tuple))
     if cache is not False and not is_table:  # reopen from a snapshot, or parse and keep one
@@ -155,8 +166,11 @@ def read(
 
         options = dict(format=format, sep=sep, token_col=token_col, tag_col=tag_col, scheme=scheme,
                        encoding=encoding, multi_tag=multi_tag, errors=errors, strict=strict)
-        corpus = read_cached(_expand(source), options,
-                             lambda: read(source, **options, progress=progress, cache=False),
+        key = {**options, "tokens": tokens, "tags": tags, "label_names": label_names}
+        corpus = read_cached(_expand(source), key,
+                             lambda: read(source, **options, tokens=tokens, tags=tags,
+                                          label_names=label_names, progress=progress,
+                                          cache=False),
                              force=cache is True)
         return _replay(corpus, journal)
     if is_table:
