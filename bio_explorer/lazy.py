@@ -438,7 +438,7 @@ class LazyCorpus:
         ``total`` is ``None`` while the view's parts were not all read (``len(view)`` counts
         them); ``anomalies`` hold the local kinds only.
         """
-        from .analysis.anomalies import LOCAL_KINDS
+        from .analysis.anomalies import LOCAL_KINDS, set_global
         from .corpus import Corpus
 
         offset, limit = max(int(offset), 0), max(int(limit), 0)
@@ -454,6 +454,7 @@ class LazyCorpus:
         tok = self._scan("tokens", parts).filter(pl.col("sentence").is_in(want)).collect()
         tok = self.overlay.apply(tok)
         sub = Corpus.from_snapshot(tok, self._records(), self.scheme, _no_problems())
+        set_global(sub)  # global kinds are not available lazily: no consistency pass per page
         view = Corpus(sub._state, selection=chosen, query=self.query)
         got = view.page(0, limit)
         counts = self._span_text_counts()

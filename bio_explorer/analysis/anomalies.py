@@ -63,6 +63,7 @@ __all__ = [
     "local_anomalies",
     "refresh_global",
     "sentence_anomalies",
+    "set_global",
 ]
 
 KINDS = (
@@ -469,6 +470,15 @@ def _local(corpus: Corpus) -> pl.DataFrame:
 def local_anomalies(corpus: Corpus) -> pl.DataFrame:
     """The :data:`LOCAL_KINDS` of the whole corpus for the current tags (no consistency pass)."""
     return _local(corpus)
+
+
+def set_global(corpus: Corpus, frame: pl.DataFrame | None = None) -> None:
+    """Install ``frame`` (rows of the :data:`GLOBAL_KINDS`; ``None``: no rows) as the global result
+    for the current tags, so that pages need no consistency pass (a lazy corpus's pages, whose
+    global kinds are not computed, use it)."""
+    st = corpus._state
+    rows = _empty() if frame is None else _finish([frame])
+    _install_global(st, _Result(st.version, rows, st.tok["tag"], st.tok["_field"]))
 
 
 def _latest_global(st) -> _Result | None:
