@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from .state import View
+from .state import State, View
+
+if TYPE_CHECKING:
+    from .io import FileRecord
 
 
 class Corpus(View):
@@ -32,6 +35,19 @@ class Corpus(View):
     ``sentences``
         ``sentence``, ``doc``, ``source``, ``line``, ``n_tokens``, ``n_spans``.
     """
+
+    @classmethod
+    def from_snapshot(
+        cls, tok: pl.DataFrame, files: list[FileRecord], scheme: str, problems: pl.DataFrame, *,
+        spans: pl.DataFrame | None = None, sentences: pl.DataFrame | None = None,
+    ) -> Corpus:
+        """A corpus over frames restored by :mod:`bio_explorer.cache` or :mod:`bio_explorer.lazy`
+        (internal token frame; spans and sentence index, when given, exactly as a parse built
+        them)."""
+        state = State(tok, files, scheme, problems, sentences)
+        if spans is not None:
+            state.put("spans", spans, state.stamp(("tags",)), ("tags",))
+        return cls(state)
 
     @property
     def scheme_evidence(self) -> pl.DataFrame:

@@ -16,7 +16,7 @@ import polars as pl
 
 from . import schemes
 from .corpus import Corpus
-from .io import FileRecord, read_parts
+from .io import FileRecord, check_options, expand_source, names_files, read_parts
 from .io.text import empty_tokens
 from .state import State
 
@@ -42,6 +42,7 @@ def read(
     label_names: Sequence[str] | None = None,
     journal: str | os.PathLike | bool | None = None,
     progress: bool | None = None,
+    cache: bool | None = None,
 ) -> Corpus:
     """Read a BIO/IOB corpus into a :class:`~bio_explorer.Corpus`.
 
@@ -77,6 +78,10 @@ def read(
         Edit journal to replay (and to append to); ``True`` uses ``<file>.bio-journal.jsonl``.
     progress : bool, optional
         Show a progress bar (default: only for inputs over 20 MB).
+    cache : bool, optional
+        Reopen from (and keep) a snapshot in the state folder (see :mod:`bio_explorer.cache`);
+        any change of a file invalidates it.  ``False`` always parses; the default is on unless
+        ``$BIO_EXPLORER_CACHE`` is ``0``.
 
     Returns
     -------
@@ -87,12 +92,29 @@ def read(
     BioFormatError
         Malformed input (file, line and what was expected are named).
     """
+    scheme, sep = check_options(errors=errors, multi_tag=multi_tag, scheme=scheme, sep=sep,
+                                token_col=token_col, tag_col=tag_col)
+    if cache is not False and names_files(source):  # reopen from a snapshot, or parse and keep one
+        from .cache import read_cached
+
+        options = dict(format=format, sep=sep, token_col=token_col, tag_col=tag_col, scheme=scheme,
+                       encoding=encoding, multi_tag=multi_tag, errors=errors, strict=strict)
+        key = {**options, "tokens": tokens, "tags": tags, "label_names": label_names}
+        corpus = read_cached(expand_source(source), key,
+                             lambda: read(source, **options, tokens=tokens, tags=tags,
+                                          label_names=label_names, progress=progress,
+                                          cache=False),
+                             force=cache is True)
+        return _replay(corpus, journal)
     parts, scheme = read_parts(
         source, format=format, sep=sep, token_col=token_col, tag_col=tag_col, scheme=scheme,
         encoding=encoding, multi_tag=multi_tag, errors=errors, strict=strict, tokens=tokens,
         tags=tags, label_names=label_names, progress=progress,
     )
-    corpus = Corpus(state_from_parts(parts, scheme=scheme))
+    return _replay(Corpus(state_from_parts(parts, scheme=scheme)), journal)
+
+
+def _replay(corpus: Corpus, journal: str | os.PathLike | bool | None) -> Corpus:
     if journal:
         from .edits import replay_journal
 
@@ -113,8 +135,11 @@ def state_from_parts(parts: list, *, scheme: str = "auto") -> State:
         if scheme == "auto" and evidence.mixed:
             problems.append(schemes.mixed_scheme_problem(name, evidence, tok))
         schemes_seen.append(file_scheme)
-        ann = schemes.annotate(tok.select("sentence", "_eff"), "_eff", file_scheme)
-        tag = ann.select(schemes.to_iob2(ann, "_eff", file_scheme)).to_series()
+        if file_scheme == "IOB2":  # the tags as the file says: no chunk annotation needed
+            tag = tok["_eff"].cast(pl.Categorical)
+        else:
+            ann = schemes.annotate(tok.select("sentence", "_eff"), "_eff", file_scheme)
+            tag = ann.select(schemes.to_iob2(ann, "_eff", file_scheme)).to_series()
         # a literal Categorical broadcast: no string per token
         source = (
             pl.col("_source").cast(pl.Categorical)

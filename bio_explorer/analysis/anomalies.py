@@ -60,8 +60,10 @@ __all__ = [
     "anomalies",
     "anomaly_sentences",
     "global_version",
+    "local_anomalies",
     "refresh_global",
     "sentence_anomalies",
+    "set_global",
 ]
 
 KINDS = (
@@ -421,6 +423,20 @@ def _local(corpus: View) -> pl.DataFrame:
         return _Result(version, frame, tags, fields)
 
     return st.memo("anomalies_local", build, depends_on=("tags", "tokens")).frame
+
+
+def local_anomalies(corpus: View) -> pl.DataFrame:
+    """The :data:`LOCAL_KINDS` of the whole corpus for the current tags (no consistency pass)."""
+    return _local(corpus)
+
+
+def set_global(corpus: View, frame: pl.DataFrame | None = None) -> None:
+    """Install ``frame`` (rows of the :data:`GLOBAL_KINDS`; ``None``: no rows) as the global result
+    for the current tags, so that pages need no consistency pass (a lazy corpus's pages, whose
+    global kinds are not computed, use it)."""
+    st = corpus._state
+    rows = _empty() if frame is None else _finish([frame])
+    _install_global(st, _Result(st.version, rows, st.tok["tag"], st.tok["_field"]))
 
 
 def _latest_global(st: State) -> _Result | None:

@@ -106,14 +106,8 @@ def read_parts(
     scheme : str
         The checked ``scheme`` argument.
     """
-    if errors not in ("raise", "collect"):
-        raise ValueError(f"errors={errors!r}; expected 'raise' or 'collect'")
-    if multi_tag not in ("error", "first", "keep"):
-        raise ValueError(f"multi_tag={multi_tag!r}; expected 'error', 'first' or 'keep'")
-    scheme = normalise_scheme(scheme)
-    sep = check_sep(sep)
-    check_columns(token_col=token_col, tag_col=tag_col)
-
+    scheme, sep = check_options(errors=errors, multi_tag=multi_tag, scheme=scheme, sep=sep,
+                                token_col=token_col, tag_col=tag_col)
     obj = from_object(source, tokens, tags)  # HF Dataset(Dict), spaCy docs, list of records
     if obj is not None:
         source, names, tokens, tags = obj
@@ -144,6 +138,26 @@ def read_parts(
     return parts, scheme
 
 
+def check_options(*, errors: str, multi_tag: str, scheme: str, sep: str, token_col: int | None,
+                  tag_col: int | None) -> tuple[str, str]:
+    """Check the read options; returns the normalised ``scheme`` and ``sep``."""
+    if errors not in ("raise", "collect"):
+        raise ValueError(f"errors={errors!r}; expected 'raise' or 'collect'")
+    if multi_tag not in ("error", "first", "keep"):
+        raise ValueError(f"multi_tag={multi_tag!r}; expected 'error', 'first' or 'keep'")
+    scheme = normalise_scheme(scheme)
+    sep = check_sep(sep)
+    check_columns(token_col=token_col, tag_col=tag_col)
+    return scheme, sep
+
+
+def names_files(source: Any) -> bool:
+    """True when ``source`` is a path or glob, or a (nested) list of them: not a table/object."""
+    if isinstance(source, (str, os.PathLike)):
+        return True
+    return isinstance(source, (list, tuple)) and all(names_files(s) for s in source)
+
+
 def _progress(total: int, progress: bool | None):
     if progress is False or (progress is None and total < 20_000_000):
         return None
@@ -154,4 +168,4 @@ def _progress(total: int, progress: bool | None):
     return tqdm(total=total, unit="B", unit_scale=True, desc="reading")
 
 
-__all__ += ["BioFormatError", "read_parts"]
+__all__ += ["BioFormatError", "check_options", "names_files", "read_parts"]
