@@ -1074,6 +1074,12 @@ def after_save(c: Corpus) -> None:
 def replay_journal(c: Corpus, journal: str | os.PathLike | bool) -> int:
     """Re-apply a journal after a crash and keep journalling to it.
 
+    The journal knows which file content it applies to (the SHA-256 in its header) and which
+    saves it saw (a ``save`` record with the saved file's SHA-256, written just before the atomic
+    rename).  The replay starts after the last of those states the file on disk is in: after a
+    kill between a save's rename and the journal's reset only the operations after that save are
+    replayed; after a kill before the rename, all of them.
+
     Parameters
     ----------
     c : Corpus
@@ -1089,36 +1095,76 @@ def replay_journal(c: Corpus, journal: str | os.PathLike | bool) -> int:
     Raises
     ------
     EditError
-        When a record does not match the corpus (naming sentence, token and line): the file was
-        changed or saved after the journal was written.  Delete or move the journal to continue.
+        When the file on disk is in none of the states the journal knows (it was changed by
+        something else), when a record does not match the corpus (naming sentence, token and
+        line), or when another process is using the journal.  Nothing is replayed then; move the
+        journal away to continue.
     """
     st = c._state
     jr = enable_journal(c, journal)
-    records = jr.records()
+    try:
+        records = jr.all_records()
+        start, point = _resume_point(st, jr, records)
+    except EditError:
+        jr.release()
+        st.journal = None
+        raise
+    todo = [r for r in records[start:] if r.get("kind") not in ("header", "save")]
+    log = _log(st)
+    if point is not None:
+        log.next_id = max(log.next_id, int(point.get("next_id") or 1))
+        log.saved = tuple(point.get("saved") or ())
     st.journal = None  # do not re-journal what is being replayed
     try:
-        for rec in records:
+        for rec in todo:
             kind = rec.get("kind")
             if kind == "edit":
-                _replay_edit(c, jr, rec)
+                _verify_record(c, jr, rec, "old", "new")
+                _commit(c, rec["op"], rec.get("args", {}), pl.Series(rec["rows"], dtype=pl.UInt32),
+                        pl.Series(rec["new"], dtype=pl.String),
+                        pl.Series(rec["old"], dtype=pl.String), edit_id=int(rec["id"]),
+                        when=rec.get("time"))
             elif kind in ("undo", "redo"):
-                log = _log(st)
                 stack = log.done if kind == "undo" else log.undone
                 if stack and stack[-1].edit_id == rec["id"]:
                     (undo if kind == "undo" else redo)(c)
-                else:  # an undo/redo of an edit saved before this journal began
-                    a, b = ("new", "old") if kind == "undo" else ("old", "new")
-                    _replay_edit(c, jr, {**rec, "op": f"{kind}:{rec['op']}", "old": rec[a],
-                                         "new": rec[b], "id": log.next_id})
+                else:  # the undo/redo of a step done before this journal began (before a save)
+                    _replay_foreign(c, jr, rec, kind)
             else:
                 raise EditError(f"{jr.path}: unknown journal record kind {kind!r}")
     finally:
         st.journal = jr
-    return len(records)
+    if point is not None and point.get("kind") == "save":
+        jr.rewrite(todo)  # the kill came between a save and the journal's reset: finish that
+    return len(todo)
 
 
-def _replay_edit(c: Corpus, jr: Journal, rec: dict) -> None:
-    """Verify one journal edit record against ``c`` and commit it."""
+def _resume_point(st: _State, jr: Journal, records: list[dict]) -> tuple[int, dict | None]:
+    """Index of the first record to replay and the header/save record the file on disk is at."""
+    from .journal import file_hashes
+
+    head = records[0] if records and records[0].get("kind") == "header" else None
+    if head is None or not any(f.get("sha256") for f in head.get("files") or []):
+        return 0, head  # a version-1 journal (no hashes): replayed from its start, as before
+    disk = file_hashes(st)
+    for i in range(len(records) - 1, -1, -1):
+        rec = records[i]
+        if rec.get("kind") in ("header", "save") and \
+                [f.get("sha256") for f in rec.get("files") or []] == disk:
+            return i + 1, rec
+    known = {f.get("sha256") for r in records if r.get("kind") in ("header", "save")
+             for f in r.get("files") or []}
+    names = [str(f.path) for f, h in zip(st.files, disk, strict=False) if h not in known]
+    n = sum(r.get("kind") in ("edit", "undo", "redo") for r in records)
+    raise EditError(
+        f"{', '.join(names) or 'the corpus files'}: the content on disk is neither the one the "
+        f"journal {jr.path} starts from nor one it saved, so it was changed outside this "
+        f"session; the journal's {n} operations were not replayed. Move the journal away to "
+        "open the file as it is (or put back the file it was written for, e.g. from its .bak)")
+
+
+def _verify_record(c: Corpus, jr: Journal, rec: dict, old_key: str, new_key: str) -> pl.Series:
+    """Check that the rows of journal record ``rec`` hold its tokens and ``rec[old_key]`` tags."""
     st = c._state
     n = len(rec["rows"])
     rows = pl.Series(rec["rows"], dtype=pl.UInt32)
@@ -1132,9 +1178,26 @@ def _replay_edit(c: Corpus, jr: Journal, rec: dict) -> None:
         "sentence": st.tok["sentence"].gather(rows),
         "start": st.tok["position"].gather(rows),
         "tokens": pl.Series(rec["tokens"], dtype=pl.String),
-        "old_tags": pl.Series(rec["old"], dtype=pl.String),
-        "new_tags": pl.Series(rec["new"], dtype=pl.String),
+        "old_tags": pl.Series(rec[old_key], dtype=pl.String),
+        "new_tags": pl.Series(rec[new_key], dtype=pl.String),
     }).with_columns(pl.concat_list(k).alias(k) for k in ("tokens", "old_tags", "new_tags"))
     _verify_and_collect(c, df, str(jr.path))
-    _commit(c, rec["op"], rec.get("args", {}), rows, pl.Series(rec["new"], dtype=pl.String),
-            pl.Series(rec["old"], dtype=pl.String), edit_id=int(rec["id"]), when=rec.get("time"))
+    return rows
+
+
+def _replay_foreign(c: Corpus, jr: Journal, rec: dict, kind: str) -> None:
+    """Replay the undo/redo of a step that is not on this session's stacks.
+
+    The live session had the step (it was done and saved before the journal began); the replay
+    rebuilds it from the record with its own id, so later records that name it find it.
+    """
+    st = c._state
+    undoing = kind == "undo"
+    rows = _verify_record(c, jr, rec, "new" if undoing else "old", "old" if undoing else "new")
+    step = Step(int(rec["id"]), rec["op"], rec.get("args", {}), rows,
+                pl.Series(rec["old"], dtype=pl.String), pl.Series(rec["new"], dtype=pl.String),
+                rec.get("time") or time.time())
+    _set_tags(st, rows, step.old if undoing else step.new)
+    log = _log(st)
+    (log.undone if undoing else log.done).append(step)
+    log.next_id = max(log.next_id, step.edit_id + 1)

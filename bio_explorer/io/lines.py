@@ -6,6 +6,7 @@ file can be written back byte for byte.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -53,6 +54,7 @@ class RawText:
     utf8: bytes
     problems: list = field(default_factory=list)
     cr_in_lines: bool = False  # some lines end with (or hold) a \r that is part of the line
+    sha256: str = ""  # of the file's bytes as read (the writer checks the file still has them)
     _cache: bool = True  # keep a rebuilt line table (False once released after reading)
 
     @property
@@ -133,8 +135,8 @@ def _csv_lines(body: bytes, expected_rows: int) -> pl.Series | None:
     against the number of line terminators.  Invalid UTF-8 makes it fail (→ None).
     """
     dummy = _dummy_separator(body)
-    if dummy is None:
-        return None
+    if dummy is None or body.startswith(BOM):
+        return None  # polars would drop a U+FEFF that is part of the first token
     try:
         frame = pl.read_csv(
             body,
@@ -174,6 +176,7 @@ def split_lines(data: bytes, path: str, encoding: str = "utf-8", errors: str = "
     """
     problems: list = []
     text: str | None = None
+    digest = hashlib.sha256(data).hexdigest()
     if _is_utf8(encoding):
         bom = data.startswith(BOM)
         body = data[len(BOM):] if bom else data
@@ -181,7 +184,8 @@ def split_lines(data: bytes, path: str, encoding: str = "utf-8", errors: str = "
         text, bom = decode(data, path, encoding, errors, problems)
         body = text.encode("utf-8")
     if not body:
-        return RawText(pl.Series("raw", [], pl.String), "\n", False, bom, encoding, body, problems)
+        return RawText(pl.Series("raw", [], pl.String), "\n", False, bom, encoding, body, problems,
+                       sha256=digest)
     final_newline = body.endswith(b"\n")
     n_lf = body.count(b"\n")
     n_cr = body.count(b"\r") if b"\r" in body else 0  # a search is cheaper than a count
@@ -197,7 +201,7 @@ def split_lines(data: bytes, path: str, encoding: str = "utf-8", errors: str = "
                 body = text.encode("utf-8")
         newline = "\n"
         lines = _split_text(text)
-    raw = RawText(lines, newline, final_newline, bom, encoding, body, problems)
+    raw = RawText(lines, newline, final_newline, bom, encoding, body, problems, sha256=digest)
     raw.cr_in_lines = newline == "\n" and n_cr > 0
     return raw
 

@@ -14,7 +14,7 @@ import polars as pl
 
 from ..errors import BioFormatError
 from ..schemes import TAG_PATTERN, categorical_codes
-from .lines import RawText
+from .lines import BOM, RawText
 
 TAG_OR_O = r"^(O|[BIESLUM]-\S.*)$"
 _DETECT_SAMPLE = 20_000  # lines the layout is decided on (x2, x4 for some checks)
@@ -61,8 +61,8 @@ def _csv_fields(raw: RawText, sep: str, dtypes: dict, n_rows: int,
     ``dtypes`` maps ``c0..c{n-1}`` to String/Categorical; ``columns`` picks some of them (the
     reader then skips the others).  Missing and empty fields read as ``""``.
     """
-    if "\r" in sep or not raw.utf8:
-        return None
+    if "\r" in sep or not raw.utf8 or raw.utf8.startswith(BOM):
+        return None  # (polars would drop a U+FEFF that belongs to the first token)
     try:
         frame = pl.read_csv(
             raw.utf8,
