@@ -34,7 +34,6 @@ from __future__ import annotations
 import html
 import json
 import os
-import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -52,6 +51,7 @@ from .journal import (  # noqa: F401 - re-exported: the journal API is reachable
     enable_journal,
     state_dir,
 )
+from .labels import check_labels
 
 if TYPE_CHECKING:
     from .corpus import Corpus, _State
@@ -79,8 +79,6 @@ __all__ = [
     "undo",
     "unsaved_count",
 ]
-
-_BAD_LABEL = re.compile(r"[\s,]")
 
 EDITS_SCHEMA = {
     "edit_id": pl.UInt32,
@@ -186,11 +184,16 @@ def _set_tags(st: _State, rows: pl.Series, tags: pl.Series) -> None:
     st.touch()
 
 
-def _check_labels_valid(labels: list[str]) -> None:
-    for label in labels:
-        if not isinstance(label, str) or not label or label == "O" or _BAD_LABEL.search(label):
-            raise EditError(f"invalid label {label!r}: use a non-empty name without spaces or "
-                            "commas (and not 'O')")
+def _check_labels_valid(labels: list[str], c: Corpus | None = None) -> None:
+    """EditError for a label the corpus files cannot hold (see :mod:`bio_explorer.labels`).
+
+    A label the corpus already has is allowed (its files hold it).
+    """
+    try:
+        check_labels(labels, c._state.files if c is not None else ())
+    except EditError:
+        if c is None or not set(labels) <= set(c.labels()):
+            raise
 
 
 def _commit(c: Corpus, op: str, args: dict, rows: pl.Series, new: pl.Series,
@@ -375,7 +378,7 @@ def relabel(c: Corpus, sentence: int, start: int, end: int, label: str) -> None:
     EditError
         When no span is exactly ``[start, end)`` or the label is not a valid name.
     """
-    _check_labels_valid([label])
+    _check_labels_valid([label], c)
 
     def build(tags, spans, n):
         _check_range(sentence, start, end, n)
@@ -410,7 +413,7 @@ def _replace_overlapping(spans, start: int, end: int, label: str) -> dict[int, s
 
 def add_span(c: Corpus, sentence: int, start: int, end: int, label: str) -> None:
     """Tag ``[start, end)`` as ``label``; every overlapping span is removed in the same edit."""
-    _check_labels_valid([label])
+    _check_labels_valid([label], c)
 
     def build(tags, spans, n):
         _check_range(sentence, start, end, n)
@@ -443,7 +446,7 @@ def merge_spans(c: Corpus, sentence: int, start: int, end: int, label: str | Non
     The label is ``label`` or, by default, the first span's.  Needs at least two spans.
     """
     if label is not None:
-        _check_labels_valid([label])
+        _check_labels_valid([label], c)
 
     def build(tags, spans, n):
         _check_range(sentence, start, end, n)
@@ -675,6 +678,9 @@ def apply_edits(c: Corpus, df: pl.DataFrame) -> None:
         Naming the edit, sentence, token and source line where the corpus does not match.
     """
     steps = _verify_and_collect(c, df, "apply_edits")
+    new_tags = pl.concat([s[6] for s in steps]) if steps else pl.Series([], dtype=pl.String)
+    labels = new_tags.filter(new_tags != "O").str.slice(2).unique().to_list()
+    _check_labels_valid(labels, c)
     for _eid, op, args, when, rows, old, new in steps:
         _commit(c, op, args, rows, new, old, when=when)
 
@@ -823,7 +829,7 @@ def relabel_all(c: Corpus, text: str, to_label: str | None, from_label: str | No
     """
     remove = to_label is None or to_label == "O"
     if not remove:
-        _check_labels_valid([to_label])  # type: ignore[list-item]
+        _check_labels_valid([to_label], c)  # type: ignore[list-item]
     st = c._state
     tok = st.tok
     h = tok.height
@@ -925,7 +931,7 @@ def relabel_label(c: Corpus, old: str, new: str) -> Preview:
     Spans stay separate: a renamed span that ends up right before/after a ``new`` span gets a
     ``B-`` so it does not merge with it.
     """
-    _check_labels_valid([new])
+    _check_labels_valid([new], c)
     st = c._state
     if old not in c.labels():
         raise EditError(f"relabel_label: no label {old!r} in this corpus "
@@ -1008,7 +1014,7 @@ def apply_inconsistency(c: Corpus, row: Any) -> Preview:
         if majority in (None, "O"):
             out = {p: "O" for s0, s1, _ in spans if s0 < b and s1 > a for p in range(s0, s1)}
         else:
-            _check_labels_valid([majority])
+            _check_labels_valid([majority], c)
             out = _replace_overlapping(spans, a, b, majority)
         pos = sorted(out)
         fixed = _with_fixes(c._state, pl.Series([row0 + p for p in pos], dtype=pl.UInt32),
