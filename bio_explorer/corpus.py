@@ -454,7 +454,8 @@ class Corpus:
         save_files(plan, force=force, backup=backup,
                    journal=st.journal if all_in_place else None,
                    checkpoint={"next_id": log.next_id if log else 1,
-                               "saved": [s.edit_id for s in log.done] if log else []})
+                               "saved": log.done_ids() if log else [],
+                               "done": log.done_ids() if log else []})
         if all_in_place:
             after_save(self)
         return targets

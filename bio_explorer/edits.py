@@ -130,6 +130,9 @@ class EditLog:
         self.undone: list[Step] = []
         self.next_id = 1
         self.saved: tuple[int, ...] = ()
+        # ids of steps a recovered session knows were done before its journal began (they were
+        # saved); their content is in the file, not in the log, so they cannot be undone here
+        self.phantom: list[int] = []
 
     def push(self, step: Step) -> None:
         self.done.append(step)
@@ -146,7 +149,7 @@ class EditLog:
 
     def unsaved(self) -> int:
         """Operations separating the current tags from the saved ones (undo reduces it)."""
-        ids = [s.edit_id for s in self.done]
+        ids = self.phantom + [s.edit_id for s in self.done]
         common = 0
         for a, b in zip(ids, self.saved, strict=False):
             if a != b:
@@ -155,7 +158,11 @@ class EditLog:
         return len(ids) + len(self.saved) - 2 * common
 
     def mark_saved(self) -> None:
-        self.saved = tuple(s.edit_id for s in self.done)
+        self.saved = tuple(self.phantom + [s.edit_id for s in self.done])
+
+    def done_ids(self) -> list[int]:
+        """Ids of the done steps, oldest first (phantom ones included)."""
+        return self.phantom + [s.edit_id for s in self.done]
 
 
 def _log(st: _State) -> EditLog:
@@ -1120,6 +1127,7 @@ def replay_journal(c: Corpus, journal: str | os.PathLike | bool) -> int:
     if point is not None:
         log.next_id = max(log.next_id, int(point.get("next_id") or 1))
         log.saved = tuple(point.get("saved") or ())
+        log.phantom = list(point.get("done", log.saved) or ())
     st.journal = None  # do not re-journal what is being replayed
     try:
         for rec in todo:
@@ -1205,5 +1213,7 @@ def _replay_foreign(c: Corpus, jr: Journal, rec: dict, kind: str) -> None:
                 rec.get("time") or time.time())
     _set_tags(st, rows, step.old if undoing else step.new)
     log = _log(st)
+    if undoing and log.phantom and log.phantom[-1] == step.edit_id:
+        log.phantom.pop()
     (log.undone if undoing else log.done).append(step)
     log.next_id = max(log.next_id, step.edit_id + 1)

@@ -103,11 +103,11 @@ class Journal:
                             "edits. Continue in the newer corpus")
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
         try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
         except OSError as exc:
             raise self._failed(exc) from exc
         try:
-            size = os.fstat(fd).st_size
+            size = _cut_torn_tail(fd, os.fstat(fd).st_size)
             head = json.dumps(self._header(), ensure_ascii=False) + "\n" if size == 0 else ""
             try:
                 write_all(fd, (head + line).encode("utf-8"))
@@ -173,6 +173,22 @@ class Journal:
         return [r for r in self.all_records() if r.get("kind") not in ("header", "save")]
 
 
+def _cut_torn_tail(fd: int, size: int) -> int:
+    """Drop an unterminated last line (a kill mid-append: never acknowledged); returns the size."""
+    if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
+        return size
+    end = size
+    while end > 0:
+        start = max(0, end - 65536)
+        cut = os.pread(fd, end - start, start).rfind(b"\n")
+        if cut >= 0:
+            end = start + cut + 1
+            break
+        end = start
+    os.ftruncate(fd, end)
+    return end
+
+
 def _journal_path(c: Corpus, journal: str | os.PathLike | bool) -> Path:
     if journal is True:
         files = [f for f in c._state.files if f.path is not None]
@@ -219,7 +235,8 @@ def session_state(st: _State) -> dict:
     files = [{"name": f.name, "path": str(f.path) if f.path else None, "sha256": h}
              for f, h in zip(st.files, file_hashes(st), strict=True)]
     return {"files": files, "next_id": log.next_id if log is not None else 1,
-            "saved": list(log.saved) if log is not None else []}
+            "saved": list(log.saved) if log is not None else [],
+            "done": log.done_ids() if log is not None else []}
 
 
 def state_dir() -> Path:
