@@ -36,8 +36,9 @@ def label_problem(label: Any, files: Iterable[Any] = ()) -> str | None:
     if bad is not None:
         return (f"it holds {unicodedata.name(bad, f'U+{ord(bad):04X}')} (U+{ord(bad):04X}); use a "
                 "name without white space, commas, control or invisible characters")
-    if not (label[0].isalnum()):
-        return f"it starts with {label[0]!r} (the tag would be 'B-{label}'); start with a letter or digit"
+    if not label[0].isalnum():
+        return (f"it starts with {label[0]!r} (the tag would be 'B-{label}'); start with a "
+                "letter or digit")
     if _TAG_LIKE.match(label):
         return f"it looks like a whole tag; pass the label without its prefix ({label[2:]!r})"
     for rec in files:

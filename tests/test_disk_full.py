@@ -70,7 +70,7 @@ def test_enospc_mid_append_raises_edit_error_and_changes_nothing(seed_copy, monk
         raise OSError(errno.ENOSPC, "No space left on device")
 
     _journal_writes(monkeypatch, full)
-    with pytest.raises(EditError, match="disk is full.*not applied"):
+    with pytest.raises(EditError, match=r"disk is full.*not applied"):
         c.add_span(1, 0, 2, "Thing")
     monkeypatch.undo()
     assert tags_of(c) == before_tags and c.unsaved == 1  # memory and journal agree

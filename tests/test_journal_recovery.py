@@ -1,4 +1,4 @@
-"""Recovery after a kill anywhere (issue 11, items 1 and 2): the journal knows which save it follows.
+"""Recovery after a kill anywhere (issue 11, items 1, 2): the journal knows which save it follows.
 
 A "kill" here is simulated in-process: an exception the code cannot catch (``Killed``, a
 BaseException) is raised at a chosen point, the corpus object is abandoned, and the file is read
