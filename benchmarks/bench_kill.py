@@ -42,8 +42,9 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-import bio_explorer as bx  # noqa: E402
 from bx_sessions import apply_op, tag_hash  # noqa: E402
+
+import bio_explorer as bx  # noqa: E402
 
 DEFAULT = ROOT.parent / "shared" / "corpora" / "conll2003" / "valid.txt"
 

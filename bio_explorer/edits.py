@@ -1161,11 +1161,20 @@ def _resume_point(st: _State, jr: Journal, records: list[dict]) -> tuple[int, di
     if head is None or not any(f.get("sha256") for f in head.get("files") or []):
         return 0, head  # a version-1 journal (no hashes): replayed from its start, as before
     disk = file_hashes(st)
-    for i in range(len(records) - 1, -1, -1):
-        rec = records[i]
-        if rec.get("kind") in ("header", "save") and \
-                [f.get("sha256") for f in rec.get("files") or []] == disk:
-            return i + 1, rec
+    points = [i for i, r in enumerate(records) if r.get("kind") in ("header", "save")]
+    hashes = {i: [f.get("sha256") for f in records[i].get("files") or []] for i in points}
+    for i in reversed(points):
+        if hashes[i] == disk:
+            return i + 1, records[i]
+    # several files, killed between their renames: some are at the last save, the others at an
+    # earlier state; take those back to it (in memory) and replay from there
+    last = points[-1]
+    at_save = [h == s for h, s in zip(disk, hashes[last], strict=False)]
+    for q in reversed(points[:-1]):
+        if len(hashes[q]) == len(disk) and any(at_save) and all(
+                a or h == old for a, h, old in zip(at_save, disk, hashes[q], strict=True)):
+            _rewind(st, jr, records[q + 1:last], [i for i, a in enumerate(at_save) if a])
+            return q + 1, records[q]
     known = {f.get("sha256") for r in records if r.get("kind") in ("header", "save")
              for f in r.get("files") or []}
     names = [str(f.path) for f, h in zip(st.files, disk, strict=False) if h not in known]
@@ -1175,6 +1184,24 @@ def _resume_point(st: _State, jr: Journal, records: list[dict]) -> tuple[int, di
         f"journal {jr.path} starts from nor one it saved, so it was changed outside this "
         f"session; the journal's {n} operations were not replayed. Move the journal away to "
         "open the file as it is (or put back the file it was written for, e.g. from its .bak)")
+
+
+def _rewind(st: _State, jr: Journal, records: list[dict], files: list[int]) -> None:
+    """Undo ``records`` (newest first) on the rows of ``files`` only, checking each one."""
+    in_files = st.tok["_file"].is_in(files)
+    for rec in reversed(records):
+        kind = rec.get("kind")
+        if kind not in ("edit", "undo", "redo"):
+            continue
+        rows = pl.Series(rec["rows"], dtype=pl.UInt32)
+        after, before = (("old", "new") if kind == "undo" else ("new", "old"))
+        keep = in_files.gather(rows)
+        rows = rows.filter(keep)
+        want = pl.Series(rec[after], dtype=pl.String).filter(keep)
+        if not (st.tok["tag"].gather(rows).cast(pl.String) == want).all():
+            raise EditError(f"{jr.path}: the files are at different saves and operation "
+                            f"{rec.get('id')} does not match them; nothing was replayed")
+        _set_tags(st, rows, pl.Series(rec[before], dtype=pl.String).filter(keep))
 
 
 def _verify_record(c: Corpus, jr: Journal, rec: dict, old_key: str, new_key: str) -> pl.Series:

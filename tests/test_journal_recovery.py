@@ -195,3 +195,36 @@ def test_a_changed_file_is_refused_not_misapplied(seed_copy):
     seed_copy.write_bytes(seed_copy.read_bytes().replace(b"is\tO", b"is\tB-X", 1))
     with pytest.raises(EditError, match="changed outside this session"):
         bx.read(seed_copy, journal=True)
+
+
+def test_kill_between_the_renames_of_two_files(tmp_path, monkeypatch):
+    """A two-file corpus killed after the first file's rename: one file holds the save, the other
+    does not; the recovery takes the first back in memory and replays everything."""
+    a, b = tmp_path / "a.bio", tmp_path / "b.bio"
+    a.write_text("x\tB-X\ny\tO\n\nz\tO\n", encoding="utf-8")
+    b.write_text("u\tB-Y\nv\tO\n", encoding="utf-8")
+    j = tmp_path / "j.jsonl"
+    c = bx.read([a, b], journal=j)
+    c.relabel(0, 0, 1, "Alpha")  # file a
+    c.add_span(2, 1, 2, "Beta")  # file b
+    c.add_span(1, 0, 1, "Gamma")  # file a
+    c.undo()
+    expected = tags_of(c)
+    real, calls = saving_mod.replace_into, []
+
+    def second_dies(tmp, path):
+        if calls:
+            raise Killed
+        calls.append(path)
+        real(tmp, path)
+
+    monkeypatch.setattr(saving_mod, "replace_into", second_dies)
+    with pytest.raises(Killed):
+        c.write()
+    monkeypatch.undo()
+    assert "Alpha" in a.read_text() and "Beta" not in b.read_text()  # a mix on disk
+    back = bx.read([a, b], journal=j)
+    assert tags_of(back) == expected
+    back.write()
+    assert tags_of(bx.read([a, b])) == expected
+    assert back.undo() and back.undo() and back.redo()  # the undo stack came back too
