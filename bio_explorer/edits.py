@@ -24,7 +24,10 @@ Journal
 keeps appending to it: one JSON line per edit, undo and redo, flushed and ``fsync``-ed before the
 call returns, so a crashed kernel loses no applied edit.  Each line stores the changed rows with
 their token texts and old/new tags; a replay refuses (``EditError`` naming the sentence and line)
-when the file no longer matches.  A successful in-place :meth:`Corpus.write` truncates the journal.
+when the file no longer matches.  The header records the SHA-256 of the file content the journal
+applies to, and an in-place :meth:`Corpus.write` appends a ``save`` record (the saved content's
+SHA-256) before its atomic rename and then resets the journal, so a replay knows which save the
+file on disk reflects (see :func:`replay_journal`).
 Journalling is off unless asked for (``journal=`` or :func:`enable_journal`); the Explorer turns it
 on for file-backed corpora.
 """

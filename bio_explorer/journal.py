@@ -1,5 +1,8 @@
 """The edit journal: an append-only JSONL file, ``fsync``-ed after every edit, undo and redo.
 
+Every record is written completely (or not at all: a failed append raises
+:class:`~bio_explorer.errors.EditError` and cuts the file back) before the operation is applied.
+One session uses a journal at a time (:class:`~bio_explorer.locks.SessionLock`).
 A crashed kernel loses no applied edit: :func:`bio_explorer.edits.replay_journal` (called by
 ``bx.read(path, journal=...)`` and by ``bx.explore(path)``) re-applies the journal on a fresh read.
 The span view keeps a journal by itself in :func:`state_dir` (:func:`auto_journal`).
