@@ -117,3 +117,47 @@ def test_second_session_on_one_journal_is_refused(tmp_path):
     # the holder died: its journal is recovered by the next session
     back = bx.read(path, journal=True)
     assert back.tokens["tag"].cast(pl.String).to_list()[0] == "B-Held"
+
+
+def test_a_later_corpus_of_this_process_takes_the_journal_over(tmp_path):
+    path = tmp_path / "f.bio"
+    path.write_text("a\tB-X\nb\tO\n", encoding="utf-8")
+    j = tmp_path / "j.jsonl"
+    first = bx.read(path, journal=j)
+    first.relabel(0, 0, 1, "Y")
+    second = bx.read(path, journal=j)  # replays first's edit and takes the journal
+    with pytest.raises(EditError, match="now used by another corpus of this process"):
+        first.relabel(0, 0, 1, "Z")
+    assert first.tokens["tag"].cast(pl.String).to_list()[0] == "B-Y"  # nothing changed
+    second.add_span(0, 1, 2, "W")
+    back = bx.read(path, journal=j)
+    assert back.tokens["tag"].cast(pl.String).to_list() == ["B-Y", "B-W"]
+
+
+_LOCKER = textwrap.dedent("""
+    import sys, time
+    from bio_explorer.locks import file_lock
+    with file_lock(sys.argv[1]):
+        print("held", flush=True)
+        time.sleep(1.0)
+        released = time.time()
+    print(released, flush=True)
+""")
+
+
+def test_write_waits_for_the_lock_of_another_save(tmp_path):
+    path = tmp_path / "f.bio"
+    path.write_text("a\tB-X\nb\tO\n", encoding="utf-8")
+    c = bx.read(path)
+    c.relabel(0, 0, 1, "Y")
+    locker = subprocess.Popen([sys.executable, "-c", _LOCKER, str(path)], env=_env(),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert locker.stdout.readline().strip() == "held", locker.stderr.read()
+        c.write()
+        done = time.time()
+        released = float(locker.stdout.readline())
+    finally:
+        locker.wait(timeout=60)
+    assert done >= released  # the save waited for the other one to finish its check and rename
+    assert bx.read(path).labels() == ["Y"]
