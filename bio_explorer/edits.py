@@ -1118,41 +1118,45 @@ def replay_journal(c: Corpus, journal: str | os.PathLike | bool) -> int:
     """
     st = c._state
     jr = enable_journal(c, journal)
+    st.journal = None  # do not re-journal what is being replayed
     try:
-        records = jr.all_records()
-        start, point = _resume_point(st, jr, records)
-    except EditError:
-        jr.release()
-        st.journal = None
+        n = _replay_records(c, jr)
+    except BaseException:
+        jr.release()  # a failed recovery leaves the journal to the next session
         raise
+    st.journal = jr
+    return n
+
+
+def _replay_records(c: Corpus, jr: Journal) -> int:
+    st = c._state
+    records = jr.all_records()
+    start, point = _resume_point(st, jr, records)
     todo = [r for r in records[start:] if r.get("kind") not in ("header", "save")]
     log = _log(st)
     if point is not None:
         log.next_id = max(log.next_id, int(point.get("next_id") or 1))
         log.saved = tuple(point.get("saved") or ())
         log.phantom = list(point.get("done", log.saved) or ())
-    st.journal = None  # do not re-journal what is being replayed
-    try:
-        for rec in todo:
-            kind = rec.get("kind")
-            if kind == "edit":
-                _verify_record(c, jr, rec, "old", "new")
-                _commit(c, rec["op"], rec.get("args", {}), pl.Series(rec["rows"], dtype=pl.UInt32),
-                        pl.Series(rec["new"], dtype=pl.String),
-                        pl.Series(rec["old"], dtype=pl.String), edit_id=int(rec["id"]),
-                        when=rec.get("time"))
-            elif kind in ("undo", "redo"):
-                stack = log.done if kind == "undo" else log.undone
-                if stack and stack[-1].edit_id == rec["id"]:
-                    (undo if kind == "undo" else redo)(c)
-                else:  # the undo/redo of a step done before this journal began (before a save)
-                    _replay_foreign(c, jr, rec, kind)
-            else:
-                raise EditError(f"{jr.path}: unknown journal record kind {kind!r}")
-    finally:
-        st.journal = jr
+    for rec in todo:
+        kind = rec.get("kind")
+        if kind == "edit":
+            _verify_record(c, jr, rec, "old", "new")
+            _commit(c, rec["op"], rec.get("args", {}), pl.Series(rec["rows"], dtype=pl.UInt32),
+                    pl.Series(rec["new"], dtype=pl.String),
+                    pl.Series(rec["old"], dtype=pl.String), edit_id=int(rec["id"]),
+                    when=rec.get("time"))
+        elif kind in ("undo", "redo"):
+            stack = log.done if kind == "undo" else log.undone
+            if stack and stack[-1].edit_id == rec["id"]:
+                (undo if kind == "undo" else redo)(c)
+            else:  # the undo/redo of a step done before this journal began (before a save)
+                _replay_foreign(c, jr, rec, kind)
+        else:
+            raise EditError(f"{jr.path}: unknown journal record kind {kind!r}")
     if point is not None and point.get("kind") == "save":
-        jr.rewrite(todo)  # the kill came between a save and the journal's reset: finish that
+        # the kill came between a save and the journal's reset: finish that
+        jr.rewrite(todo, {k: point[k] for k in ("next_id", "saved", "done") if k in point})
     return len(todo)
 
 

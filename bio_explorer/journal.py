@@ -130,13 +130,17 @@ class Journal:
         return EditError(f"{self.path}: could not journal this operation ({why}); it was not "
                          "applied. Free some space (or save) and try again")
 
-    def rewrite(self, records: list[dict]) -> None:
-        """Replace the journal by a fresh header and ``records`` (atomically)."""
+    def rewrite(self, records: list[dict], state: dict | None = None) -> None:
+        """Replace the journal by a fresh header and ``records`` (atomically).
+
+        ``state`` overrides the header's session fields (the state ``records`` start from).
+        """
         if not records:
             self.clear()
             return
+        head = {**self._header(), **(state or {})}
         text = "".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n"
-                       for r in [self._header(), *records])
+                       for r in [head, *records])
         atomic_write(self.path, text.encode("utf-8"))
 
     def clear(self) -> None:
