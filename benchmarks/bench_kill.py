@@ -111,11 +111,27 @@ def run(kills: int, corpus: Path, seed: int) -> dict:
     shadow = _release(bx.read(path, journal=True))
     stats = {"kills": 0, "in_write": 0, "edits_lost": 0, "wrong": 0, "ops": 0, "saves": 0,
              "temp_left": 0, "recover_s": [], "read_s": [], "errors": []}
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that `finally` kills the child
+    try:
+        _rounds(kills, rng, work, path, env, shadow, stats)
+    finally:
+        if _CHILDREN and _CHILDREN[-1].poll() is None:
+            _CHILDREN[-1].kill()
+        shutil.rmtree(work, ignore_errors=True)
+    return stats
+
+
+_CHILDREN: list[subprocess.Popen] = []
+
+
+def _rounds(kills: int, rng: random.Random, work: Path, path: Path, env: dict,
+            shadow: bx.Corpus, stats: dict) -> None:
     for rnd in range(kills):
         log = work / f"round{rnd}.log"
         child = subprocess.Popen(
             [sys.executable, "-c", CHILD, str(path), str(log), str(rng.randrange(2**31)),
              str(ROOT), str(ROOT / "tests")], env=env, stderr=subprocess.PIPE)
+        _CHILDREN.append(child)
         if not _wait_for(log, lambda e: e["ev"] == "ready", 120):
             raise RuntimeError(child.stderr.read().decode() if child.poll() is not None
                                else "child not ready")
@@ -179,8 +195,6 @@ def run(kills: int, corpus: Path, seed: int) -> dict:
         for tmp in work.glob(f".{path.name}.*.tmp"):
             tmp.unlink()
         shadow = _release(rec)
-    shutil.rmtree(work, ignore_errors=True)
-    return stats
 
 
 def main() -> None:
