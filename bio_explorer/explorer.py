@@ -251,6 +251,12 @@ class Explorer(w.VBox):
             view.selection = query_to_selection(name, self.span_view.query)
             view.observe(self._chart_clicked(name), names="selection")
         self.charts = ExplorerCharts(views)
+        from .review_chart import ReviewChart
+
+        # the review queue's suspects by label and finder (issue 13): a click filters the queue
+        self.review_chart = ReviewChart(self.span_view, layout=w.Layout(
+            flex="1 1 380px", min_width="300px", max_width="100%", overflow="auto",
+            margin="4px 8px"))
         self._render_header()
         self._slow.start()
 
@@ -259,7 +265,7 @@ class Explorer(w.VBox):
 
         top = w.HBox([self.header, self._clear_button],
                       layout=w.Layout(align_items="center", width="100%", flex_flow="row wrap"))
-        chart_box = w.Box(list(views.values()), layout=w.Layout(
+        chart_box = w.Box([*views.values(), self.review_chart.view], layout=w.Layout(
             display="flex", flex_flow="row wrap", align_items="flex-start", width="100%"))
         self.span_view.layout = w.Layout(width="100%")
         layout = kwargs.pop("layout", w.Layout(width="100%"))
@@ -293,6 +299,10 @@ class Explorer(w.VBox):
     def refresh(self) -> None:
         """Re-read the corpus after it was changed in code (edits, undo)."""
         self.span_view.refresh()
+
+    def review(self, **query: list[str]) -> None:
+        """Start reviewing the suspected errors in the span view (``labels=``/``finders=``)."""
+        self.span_view.review(**query)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for the background computation (anomalies, inconsistencies) and show its results.

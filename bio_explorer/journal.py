@@ -289,12 +289,13 @@ def auto_journal(c: Corpus) -> Journal | None:
     if not st.files or st.files[0].path is None:
         return None
     path = auto_journal_path(st.files[0].path)
-    held = _OPEN.get(str(path.resolve()))
-    if held is not None and held() is not None and held().lock is not None:
-        warnings.warn(f"another corpus of this session journals {st.files[0].path} to {path}; "
-                      "this one's edits are not journalled", stacklevel=3)
-        return None
     if path.exists() and path.stat().st_size > 0:
+        kinds = {r.get("kind") for r in Journal(path, []).records()}
+        if kinds == {"review"}:
+            from .edits import replay_journal  # only review decisions (kept by a save): restore
+
+            replay_journal(c, path)
+            return st.journal
         warnings.warn(
             f"{path} holds edits of an earlier session that were never saved; "
             f"bx.explore({str(st.files[0].path)!r}) replays them. "

@@ -228,3 +228,33 @@ def test_kill_between_the_renames_of_two_files(tmp_path, monkeypatch):
     back.write()
     assert tags_of(bx.read([a, b])) == expected
     assert back.undo() and back.undo() and back.redo()  # the undo stack came back too
+
+
+def test_review_decisions_survive_a_kill_after_the_rename(tmp_path, monkeypatch):
+    """Review decisions outlive a save: a kill between the rename and the journal reset keeps
+    them."""
+    from test_review import suspects_frame
+
+    from bio_explorer import review as rv
+
+    path = bx.sample()._state.files[0].path
+    work = tmp_path / path.name
+    shutil.copyfile(path, work)
+    c = bx.read(work, journal=True)
+    rv.set_suspects(c, suspects_frame())
+    c.review(c.review_queue().row(0, named=True), "accept")
+    expected = tags_of(c)
+    real = saving_mod.replace_into
+
+    def rename_then_die(tmp, p):
+        real(tmp, p)
+        raise Killed
+
+    monkeypatch.setattr(saving_mod, "replace_into", rename_then_die)
+    with pytest.raises(Killed):
+        c.write()
+    monkeypatch.undo()
+    back = bx.read(work, journal=True)
+    assert tags_of(back) == expected and back.unsaved == 0
+    assert back.reviews["decision"].to_list() == ["accept"]
+    assert bx.read(work, journal=True).reviews.height == 1  # and in the compacted journal
