@@ -176,7 +176,7 @@ class Journal:
         return out
 
     def records(self) -> list[dict]:
-        """The edit, undo and redo records (no header, no save records)."""
+        """Every record but the header and the save records (edits, undos, redos, reviews)."""
         return [r for r in self.all_records() if r.get("kind") not in ("header", "save")]
 
 
