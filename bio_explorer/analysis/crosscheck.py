@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 #: CRF training parameters (L-BFGS: deterministic)
 CRF_PARAMS: dict[str, Any] = {
-    "c1": 0.05, "c2": 0.01, "max_iterations": 60, "feature.possible_transitions": True,
+    "c1": 0.05, "c2": 0.01, "max_iterations": 40, "feature.possible_transitions": True,
     "feature.minfreq": 1,
 }
 
