@@ -23,7 +23,6 @@ from __future__ import annotations
 import os
 import queue as _queue
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -148,12 +147,85 @@ def _extra_columns(tokens: pl.DataFrame, public: tuple[str, ...]) -> list[str]:
 
 
 # ------------------------------------------------------------------------------------ workers
-_PROGRESS: Any = None  # a queue in worker processes (set by the pool initializer)
+_PROGRESS: Any = None  # where run_fold reports ("progress", fold, iteration) messages
 
 
-def _init_worker(q: Any) -> None:
+def _fold_process(path: str, fold: int, params: dict, q: Any) -> None:
+    """Body of a worker process: one fold; every message goes to ``q``."""
     global _PROGRESS
     _PROGRESS = q
+    try:
+        q.put(("done", fold, run_fold(path, fold, params)))
+    except BaseException as exc:  # reported to the parent, which raises it
+        import traceback
+
+        q.put(("error", fold, "".join(traceback.format_exception(exc))))
+
+
+def _run_processes(path: str, folds: int, prm: dict, n_workers: int,
+                   progress: Callable | None, cancel: Callable | None, total: float) -> list:
+    """Train the folds in at most ``n_workers`` spawned processes (public multiprocessing API:
+    each is stopped with ``terminate()`` on cancel; a worker that dies raises, never hangs)."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    todo = list(range(folds))
+    running: dict[int, Any] = {}
+    results: dict[int, dict] = {}
+    done = dict.fromkeys(range(folds), 0)
+    last = -1.0
+
+    def handle(msg: tuple) -> None:
+        kind, k, payload = msg
+        if kind == "progress":
+            done[k] = max(done[k], payload)
+        elif kind == "done":
+            results[k] = payload
+            done[k] = prm["max_iterations"]
+        else:
+            raise RuntimeError(f"cross_check: fold {k} failed in its worker process:\n{payload}")
+
+    try:
+        while len(results) < folds:
+            if cancel is not None and cancel():
+                raise CrossCheckCancelled("cross_check cancelled")
+            while todo and len(running) < n_workers:
+                k = todo.pop(0)
+                running[k] = ctx.Process(target=_fold_process, args=(path, k, prm, q),
+                                         daemon=True)
+                running[k].start()
+            try:
+                handle(q.get(timeout=0.1))
+                while True:
+                    handle(q.get_nowait())
+            except _queue.Empty:
+                pass
+            for k, proc in list(running.items()):
+                if k in results:
+                    proc.join()
+                    del running[k]
+                elif not proc.is_alive():
+                    try:  # its last message may still be in the pipe
+                        while k not in results:
+                            handle(q.get(timeout=2.0))
+                    except _queue.Empty:
+                        raise RuntimeError(
+                            f"cross_check: the worker process of fold {k} died (exit code "
+                            f"{proc.exitcode}).  In a script, guard the entry point with "
+                            "`if __name__ == '__main__':` (worker processes are spawned), or "
+                            "pass workers=1") from None
+            now = min(sum(done.values()), total)
+            if progress is not None and now != last:
+                progress(now, total)
+                last = now
+    finally:
+        for proc in running.values():
+            if proc.is_alive():
+                proc.terminate()
+            proc.join()
+        q.close()
+    return [results[k] for k in range(folds)]
 
 
 def _sequences(feats: list[str], tags: list[str], bounds: list[tuple[int, int]]):
@@ -183,7 +255,7 @@ def run_fold(path: str, fold: int, params: dict) -> dict:
     class _Trainer(pycrfsuite.Trainer):
         def on_iteration(self, log, info):
             if _PROGRESS is not None:
-                _PROGRESS.put((fold, int(info.get("num", 0))))
+                _PROGRESS.put(("progress", fold, int(info.get("num", 0))))
 
     trainer = _Trainer(algorithm="lbfgs", verbose=False)
     trainer.set_params(params)
@@ -306,8 +378,7 @@ def _run(corpus: Corpus, folds: int, seed: int, workers: int | None,
         del data
         if n_workers <= 1:
             global _PROGRESS
-            q: Any = _queue.SimpleQueue()
-            _PROGRESS = q
+            _PROGRESS = None  # progress per fold only, in this process
             try:
                 for k in range(folds):
                     if cancel is not None and cancel():
@@ -319,43 +390,7 @@ def _run(corpus: Corpus, folds: int, seed: int, workers: int | None,
             finally:
                 _PROGRESS = None
         else:
-            import multiprocessing as mp
-
-            ctx = mp.get_context("spawn")
-            q = ctx.Queue()
-            pool = ctx.Pool(n_workers, initializer=_init_worker, initargs=(q,))
-            last = -1.0
-            try:
-                pending = [pool.apply_async(run_fold, (path, k, prm)) for k in range(folds)]
-                while pending:
-                    if cancel is not None and cancel():
-                        pool.terminate()
-                        raise CrossCheckCancelled("cross_check cancelled")
-                    try:
-                        while True:
-                            k, it = q.get_nowait()
-                            done[k] = max(done[k], it)
-                    except _queue.Empty:
-                        pass
-                    now = min(sum(done.values()), total)
-                    if progress is not None and now != last:
-                        progress(now, total)
-                        last = now
-                    still = []
-                    for r in pending:
-                        if r.ready():
-                            res = r.get()
-                            done[res["fold"]] = prm["max_iterations"]
-                            results.append(res)
-                        else:
-                            still.append(r)
-                    pending = still
-                    if pending:
-                        time.sleep(0.05)
-                pool.close()
-            finally:
-                pool.terminate()
-                pool.join()
+            results = _run_processes(path, folds, prm, n_workers, progress, cancel, total)
     if progress is not None:
         progress(total, total)
     rows = pl.concat([pl.DataFrame({
