@@ -1143,6 +1143,9 @@ def after_save(c: Corpus) -> None:
     _log(st).mark_saved()
     if st.journal is not None:
         st.journal.clear()
+        from .review import journal_reviews
+
+        journal_reviews(c)  # review decisions outlive a save
 
 
 def replay_journal(c: Corpus, journal: str | os.PathLike | bool) -> int:
@@ -1184,6 +1187,10 @@ def replay_journal(c: Corpus, journal: str | os.PathLike | bool) -> int:
                     a, b = ("new", "old") if kind == "undo" else ("old", "new")
                     _replay_edit(c, jr, {**rec, "op": f"{kind}:{rec['op']}", "old": rec[a],
                                          "new": rec[b], "id": log.next_id})
+            elif kind == "review":  # a review decision (its edit has its own record)
+                from .review import replay_record
+
+                replay_record(c, rec)
             else:
                 raise EditError(f"{jr.path}: unknown journal record kind {kind!r}")
     finally:
