@@ -404,6 +404,69 @@ def _run(corpus: Corpus, folds: int, seed: int, workers: int | None,
         rows["predicted"], rows["p_tag"], rows["p_predicted"], rows["fold"])
 
 
+class CrossCheckJob:
+    """:func:`cross_check` running in a background thread (for the Explorer: never blocks).
+
+    Attributes
+    ----------
+    progress : float
+        Share of the training done, 0 … 1.
+    done : bool
+        True once finished, failed or cancelled.
+    result : pl.DataFrame or None
+        The cross-check frame once finished.
+    error : BaseException or None
+        What stopped it (a :class:`CrossCheckCancelled` after :meth:`cancel`).
+    """
+
+    def __init__(self, corpus: Corpus, folds: int = 5, seed: int = 0, *,
+                 on_progress: Callable[[float], Any] | None = None,
+                 on_done: Callable[[CrossCheckJob], Any] | None = None, **kwargs: Any) -> None:
+        import threading
+
+        self.progress = 0.0
+        self.done = False
+        self.result: pl.DataFrame | None = None
+        self.error: BaseException | None = None
+        self._stop = threading.Event()
+        self._on_progress, self._on_done = on_progress, on_done
+
+        def report(d: float, t: float) -> None:
+            self.progress = d / t if t else 1.0
+            if self._on_progress is not None:
+                self._on_progress(self.progress)
+
+        def work() -> None:
+            try:
+                self.result = cross_check(corpus, folds, seed, progress=report,
+                                          cancel=self._stop.is_set, **kwargs)
+            except BaseException as exc:  # kept for the caller, who reads .error
+                self.error = exc
+            finally:
+                self.done = True
+                if self._on_done is not None:
+                    self._on_done(self)
+
+        self._thread = threading.Thread(target=work, name="bx-cross-check", daemon=True)
+        self._thread.start()
+
+    def cancel(self) -> None:
+        """Ask the job to stop (the worker processes are terminated within ~0.1 s)."""
+        self._stop.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until done (or ``timeout`` seconds); returns :attr:`done`."""
+        self._thread.join(timeout)
+        return self.done
+
+
+def start_cross_check(corpus: Corpus, folds: int = 5, seed: int = 0,
+                      **kwargs: Any) -> CrossCheckJob:
+    """Run :func:`cross_check` in a background thread; returns the :class:`CrossCheckJob`."""
+    _require_crfsuite()
+    return CrossCheckJob(corpus, folds, seed, **kwargs)
+
+
 def cached_result(corpus: Corpus) -> pl.DataFrame | None:
     """The last cross-check result for the current tags, or None when it was not run since."""
     hit = corpus._state.cache.get("cross_check:last")
@@ -424,5 +487,5 @@ def _disagreements(corpus: Corpus, result: pl.DataFrame) -> pl.DataFrame:
                                  "a tagger trained on the other folds says")
 
 
-__all__ = ["CRF_PARAMS", "CrossCheckCancelled", "cached_result", "cross_check", "features",
-           "run_fold", "suspects_from_cross_check"]
+__all__ = ["CRF_PARAMS", "CrossCheckCancelled", "CrossCheckJob", "cached_result", "cross_check",
+           "features", "run_fold", "start_cross_check", "suspects_from_cross_check"]
