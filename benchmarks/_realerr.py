@@ -33,17 +33,36 @@ def split_valid(c, part: Y.Part) -> tuple[Y.Part, Y.Part]:
 
 
 def run_cross_check(c, folds: int = 5, seed: int = 0) -> dict:
-    """Time ``cross_check`` on the whole corpus: wall, CPU of this process and of the workers,
-    and the load average around it (the machine is shared)."""
+    """Time ``cross_check`` on the whole corpus, run as the Explorer runs it (a background thread,
+    ``start_cross_check``): wall, CPU of this process and of the workers, the load average around
+    it (the machine is shared), and meanwhile the latency of a filter + first page (the Explorer's
+    round trip) every 0.2 s in this thread."""
+    import statistics
+
+    from bio_explorer.analysis.crosscheck import start_cross_check
+
     load0 = os.getloadavg()
     ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t, cpu = time.perf_counter(), time.process_time()
-    c.cross_check(folds, seed, workers=2)
+    job = start_cross_check(c, folds, seed, workers=2)
+    lat = []
+    queries = ({"labels": "ORG"}, {"text": "Eng"}, {"labels": ["PER", "LOC"]})
+    while not job.wait(0.2):
+        q = queries[len(lat) % len(queries)]
+        t0 = time.perf_counter()
+        c.filter(**q).page(0, 50)
+        lat.append((time.perf_counter() - t0) * 1000)
     wall = time.perf_counter() - t
+    if job.error is not None:
+        raise job.error
     ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    lat.sort()
     return {"wall_s": wall, "parent_cpu_s": time.process_time() - cpu,
             "workers_cpu_s": (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime),
-            "load_before": load0[0], "load_after": os.getloadavg()[0], "tokens": c.n_tokens}
+            "load_before": load0[0], "load_after": os.getloadavg()[0], "tokens": c.n_tokens,
+            "page_ms_median": statistics.median(lat) if lat else float("nan"),
+            "page_ms_p95": lat[int(0.95 * (len(lat) - 1))] if lat else float("nan"),
+            "page_n": len(lat)}
 
 
 def finder_frames(c) -> dict[str, pl.DataFrame]:
