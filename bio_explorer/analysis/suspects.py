@@ -59,6 +59,10 @@ CALIBRATION: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
 }
 
 
+#: weight of the raw score added to the calibrated one (keeps the ranking strict)
+TIE_BREAK = 0.01
+
+
 def empty() -> pl.DataFrame:
     """An empty suspects frame."""
     return pl.DataFrame(schema=SCHEMA)
@@ -83,7 +87,8 @@ def calibrate(raw: pl.Expr, finder: str, kind: pl.Expr | None = None) -> pl.Expr
         for name in CALIBRATION:
             if name.startswith(finder + ":"):
                 expr = pl.when(kind == name.split(":", 1)[1]).then(one(name)).otherwise(expr)
-    return expr.clip(0.0, 1.0)
+    # a map is flat past its last knot: a hundredth of the raw score keeps the order within it
+    return (expr + TIE_BREAK * raw.clip(0.0, 1.0)).clip(0.0, 1.0)
 
 
 def _counts_phrase(col: str) -> pl.Expr:
