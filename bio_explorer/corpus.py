@@ -26,7 +26,8 @@ class _State:
     """Everything a corpus and its views share."""
 
     def __init__(
-        self, tok: pl.DataFrame, files: list[FileRecord], scheme: str, problems: pl.DataFrame
+        self, tok: pl.DataFrame, files: list[FileRecord], scheme: str, problems: pl.DataFrame,
+        sent: pl.DataFrame | None = None,
     ) -> None:
         self.tok = tok  # internal token frame (public columns + _field, _eff, _off, _orig, _file)
         self.files = files
@@ -36,7 +37,7 @@ class _State:
         self.cache: dict[str, Any] = {}
         self.log: Any = None  # edits.EditLog, created on first edit
         self.journal: Any = None  # edits.Journal, when journalling
-        self.sent = _sentence_index(tok)
+        self.sent = _sentence_index(tok) if sent is None else sent
 
     def cached(self, key: str, build):
         """Memoise ``build()`` for the current version of the tags."""
@@ -123,8 +124,11 @@ class Corpus:
             if scheme == "auto" and evidence.mixed:
                 problems.append(schemes.mixed_scheme_problem(name, evidence, tok))
             schemes_seen.append(file_scheme)
-            ann = schemes.annotate(tok.select("sentence", "_eff"), "_eff", file_scheme)
-            tag = ann.select(schemes.to_iob2(ann, "_eff", file_scheme)).to_series()
+            if file_scheme == "IOB2":  # the tags as the file says: no chunk annotation needed
+                tag = tok["_eff"].cast(pl.Categorical)
+            else:
+                ann = schemes.annotate(tok.select("sentence", "_eff"), "_eff", file_scheme)
+                tag = ann.select(schemes.to_iob2(ann, "_eff", file_scheme)).to_series()
             # a literal Categorical broadcast: no string per token
             source = (
                 pl.col("_source").cast(pl.Categorical)
@@ -182,6 +186,19 @@ class Corpus:
             },
         )
         return cls(_State(tok, files, main_scheme, prob))
+
+    @classmethod
+    def from_snapshot(
+        cls, tok: pl.DataFrame, files: list[FileRecord], scheme: str, problems: pl.DataFrame, *,
+        spans: pl.DataFrame | None = None, sentences: pl.DataFrame | None = None,
+    ) -> Corpus:
+        """A corpus over frames restored by :mod:`bio_explorer.cache` or :mod:`bio_explorer.lazy`
+        (internal token frame; spans and sentence index, when given, exactly as a parse built
+        them)."""
+        state = _State(tok, files, scheme, problems, sentences)
+        if spans is not None:
+            state.cache["spans"] = (state.version, spans)
+        return cls(state)
 
     # ------------------------------------------------------------------ frames
     @property

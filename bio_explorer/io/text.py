@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from ..errors import BioFormatError
-from ..schemes import TAG_PATTERN, categorical_codes
+from ..schemes import TAG_PATTERN
 from .lines import RawText
 
 TAG_OR_O = r"^(O|[BIESLUM]-\S.*)$"
@@ -551,8 +551,7 @@ def _len_chars(values: pl.Series) -> pl.Series:
     """UInt32 length in characters of every value (of a String or a Categorical column)."""
     if values.dtype != pl.Categorical:
         return values.str.len_chars().cast(pl.UInt32)
-    vocab, codes = categorical_codes(values)  # a small vocabulary: one entry per category
-    return pl.Series(vocab, dtype=pl.String).str.len_chars().cast(pl.UInt32).gather(codes)
+    return values.cat.len_chars().cast(pl.UInt32)  # measured on the categories, not per row
 
 
 def _compact(values: pl.Series) -> pl.Series:
