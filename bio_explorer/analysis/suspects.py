@@ -22,10 +22,18 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from .suspect_schema import CALIBRATION, DEFAULT_THRESHOLD, SCHEMA, calibrate, empty
+from .suspect_schema import (  # noqa: F401 - the finders' schema, reachable from here too
+    CALIBRATION,
+    DEFAULT_THRESHOLD,
+    SCHEMA,
+    TIE_BREAK,
+    calibrate,
+    empty,
+)
 
 if TYPE_CHECKING:
     from ..state import View as Corpus  # the lower layers take a view of the state
+
 
 def _counts_phrase(col: str) -> pl.Expr:
     """``"LOC:39, MISC:1"`` → ``"LOC 39 times and MISC once"``."""
@@ -35,7 +43,8 @@ def _counts_phrase(col: str) -> pl.Expr:
     return e.str.replace(r", ([^,]*)$", " and $1").str.replace_all("<x>", "cut by a span boundary")
 
 
-def from_consistency(corpus: Corpus, threshold: float = 0.0) -> pl.DataFrame:
+def from_consistency(corpus: Corpus, threshold: float = 0.0, *, raw: bool = False
+                     ) -> pl.DataFrame:
     """Suspects from the model-free surface-form finder (``inconsistencies(occurrences=True)``).
 
     A dissenting occurrence suggests the majority label of its form on the form's extent: for an
@@ -67,10 +76,14 @@ def from_consistency(corpus: Corpus, threshold: float = 0.0) -> pl.DataFrame:
         "in the corpus the text{} '{}' is {}", pl.when(pl.col("variant") == "casefold")
         .then(pl.lit(" (any case)")).otherwise(pl.lit("")), pl.col("form"),
         _counts_phrase("form_labels"))
+    if raw:  # uncalibrated, with the kind (for fitting the calibration)
+        return occ.select("sentence", "start", "end", ss.cast(pl.UInt32).alias("suggest_start"),
+                          se.cast(pl.UInt32).alias("suggest_end"), "kind",
+                          pl.col("score").alias("raw"))
     out = occ.select(
         "sentence", "start", "end", "text", "label", pl.col("majority").alias("suggestion"),
         ss.cast(pl.UInt32).alias("suggest_start"), se.cast(pl.UInt32).alias("suggest_end"),
-        calibrate(pl.col("score"), "consistency").alias("score"),
+        calibrate(pl.col("score"), "consistency", pl.col("kind")).alias("score"),
         pl.lit("consistency").alias("finder"), evidence.alias("evidence"),
     )
     # a suggestion that changes nothing (same label, same extent) is no suspect
