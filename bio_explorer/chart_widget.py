@@ -15,6 +15,7 @@ import altair as alt
 import anywidget
 import traitlets
 
+from .kernel_comm import route_to_main_shell
 from .widget import _asset
 
 __all__ = ["ChartView"]
@@ -50,6 +51,7 @@ class ChartView(anywidget.AnyWidget):
         self._chart: alt.TopLevelMixin | None = None
         self._make_chart: Callable[[], alt.TopLevelMixin] | None = None
         super().__init__(**kwargs)
+        route_to_main_shell(self)  # never dropped for a stale subshell id (reopened tab)
         if chart is not None:
             self.set_chart(chart)
 

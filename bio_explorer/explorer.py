@@ -41,6 +41,7 @@ import polars as pl
 from . import charts as ch
 from .chart_widget import ChartView
 from .corpus import Corpus
+from .kernel_comm import route_to_main_shell
 from .widget import SpanView, _Coalescer, _running_loop
 
 __all__ = ["CHART_NAMES", "Explorer", "ExplorerCharts", "explore"]
@@ -264,6 +265,8 @@ class Explorer(w.VBox):
         layout = kwargs.pop("layout", w.Layout(width="100%"))
         super().__init__([top, chart_box, self.span_view], layout=layout, **kwargs)
         self.add_class("bx-explorer")
+        for part in (self, top, chart_box, self.header, self._clear_button):
+            route_to_main_shell(part)
 
     # ------------------------------------------------------------------ public
     @property

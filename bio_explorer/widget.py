@@ -38,6 +38,7 @@ import traitlets
 
 from .colors import palette
 from .corpus import Corpus
+from .kernel_comm import route_to_main_shell
 
 __all__ = ["QUERY_KEYS", "SpanView", "normalize_query"]
 
@@ -380,6 +381,7 @@ class SpanView(anywidget.AnyWidget):
                                       lambda: float(self.anomaly_refresh_delay))
         self._colors = palette(corpus.labels())
         super().__init__(page_size=page_size, **kwargs)
+        route_to_main_shell(self)  # never dropped for a stale subshell id (reopened tab)
         self.set_trait("total_sentences", len(corpus))
         self._sources = self._source_names()
         self.query = normalize_query(query)
