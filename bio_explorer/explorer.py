@@ -39,7 +39,7 @@ import ipywidgets as w
 import polars as pl
 
 from . import charts as ch
-from .chart_widget import ChartView
+from .chart_widget import ChartView, SharedChartView
 from .corpus import Corpus
 from .kernel_comm import route_to_main_shell
 from .widget import SpanView, _Coalescer, _running_loop
@@ -244,7 +244,8 @@ class Explorer(w.VBox):
         views: dict[str, ChartView] = {}
         steps = _progress(list(charts), progress, corpus, "Building charts")
         for name in steps:
-            view = ChartView(layout=w.Layout(flex="1 1 380px", min_width="300px", max_width="100%",
+            kind = SharedChartView if views else ChartView  # the chart bundle ships once
+            view = kind(layout=w.Layout(flex="1 1 380px", min_width="300px", max_width="100%",
                                              overflow="auto", margin="4px 8px"))
             views[name] = view
             self._show_chart(name, view)

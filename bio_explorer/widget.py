@@ -360,6 +360,11 @@ class SpanView(anywidget.AnyWidget):
     _data_version = traitlets.Int(0).tag(sync=True)
     _selection = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)
     _status = traitlets.Dict().tag(sync=True)
+    # the first page of the current filter, kept in the widget state: a notebook saved with its
+    # widget state shows text without a kernel (and the view says "no kernel", never waits)
+    _first_page = traitlets.Dict().tag(sync=True)
+    # ms before an unanswered page request is sent again (twice), then reported as unanswered
+    _page_timeout_ms = traitlets.Int(8000).tag(sync=True)
 
     def __init__(self, corpus: Corpus, query: dict | None = None, page_size: int = 50,
                  journal: bool | str | os.PathLike | None = None, **kwargs: Any) -> None:
@@ -621,6 +626,8 @@ class SpanView(anywidget.AnyWidget):
         except Exception as exc:  # shown in the widget, never a silent blank
             self._reply_error(msg, _describe(exc))
             return
+        if offset == 0 and query == self.query:
+            self._first_page = {"query": query, **page}
         self.send({**page, "kind": "page", "id": msg.get("id")})
 
     def _answer_edit(self, msg: dict) -> None:

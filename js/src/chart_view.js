@@ -346,4 +346,16 @@ function render({ model, el }) {
   };
 }
 
-export default { render };
+const api = { render };
+
+// Charts of one Explorer share this bundle: their models carry a tiny stub (see
+// bio_explorer/chart_widget.py, SHARED_CHART_ESM) that waits for the first full copy to load.
+{
+  const g = /** @type {any} */ (globalThis);
+  const slot = (g.__bxChartView ??= {});
+  slot.api = api;
+  for (const resolve of slot.waiting ?? []) resolve(api);
+  slot.waiting = [];
+}
+
+export default api;

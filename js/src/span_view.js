@@ -12,6 +12,7 @@ import { addMenuContent, applyAllPanel, spanMenuContent } from "./edit_menu.js";
 import { createFilterBar } from "./filters.js";
 import { domPrefix, newId } from "./ids.js";
 import { createPopupHost } from "./menu.js";
+import { createPageWatch } from "./page_watch.js";
 import { jsonEqual, normalize } from "./query.js";
 import { buildRows, makeStyleCache } from "./rows.js";
 
@@ -30,6 +31,11 @@ import { buildRows, makeStyleCache } from "./rows.js";
 
 const STATUS_MS = 4000;
 const BUSY_DELAY_MS = 180;
+const PAGE_TIMEOUT_MS = 8000; // default of the `_page_timeout_ms` trait
+const PAGE_RETRIES = 2;
+const NO_ANSWER =
+  "The kernel did not answer the page request. It may be busy, restarted or stopped: wait and press Retry, " +
+  "or re-run the cell. A notebook opened without a running kernel (saved or exported) cannot load pages.";
 
 const EDIT_VERBS = /** @type {Record<string, string>} */ ({
   relabel: "Relabelling…",
@@ -62,7 +68,7 @@ function render({ model, el }) {
 
   // ---------------------------------------------------------------- state
   let styleFor = makeStyleCache(labelsTrait());
-  /** @type {{ offset: number, total: number, sentences: Sentence[] } | null} */
+  /** @type {{ offset: number, total: number, sentences: Sentence[], saved?: boolean } | null} */
   let page = null;
   let offset = 0;
   /** @type {string | null} */
@@ -131,9 +137,12 @@ function render({ model, el }) {
     text: "×",
     attrs: { type: "button", "aria-label": "Dismiss error", title: "Dismiss" },
   });
+  const retryBtn = h("button", { cls: "bx-btn bx-retry", text: "Retry", attrs: { type: "button" } });
+  retryBtn.hidden = true;
   const errorBar = h("div", { cls: "bx-error", attrs: { role: "alert" } }, [
     h("span", { cls: "bx-error-icon", text: "!", attrs: { "aria-hidden": "true" } }),
     errorText,
+    retryBtn,
     errorClose,
   ]);
   errorBar.hidden = true;
@@ -230,6 +239,29 @@ function render({ model, el }) {
 
   /** @type {ReturnType<typeof setTimeout> | null} */
   let busyTimer = null;
+  /** the last page request, re-sent unchanged (same id) when the kernel does not answer */
+  /** @type {any} */
+  let lastRequest = null;
+  const watch = createPageWatch({
+    timeoutMs: () => Number(model.get("_page_timeout_ms")) || PAGE_TIMEOUT_MS,
+    retries: PAGE_RETRIES,
+    onRetry: (n) => {
+      if (disposed || !lastRequest) return;
+      setStatus(`No answer from the kernel yet — asking again (${n}/${PAGE_RETRIES})…`, true);
+      model.send(lastRequest);
+      watch.sent(true);
+    },
+    onGiveUp: () => {
+      if (disposed) return;
+      setStatus("");
+      notBusy();
+      showError(NO_ANSWER, "page");
+      retryBtn.hidden = false;
+      syncPager();
+    },
+  });
+  disposers.push(() => watch.dispose());
+
   /** @param {number} at */
   function requestPage(at) {
     offset = Math.max(0, Math.floor(at));
@@ -237,7 +269,18 @@ function render({ model, el }) {
     latestPageId = id;
     rows.setAttribute("aria-busy", "true");
     if (busyTimer === null) busyTimer = setTimeout(() => root.classList.add("bx-loading"), BUSY_DELAY_MS);
-    model.send({ kind: "page", id, query: normalize(model.get("query")), offset, limit: pageSize() });
+    lastRequest = { kind: "page", id, query: normalize(model.get("query")), offset, limit: pageSize() };
+    model.send(lastRequest);
+    watch.sent();
+  }
+
+  /** The first page kept in the widget state: text at once, and in a notebook without a kernel. */
+  function showSavedPage() {
+    const saved = model.get("_first_page");
+    if (!saved || !Array.isArray(saved.sentences) || saved.sentences.length === 0) return;
+    if (!jsonEqual(normalize(saved.query ?? {}), normalize(model.get("query")))) return;
+    page = { offset: 0, total: Number(saved.total ?? saved.sentences.length), sentences: saved.sentences, saved: true };
+    renderPage(false);
   }
 
   function notBusy() {
@@ -250,6 +293,8 @@ function render({ model, el }) {
   /** @param {any} msg */
   function onPage(msg) {
     if (msg.id !== latestPageId) return; // stale: a newer request is in flight or answered
+    watch.answered();
+    if (errorSource === "page" || !retryBtn.hidden) setStatus("");
     notBusy();
     const sentences = Array.isArray(msg.sentences) ? msg.sentences : [];
     const total = Number.isFinite(Number(msg.total)) ? Number(msg.total) : Number(model.get("matching_sentences") ?? 0);
@@ -309,7 +354,9 @@ function render({ model, el }) {
     const size = pageSize();
     const total = page ? page.total : Number(model.get("matching_sentences") ?? 0);
     const n = page ? page.sentences.length : 0;
-    if (!page) position.textContent = "Loading…";
+    if (watch.gaveUp && (!page || page.saved)) {
+      position.textContent = page ? "No kernel: first sentences saved with the notebook" : "No kernel answer";
+    } else if (!page) position.textContent = "Loading…";
     else if (total === 0 || n === 0) position.textContent = "No matching sentences";
     else position.textContent = `sentences ${fmtInt(page.offset + 1)}–${fmtInt(page.offset + n)} of ${fmtInt(total)}`;
     prevBtn.disabled = !page || page.offset <= 0;
@@ -435,11 +482,13 @@ function render({ model, el }) {
   // ---------------------------------------------------------------- errors & status
   /** @param {string} message @param {"page" | "edit" | "other"} source */
   function showError(message, source) {
+    retryBtn.hidden = true;
     errorText.textContent = message || "Unknown error";
     errorSource = source;
     errorBar.hidden = false;
   }
   function clearError() {
+    retryBtn.hidden = true;
     errorBar.hidden = true;
     errorText.textContent = "";
     errorSource = null;
@@ -491,7 +540,10 @@ function render({ model, el }) {
   /** @param {any} msg */
   function onErrorReply(msg) {
     const isPage = msg.id != null && msg.id === latestPageId;
-    if (isPage) notBusy();
+    if (isPage) {
+      watch.answered();
+      notBusy();
+    }
     if (pendingEdits.has(msg.id)) {
       pendingEdits.delete(msg.id);
       setStatus("");
@@ -848,6 +900,11 @@ function render({ model, el }) {
   redoBtn.addEventListener("click", redo);
   saveBtn.addEventListener("click", () => sendEdit("save"));
   errorClose.addEventListener("click", clearError);
+  retryBtn.addEventListener("click", () => {
+    clearError();
+    syncPager();
+    requestPage(page && !page.saved ? page.offset : offset);
+  });
 
   // ---------------------------------------------------------------- model events
   /** @param {any} msg */
@@ -880,6 +937,7 @@ function render({ model, el }) {
 
   syncFilters();
   syncStatus();
+  showSavedPage();
   syncPager();
   requestPage(0);
 
