@@ -312,7 +312,9 @@ def _prep_labels(
         pl.col("spans").sum().alias("_s"),
         (pl.col("total_spans").sum() if base is not None else pl.lit(0)).alias("_t"),
     )
-    order = totals.sort(["_s", "_t", "label"], descending=[True, True, False])["label"].to_list()
+    # under a filter (``base``: the whole corpus) the order is the whole corpus's: it stays put
+    by = ["_t", "_s", "label"] if base is not None else ["_s", "_t", "label"]
+    order = totals.sort(by, descending=[True, True, False])["label"].to_list()
     meta: dict[str, Any] = {
         "order": order,
         "scale": color_scale(_label_set(labels, frame["label"].to_list())),

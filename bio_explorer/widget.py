@@ -385,6 +385,7 @@ class SpanView(anywidget.AnyWidget):
         self._global = _GlobalRefresh(corpus, self._on_global_done,
                                       lambda: float(self.anomaly_refresh_delay))
         self._colors = palette(corpus.labels())
+        self._label_rank: dict[str, int] = {}  # one label order: chips, menus and digit keys
         super().__init__(page_size=page_size, **kwargs)
         route_to_main_shell(self)  # never dropped for a stale subshell id (reopened tab)
         self.set_trait("total_sentences", len(corpus))
@@ -513,12 +514,27 @@ class SpanView(anywidget.AnyWidget):
         labels = set(self._colors) | set(per)
         if labels - set(self._colors):
             self._colors = palette(labels)
+        rank = self._label_order(per if not self.query else None)
         self._labels = sorted(
             ({"label": lab, "color": self._colors.get(lab, "#888888"),
               "count": int(per.get(lab, 0))} for lab in labels),
-            key=lambda d: (-d["count"], d["label"]),
+            key=lambda d: (rank.get(d["label"], len(rank)), d["label"]),
         )
         self._anomaly_kinds = self._kind_counts(view)
+
+    def _label_order(self, whole: dict[str, int] | None) -> dict[str, int]:
+        """Rank of each label: by whole-corpus span count when first seen, then fixed.
+
+        A filter never reorders the chips (nor the menu's digit shortcuts); a label that appears
+        later (added by an edit) goes to the end.
+        """
+        if not self._label_rank:
+            counts = whole if whole is not None else self._label_counts(self._corpus)
+            ordered = sorted(counts, key=lambda lab: (-counts[lab], lab))
+            self._label_rank = {lab: i for i, lab in enumerate(ordered)}
+        for lab in sorted(set(self._colors) - set(self._label_rank)):
+            self._label_rank[lab] = len(self._label_rank)
+        return self._label_rank
 
     def _label_counts(self, view: Corpus) -> dict[str, int]:
         """Spans per label in ``view``.
