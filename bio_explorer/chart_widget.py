@@ -44,13 +44,20 @@ export default {
   async render(ctx) {
     let api;
     try { api = await lib(); } catch (err) {
-      ctx.el.textContent = "bio_explorer: chart code not loaded (display the first chart of the Explorer too).";
+      ctx.el.textContent =
+        "bio_explorer: chart code not loaded (display the first chart of the Explorer too).";
       return;
     }
     return api.render(ctx);
   },
 };
 """
+
+
+def _spec_rows(spec: dict) -> int:
+    """Inline data rows of a Vega-Lite spec (top-level ``data`` and ``datasets``)."""
+    n = len(((spec.get("data") or {}).get("values")) or [])
+    return n + sum(len(v) for v in (spec.get("datasets") or {}).values() if isinstance(v, list))
 
 
 class ChartView(anywidget.AnyWidget):
@@ -80,6 +87,17 @@ class ChartView(anywidget.AnyWidget):
         route_to_main_shell(self)  # never dropped for a stale subshell id (reopened tab)
         if chart is not None:
             self.set_chart(chart)
+
+    def __repr__(self) -> str:
+        """The chart's title and data size, plus the selection (where widgets cannot render)."""
+        spec = self._spec or {}
+        title = spec.get("title")
+        if isinstance(title, dict):
+            title = title.get("text")
+        rows = _spec_rows(spec)
+        sel = f", selected {self.selection}" if self.selection else ""
+        return (f"<bio_explorer ChartView: {title or 'chart'}"
+                f"{f' ({rows:,} data rows)' if rows else ''}{sel}>")
 
     @property
     def chart(self) -> alt.TopLevelMixin | None:

@@ -269,6 +269,29 @@ class Explorer(w.VBox):
         for part in (self, top, chart_box, self.header, self._clear_button):
             route_to_main_shell(part)
 
+    # ------------------------------------------------------------------ text fallback
+    def __repr__(self) -> str:
+        """Summary line, filter, charts and first sentences (shown where widgets cannot render)."""
+        from .text_fallback import first_sentences
+
+        st = self._whole_stats()
+        figures = ", ".join(f"{v:,} {_noun(k, v)}" if isinstance(v, int) else f"{k} {v}"
+                            for k, v in st.items() if k != "files")
+        lines = [f"<bio_explorer Explorer of {st['files']}: {figures}>"]
+        if self.query:
+            lines.append(f"filter {self.query}: {self.span_view.matching_sentences:,} sentences")
+        lines.append("charts: " + ", ".join(name for name, _ in self.charts.items()))
+        try:
+            lines += first_sentences(self.filtered)
+        except Exception:  # a bad regex: the summary alone
+            pass
+        return "\n".join(lines)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict, dict]:
+        from .text_fallback import with_text
+
+        return with_text(super()._repr_mimebundle_(**kwargs), repr(self))
+
     # ------------------------------------------------------------------ public
     @property
     def query(self) -> dict:
@@ -424,8 +447,9 @@ class Explorer(w.VBox):
 
     def _warm_slow_charts(self, frames: dict[str, pl.DataFrame]) -> None:
         """Background thread: build the Altair templates of the slow charts (no widget touched)."""
+        shown = getattr(self, "charts", None)  # the thread may finish before __init__ does
         for name in _SLOW_CHARTS:
-            if name in self.charts._views:
+            if shown is None or name in shown._views:
                 frame = frames["anomaly_counts" if name == "anomalies" else name]
                 self._templates[name].spec(frame)
 

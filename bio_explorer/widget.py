@@ -396,6 +396,19 @@ class SpanView(anywidget.AnyWidget):
         self.on_msg(self._handle_message)
 
     # ------------------------------------------------------------------ public API
+    def __repr__(self) -> str:
+        """Summary and first sentences of the current filter (shown where widgets cannot render)."""
+        from .text_fallback import first_sentences
+
+        head = (f"<bio_explorer SpanView: {self.matching_sentences:,} of "
+                f"{self.total_sentences:,} sentences" + (f", query {self.query}" if self.query
+                                                       else "") + ">")
+        try:
+            lines = first_sentences(self.filtered)
+        except Exception:  # a bad regex: the summary alone
+            lines = []
+        return "\n".join([head, *lines])
+
     @property
     def corpus(self) -> Corpus:
         """The corpus shown (edits in the widget change it)."""

@@ -1,4 +1,4 @@
-"""Issue 16.1 in JupyterLab: a reopened tab on a live kernel never leaves the span view on "Loading…".
+"""Issue 16.1 in JupyterLab: a reopened tab on a live kernel never leaves "Loading…" for ever.
 
 The notebook runs ``bx.explore(<stackoverflow_ner/test.txt>)``; the tab is reloaded without
 shutting the kernel down and the notebook is run again.  JupyterLab (4.6, default "comms over
