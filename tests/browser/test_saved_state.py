@@ -4,8 +4,8 @@ The widget state is what JupyterLab writes into a notebook's metadata on save
 (``Widget.get_manager_state()``): the Explorer is built, its span view answers the front end's first
 page request (as in a live notebook), and the state is written into a notebook file.  The chart
 bundle (~0.9 MB) must be in it once, not once per chart.  Then the span view is mounted in the
-browser with only that saved state and nothing answering its messages (a static view): it shows the saved
-sentences and says there is no kernel instead of "Loading…".
+browser with only that saved state and nothing answering its messages (a static view): it shows
+the saved sentences and says there is no kernel instead of "Loading…".
 """
 
 from __future__ import annotations
