@@ -44,7 +44,7 @@ from .corpus import Corpus
 from .kernel_comm import route_to_main_shell
 from .widget import SpanView, _Coalescer, _running_loop
 
-__all__ = ["CHART_NAMES", "Explorer", "ExplorerCharts", "explore"]
+__all__ = ["CHART_NAMES", "Explorer", "ExplorerCharts", "explore", "inconsistency_sentences"]
 
 #: The charts of the dashboard, in display order.
 CHART_NAMES = ("labels", "transitions", "anomalies", "lengths", "inconsistencies")
@@ -54,7 +54,7 @@ _OWNED: dict[str, tuple[str, ...]] = {
     "labels": ("labels",),
     "lengths": ("labels",),
     "transitions": ("transition",),
-    "anomalies": ("anomaly", "labels"),
+    "anomalies": ("anomaly",),
     "inconsistencies": ("text", "where", "regex"),
 }
 
@@ -110,11 +110,12 @@ def selection_to_query(name: str, selection: list[dict], query: dict) -> dict:
         if pairs:  # the filter takes one cell: the one clicked last
             out["transition"] = [str(pairs[-1][0]), str(pairs[-1][1])]
     elif name == "anomalies":
-        kinds, labels = _values(selection, "kind"), _values(selection, "label")
-        if kinds:
-            out["anomaly"] = kinds
-            if labels:
-                out["labels"] = labels
+        # one bar = one (kind, label): the filter selects exactly the occurrences it counts
+        picked = [f"{d['kind']}:{d['label']}" if d.get("label") not in (None, "") else
+                  str(d["kind"]) for d in selection
+                  if isinstance(d, dict) and d.get("kind") not in (None, "")]
+        if picked:
+            out["anomaly"] = list(dict.fromkeys(picked))
     elif name == "inconsistencies":
         texts = _values(selection, "text")
         if texts:
@@ -130,9 +131,11 @@ def query_to_selection(name: str, query: dict) -> list[dict]:
         t = query.get("transition")
         return [{"prev_tag": t[0], "tag": t[1]}] if t else []
     if name == "anomalies":
-        kinds = query.get("anomaly", [])
-        labels = query.get("labels") or [None]
-        return [{"kind": k, "label": lab} for k in kinds for lab in labels]
+        out = []
+        for entry in query.get("anomaly", []):
+            kind, _, label = entry.partition(":")
+            out.append({"kind": kind, "label": label or None})
+        return out
     if name == "inconsistencies":
         if query.get("where") == "span" and query.get("text") and not query.get("regex"):
             return [{"text": query["text"]}]
@@ -240,6 +243,10 @@ class Explorer(w.VBox):
             layout=w.Layout(width="auto", flex="0 0 auto"),
         )
         self._clear_button.on_click(lambda _b: self.clear())
+        self._inc_pick: tuple[dict, list[int]] | None = None  # (inconsistency row, sentence ids)
+        self._majority_button = w.Button(
+            icon="check", layout=w.Layout(width="auto", flex="0 0 auto", display="none"))
+        self._majority_button.on_click(lambda _b: self.apply_majority())
 
         views: dict[str, ChartView] = {}
         steps = _progress(list(charts), progress, corpus, "Building charts")
@@ -258,7 +265,7 @@ class Explorer(w.VBox):
         self.span_view.observe(self._on_query, names="query")
         self.span_view.observe(self._on_data, names="_data_version")
 
-        top = w.HBox([self.header, self._clear_button],
+        top = w.HBox([self.header, self._majority_button, self._clear_button],
                       layout=w.Layout(align_items="center", width="100%", flex_flow="row wrap"))
         chart_box = w.Box(list(views.values()), layout=w.Layout(
             display="flex", flex_flow="row wrap", align_items="flex-start", width="100%"))
@@ -266,7 +273,8 @@ class Explorer(w.VBox):
         layout = kwargs.pop("layout", w.Layout(width="100%"))
         super().__init__([top, chart_box, self.span_view], layout=layout, **kwargs)
         self.add_class("bx-explorer")
-        for part in (self, top, chart_box, self.header, self._clear_button):
+        for part in (self, top, chart_box, self.header, self._clear_button,
+                     self._majority_button):
             route_to_main_shell(part)
 
     # ------------------------------------------------------------------ text fallback
@@ -350,11 +358,71 @@ class Explorer(w.VBox):
         def handler(change: dict) -> None:
             if self._linking:
                 return
+            if name == "inconsistencies":
+                self._inconsistency_clicked(list(change["new"] or []))
+                return
             new = selection_to_query(name, list(change["new"] or []), self.span_view.query)
             if new != self.span_view.query:
                 self.span_view.query = new
 
         return handler
+
+    def _inconsistency_clicked(self, selection: list[dict]) -> None:
+        """A row of the inconsistency table: show every occurrence it counts, the untagged
+        dissenters included (a span-text search would miss those), and offer its majority."""
+        texts = _values(selection, "text")
+        query = {k: v for k, v in self.span_view.query.items()
+                 if k not in ("sentences", *_OWNED["inconsistencies"])}
+        row = None
+        if texts:
+            frames = self._slow.get()
+            table = frames["inconsistencies"] if frames else self.corpus.inconsistencies()
+            rows = table.filter(pl.col("text") == texts[-1])
+            row = rows.row(0, named=True) if rows.height else None
+        self._inc_pick = None
+        if row is not None:
+            version = self._version()
+            hit = self._whole.get("occurrences")
+            if hit is None or hit[0] != version:
+                hit = (version, self.corpus.inconsistencies(occurrences=True))
+                self._whole["occurrences"] = hit
+            ids = inconsistency_sentences(self.corpus, row, hit[1])
+            self._inc_pick = (row, ids)
+            query["sentences"] = ids
+        self._show_majority_button()
+        if query != self.span_view.query:
+            self.span_view.query = query
+
+    def _show_majority_button(self) -> None:
+        pick = self._inc_pick
+        button = self._majority_button
+        if pick is None:
+            button.layout.display = "none"
+            return
+        row = pick[0]
+        button.description = f"Apply majority ({row['majority']}) to '{row['text']}'"
+        button.tooltip = (f"Relabel the occurrences of '{row['text']}' that disagree with the "
+                          f"majority label {row['majority']} ({row['labels']}); undo with Ctrl+Z")
+        button.layout.display = None
+
+    def apply_majority(self) -> int:
+        """Relabel the dissenting occurrences of the selected inconsistency row to its majority.
+
+        Returns
+        -------
+        int
+            Occurrences changed (0 when no row is selected).
+        """
+        if self._inc_pick is None:
+            return 0
+        row = self._inc_pick[0]
+        preview = self.corpus.apply_inconsistency(row)
+        n = preview.changes.height
+        preview.apply()
+        self._inc_pick = None
+        self._show_majority_button()
+        self.span_view.refresh()
+        return n
 
     def _on_query(self, change: dict) -> None:
         self._slow.poll()
@@ -370,10 +438,16 @@ class Explorer(w.VBox):
 
     def _sync_selections(self) -> None:
         query = self.span_view.query
+        pick = self._inc_pick
+        if pick is not None and query.get("sentences") != pick[1]:
+            self._inc_pick = pick = None  # the filter moved on
+            self._show_majority_button()
         self._linking = True
         try:
             for name, view in self.charts.items():
                 want = query_to_selection(name, query)
+                if name == "inconsistencies" and pick is not None:
+                    want = [{"text": pick[0]["text"]}]
                 if not _same_points(want, view.selection):
                     view.selection = want
         finally:
@@ -502,6 +576,27 @@ class Explorer(w.VBox):
         }
         self._whole["header"] = ((version, slow is not None), stats)
         return stats
+
+
+def inconsistency_sentences(corpus: Corpus, row: dict,
+                            occurrences: pl.DataFrame | None = None) -> list[int]:
+    """Sentences with an occurrence of one ``inconsistencies()`` row's surface form.
+
+    The tagged spans with that text (case-insensitively for a ``casefold`` row) and the dissenting
+    occurrences the finder lists, untagged ones included (``occurrences``: the frame of
+    ``corpus.inconsistencies(occurrences=True)`` when the caller has it).
+    """
+    text = str(row["text"])
+    fold = row.get("variant") == "casefold"
+
+    def same(col: str) -> pl.Expr:
+        return pl.col(col).str.to_lowercase() == text.lower() if fold else pl.col(col) == text
+
+    tagged = corpus.spans.filter(same("text"))["sentence"]
+    occ = corpus.inconsistencies(occurrences=True) if occurrences is None else occurrences
+    dissent = occ.filter(same("text") & (pl.col("variant") == row.get("variant", "exact")))
+    ids = pl.concat([tagged.cast(pl.Int64), dissent["sentence"].cast(pl.Int64)])
+    return ids.unique().sort().to_list()
 
 
 def _extra(name: str, inputs: tuple[pl.DataFrame, ...]) -> dict[str, Any]:

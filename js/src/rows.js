@@ -27,6 +27,8 @@ import { ellipsize, h } from "./dom.js";
  * @property {(label: string) => import("./color.js").LabelStyle} styleFor
  * @property {boolean} showTags
  * @property {string} idPrefix unique per widget, for aria-describedby ids
+ * @property {string[]} [anomalyFilter] the query's anomaly entries ("kind" or "kind:label"): the
+ *   occurrences they select are highlighted and carry a `.bx-anom-hit` description
  */
 
 /** Tokens longer than this are clamped to a few lines (full text kept, wraps anywhere). */
@@ -94,7 +96,10 @@ export function buildRow(s, index, ctx) {
     }
     anomRanges.push([st, end]);
     const id = `${ctx.idPrefix}-a${s.sentence}-${a}`;
-    desc.push(h("span", { cls: "bx-sr-only", text, attrs: { id } }));
+    const wanted = ctx.anomalyFilter ?? [];
+    const hit = wanted.includes(kind) || (label != null && wanted.includes(`${kind}:${label}`));
+    if (hit) for (let p = st; p < end; p++) hl.add(p);
+    desc.push(h("span", { cls: hit ? "bx-sr-only bx-anom-hit" : "bx-sr-only", text, attrs: { id } }));
     const prev = anomStart.get(st);
     anomStart.set(st, prev ? `${prev} ${id}` : id);
   }

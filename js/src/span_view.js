@@ -332,7 +332,9 @@ function render({ model, el }) {
         ]),
       );
     } else {
-      rows.replaceChildren(buildRows(page.sentences, { styleFor, showTags, idPrefix }));
+      const q = normalize(model.get("query"));
+      const anomalyFilter = Array.isArray(q.anomaly) ? q.anomaly.map(String) : [];
+      rows.replaceChildren(buildRows(page.sentences, { styleFor, showTags, idPrefix, anomalyFilter }));
     }
     rows.scrollTop = keepPlace ? scrollTop : 0;
 
