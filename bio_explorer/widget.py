@@ -716,10 +716,12 @@ class SpanView(anywidget.AnyWidget):
             pl.when(first == "O").then(None).otherwise(first.str.slice(2)).alias("from_label"),
             pl.lit(label).alias("to_label"),
         )
+        spans = self._corpus.spans
+        already = spans.filter((pl.col("text") == text) & (pl.col("label") == label)).height
         return {
             "message": f"{changes.height} occurrence(s) of {text!r}",
             "preview": {"text": text, "to_label": label, "count": changes.height,
-                        "rows": rows.to_dicts()},
+                        "already": already, "rows": rows.to_dicts()},
         }
 
     def _op_relabel_all(self, m: dict) -> dict:

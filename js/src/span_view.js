@@ -319,6 +319,7 @@ function render({ model, el }) {
     if (!page) return;
     const focusKey = focusedKey();
     const scrollTop = rows.scrollTop;
+    const anchor = keepPlace ? scrollAnchor() : null;
     hideTip();
     if (popups.isOpen() && rows.contains(popupAnchor)) popups.close();
     const prevSentence = keepPlace && active >= 0 ? page.sentences[active]?.sentence : undefined;
@@ -337,6 +338,7 @@ function render({ model, el }) {
       rows.replaceChildren(buildRows(page.sentences, { styleFor, showTags, idPrefix, anomalyFilter }));
     }
     rows.scrollTop = keepPlace ? scrollTop : 0;
+    if (anchor) keepAnchor(anchor);
 
     // keep the active sentence when the same page is re-rendered; otherwise start at the top
     let next = -1;
@@ -350,6 +352,42 @@ function render({ model, el }) {
     markSelection();
     if (focusKey) restoreFocus(focusKey);
     syncPager();
+  }
+
+  /**
+   * The row to keep in place when the same page is drawn again (after an edit): the one with the
+   * focus or the open menu, else the active one, else the first row in view; and its screen y.
+   * @returns {{ sentence: string, top: number } | null}
+   */
+  function scrollAnchor() {
+    const a = document.activeElement;
+    let row = a instanceof HTMLElement && rows.contains(a) ? rowOf(a) : null;
+    if (!row && popupAnchor && rows.contains(popupAnchor)) row = rowOf(popupAnchor);
+    if (!row) row = rowEl(active);
+    if (!row) {
+      const top = rows.getBoundingClientRect().top;
+      row = /** @type {HTMLElement | undefined} */ (
+        [...rows.children].find((r) => r instanceof HTMLElement && r.getBoundingClientRect().bottom > top)
+      ) ?? null;
+    }
+    if (!row) return null;
+    return { sentence: row.getAttribute("data-sentence") ?? "", top: row.getBoundingClientRect().top };
+  }
+
+  /** Scroll (the rows, or the page around them) so the anchor row is where it was. */
+  /** @param {{ sentence: string, top: number }} anchor */
+  function keepAnchor(anchor) {
+    const row = [...rows.children].find((r) => r.getAttribute("data-sentence") === anchor.sentence);
+    if (!(row instanceof HTMLElement)) return;
+    const delta = row.getBoundingClientRect().top - anchor.top;
+    if (Math.abs(delta) < 1) return;
+    /** @type {Element | null} */
+    let box = rows;
+    while (box && !(box.scrollHeight > box.clientHeight + 1 && /(auto|scroll)/.test(getComputedStyle(box).overflowY))) {
+      box = box.parentElement;
+    }
+    const scroller = box ?? document.scrollingElement;
+    if (scroller) scroller.scrollTop += delta;
   }
 
   function syncPager() {
@@ -545,6 +583,18 @@ function render({ model, el }) {
     if (isPage) {
       watch.answered();
       notBusy();
+      // the filter cannot run (a bad regex…): no rows of an older filter stay on screen
+      page = { offset: 0, total: 0, sentences: [] };
+      hideTip();
+      if (popups.isOpen() && popupAnchor && rows.contains(popupAnchor)) popups.close();
+      rows.replaceChildren(
+        h("div", { cls: "bx-empty" }, [
+          h("div", { cls: "bx-empty-title", text: "This filter cannot run." }),
+          h("div", { cls: "bx-muted", text: String(msg.message ?? "Error") }),
+        ]),
+      );
+      active = -1;
+      syncPager();
     }
     if (pendingEdits.has(msg.id)) {
       pendingEdits.delete(msg.id);
