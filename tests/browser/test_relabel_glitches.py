@@ -16,7 +16,8 @@ import bio_explorer as bx
 
 pytestmark = pytest.mark.browser
 
-_TOP = "s => document.querySelector(`#app .bx-row[data-sentence='${s}']`).getBoundingClientRect().top"
+_TOP = ("s => document.querySelector(`#app .bx-row[data-sentence='${s}']`)"
+        ".getBoundingClientRect().top")
 
 
 @pytest.fixture
