@@ -77,3 +77,23 @@ def test_bad_regex_clears_rows_and_shows_the_error(view, connect_widget):
     # a good pattern brings rows back
     page.get_by_role("searchbox", name="Search tokens").fill("torch")
     expect(page.locator("#app .bx-row").first).to_be_visible()
+
+
+def test_menu_opens_after_undo_then_chip_click(view, connect_widget):
+    page = connect_widget(view)
+    span = page.locator("#app .bx-row[data-sentence='0'] .bx-span").first
+    label = span.get_attribute("data-label")
+    start = span.get_attribute("data-start")
+    span.click()
+    target = next(d["label"] for d in view._labels if d["label"] != label)
+    page.locator(".bx-pop-span [role='menuitemradio']", has_text=target).first.click()
+    edited = page.locator(f"#app .bx-row[data-sentence='0'] .bx-span[data-start='{start}']")
+    expect(edited).to_have_attribute("data-label", target)
+    page.keyboard.press("Control+z")
+    expect(edited).to_have_attribute("data-label", label)
+    page.locator(f"#app .bx-lchip[data-label='{label}']").click()
+    expect(page.locator("#app .bx-lchip[data-label='" + label + "']")).to_have_attribute(
+        "aria-pressed", "true")
+    first = page.locator(f"#app .bx-span[data-label='{label}']").first
+    first.click()
+    expect(page.locator(".bx-pop-span")).to_be_visible()
