@@ -333,4 +333,4 @@ def test_up_to_eleven_labels_are_all_20_apart(labels: list[str]) -> None:
 def test_many_labels_keep_legend_neighbours_20_apart() -> None:
     labels = [f"Entity_{i:02d}" for i in range(27)]
     result = list(palette(labels).values())  # sorted by label: the legend order
-    assert min(delta_e(a, b) for a, b in zip(result, result[1:], strict=False)) >= 20
+    assert min(delta_e(a, b) for a, b in itertools.pairwise(result)) >= 20
