@@ -385,7 +385,7 @@ def _draw_labels(p: _Prepared) -> alt.TopLevelMixin:
     layers.append(
         alt.Chart()
         .transform_calculate(_room="datum.text_at * (1 + 0.06 * length(datum.bar_text)) + 1")
-        .mark_point(opacity=0)
+        .mark_point(opacity=0, aria=False)
         .encode(x=alt.X("_room:Q", title=x_title), y=y)
     )
     data = _data(p.frame)
