@@ -365,6 +365,8 @@ class SpanView(anywidget.AnyWidget):
     _first_page = traitlets.Dict().tag(sync=True)
     # ms before an unanswered page request is sent again (twice), then reported as unanswered
     _page_timeout_ms = traitlets.Int(8000).tag(sync=True)
+    # a language prefix most tokens carry (WikiANN "en:"): the "Plain text" display hides it
+    _token_prefix = traitlets.Unicode("").tag(sync=True)
 
     def __init__(self, corpus: Corpus, query: dict | None = None, page_size: int = 50,
                  journal: bool | str | os.PathLike | None = None, **kwargs: Any) -> None:
@@ -388,6 +390,9 @@ class SpanView(anywidget.AnyWidget):
         self._label_rank: dict[str, int] = {}  # one label order: chips, menus and digit keys
         super().__init__(page_size=page_size, **kwargs)
         route_to_main_shell(self)  # never dropped for a stale subshell id (reopened tab)
+        from .display import common_token_prefix
+
+        self._token_prefix = common_token_prefix(corpus)
         self.set_trait("total_sentences", len(corpus))
         self._sources = self._source_names()
         self.query = normalize_query(query)

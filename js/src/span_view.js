@@ -74,6 +74,7 @@ function render({ model, el }) {
   /** @type {string | null} */
   let latestPageId = null;
   let showTags = false;
+  let plainText = false;
   let active = -1;
   /** @type {{ row: number, sentence: number, anchor: number, focus: number } | null} */
   let range = null;
@@ -111,6 +112,11 @@ function render({ model, el }) {
     text: "Tags",
     attrs: { type: "button", "aria-pressed": "false", title: "Show the raw tag under each token" },
   });
+  const plainBtn = h("button", {
+    cls: "bx-btn bx-toggle",
+    text: "Plain text",
+    attrs: { type: "button", "aria-pressed": "false" },
+  });
   const undoBtn = h("button", {
     cls: "bx-btn",
     attrs: { type: "button", title: "Undo (Ctrl+Z)", "aria-label": "Undo" },
@@ -128,7 +134,7 @@ function render({ model, el }) {
     saveBtn,
   ]);
 
-  const toolbar = h("div", { cls: "bx-toolbar" }, [filters.bar, h("div", { cls: "bx-spacer" }), tagsBtn, editGroup]);
+  const toolbar = h("div", { cls: "bx-toolbar" }, [filters.bar, h("div", { cls: "bx-spacer" }), plainBtn, tagsBtn, editGroup]);
   const subbar = h("div", { cls: "bx-subbar" }, [filters.legend, filters.count]);
 
   const errorText = h("span", { cls: "bx-error-text" });
@@ -335,7 +341,8 @@ function render({ model, el }) {
     } else {
       const q = normalize(model.get("query"));
       const anomalyFilter = Array.isArray(q.anomaly) ? q.anomaly.map(String) : [];
-      rows.replaceChildren(buildRows(page.sentences, { styleFor, showTags, idPrefix, anomalyFilter }));
+      const plain = plainText ? { prefix: String(model.get("_token_prefix") ?? "") } : null;
+      rows.replaceChildren(buildRows(page.sentences, { styleFor, showTags, idPrefix, anomalyFilter, plain }));
     }
     rows.scrollTop = keepPlace ? scrollTop : 0;
     if (anchor) keepAnchor(anchor);
@@ -948,6 +955,19 @@ function render({ model, el }) {
     root.classList.toggle("bx-show-tags", showTags);
     renderPage(true);
   });
+  const syncPlainTitle = () => {
+    const prefix = String(model.get("_token_prefix") ?? "");
+    plainBtn.title =
+      "Show sentences as written text: no space before punctuation" +
+      (prefix ? `, the “${prefix}” prefix of the tokens hidden` : "") +
+      " (display only: the tokens are unchanged)";
+  };
+  syncPlainTitle();
+  plainBtn.addEventListener("click", () => {
+    plainText = !plainText;
+    plainBtn.setAttribute("aria-pressed", String(plainText));
+    renderPage(true);
+  });
   undoBtn.addEventListener("click", undo);
   redoBtn.addEventListener("click", redo);
   saveBtn.addEventListener("click", () => sendEdit("save"));
@@ -985,6 +1005,10 @@ function render({ model, el }) {
   });
   listen("change:total_sentences", syncFilters);
   listen("change:_status", syncStatus);
+  listen("change:_token_prefix", () => {
+    syncPlainTitle();
+    if (plainText) renderPage(true);
+  });
   listen("change:_selection", markSelection);
 
   syncFilters();
