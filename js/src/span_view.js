@@ -14,7 +14,7 @@ import { domPrefix, newId } from "./ids.js";
 import { createPopupHost } from "./menu.js";
 import { createPageWatch } from "./page_watch.js";
 import { jsonEqual, normalize } from "./query.js";
-import { buildRows, makeStyleCache } from "./rows.js";
+import { buildRow, buildRows, makeStyleCache } from "./rows.js";
 
 /**
  * The subset of the anywidget model API this view uses.
@@ -320,9 +320,62 @@ function render({ model, el }) {
   }
 
   // ---------------------------------------------------------------- rendering
+  /** what the rows on screen were built from: per-sentence keys and the display settings */
+  /** @type {{ keys: string[], ctx: string } | null} */
+  let drawn = null;
+
+  function rowContext() {
+    const q = normalize(model.get("query"));
+    const anomalyFilter = Array.isArray(q.anomaly) ? q.anomaly.map(String) : [];
+    const plain = plainText ? { prefix: String(model.get("_token_prefix") ?? "") } : null;
+    const colors = labelsTrait().map((l) => [l.label, l.color]);
+    return {
+      ctx: { styleFor, showTags, idPrefix, anomalyFilter, plain },
+      key: JSON.stringify([showTags, anomalyFilter, plain, colors]),
+    };
+  }
+
+  /**
+   * The same page again (after an edit, or the background anomaly refresh): rebuild only the rows
+   * whose sentence changed, in place; nothing moves and nothing is drawn twice for nothing.
+   * @returns {boolean} false when the page differs too much (a full render is needed)
+   */
+  function patchPage() {
+    if (!page || !drawn || page.sentences.length === 0) return false;
+    const { ctx, key } = rowContext();
+    if (key !== drawn.ctx || drawn.keys.length !== page.sentences.length) return false;
+    const keys = page.sentences.map((s) => JSON.stringify(s));
+    for (let i = 0; i < keys.length; i++) {
+      const el = rowEl(i);
+      if (!el || el.getAttribute("data-sentence") !== String(page.sentences[i].sentence)) return false;
+    }
+    const focusKey = focusedKey();
+    const wasActive = rowEl(active)?.classList.contains("bx-active") ?? false;
+    let changed = 0;
+    for (let i = 0; i < keys.length; i++) {
+      if (keys[i] === drawn.keys[i]) continue;
+      rows.replaceChild(buildRow(page.sentences[i], i, ctx), /** @type {HTMLElement} */ (rowEl(i)));
+      changed += 1;
+    }
+    drawn = { keys, ctx: key };
+    if (changed) {
+      hideTip();
+      if (popups.isOpen() && popupAnchor && !popupAnchor.isConnected) popups.close();
+      range = null;
+      const a = active;
+      active = -1;
+      setActive(a, { focus: false, scroll: false, visible: wasActive });
+      markSelection();
+      if (focusKey) restoreFocus(focusKey);
+    }
+    syncPager();
+    return true;
+  }
+
   /** @param {boolean} keepPlace */
   function renderPage(keepPlace) {
     if (!page) return;
+    if (keepPlace && patchPage()) return;
     const focusKey = focusedKey();
     const scrollTop = rows.scrollTop;
     const anchor = keepPlace ? scrollAnchor() : null;
@@ -332,6 +385,7 @@ function render({ model, el }) {
     range = null;
 
     if (page.sentences.length === 0) {
+      drawn = null;
       rows.replaceChildren(
         h("div", { cls: "bx-empty" }, [
           h("div", { cls: "bx-empty-title", text: "No sentences match the current filter." }),
@@ -339,10 +393,9 @@ function render({ model, el }) {
         ]),
       );
     } else {
-      const q = normalize(model.get("query"));
-      const anomalyFilter = Array.isArray(q.anomaly) ? q.anomaly.map(String) : [];
-      const plain = plainText ? { prefix: String(model.get("_token_prefix") ?? "") } : null;
-      rows.replaceChildren(buildRows(page.sentences, { styleFor, showTags, idPrefix, anomalyFilter, plain }));
+      const { ctx, key } = rowContext();
+      rows.replaceChildren(buildRows(page.sentences, ctx));
+      drawn = { keys: page.sentences.map((s) => JSON.stringify(s)), ctx: key };
     }
     rows.scrollTop = keepPlace ? scrollTop : 0;
     if (anchor) keepAnchor(anchor);
@@ -594,6 +647,7 @@ function render({ model, el }) {
       page = { offset: 0, total: 0, sentences: [] };
       hideTip();
       if (popups.isOpen() && popupAnchor && rows.contains(popupAnchor)) popups.close();
+      drawn = null;
       rows.replaceChildren(
         h("div", { cls: "bx-empty" }, [
           h("div", { cls: "bx-empty-title", text: "This filter cannot run." }),

@@ -97,3 +97,31 @@ def test_menu_opens_after_undo_then_chip_click(view, connect_widget):
     first = page.locator(f"#app .bx-span[data-label='{label}']").first
     first.click()
     expect(page.locator(".bx-pop-span")).to_be_visible()
+
+
+def test_edit_updates_in_place_without_a_second_redraw(view, connect_widget):
+    """Issue 16.7: after an edit only the edited row is rebuilt, and the background anomaly
+    refresh that follows (a second page request) rebuilds nothing that did not change."""
+    page = connect_widget(view)
+    rows = page.locator("#app .bx-row")
+    n = len(view.corpus)
+    expect(rows).to_have_count(n)
+    marked = page.locator("#app .bx-row[data-mark]")
+    rows.evaluate_all("rs => rs.forEach(r => r.setAttribute('data-mark', '1'))")
+    expect(marked).to_have_count(n)
+    span = page.locator("#app .bx-row[data-sentence='3'] .bx-span").first
+    label = span.get_attribute("data-label")
+    start = span.get_attribute("data-start")
+    span.click()
+    target = next(d["label"] for d in view._labels if d["label"] != label)
+    page.locator(".bx-pop-span [role='menuitemradio']", has_text=target).first.click()
+    edited = page.locator(f"#app .bx-row[data-sentence='3'] .bx-span[data-start='{start}']")
+    expect(edited).to_have_attribute("data-label", target)
+    expect(marked).to_have_count(n - 1)  # only the edited sentence was drawn again
+    expect(page.locator("#app .bx-row[data-sentence='3'][data-mark]")).to_have_count(0)
+    requests = len([m for m in page.evaluate("bxHarness.sent") if m["kind"] == "page"])
+    view.wait_idle()  # the background recomputation of the global anomaly kinds: a new page
+    page.wait_for_function(
+        "n => bxHarness.sent.filter(m => m.kind === 'page').length > n", arg=requests)
+    expect(page.locator("#app .bx-position")).to_have_text(f"sentences 1–{n} of {n}")
+    expect(marked).to_have_count(n - 1)
