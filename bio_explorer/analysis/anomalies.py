@@ -60,8 +60,10 @@ __all__ = [
     "anomalies",
     "anomaly_sentences",
     "global_version",
+    "local_anomalies",
     "refresh_global",
     "sentence_anomalies",
+    "set_global",
 ]
 
 KINDS = (
@@ -463,6 +465,20 @@ def _local(corpus: Corpus) -> pl.DataFrame:
         frame = _finish([*_local_parts(whole), _format_rows(whole)])
     st.cache["anomalies_local"] = _Result(version, frame, tags, fields)
     return frame
+
+
+def local_anomalies(corpus: Corpus) -> pl.DataFrame:
+    """The :data:`LOCAL_KINDS` of the whole corpus for the current tags (no consistency pass)."""
+    return _local(corpus)
+
+
+def set_global(corpus: Corpus, frame: pl.DataFrame | None = None) -> None:
+    """Install ``frame`` (rows of the :data:`GLOBAL_KINDS`; ``None``: no rows) as the global result
+    for the current tags, so that pages need no consistency pass (a lazy corpus's pages, whose
+    global kinds are not computed, use it)."""
+    st = corpus._state
+    rows = _empty() if frame is None else _finish([frame])
+    _install_global(st, _Result(st.version, rows, st.tok["tag"], st.tok["_field"]))
 
 
 def _latest_global(st) -> _Result | None:

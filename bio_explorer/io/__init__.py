@@ -8,11 +8,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .. import schemes
 from ..errors import BioFormatError
 from .conllu import looks_like_conllu, parse_conllu
 from .frames import parse_frame
 from .lines import split_lines
+from .options import check_columns, check_path, check_sep, normalise_scheme
+from .routes import from_object, parse_routed, sniff
 from .text import Parsed, parse_text
 
 __all__ = ["FileRecord", "read"]
@@ -49,7 +50,7 @@ def _expand(source: Any) -> list[Path]:
     if isinstance(source, (str, os.PathLike)):
         text = os.fspath(source)
         if any(ch in text for ch in "*?[") and not os.path.exists(text):
-            hits = sorted(glob.glob(text, recursive=True))
+            hits = sorted(h for h in glob.glob(text, recursive=True) if not os.path.isdir(h))
             if not hits:
                 raise FileNotFoundError(f"no file matches {text!r}")
             return [Path(h) for h in hits]
@@ -61,9 +62,11 @@ def _parse_file(path: Path, *, format: str, sep: str, token_col: int | None, tag
                 encoding: str, multi_tag: str, errors: str, strict: bool) -> tuple[Any, Parsed]:
     if format not in FORMATS:
         raise ValueError(f"format={format!r}; expected one of {', '.join(FORMATS)}")
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file")
+    check_path(path)
     data = path.read_bytes()
+    routed = sniff(data, path) if format == "auto" else None
+    if routed:  # Parquet/IPC table, JSON(L) annotation file, spaCy DocBin
+        return None, parse_routed(routed, data, path, multi_tag=multi_tag, errors=errors)
     raw = split_lines(data, str(path), encoding, errors)
     del data
     if format == "conllu" or (format == "auto" and looks_like_conllu(raw.lines)):
@@ -92,15 +95,19 @@ def read(
     label_names: Sequence[str] | None = None,
     journal: str | os.PathLike | bool | None = None,
     progress: bool | None = None,
+    cache: bool | None = None,
 ):
     """Read a BIO/IOB corpus into a :class:`~bio_explorer.Corpus`.
 
     Parameters
     ----------
-    source : path, glob, list of paths, or DataFrame
-        Files in any supported dialect (detected per file), or a polars/pandas table with list
-        columns
-        (``tokens``/``ner_tags``, HF style) or one row per token with a ``sentence`` column.
+    source : path, glob, list of paths, DataFrame, HF Dataset, spaCy docs or list of dicts
+        Files in any supported dialect (detected per file: column text, CoNLL-U, Parquet/Arrow
+        IPC tables, doccano / Label Studio / Argilla JSON(L), spaCy ``.spacy`` DocBins), a
+        polars/pandas table with list columns (``tokens``/``ner_tags``, HF style) or one row per
+        token with a ``sentence`` column, a Hugging Face ``Dataset``/``DatasetDict`` (label names
+        from its features, splits as ``source``), a spaCy ``Doc``/``DocBin``/list of ``Doc``, or a
+        list of ``{"tokens": [...], "ner_tags": [...]}`` records.
     format : {"auto", "conll", "tsv", "seed", "conllu"}
         ``"auto"`` detects CoNLL-U; every other column dialect is read by the same column parser.
     sep : {"auto", "\\t", " "}
@@ -124,6 +131,10 @@ def read(
         Edit journal to replay (and to append to); ``True`` uses ``<file>.bio-journal.jsonl``.
     progress : bool, optional
         Show a progress bar (default: only for inputs over 20 MB).
+    cache : bool, optional
+        Reopen from (and keep) a snapshot in the state folder (see :mod:`bio_explorer.cache`);
+        any change of a file invalidates it.  ``False`` always parses; the default is on unless
+        ``$BIO_EXPLORER_CACHE`` is ``0``.
 
     Returns
     -------
@@ -140,13 +151,28 @@ def read(
         raise ValueError(f"errors={errors!r}; expected 'raise' or 'collect'")
     if multi_tag not in ("error", "first", "keep"):
         raise ValueError(f"multi_tag={multi_tag!r}; expected 'error', 'first' or 'keep'")
-    if scheme != "auto" and scheme not in schemes.SCHEMES:
-        raise ValueError(
-            f"scheme={scheme!r}; expected 'auto' or one of {', '.join(schemes.SCHEMES)}"
-        )
+    scheme = normalise_scheme(scheme)
+    sep = check_sep(sep)
+    check_columns(token_col=token_col, tag_col=tag_col)
 
+    obj = from_object(source, tokens, tags)  # HF Dataset(Dict), spaCy docs, list of records
+    if obj is not None:
+        source, names, tokens, tags = obj
+        label_names = label_names if label_names is not None else names
     parts: list[tuple[Any, Parsed, str, Path | None]] = []
     is_table = not isinstance(source, (str, os.PathLike, list, tuple))
+    if cache is not False and not is_table:  # reopen from a snapshot, or parse and keep one
+        from ..cache import read_cached
+
+        options = dict(format=format, sep=sep, token_col=token_col, tag_col=tag_col, scheme=scheme,
+                       encoding=encoding, multi_tag=multi_tag, errors=errors, strict=strict)
+        key = {**options, "tokens": tokens, "tags": tags, "label_names": label_names}
+        corpus = read_cached(_expand(source), key,
+                             lambda: read(source, **options, tokens=tokens, tags=tags,
+                                          label_names=label_names, progress=progress,
+                                          cache=False),
+                             force=cache is True)
+        return _replay(corpus, journal)
     if is_table:
         parsed, _ = parse_frame(source, tokens=tokens, tags=tags, label_names=label_names,
                                          multi_tag=multi_tag, errors=errors)
@@ -168,7 +194,10 @@ def read(
         if len(set(names)) != len(names):  # same file name in two folders: use the relative path
             parts = [(r, pr, str(pa), pa) for r, pr, _, pa in parts]
 
-    corpus = Corpus._from_parts(parts, scheme=scheme)
+    return _replay(Corpus._from_parts(parts, scheme=scheme), journal)
+
+
+def _replay(corpus, journal):
     if journal:
         from ..edits import replay_journal
 

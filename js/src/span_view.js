@@ -14,6 +14,7 @@ import { domPrefix, newId } from "./ids.js";
 import { createPopupHost } from "./menu.js";
 import { createPageWatch } from "./page_watch.js";
 import { jsonEqual, normalize } from "./query.js";
+import { createReview } from "./review.js";
 import { buildRow, buildRows, makeStyleCache } from "./rows.js";
 
 /**
@@ -81,7 +82,7 @@ function render({ model, el }) {
   /** @type {{ row: number, sentence: number, anchor: number, focus: number, moved: boolean } | null} */
   let drag = null;
   let suppressClick = false;
-  /** @type {Map<string, {op: string}>} */
+  /** @type {Map<string, {op: string, sentence?: unknown}>} */
   const pendingEdits = new Map();
   /** @type {{ id: string | null, panel: ReturnType<typeof applyAllPanel> } | null} */
   let applyAll = null;
@@ -134,7 +135,31 @@ function render({ model, el }) {
     saveBtn,
   ]);
 
-  const toolbar = h("div", { cls: "bx-toolbar" }, [filters.bar, h("div", { cls: "bx-spacer" }), plainBtn, tagsBtn, editGroup]);
+  // "Review" mode (review.js): the ranked suspects one at a time, their sentence drawn in `rows`
+  const review = createReview({
+    model,
+    styleFor: () => styleFor,
+    showRow: (row) => showReviewRow(row),
+    editAt: (start, end) => editAt(start, end),
+    isMenuOpen: () => popups.isOpen(),
+    setStatus: (text) => setStatus(text),
+    showError: (text) => showError(text, "other"),
+    onModeChange: (on) => {
+      root.classList.toggle("bx-reviewing", on);
+      popups.close();
+      if (on) page = null;
+      else requestPage(offset);
+    },
+  });
+
+  const toolbar = h("div", { cls: "bx-toolbar" }, [
+    filters.bar,
+    h("div", { cls: "bx-spacer" }),
+    review.toggle,
+    plainBtn,
+    tagsBtn,
+    editGroup,
+  ]);
   const subbar = h("div", { cls: "bx-subbar" }, [filters.legend, filters.count]);
 
   const errorText = h("span", { cls: "bx-error-text" });
@@ -178,7 +203,7 @@ function render({ model, el }) {
   const tip = h("div", { cls: "bx-tip", attrs: { "aria-hidden": "true" } });
   tip.hidden = true;
 
-  root.append(toolbar, subbar, errorBar, rows, footer, tip);
+  root.append(toolbar, subbar, errorBar, review.panel, rows, footer, tip);
   el.append(root);
 
   // ---------------------------------------------------------------- traits
@@ -270,6 +295,7 @@ function render({ model, el }) {
 
   /** @param {number} at */
   function requestPage(at) {
+    if (review.active()) return; // the review queue shows its own sentence
     offset = Math.max(0, Math.floor(at));
     const id = newId();
     latestPageId = id;
@@ -450,6 +476,35 @@ function render({ model, el }) {
     if (scroller) scroller.scrollTop += delta;
   }
 
+  /** Review mode: show the suspect's sentence as a one-row page (edited as usual). */
+  /** @param {Sentence | null} row */
+  function showReviewRow(row) {
+    activateAfterLoad = null;
+    page = { offset: 0, total: row ? 1 : 0, sentences: row ? [row] : [] };
+    renderPage(false);
+    if (row) setActive(0, { visible: true });
+  }
+
+  /** Review mode, key `e`: open the span menu on the suspect (or the new-span menu on its tokens). */
+  /** @param {number} start @param {number} end */
+  function editAt(start, end) {
+    const row = rowEl(0);
+    const s = page?.sentences[0];
+    if (!row || !s) return;
+    const boxes = /** @type {HTMLElement[]} */ ([...row.querySelectorAll(".bx-span")]);
+    const box =
+      boxes.find((b) => Number(b.dataset.start) === start && Number(b.dataset.end) === end) ??
+      boxes.find((b) => Number(b.dataset.start) < end && Number(b.dataset.end) > start);
+    if (box) {
+      box.focus();
+      box.click();
+      return;
+    }
+    range = { row: 0, sentence: s.sentence, anchor: start, focus: end - 1 };
+    paintRange();
+    openAddMenu();
+  }
+
   function syncPager() {
     const size = pageSize();
     const total = page ? page.total : Number(model.get("matching_sentences") ?? 0);
@@ -610,7 +665,7 @@ function render({ model, el }) {
   /** @param {string} op @param {Record<string, unknown>} [args] @returns {string} */
   function sendEdit(op, args = {}) {
     const id = newId();
-    pendingEdits.set(id, { op });
+    pendingEdits.set(id, { op, sentence: args.sentence });
     if (EDIT_VERBS[op]) setStatus(EDIT_VERBS[op], true);
     model.send({ kind: "edit", id, op, ...args });
     return id;
@@ -635,6 +690,7 @@ function render({ model, el }) {
     }
     if (errorSource === "edit") clearError();
     setStatus(String(msg.message ?? "Done"));
+    if (pending) review.afterEdit(pending);
   }
 
   /** @param {any} msg */
@@ -964,6 +1020,7 @@ function render({ model, el }) {
       return;
     }
     if (mod || e.altKey) return;
+    if (!isEditable(target) && review.onKey(e)) return;
     if (key === "Escape") {
       if (popups.isOpen()) popups.close();
       else if (!isEditable(target)) clearSelection();
@@ -1036,6 +1093,7 @@ function render({ model, el }) {
   /** @param {any} msg */
   const onCustom = (msg) => {
     if (disposed || !msg || typeof msg !== "object") return;
+    if (review.claims(msg)) return; // review replies and errors; pages while reviewing
     if (msg.kind === "page") onPage(msg);
     else if (msg.kind === "edit") onEditReply(msg);
     else if (msg.kind === "error") onErrorReply(msg);
@@ -1045,7 +1103,12 @@ function render({ model, el }) {
     syncFilters();
     schedulePage(0);
   });
-  listen("change:_data_version", () => schedulePage(page ? page.offset : offset));
+  listen("change:_data_version", () => {
+    if (review.active()) review.refresh();
+    else schedulePage(page ? page.offset : offset);
+  });
+  listen("change:review_mode", () => review.syncMode());
+  listen("change:review_query", () => review.onQuery());
   listen("change:page_size", () => schedulePage(0));
   listen("change:_labels", () => {
     styleFor = makeStyleCache(labelsTrait());
@@ -1070,6 +1133,7 @@ function render({ model, el }) {
   showSavedPage();
   syncPager();
   requestPage(0);
+  review.syncMode();
 
   return () => {
     disposed = true;

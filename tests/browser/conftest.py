@@ -98,6 +98,8 @@ SPAN_VIEW_TRAITS = (
     "_selection",
     "_status",
     "_token_prefix",
+    "review_mode",
+    "review_query",
 )
 
 _BRIDGE_JS = """(state) => {
