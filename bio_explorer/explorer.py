@@ -265,7 +265,7 @@ class Explorer(w.VBox):
         # the review queue's suspects by label and finder (issue 13): a click filters the queue
         self.review_chart = ReviewChart(self.span_view, layout=w.Layout(
             flex="1 1 380px", min_width="300px", max_width="100%", overflow="auto",
-            margin="4px 8px"))
+            margin="4px 8px"), view_class=SharedChartView if views else ChartView)
         self._render_header()
         self._slow.start()
 
