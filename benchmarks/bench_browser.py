@@ -160,9 +160,16 @@ def measure(browser, base: str, n_tokens: int, repeat: int, folder: Path) -> dic
         item = page.locator(".bx-pop-span [role='menuitemradio']").filter(
             has=page.get_by_text(new, exact=True)).first
         out["edit → rows"].append(_timed(page, item.click))
-        page.wait_for_function(
-            "() => (document.querySelector('#app .bx-status')?.textContent ?? '')"
-            ".startsWith('relabelled')", timeout=60_000)
+        try:
+            page.wait_for_function(
+                "() => (document.querySelector('#app .bx-status')?.textContent ?? '')"
+                ".startsWith('relabelled')", timeout=60_000)
+        except Exception:
+            print("warning: the relabel was not confirmed; edit figures of this run skipped")
+            page.keyboard.press("Escape")
+            ex.clear()
+            ex.flush()
+            continue
         page.evaluate("() => document.querySelectorAll('#app .bx-row')"
                       ".forEach(r => r.setAttribute('data-mark', '1'))")
         n_rows = page.locator("#app .bx-row").count()
