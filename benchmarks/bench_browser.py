@@ -61,7 +61,7 @@ _ARM = """(sel) => {
     mo.disconnect();
     requestAnimationFrame(() => { window.__bxMs = performance.now() - t0; });
   });
-  mo.observe(target, {childList: true, subtree: true, attributes: true});
+  mo.observe(target, {childList: true, subtree: true});  // rebuilt rows, not attributes
 }"""
 
 
