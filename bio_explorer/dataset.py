@@ -82,8 +82,8 @@ def _chunks(path: Path, size: int) -> Iterator[tuple[bytes, int, int]]:
                 if data:
                     yield data, lines_before, bytes_before
                 return
-            cut = max(data.rfind(b) + len(b) for b in _BREAKS if data.rfind(b) >= 0) \
-                if any(b in data for b in _BREAKS) else -1
+            found = [(data.rfind(b), len(b)) for b in _BREAKS]  # one search per break
+            cut = max((at + n for at, n in found if at >= 0), default=-1)
             if cut <= 0 or len(data) - cut > size:  # no sentence break in reach: read more
                 rest = data
                 continue
@@ -95,12 +95,16 @@ def _chunks(path: Path, size: int) -> Iterator[tuple[bytes, int, int]]:
 
 def _docstart_around(piece: bytes, first_line: int, last_line: int) -> tuple[bool, bool]:
     """Whether a ``-DOCSTART-`` line comes before the first / after the last token line."""
-    if b"-DOCSTART-" not in piece:
+    mark = b"-DOCSTART-"
+    first = 0 if piece.startswith(mark) else piece.find(b"\n" + mark) + 1
+    if first <= 0 and not piece.startswith(mark):
         return False, False
-    lines = piece.split(b"\n")
-    before = any(x.startswith(b"-DOCSTART-") for x in lines[:first_line - 1])
-    after = any(x.startswith(b"-DOCSTART-") for x in lines[last_line:])
-    return before, after
+    last = piece.rfind(b"\n" + mark)
+    last = first if last < 0 else last + 1
+    # 1-based line numbers of the first and the last -DOCSTART- line
+    first_no = piece.count(b"\n", 0, first) + 1
+    last_no = first_no + piece.count(b"\n", first, last)
+    return first_no < first_line, last_no > last_line
 
 
 def convert(paths: list[Path], folder: Path, options: dict, signature: str, *,
