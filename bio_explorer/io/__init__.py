@@ -69,7 +69,7 @@ def _parse_file(path: Path, *, format: str, sep: str, token_col: int | None, tag
         return None, parse_routed(routed, data, path, multi_tag=multi_tag, errors=errors)
     raw = split_lines(data, str(path), encoding, errors)
     del data
-    if format == "conllu" or (format == "auto" and looks_like_conllu(raw.head(2000))):
+    if format == "conllu" or (format == "auto" and looks_like_conllu(raw.lines)):
         parsed = parse_conllu(raw, str(path), multi_tag=multi_tag, errors=errors)
     else:
         parsed = parse_text(raw, str(path), sep=sep, token_col=token_col, tag_col=tag_col,

@@ -56,27 +56,6 @@ class RawText:
     problems: list = field(default_factory=list)
     cr_in_lines: bool = False  # some lines end with (or hold) a \r that is part of the line
     _cache: bool = True  # keep a rebuilt line table (False once released after reading)
-    n_rows: int = -1  # number of lines (-1: count them from ``lines``)
-
-    @property
-    def built(self) -> bool:
-        """Whether the line table exists (else it is built from ``utf8`` on first use)."""
-        return self._lines is not None
-
-    def line_count(self) -> int:
-        """Number of lines, without building the line table."""
-        if self._lines is not None or self.n_rows < 0:
-            return self.lines.len()
-        return self.n_rows
-
-    def head(self, n: int) -> pl.Series:
-        """The first ``n`` lines (only their bytes are split when the table is not built)."""
-        if self._lines is not None or not self.utf8:
-            return self.lines.head(n)
-        end = _nth_line_end(self.utf8, n)
-        if end is None:
-            return self.lines.head(n)
-        return _line_series(self.utf8[:end], True, self.newline).head(n)
 
     @property
     def lines(self) -> pl.Series:
@@ -175,19 +154,6 @@ def _csv_lines(body: bytes, expected_rows: int) -> pl.Series | None:
     return frame["raw"].fill_null("").rename("raw")
 
 
-def _nth_line_end(body: bytes, n: int) -> int | None:
-    """A byte offset just past a line terminator with at least ``n`` lines before it (None when
-    the text holds fewer terminators)."""
-    pos, step, found = 0, max(1 << 16, 64 * n), 0
-    while found < n:
-        if pos == len(body):
-            return None
-        end = min(len(body), pos + step)
-        found += body.count(b"\n", pos, end)
-        pos, step = end, 2 * step
-    return body.rfind(b"\n", 0, pos) + 1
-
-
 def _split_text(text: str) -> pl.Series:
     return pl.Series("raw", [text[:-1] if text.endswith("\n") else text]).str.split("\n").explode()
 
@@ -200,16 +166,6 @@ def _line_series(body: bytes, final_newline: bool, newline: str) -> pl.Series:
     uniform = n_cr == 0 or (newline == "\r\n" and n_cr == n_lf == body.count(b"\r\n"))
     lines = _csv_lines(body, n_lf + (0 if final_newline else 1)) if uniform else None
     return lines if lines is not None else _split_text(body.decode("utf-8"))
-
-
-def _valid_utf8(body: bytes) -> bool:
-    if body.isascii():
-        return True
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def split_lines(data: bytes, path: str, encoding: str = "utf-8", errors: str = "raise") -> RawText:
@@ -241,13 +197,6 @@ def split_lines(data: bytes, path: str, encoding: str = "utf-8", errors: str = "
     expected_rows = n_lf + (0 if final_newline else 1)
     newline = "\r\n" if n_crlf == n_lf and n_lf > 0 else "\n"
     uniform = n_cr == 0 or (n_cr == n_crlf == n_lf)
-    if n_cr == 0 and text is None and _dummy_separator(body) is not None and _valid_utf8(body):
-        # the line table is built on first use (a reader that takes the fields from the bytes
-        # never needs all of it)
-        raw = RawText(None, "\r" if cr_only else "\n", final_newline, bom, encoding, body,
-                      problems)
-        raw.n_rows = expected_rows
-        return raw
     lines = _csv_lines(body, expected_rows) if uniform else None
     if lines is None:
         if text is None:

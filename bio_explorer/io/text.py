@@ -14,7 +14,6 @@ import polars as pl
 
 from ..errors import BioFormatError
 from ..schemes import TAG_PATTERN
-from .linebytes import line_bytes
 from .lines import RawText
 
 TAG_OR_O = r"^(O|[BIESLUM]-\S.*)$"
@@ -311,80 +310,6 @@ def _join_fields(fields: pl.DataFrame, n_fields: pl.Series, sep: str) -> pl.Seri
     return fields.select(pl.concat_str(parts, ignore_nulls=True).alias("raw")).to_series()
 
 
-def _special(content: pl.Series, data: bytes, n_lines: int) -> pl.Series:
-    """Lines that are never plain token lines, whatever their tag field (``-DOCSTART-``, '#')."""
-    special = pl.repeat(False, n_lines, eager=True)
-    if _maybe_in(data, b"-DOCSTART-"):
-        special = special | content.str.starts_with("-DOCSTART-")
-    if _maybe_in(data, b"#", line_start=True):
-        special = special | content.str.starts_with("#")
-    return special
-
-
-def _starts_with(values: pl.Series, prefix: str) -> pl.Series:
-    if values.dtype == pl.Categorical:
-        return values.cat.starts_with(prefix)
-    return values.str.starts_with(prefix)
-
-
-def _special_from_fields(first: pl.Series, data: bytes) -> pl.Series:
-    """:func:`_special` from the first field of every line (a line starts with ``-DOCSTART-``
-    or '#' exactly when its first field does: neither holds a separator)."""
-    special = pl.repeat(False, first.len(), eager=True)
-    if _maybe_in(data, b"-DOCSTART-"):
-        special = special | _starts_with(first, "-DOCSTART-")
-    if _maybe_in(data, b"#", line_start=True):
-        special = special | _starts_with(first, "#")
-    return special
-
-
-def _len_bytes(values: pl.Series) -> pl.Series:
-    if values.dtype == pl.Categorical:
-        return values.cat.len_bytes().cast(pl.Int64)
-    return values.str.len_bytes().cast(pl.Int64)
-
-
-_MAX_WIDE = 100_000  # lines with more fields than the layout, rebuilt one by one from the bytes
-
-
-def _fields_from_bytes(raw: RawText, sep: str, dtypes: dict, n_lines: int):
-    """Fields and field counts of every line without a line table, or None when it cannot.
-
-    A line's field count is its byte length minus the bytes of its fields, plus one (its
-    separators are the rest); a line with more fields than the layout has a remainder beyond the
-    last column read, so its count comes out larger than the column count: the text of those
-    (few) lines is taken from the bytes and counted exactly.  Returns the fields, the field
-    counts (UInt32), the indices of the wider lines and their text.
-    """
-    where = line_bytes(raw.utf8, raw.final_newline)
-    if where is None or len(where) != n_lines:
-        return None
-    fields = _csv_fields(raw, sep, dtypes, n_lines)
-    if fields is None:
-        return None
-    used = pl.sum_horizontal([_len_bytes(fields[c]) for c in fields.columns])
-    counts = where.length_series() - pl.select(used).to_series() + 1
-    wide = (counts > len(dtypes)).arg_true()
-    if wide.len() > _MAX_WIDE:
-        return None
-    wide_content = where.text_at(wide)
-    del where
-    counts = counts.cast(pl.UInt32)
-    if wide.len():
-        counts = counts.scatter(wide, wide_content.str.count_matches(sep, literal=True) + 1)
-    if sep == "\t":  # one-field lines of a TAB file holding spaces: split on spaces instead
-        first = fields["c0"]
-        mixed = _on_subset(
-            first, counts == 1,
-            lambda c: (lambda t: _line_kinds(t).candidate & t.str.contains(" ", literal=True))(
-                c.cast(pl.String)),
-            False,
-        )
-        if mixed.any():
-            return None
-    return fields, counts, wide, wide_content
-
-
 def _maybe_in(data: bytes, needle: bytes, *, line_start: bool = False) -> bool:
     """Whether ``needle`` may occur (at a line start): False only when the bytes rule it out."""
     if not data:
@@ -413,49 +338,38 @@ def parse_text(
     comments, malformed lines: usually a few percent) get the full classification.
     """
     problems = _Problems(path, errors, raw.problems)
+    lines = raw.lines
     fast = not raw.cr_in_lines
-    # no line table yet: fields and field counts come from the bytes (one pass over the text)
-    lazy = fast and not raw.built and bool(raw.utf8)
-    lines = None if lazy else raw.lines
     content = lines if fast else lines.str.strip_suffix("\r")
-    n_lines = raw.line_count() if lazy else content.len()
+    n_lines = content.len()
     data = raw.utf8
 
     det = None
     whole = False  # decide the layout on the whole file rather than on its first lines
     while True:
-        if content is None:
-            head = raw.head(_HEAD_LINES)
-        else:
-            head = content if whole else content.head(_HEAD_LINES)
+        head = content if whole else content.head(_HEAD_LINES)
         kinds = _line_kinds(head)
         if not kinds.candidate.any():
             if head.len() == n_lines:
                 return Parsed(_empty_tokens(), Layout("tsv", "\t", 2, 0, 1), problems.rows, 0)
             whole = True  # a long run of non-token lines first: decide on the whole file
-            if content is None:
-                content = lines = raw.lines
             continue
         det = _detect(raw, head, kinds, path, problems, sep=sep, token_col=token_col,
                       tag_col=tag_col)
         del head, kinds  # slices of the line table: they would keep all of it alive
         sep, n_cols, width = det.sep, det.n_cols, max(det.n_cols, 1)
+        n_fields, mixed = _field_counts(content, sep)
+        # lines that are never plain token lines, whatever their tag field
+        special = pl.repeat(False, n_lines, eager=True)
+        if _maybe_in(data, b"-DOCSTART-"):
+            special = special | content.str.starts_with("-DOCSTART-")
+        if _maybe_in(data, b"#", line_start=True):
+            special = special | content.str.starts_with("#")
+        if mixed is not None:
+            special = special | mixed
         wide = wide_content = None
         fields = None
-        if content is None:
-            got = _fields_from_bytes(raw, sep, det.dtypes, n_lines)
-            if got is None:
-                content = lines = raw.lines
-            else:
-                fields, n_fields, wide, wide_content = got
-                mixed = None
-                special = _special_from_fields(fields["c0"], data)
-        if content is not None:
-            n_fields, mixed = _field_counts(content, sep)
-            special = _special(content, data, n_lines)
-            if mixed is not None:
-                special = special | mixed
-        if fields is None and fast and mixed is None:
+        if fast and mixed is None:
             # The fields come from the bytes (polars' CSV reader), after the line table is freed.
             # The lines that matter later can be rebuilt from their fields, except those with
             # more fields than the layout's columns: keep a (detached) copy of those.
