@@ -82,8 +82,8 @@ def _chunks(path: Path, size: int) -> Iterator[tuple[bytes, int, int]]:
                 if data:
                     yield data, lines_before, bytes_before
                 return
-            cut = max(data.rfind(b) + len(b) for b in _BREAKS if data.rfind(b) >= 0) \
-                if any(b in data for b in _BREAKS) else -1
+            found = [(data.rfind(b), len(b)) for b in _BREAKS]  # one search per break
+            cut = max((at + n for at, n in found if at >= 0), default=-1)
             if cut <= 0 or len(data) - cut > size:  # no sentence break in reach: read more
                 rest = data
                 continue
@@ -95,12 +95,16 @@ def _chunks(path: Path, size: int) -> Iterator[tuple[bytes, int, int]]:
 
 def _docstart_around(piece: bytes, first_line: int, last_line: int) -> tuple[bool, bool]:
     """Whether a ``-DOCSTART-`` line comes before the first / after the last token line."""
-    if b"-DOCSTART-" not in piece:
+    mark = b"-DOCSTART-"
+    first = 0 if piece.startswith(mark) else piece.find(b"\n" + mark) + 1
+    if first <= 0 and not piece.startswith(mark):
         return False, False
-    lines = piece.split(b"\n")
-    before = any(x.startswith(b"-DOCSTART-") for x in lines[:first_line - 1])
-    after = any(x.startswith(b"-DOCSTART-") for x in lines[last_line:])
-    return before, after
+    last = piece.rfind(b"\n" + mark)
+    last = first if last < 0 else last + 1
+    # 1-based line numbers of the first and the last -DOCSTART- line
+    first_no = piece.count(b"\n", 0, first) + 1
+    last_no = first_no + piece.count(b"\n", first, last)
+    return first_no < first_line, last_no > last_line
 
 
 def convert(paths: list[Path], folder: Path, options: dict, signature: str, *,
@@ -139,7 +143,6 @@ def _convert(paths: list[Path], folder: Path, options: dict, signature: str, *,
         Show a progress bar (default: for inputs over 20 MB).
     """
     from .analysis.anomalies import local_anomalies
-    from .reading import read
 
     size = max(int(part_mb * 1e6), 1)
     total = sum(p.stat().st_size for p in paths)
@@ -161,10 +164,8 @@ def _convert(paths: list[Path], folder: Path, options: dict, signature: str, *,
                 opts["scheme"] = forced[fi]
             votes = [0, 0]
             first_doc, pending = True, False
-            for piece, lines_before, bytes_before in _chunks(path, size):
-                chunk = scratch / path.name
-                chunk.write_bytes(piece)
-                c = read(chunk, cache=False, **opts)
+            for (piece, lines_before, bytes_before), c in _parsed_pieces(
+                    _chunks(path, size), scratch, path.name, opts, info):
                 if "layout" not in info:  # the first part fixes the layout and the scheme
                     rec = c._state.files[0]
                     raw = rec.raw
@@ -230,6 +231,46 @@ def _convert(paths: list[Path], folder: Path, options: dict, signature: str, *,
     shutil.rmtree(folder, ignore_errors=True)
     os.replace(tmp_folder, folder)
     return meta
+
+
+def _parsed_pieces(pieces: Iterator[tuple[bytes, int, int]], scratch: Path, name: str,
+                   opts: dict, info: dict) -> Iterator[tuple[tuple[bytes, int, int], Any]]:
+    """Each piece with its parsed corpus; the next piece is parsed in a thread while the caller
+    writes the current one (polars releases the GIL: two cores work).  The first piece is parsed
+    alone: it fixes the layout (``opts``, updated by the caller) that the others are read with."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .reading import read
+
+    def parse(k: int, piece: bytes, options: dict):
+        chunk = scratch / str(k) / name
+        chunk.parent.mkdir()
+        chunk.write_bytes(piece)
+        try:
+            return read(chunk, cache=False, **options)
+        finally:
+            shutil.rmtree(chunk.parent, ignore_errors=True)
+
+    it = iter(pieces)
+    cur = next(it, None)
+    if cur is None:
+        return
+    parsed = parse(0, cur[0], dict(opts))
+    with ThreadPoolExecutor(1) as pool:
+        k = 0
+        while cur is not None:
+            c = parsed
+            if "layout" not in info:  # the caller fixes the layout on the first piece
+                yield cur, c
+                c = None
+            nxt = next(it, None)
+            k += 1
+            future = pool.submit(parse, k, nxt[0], dict(opts)) if nxt is not None else None
+            if c is not None:
+                yield cur, c
+            del c
+            cur = nxt
+            parsed = future.result() if future is not None else None
 
 
 class _Redo(Exception):
