@@ -53,8 +53,20 @@ class Bridge:
         )
 
     def mount_chart(self, name: str) -> None:
-        self.page.evaluate("s => bxHarness.mountChart(s)", self.ex.charts[name]._spec)
+        # Start the mount without awaiting its promise inside page.evaluate: while the first
+        # Vega render runs, the span view calls the exposed bxPython binding, and playwright
+        # (1.65) then drops the pending evaluate ("Resulting promise was garbage collected").
+        # The outcome is recorded on the page and checked after the chart has drawn.
+        self.page.evaluate(
+            """s => { window.bxChartMount = "pending";
+                      bxHarness.mountChart(s).then(() => { window.bxChartMount = "ok"; },
+                                                   e => { window.bxChartMount = String(e); });
+                      return true; }""",
+            self.ex.charts[name]._spec,
+        )
         self.page.locator("#chart svg .mark-rect path, #chart svg path").first.wait_for()
+        self.page.wait_for_function("window.bxChartMount !== 'pending'")
+        assert self.page.evaluate("window.bxChartMount") == "ok"
         self.chart_saves_seen = 0
 
     def pump(self, chart: str | None = None) -> None:
