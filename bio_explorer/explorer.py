@@ -37,10 +37,12 @@ from typing import Any
 import altair as alt
 import ipywidgets as w
 import polars as pl
+import traitlets
 
 from . import charts as ch
 from .chart_widget import ChartView
 from .corpus import Corpus
+from .messages import chart_selection
 from .widget import SpanView, _Coalescer, _running_loop
 
 __all__ = ["CHART_NAMES", "Explorer", "ExplorerCharts", "explore"]
@@ -75,6 +77,12 @@ _SLOW_CHARTS = ("anomalies", "inconsistencies")
 
 
 # ------------------------------------------------------------------------------ selection ↔ query
+def _anomaly_kinds() -> tuple[str, ...]:
+    from .analysis.anomalies import KINDS
+
+    return tuple(KINDS)
+
+
 def _values(selection: list[dict], field: str) -> list[str]:
     """Distinct non-empty values of ``field`` in a chart selection, in click order."""
     out = [d.get(field) for d in selection if isinstance(d, dict)]
@@ -142,7 +150,8 @@ def query_to_selection(name: str, query: dict) -> list[dict]:
 def _same_points(a: list[dict], b: list[dict]) -> bool:
     """Selections equal as sets of points (order and missing null fields ignored)."""
     def norm(sel: list[dict]) -> set:
-        return {tuple(sorted((k, v) for k, v in d.items() if v is not None)) for d in sel}
+        return {tuple(sorted((str(k), repr(v)) for k, v in d.items() if v is not None))
+                if isinstance(d, dict) else repr(d) for d in sel}
 
     return norm(a) == norm(b)
 
@@ -323,9 +332,14 @@ class Explorer(w.VBox):
         def handler(change: dict) -> None:
             if self._linking:
                 return
-            new = selection_to_query(name, list(change["new"] or []), self.span_view.query)
-            if new != self.span_view.query:
-                self.span_view.query = new
+            try:  # a hostile selection gets an error bar, never an exception out of here
+                points = chart_selection(name, change["new"], _anomaly_kinds())
+                new = selection_to_query(name, points, self.span_view.query)
+                if new != self.span_view.query:
+                    self.span_view.query = new
+            except (ValueError, traitlets.TraitError) as exc:
+                self.span_view.report_error(str(exc))
+                self._sync_selections()  # the chart shows the filter in force again
 
         return handler
 
