@@ -732,9 +732,9 @@ def _progress(items: list[str], progress: bool | None, corpus: Corpus, desc: str
         progress = corpus.n_tokens > _BIG_CORPUS
     if not progress:
         return items
-    from tqdm.auto import tqdm
+    from .progress import track
 
-    return tqdm(items, desc=desc, leave=False)
+    return track(items, desc)
 
 
 def explore(corpus_or_path: Corpus | str | os.PathLike | Any, *, query: dict | None = None,
@@ -745,8 +745,10 @@ def explore(corpus_or_path: Corpus | str | os.PathLike | Any, *, query: dict | N
     Parameters
     ----------
     corpus_or_path : Corpus, path, glob, list of paths or DataFrame
-        What to explore; anything but a ``Corpus`` goes through :func:`bio_explorer.read`, with a
-        progress bar (pass ``progress=False`` to hide it).
+        What to explore; anything but a ``Corpus`` goes through :func:`bio_explorer.read`.
+        Reading and building the charts show progress (an ipywidgets bar in a notebook, a line
+        on stderr elsewhere; see :mod:`bio_explorer.progress`); pass ``progress=False`` to hide
+        it, for a ``Corpus`` too.
     query : dict, optional
         Initial filter of the span view.
     page_size : int, default 50
@@ -760,10 +762,10 @@ def explore(corpus_or_path: Corpus | str | os.PathLike | Any, *, query: dict | N
     Explorer
     """
     if isinstance(corpus_or_path, Corpus):
+        progress = read_kwargs.pop("progress", None)  # accepted: it governs the chart progress
         if read_kwargs:
             raise TypeError(f"read options {sorted(read_kwargs)} need a path, not a Corpus")
         corpus = corpus_or_path
-        progress = None
     else:
         from .io import read
 
@@ -789,4 +791,4 @@ def explore(corpus_or_path: Corpus | str | os.PathLike | Any, *, query: dict | N
                 stacklevel=3,
             )
     return Explorer(corpus, query=query, page_size=page_size, charts=charts,
-                    progress=None if progress else False)
+                    progress=False if progress is False else None)

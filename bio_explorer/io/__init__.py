@@ -179,11 +179,9 @@ def read(
 def _progress(total: int, progress: bool | None):
     if progress is False or (progress is None and total < 20_000_000):
         return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        return None
-    return tqdm(total=total, unit="B", unit_scale=True, desc="reading")
+    from ..progress import Progress
+
+    return Progress(total, "reading", unit="B")
 
 
 def check_format(path: str, **kwargs: Any) -> None:
