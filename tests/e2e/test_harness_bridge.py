@@ -13,6 +13,7 @@ import pytest
 import bio_explorer as bx
 from bio_explorer.explorer import Explorer
 
+expect = pytest.importorskip("playwright.sync_api").expect
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 SYNCED = ("query", "total_sentences", "matching_sentences", "page_size", "_labels",
@@ -142,4 +143,4 @@ def test_invalid_transition_cell_click(bridge):
         tags = tok.filter(tok["sentence"] == sid)["tag"].cast(str).to_list()
         pairs = list(zip(["<s>", *tags], tags, strict=False))
         assert (prev, tag) in pairs
-    assert page.locator("#app .bx-tok.bx-hl").count() >= 1
+    expect(page.locator("#app .bx-tok.bx-hl").first).to_be_visible()
