@@ -54,7 +54,16 @@ class Bridge:
         )
 
     def mount_chart(self, name: str) -> None:
-        self.page.evaluate("s => bxHarness.mountChart(s)", self.ex.charts[name]._spec)
+        # not awaited by evaluate(): with an exposed function on the page, chromium garbage
+        # collects the promise of the module import ("Resulting promise was garbage collected")
+        self.page.evaluate(
+            """s => { window.bxMounted = null;
+                      bxHarness.mountChart(s).then(() => { window.bxMounted = "ok"; },
+                                                   e => { window.bxMounted = String(e); }); }""",
+            self.ex.charts[name]._spec,
+        )
+        self.page.wait_for_function("window.bxMounted !== null")
+        assert self.page.evaluate("window.bxMounted") == "ok"
         self.page.locator("#chart svg .mark-rect path, #chart svg path").first.wait_for()
         self.chart_saves_seen = 0
 
