@@ -1,14 +1,24 @@
-"""Planted-error benchmark of the surface-form inconsistency finder, and its speed at 1M tokens.
+"""Error finders: real errors first (CoNLL-2003 yardstick), then planted errors, then speed.
 
 Usage::
 
-    python benchmarks/bench_detect.py            # quality table + speed (1M tokens)
-    python benchmarks/bench_detect.py --quick    # quality only
-    python benchmarks/bench_detect.py --fit      # refit the score weights (prints a dict)
+    python benchmarks/bench_detect.py              # real errors + planted table + speed (1M tokens)
+    python benchmarks/bench_detect.py --quick      # no 1M speed run
+    python benchmarks/bench_detect.py --real-only  # the real-error section only
+    python benchmarks/bench_detect.py --calibrate  # refit suspects.CALIBRATION (prints a dict)
+    python benchmarks/bench_detect.py --fit        # refit the consistency score weights
 
-Quality: on each shared corpus, errors are planted with fixed seeds (2% of spans get another label,
-2% are dropped to ``O``, 1% have a boundary moved by one token; see
-:func:`bio_explorer.analysis.consistency.plant_errors`).  A flagged occurrence is a hit when it
+Real errors (``_realerr.py``, ``_yardstick.py``): CoNLL-2003 train+valid read as one corpus; the
+cross-check is run once (5 folds, seed 0, 2 workers; wall and CPU time and the load average
+printed); each finder alone, the combined ``suspects()`` ranking and a majority-vote-per-surface-
+form floor are scored at token level on valid.txt vs CleanCoNLL (the *report* half: odd
+documents; the calibration is fitted on the even ones) and on train.txt vs the audit (recall;
+the audit is incomplete, so its precision understates the truth).  Then precision among the top
+50 / 200 suspects, a precision-recall table over thresholds and a calibration check.
+
+Planted errors (second table, diagnostic): on each shared corpus, errors are planted with fixed
+seeds (2% of spans get another label, 2% are dropped to ``O``, 1% have a boundary moved by one
+token; see :func:`_planted.plant_errors`).  A flagged occurrence is a hit when it
 overlaps a planted error.  Counts are summed over the evaluation seeds (1, 2) before taking ratios;
 the ``pooled`` rows sum them over the five corpora too.  The score weights (``--fit``) and the
 default threshold (the lowest with pooled ``P >= 0.5``) come from seeds 101-104 only.  Columns:
@@ -57,6 +67,12 @@ sys.path.insert(0, str(ROOT))
 
 import bio_explorer as bx  # noqa: E402
 from bio_explorer.analysis import consistency as C  # noqa: E402
+from bio_explorer.analysis import suspects as S  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import _planted as P  # noqa: E402
+import _realerr as R  # noqa: E402
+import _yardstick as Y  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "corpora"
 CORPORA = {
@@ -100,20 +116,20 @@ def counts(seeds=SEEDS, thresholds=THRESHOLDS, consistent: bool = False) -> pl.D
                 make_consistent(c)
             before = c.inconsistencies(occurrences=True, threshold=0.0)
             span_count = c.spans.group_by("text").len("count")
-            planted = C.plant_errors(c, seed=seed)
+            planted = P.plant_errors(c, seed=seed)
             occ = c.inconsistencies(occurrences=True, threshold=0.0)
-            freq = C.form_frequency(c, planted["text"])
+            freq = P.form_frequency(c, planted["text"])
             det = detectable(c, planted, freq)
             for thr in sorted(set(thresholds)):
                 flagged = occ.filter(pl.col("score") >= thr)
-                r = C.evaluate_planted(flagged, planted, freq)
-                rs = C.evaluate_planted(flagged, planted, span_count)
+                r = P.evaluate_planted(flagged, planted, freq)
+                rs = P.evaluate_planted(flagged, planted, span_count)
                 new = flagged.join(
                     before.filter(pl.col("score") >= thr).select("sentence", "start", "end"),
                     on=["sentence", "start", "end"], how="anti",
                 )
-                rn = C.evaluate_planted(new, planted)
-                rd = C.evaluate_planted(flagged, det)
+                rn = P.evaluate_planted(new, planted)
+                rd = P.evaluate_planted(flagged, det)
                 rows.append({
                     "corpus": name, "seed": seed, "threshold": thr, "spans": c.spans.height,
                     "planted": r["planted"], "found": r["found"], "flagged": r["flagged"],
@@ -230,7 +246,7 @@ def fit_data(seeds=FIT_SEEDS) -> pl.DataFrame:
     for name, pattern in CORPORA.items():
         for seed in seeds:
             c = bx.read(str(SHARED / pattern))
-            planted = C.plant_errors(c, seed=seed)
+            planted = P.plant_errors(c, seed=seed)
             _, _, feat = C._compute(c, NGRAM, 2, True)
             feat = feat.with_row_index("fid")
             pairs = feat.join(
@@ -286,17 +302,70 @@ def fit(seeds=FIT_SEEDS, l2: float = 0.1, data: pl.DataFrame | None = None
         out[grp] = {k: round(float(v), 2) for k, v in zip(("bias", *names), beta, strict=True)}
     return out
 
+def real_errors(calibrate: bool = False) -> None:
+    """The real-error section (see the module docstring)."""
+    c = Y.read_corpus()
+    parts = Y.parts(c)
+    fit, report = R.split_valid(c, parts["valid"])
+    train = parts["train"]
+    print("=== real errors: CoNLL-2003 train+valid (one corpus, "
+          f"{c.n_tokens:,} tokens) ===")
+    cc = R.run_cross_check(c)
+    print(f"cross_check(folds=5, seed=0, workers=2) on {cc['tokens']:,} tokens: wall "
+          f"{cc['wall_s']:.1f} s, CPU {cc['parent_cpu_s']:.1f} s here + "
+          f"{cc['workers_cpu_s']:.1f} s in the workers; 1-min load average "
+          f"{cc['load_before']:.1f} before, {cc['load_after']:.1f} after (2 cores, shared)")
+    if calibrate:
+        import pprint
+
+        cal = R.fit_calibration(c, fit)
+        print("CALIBRATION fitted on the fit half of valid.txt (even documents):")
+        pprint.pprint(cal, width=100, sort_dicts=False)
+        return
+    print(f"\nvalid.txt figures: {report.judged.len():,} judged sentences of odd documents "
+          f"(the report half; calibration fitted on the {fit.judged.len():,} of even ones); "
+          "train.txt: recall vs the audit (P_audit understates: the audit is incomplete).  "
+          f"Default threshold of suspects(): {S.DEFAULT_THRESHOLD}.")
+    frames = R.finder_frames(c)
+    print(R.table(frames, report, train))
+    top = R.top_precision(frames["combined (suspects())"], report)
+    ranked_all = c.suspects(threshold=0.0)
+    top_all = R.top_precision(ranked_all, report)
+    print("precision of the combined ranking among its first suspects (rows flagging >= 1 "
+          "CleanCoNLL-corrected token, report half): "
+          + ", ".join(f"top {k}: {v:.3f}" for k, v in top_all.items()))
+    del top
+    print("\nprecision-recall over thresholds (combined ranking):")
+    print(R.pr_table(c, report, train))
+    print("\ncalibration check on the report half (mean score vs share of real errors):")
+    print(R.reliability(c, report))
+    t = R.table({"combined": frames["combined (suspects())"]}, report, train).row(0, named=True)
+    ok = t["valid_R"] >= 0.30 and t["valid_P"] >= 0.30
+    print(f"\ntargets: combined valid R {t['valid_R']:.3f} at P {t['valid_P']:.3f} "
+          f"(>= 0.30 at >= 0.30): {'met' if ok else 'MISSED'}; top-50 precision "
+          f"{top_all[50]:.3f} (>= 0.6): {'met' if top_all[50] >= 0.6 else 'MISSED'}; train audit "
+          f"recall {t['train_R']:.3f} (>= 0.30): {'met' if t['train_R'] >= 0.30 else 'MISSED'}; "
+          f"cross-check {cc['wall_s']:.0f} s wall (<= 90 s): "
+          f"{'met' if cc['wall_s'] <= 90 else 'MISSED'} at load {cc['load_after']:.1f}")
+
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="quality only (no 1M speed run)")
     ap.add_argument("--fit", action="store_true", help="refit the score weights and print them")
+    ap.add_argument("--real-only", action="store_true", help="only the real-error section")
+    ap.add_argument("--calibrate", action="store_true",
+                    help="refit suspects.CALIBRATION on the fit half of valid.txt and print it")
     args = ap.parse_args(argv)
     if not SHARED.is_dir():
         sys.exit(f"{SHARED} not found")
     pl.Config.set_tbl_rows(100)
     pl.Config.set_tbl_width_chars(200)
     pl.Config.set_tbl_cols(-1)
+    if args.calibrate or args.real_only or not args.fit:
+        real_errors(calibrate=args.calibrate)
+        if args.calibrate or args.real_only:
+            return
     if args.fit:
         import pprint
 
@@ -306,7 +375,8 @@ def main(argv: list[str] | None = None) -> None:
         C._WEIGHTS.update(weights)
         print(f"threshold (pooled P >= {TARGET_P} on seeds {FIT_SEEDS}): {choose_threshold()}")
         return
-    print(f"planted-error detection (seeds {SEEDS}; score weights and default threshold "
+    print(f"\n=== planted errors (diagnostic; the consistency finder alone) ===\n"
+          f"planted-error detection (seeds {SEEDS}; score weights and default threshold "
           f"{C.DEFAULT_THRESHOLD} fitted on seeds {FIT_SEEDS})")
     q = quality()
     print(q.drop("R3span"))

@@ -29,11 +29,16 @@ __all__ = [
 ]
 
 
-def compare(gold: Corpus, pred: Corpus):
-    """Compare a predicted corpus with a gold one (per-label metrics and per-span errors)."""
+def compare(gold: Corpus, pred: Corpus, *, mode: str = "default", scheme: str | None = None):
+    """Compare a predicted corpus with a gold one (see :func:`.analysis.compare.compare`).
+
+    ``mode="strict"`` scores seqeval's strict spans (IOB2 or BIOES); the result's ``.metrics()``
+    equals seqeval's ``classification_report``, ``.errors()`` lists the wrong spans and
+    ``.schemas()`` gives nervaluate's strict / exact / partial / ent_type counts.
+    """
     from .analysis.compare import compare as _compare
 
-    return _compare(gold, pred)
+    return _compare(gold, pred, mode=mode, scheme=scheme)
 
 
 def explore(corpus: Corpus | Any, **kwargs: Any):

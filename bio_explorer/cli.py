@@ -1,7 +1,8 @@
 """The ``bio-explorer`` command line: ``stats``, ``validate`` and ``convert``.
 
 ``bio-explorer stats FILE…``
-    tokens, sentences, documents, spans, scheme, invalid transitions and spans per label.
+    tokens, sentences, documents, spans, scheme (and how sure its detection is), invalid
+    transitions and spans per label.
 ``bio-explorer validate FILE…``
     lists every format problem and invalid transition as ``file:line: message``; exit status 1
     when there is any (for CI pipelines), 0 otherwise.
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -137,6 +139,7 @@ def _stats(corpus) -> dict:
         "spans": spans.height,
         "labels": per_label.height,
         "scheme": corpus.scheme,
+        "scheme_confidence": float(corpus.scheme_evidence["confidence"].min()),
         "invalid_transitions": _invalid_count(corpus),
         "spans_per_label": dict(per_label.iter_rows()),
     }
@@ -160,9 +163,10 @@ def _cmd_stats(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             continue
         print(path, file=out)
         for key in ("tokens", "sentences", "docs", "spans", "labels", "scheme",
-                    "invalid_transitions"):
+                    "scheme_confidence", "invalid_transitions"):
             value = info[key]
-            shown = f"{value:,}" if isinstance(value, int) else value
+            shown = f"{value:,}" if isinstance(value, int) else (
+                f"{value:.2%}" if isinstance(value, float) else value)
             print(f"  {key.replace('_', ' '):<20} {shown:>12}", file=out)
         if info["spans_per_label"]:
             print("  spans per label:", file=out)
@@ -236,6 +240,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = _build_parser()
     args = parser.parse_args(argv)
+    # a mixed IOB1/IOB2 file is listed by `validate` and shown by `stats` (scheme confidence)
+    warnings.filterwarnings("ignore", category=schemes.MixedSchemeWarning)
     out, err = sys.stdout, sys.stderr
     command = {"stats": _cmd_stats, "validate": _cmd_validate, "convert": _cmd_convert}
     try:
@@ -243,11 +249,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BioFormatError as e:
         print(f"bio-explorer: {e}", file=err)
         return 1
-    except (FileNotFoundError, ValueError) as e:
-        print(f"bio-explorer: {e}", file=err)
-        return 2
     except BrokenPipeError:  # `bio-explorer stats … | head`
         return 0
+    except (OSError, ValueError) as e:  # missing file, a directory, a FIFO, a bad option
+        print(f"bio-explorer: {e}", file=err)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -117,11 +117,11 @@ class Corpus:
         schemes_seen = []
         for i, (raw, parsed, name, path) in enumerate(parts):
             tok = parsed.tokens
-            file_scheme = scheme
-            if file_scheme == "auto":
-                file_scheme = (
-                    schemes.detect_scheme(tok["_eff"], tok["sentence"]) if tok.height else "IOB2"
-                )
+            evidence = schemes.scheme_evidence(tok["_eff"], tok["sentence"]) if tok.height \
+                else schemes.SchemeEvidence("IOB2")
+            file_scheme = evidence.scheme if scheme == "auto" else scheme
+            if scheme == "auto" and evidence.mixed:
+                problems.append(schemes.mixed_scheme_problem(name, evidence, tok))
             schemes_seen.append(file_scheme)
             ann = schemes.annotate(tok.select("sentence", "_eff"), "_eff", file_scheme)
             tag = ann.select(schemes.to_iob2(ann, "_eff", file_scheme)).to_series()
@@ -143,6 +143,7 @@ class Corpus:
                 doc_off = int(tok["doc"].max()) + 1
             frames.append(tok)
             files.append(FileRecord(path, name, raw, parsed, file_scheme))
+            files[-1].evidence = evidence
             problems.extend(parsed.problems)
         tok = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
         if tok.height == 0 and not tok.columns:
@@ -187,6 +188,19 @@ class Corpus:
     def scheme(self) -> str:
         """The tagging scheme detected in the (first/most common) file, e.g. ``"IOB1"``."""
         return self._state.scheme
+
+    @property
+    def scheme_evidence(self) -> pl.DataFrame:
+        """How each file's scheme was decided: one row per file.
+
+        ``source``, ``scheme`` (the scheme used), ``detected`` (what detection found),
+        ``confidence`` (share of the ambiguous IOB1/IOB2 transitions that agree with the
+        detection), ``iob1_votes``, ``iob2_votes`` and ``mixed``; see
+        :func:`bio_explorer.schemes.scheme_evidence`.
+        """
+        from .schemes import evidence_table
+
+        return evidence_table(self._state.files)
 
     @property
     def problems(self) -> pl.DataFrame:
@@ -388,6 +402,10 @@ class Corpus:
     ) -> list[Path]:
         """Write the corpus in its own dialect; untouched lines stay byte-identical.
 
+        A ``path`` ending in ``.parquet``/``.arrow``/``.feather`` writes the ``tokens`` table,
+        ``.jsonl``/``.json`` doccano/Label Studio records, ``.spacy`` a spaCy DocBin (see
+        :mod:`bio_explorer.interop`).
+
         Parameters
         ----------
         path : path, optional
@@ -405,12 +423,21 @@ class Corpus:
             The files written.
         """
         from .edits import after_save
+        from .interop import write_by_suffix
         from .io.lines import BOM, join_lines
         from .io.writer import atomic_write, file_tags, plain_lines, render_lines
 
         st = self._state
-        if scheme is not None and scheme not in schemes.SCHEMES:
-            raise ValueError(f"scheme={scheme!r}; expected one of {', '.join(schemes.SCHEMES)}")
+        other = write_by_suffix(self, path, [(r.path, r.layout.dialect) for r in st.files],
+                                backup=backup)
+        if other is not None:  # Parquet/Arrow, annotation-tool JSON(L), spaCy DocBin
+            if path is None:
+                after_save(self)
+            return other
+        if scheme is not None:
+            from .io.options import normalise_scheme
+
+            scheme = normalise_scheme(scheme, auto=False)
         targets: list[Path] = []
         for rec in st.files:
             if path is None:
@@ -535,6 +562,45 @@ class Corpus:
 
         return apply_inconsistency(self, row)
 
+    def cross_check(self, folds: int = 5, seed: int = 0, **kwargs: Any) -> pl.DataFrame:
+        """Tag every sentence with a CRF trained on the other folds (needs the ``check`` extra).
+
+        See :func:`bio_explorer.analysis.crosscheck.cross_check`.
+        """
+        from .analysis.crosscheck import cross_check
+
+        return cross_check(self, folds, seed, **kwargs)
+
+    def load_predictions(self, pred: Any) -> pl.DataFrame:
+        """Load a model's predictions (a Corpus or per-token probabilities) for ``suspects()``.
+
+        See :func:`bio_explorer.analysis.predictions.load_predictions`.
+        """
+        from .analysis.predictions import load_predictions
+
+        return load_predictions(self, pred)
+
+    def suspects(self, *, threshold: float | None = None, **kwargs: Any) -> pl.DataFrame:
+        """Every suspected label error from every finder, one ranked frame.
+
+        See :func:`bio_explorer.analysis.suspects.suspects`.
+        """
+        from .analysis.suspects import suspects
+
+        return suspects(self, threshold=threshold, **kwargs)
+
+    def apply_suggestion(self, row: Any):
+        """Apply one ``suspects()`` row's suggestion now (one undo step); returns the Preview."""
+        from .analysis.suspects import apply_suggestion
+
+        return apply_suggestion(self, row)
+
+    def apply_suggestions(self, frame: pl.DataFrame):
+        """Preview applying every row of a ``suspects()`` frame (``.apply()``: one undo step)."""
+        from .edits import apply_suggestions
+
+        return apply_suggestions(self, frame)
+
     def undo(self) -> bool:
         """Undo the last edit (single or bulk).  Returns False when there is nothing to undo."""
         from .edits import undo
@@ -567,6 +633,87 @@ class Corpus:
 
         return unsaved_count(self)
 
+    # ------------------------------------------------------------------ interop (see interop.py)
+    def __getitem__(self, key: int | slice) -> Any:
+        """``c[i]``: sentence ``i`` of this view as ``{"id", "tokens", "ner_tags", "source"}``;
+        ``c[a:b]``: a view on those sentences."""
+        from .interop import get_item
+
+        return get_item(self, key)
+
+    def __iter__(self):
+        """Iterate over the sentences of this view as ``c[i]`` dicts."""
+        from .interop import iter_rows
+
+        return iter_rows(self)
+
+    def file_tags(self) -> pl.Series:
+        """Current tags of this view in each file's own scheme (``S-X``/``E-X`` in a BIOES file)."""
+        tags = self._file_scheme_tags()
+        if self._sel is None:
+            return tags
+        return tags.filter(self._state.tok["sentence"].is_in(self._sel.implode()))
+
+    def spans_with_offsets(self) -> pl.DataFrame:
+        """``spans`` plus ``char_start``/``char_end`` in the sentence text (tokens joined by one
+        space)."""
+        from .interop import spans_with_offsets
+
+        return spans_with_offsets(self)
+
+    def to_hf(self, *, splits: bool = False, label_names: list[str] | None = None) -> Any:
+        """A Hugging Face ``Dataset`` (``DatasetDict`` per source with ``splits=True``)."""
+        from .interop import to_hf
+
+        return to_hf(self, splits=splits, label_names=label_names)
+
+    def to_spacy(self, nlp_or_vocab: Any = None) -> list:
+        """One spaCy ``Doc`` per sentence, ``doc.ents`` from ``spans``."""
+        from .interop import to_spacy
+
+        return to_spacy(self, nlp_or_vocab)
+
+    def to_docbin(self, path: str | os.PathLike | None = None, nlp_or_vocab: Any = None) -> Any:
+        """A spaCy ``DocBin`` of :meth:`to_spacy` (saved to ``path`` when given)."""
+        from .interop import to_docbin
+
+        return to_docbin(self, path, nlp_or_vocab)
+
+    def to_displacy(self) -> list[dict]:
+        """Sentences in displaCy's manual format (``text``, ``ents`` with character offsets)."""
+        from .interop import to_displacy
+
+        return to_displacy(self)
+
+    def to_annotations(self, path: str | os.PathLike | None = None, *,
+                       tool: str = "doccano") -> list[dict]:
+        """doccano / Label Studio / Argilla records (written as JSON lines to ``path``)."""
+        from .interop import to_annotations
+
+        return to_annotations(self, path, tool=tool)
+    # ------------------------------------------------------------------ review (see review.py)
+    def review(self, row: Any, decision: str) -> dict:
+        """Record a review decision on a suspect: ``"accept"`` (applies its suggestion, one undo
+        step), ``"reject"`` (not shown again) or ``"edit"`` (fixed by hand).  Journalled."""
+        from .review import review
+
+        return review(self, row, decision)
+
+    def review_queue(self, *, labels: list[str] | None = None,
+                     finders: list[str] | None = None) -> pl.DataFrame:
+        """The suspects not reviewed yet, best first (see :func:`bio_explorer.review.queue`)."""
+        from .review import queue
+
+        return queue(self, labels=labels, finders=finders)
+
+    @property
+    def reviews(self) -> pl.DataFrame:
+        """Every review decision: sentence, start, end, text, label, suggestion, suggest_start,
+        suggest_end, finder, decision, edit_id, time."""
+        from .review import reviews_frame
+
+        return reviews_frame(self)
+
     # ------------------------------------------------------------------ display
     def __repr__(self) -> str:
         n_sent = len(self)
@@ -593,7 +740,7 @@ class Corpus:
 
 
 def sample(*, copy: bool = True) -> Corpus:
-    """The bundled sample corpus: the Wikipedia article on PyTorch, 20 sentences, 29 labels.
+    """The bundled sample corpus: the Wikipedia article on PyTorch, 20 sentences, 8 labels.
 
     Parameters
     ----------

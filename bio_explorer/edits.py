@@ -64,6 +64,7 @@ __all__ = [
     "after_save",
     "apply_edits",
     "apply_inconsistency",
+    "apply_suggestions",
     "delete_span",
     "edits_frame",
     "enable_journal",
@@ -1042,6 +1043,79 @@ def apply_inconsistency(c: Corpus, row: Any) -> Preview:
     return p
 
 
+def apply_suggestions(c: Corpus, frame: Any, op: str = "apply_suggestions") -> Preview:
+    """Preview applying ``suspects()`` suggestions (``.apply()``: one undo step for all of them).
+
+    ``frame`` (a DataFrame, or one row as a dict) needs ``sentence``, ``start``, ``end`` and
+    ``suggestion`` (a label or ``"O"``); ``suggest_start`` / ``suggest_end`` (the new extent,
+    default ``start`` / ``end``) and ``score`` are optional.  For each row every span overlapping
+    ``[min(start, suggest_start), max(end, suggest_end))`` is removed and, unless the suggestion
+    is ``"O"``, ``[suggest_start, suggest_end)`` becomes one span of that label.  When rows of the
+    same sentence overlap, the one with the highest ``score`` (else the first) wins and the
+    others are left out.
+    """
+    if isinstance(frame, Mapping):
+        frame = pl.DataFrame([dict(frame)])
+    if not isinstance(frame, pl.DataFrame):
+        raise EditError(f"{op}: pass a suspects() frame or one row of it as a dict")
+    missing = [k for k in ("sentence", "start", "end", "suggestion") if k not in frame.columns]
+    if missing:
+        raise EditError(f"{op}: the frame needs the column(s) {', '.join(missing)}")
+    st = c._state
+    df = frame.select(
+        pl.col("sentence").cast(pl.Int64), pl.col("start").cast(pl.Int64),
+        pl.col("end").cast(pl.Int64), pl.col("suggestion").cast(pl.String),
+        (pl.col("suggest_start") if "suggest_start" in frame.columns else pl.col("start"))
+        .cast(pl.Int64).alias("ss"),
+        (pl.col("suggest_end") if "suggest_end" in frame.columns else pl.col("end"))
+        .cast(pl.Int64).alias("se"),
+        (pl.col("score").cast(pl.Float64) if "score" in frame.columns
+         else pl.lit(0.0)).alias("score"),
+    ).with_row_index("_i").with_columns(
+        pl.min_horizontal("start", "ss").alias("lo"), pl.max_horizontal("end", "se").alias("hi"),
+    )
+    _check_labels_valid([x for x in df["suggestion"].unique().to_list() if x not in (None, "O")])
+    sent = st.sent.select(pl.col("sentence").cast(pl.Int64), pl.col("row").cast(pl.Int64),
+                          pl.col("n_tokens").cast(pl.Int64))
+    df = df.join(sent, on="sentence", how="left", maintain_order="left")
+    bad = df.filter(pl.col("row").is_null() | (pl.col("lo") < 0)
+                    | (pl.col("hi") > pl.col("n_tokens")) | (pl.col("ss") >= pl.col("se"))
+                    | pl.col("suggestion").is_null())
+    if bad.height:
+        r = bad.row(0, named=True)
+        raise EditError(f"{op}: sentence {r['sentence']}: bad suggestion [{r['ss']}, {r['se']}) "
+                        f"{r['suggestion']!r} for [{r['start']}, {r['end']})")
+    # overlapping suggestions: the best-scored one wins (a loop over suggestions, not tokens)
+    keep, taken = [], {}
+    for i, s, lo, hi in df.sort(["score", "_i"], descending=[True, False]).select(
+            "_i", "sentence", "lo", "hi").iter_rows():
+        if any(lo < b and a < hi for a, b in taken.get(s, ())):
+            continue
+        taken.setdefault(s, []).append((lo, hi))
+        keep.append(i)
+    df = df.filter(pl.col("_i").is_in(pl.Series(keep, dtype=pl.UInt32).implode()))
+    spans = c._all_spans().select(pl.col("sentence").cast(pl.Int64), pl.col("start").alias("s0"),
+                                  pl.col("end").alias("s1"))
+    cleared = df.join(spans, on="sentence", how="inner").filter(
+        (pl.col("s0") < pl.col("hi")) & (pl.col("s1") > pl.col("lo"))
+    ).select(pl.int_ranges(pl.col("row") + pl.col("s0"), pl.col("row") + pl.col("s1"),
+                           dtype=pl.UInt32).alias("row")).explode("row").with_columns(
+        pl.lit("O").alias("new"))
+    tagged = df.filter(pl.col("suggestion") != "O").select(
+        pl.int_ranges(pl.col("row") + pl.col("ss"), pl.col("row") + pl.col("se"),
+                      dtype=pl.UInt32).alias("row"),
+        (pl.col("row") + pl.col("ss")).cast(pl.UInt32).alias("first"), "suggestion",
+    ).explode("row").select(
+        "row", (pl.when(pl.col("row") == pl.col("first")).then(pl.lit("B-")).otherwise(pl.lit("I-"))
+                + pl.col("suggestion")).alias("new"))
+    ch = pl.concat([cleared, tagged]).drop_nulls("row")
+    fixed = _with_fixes(st, ch["row"], ch["new"], structural=True)
+    args = ({"n": df.height} if df.height != 1 else
+            {k: df.row(0, named=True)[k] for k in ("sentence", "start", "end", "suggestion", "ss",
+                                                   "se")})
+    return _preview_from_changes(c, op, args, fixed)
+
+
 # ====================================================================== save / journal replay
 def after_save(c: Corpus) -> None:
     """Called by :meth:`Corpus.write` after a successful in-place save.
@@ -1088,6 +1162,9 @@ def after_save(c: Corpus) -> None:
     _log(st).mark_saved()
     if st.journal is not None:
         st.journal.clear()
+        from .review import journal_reviews
+
+        journal_reviews(c)  # review decisions outlive a save
 
 
 def replay_journal(c: Corpus, journal: str | os.PathLike | bool) -> int:
@@ -1129,6 +1206,10 @@ def replay_journal(c: Corpus, journal: str | os.PathLike | bool) -> int:
                     a, b = ("new", "old") if kind == "undo" else ("old", "new")
                     _replay_edit(c, jr, {**rec, "op": f"{kind}:{rec['op']}", "old": rec[a],
                                          "new": rec[b], "id": log.next_id})
+            elif kind == "review":  # a review decision (its edit has its own record)
+                from .review import replay_record
+
+                replay_record(c, rec)
             else:
                 raise EditError(f"{jr.path}: unknown journal record kind {kind!r}")
     finally:

@@ -234,6 +234,7 @@ class Explorer(w.VBox):
             for name in CHART_NAMES
         }
         self._chart_inputs: dict[str, tuple[pl.DataFrame, ...] | None] = {}
+        self._header_view: Any = None  # a HeaderView, made when marimo displays the Explorer
         self._linking = False
         # in a kernel chart updates are debounced and run after the span page was answered
         self._rerender = _Coalescer(self._render_charts, delay=_CHART_DELAY)
@@ -259,6 +260,12 @@ class Explorer(w.VBox):
             view.selection = query_to_selection(name, self.span_view.query)
             view.observe(self._chart_clicked(name), names="selection")
         self.charts = ExplorerCharts(views)
+        from .review_chart import ReviewChart
+
+        # the review queue's suspects by label and finder (issue 13): a click filters the queue
+        self.review_chart = ReviewChart(self.span_view, layout=w.Layout(
+            flex="1 1 380px", min_width="300px", max_width="100%", overflow="auto",
+            margin="4px 8px"))
         self._render_header()
         self._slow.start()
 
@@ -267,7 +274,7 @@ class Explorer(w.VBox):
 
         top = w.HBox([self.header, self._clear_button],
                       layout=w.Layout(align_items="center", width="100%", flex_flow="row wrap"))
-        chart_box = w.Box(list(views.values()), layout=w.Layout(
+        chart_box = w.Box([*views.values(), self.review_chart.view], layout=w.Layout(
             display="flex", flex_flow="row wrap", align_items="flex-start", width="100%"))
         self.span_view.layout = w.Layout(width="100%")
         layout = kwargs.pop("layout", w.Layout(width="100%"))
@@ -301,6 +308,10 @@ class Explorer(w.VBox):
     def refresh(self) -> None:
         """Re-read the corpus after it was changed in code (edits, undo)."""
         self.span_view.refresh()
+
+    def review(self, **query: list[str]) -> None:
+        """Start reviewing the suspected errors in the span view (``labels=``/``finders=``)."""
+        self.span_view.review(**query)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for the background computation (anomalies, inconsistencies) and show its results.
@@ -453,13 +464,49 @@ class Explorer(w.VBox):
                 self._show_chart(name, self.charts[name])
         self.span_view._answer_waiting()
 
+    def header_stats(self) -> dict[str, Any]:
+        """The figures of the summary line as plain data (what :class:`HeaderView` shows).
+
+        Returns
+        -------
+        dict
+            ``files`` (str), ``cells`` (list of ``{"value", "noun"}`` for tokens, sentences,
+            spans, labels, scheme, invalid transitions, anomalies) and ``note`` (the filter's
+            "N of M sentences, K of L spans", or ``""`` without a filter).
+        """
+        whole = self._whole_stats()
+        note = ""
+        if self.span_view.query:
+            sents, spans = self._filter_figures()
+            note = (f"filter: {sents:,} of {whole['sentences']:,} sentences, "
+                    f"{spans:,} of {whole['spans']:,} spans")
+        return {
+            "files": str(whole["files"]),
+            "cells": [{"value": whole[k], "noun": _noun(k, whole[k])} for k in _HEADER_KEYS],
+            "note": note,
+        }
+
+    def _filter_figures(self) -> tuple[int, int]:
+        return (self.span_view.matching_sentences,
+                sum(d["count"] for d in self.span_view._labels))
+
+    def _display_(self) -> Any:
+        """marimo's display hook: the same linked parts in marimo stacks (see marimo_layout)."""
+        from .header_view import HeaderView
+        from .marimo_layout import marimo_layout
+
+        if self._header_view is None:
+            self._header_view = HeaderView(on_clear=self.clear)
+            self._header_view.show(self.header_stats())
+        return marimo_layout({"header": self._header_view, "charts": list(self.charts),
+                              "span_view": self.span_view})
+
     def _render_header(self) -> None:
         whole = self._whole_stats()
-        view = None
-        if self.span_view.query:
-            view = (self.span_view.matching_sentences,
-                    sum(d["count"] for d in self.span_view._labels))
+        view = self._filter_figures() if self.span_view.query else None
         self.header.value = header_html(whole, view)
+        if self._header_view is not None:
+            self._header_view.show(self.header_stats())
 
     def _whole_stats(self) -> dict[str, Any]:
         """Whole-corpus figures of the header, memoised per data version."""
@@ -702,7 +749,7 @@ def header_html(stats: dict[str, Any], view: tuple[int, int] | None = None) -> s
     def fmt(v: Any) -> str:
         return f"{v:,}" if isinstance(v, int) else str(v)
 
-    keys = ("tokens", "sentences", "spans", "labels", "scheme", "invalid transitions", "anomalies")
+    keys = _HEADER_KEYS
     cells = "".join(
         f"<span class='bx-stat' style='margin-right:1.2em;white-space:nowrap'>"
         f"<b>{html.escape(fmt(stats[k]))}</b> {html.escape(_noun(k, stats[k]))}</span>"
@@ -718,6 +765,8 @@ def header_html(stats: dict[str, Any], view: tuple[int, int] | None = None) -> s
             f"<div style='display:flex;flex-wrap:wrap'>{cells}</div>{note}</div>")
 
 
+_HEADER_KEYS = ("tokens", "sentences", "spans", "labels", "scheme", "invalid transitions",
+                "anomalies")
 _SINGULAR = {"tokens": "token", "sentences": "sentence", "spans": "span", "labels": "label",
              "invalid transitions": "invalid transition", "anomalies": "anomaly"}
 

@@ -160,6 +160,12 @@ def auto_journal(c: Corpus) -> Journal | None:
         return None
     path = auto_journal_path(st.files[0].path)
     if path.exists() and path.stat().st_size > 0:
+        kinds = {r.get("kind") for r in Journal(path, []).records()}
+        if kinds == {"review"}:
+            from .edits import replay_journal  # only review decisions (kept by a save): restore
+
+            replay_journal(c, path)
+            return st.journal
         warnings.warn(
             f"{path} holds edits of an earlier session that were never saved; "
             f"bx.explore({str(st.files[0].path)!r}) replays them. "

@@ -18,6 +18,9 @@ convention: an orphan ``I-X`` starts a span, a change of type starts a span, ``E
 
 from __future__ import annotations
 
+import warnings
+from dataclasses import dataclass
+
 import polars as pl
 
 SCHEMES = ("IOB2", "IOB1", "IOE2", "IOE1", "BIOES", "BILOU", "BMES", "IO")
@@ -189,8 +192,53 @@ def _bare_labels(tags: pl.Series) -> bool:
     return not bool(non_o.str.contains(TAG_PATTERN).any())
 
 
+@dataclass(frozen=True)
+class SchemeEvidence:
+    """What the scheme of a file was decided on, and how sure the decision is.
+
+    Only IOB1 and IOB2 can be confused (both use ``B-`` and ``I-``); the other schemes are told
+    apart by the prefixes they use, and their ``confidence`` is 1.
+
+    Attributes
+    ----------
+    scheme : str
+        The scheme decided on (one of :data:`SCHEMES`).
+    confidence : float
+        Share of the ambiguous transitions that agree with ``scheme`` (1.0 when there are none).
+    iob1_votes : int
+        ``I-X`` opening a span: at a sentence start, after ``O`` or after another type (valid
+        IOB1, invalid IOB2).
+    iob2_votes : int
+        ``B-X`` at a sentence start, after ``O`` or after another type (valid IOB2, invalid IOB1).
+    mixed : bool
+        Both kinds of votes are common (the minority holds more than ``1 - IOB1_SHARE`` of them
+        and at least :data:`MIXED_MIN_VOTES`):
+        the file mixes the two schemes and whichever is chosen, many transitions are invalid.
+    """
+
+    scheme: str
+    confidence: float = 1.0
+    iob1_votes: int = 0
+    iob2_votes: int = 0
+    mixed: bool = False
+
+    def as_dict(self) -> dict:
+        return {"scheme": self.scheme, "confidence": self.confidence,
+                "iob1_votes": self.iob1_votes, "iob2_votes": self.iob2_votes, "mixed": self.mixed}
+
+
+class MixedSchemeWarning(UserWarning):
+    """A file mixes IOB1 and IOB2 (see :func:`scheme_evidence`); it is also a problems row."""
+
+
+#: share of the ambiguous transitions that must be IOB1 votes for a file to be read as IOB1
+IOB1_SHARE = 0.8
+#: votes the minority needs before a file is called mixed (a handful of tags is not a pattern)
+MIXED_MIN_VOTES = 10
+
+
 def detect_scheme(tags: pl.Series, sentence: pl.Series) -> str:
-    """Detect the tagging scheme of a column of raw tags.
+    """Detect the tagging scheme of a column of raw tags (see :func:`scheme_evidence`).
 
     Parameters
     ----------
@@ -204,18 +252,40 @@ def detect_scheme(tags: pl.Series, sentence: pl.Series) -> str:
     str
         One of :data:`SCHEMES`.  A file with only ``O`` tags is reported as ``IOB2``.
     """
+    return scheme_evidence(tags, sentence).scheme
+
+
+def scheme_evidence(tags: pl.Series, sentence: pl.Series) -> SchemeEvidence:
+    """Detect the tagging scheme of a column of raw tags and say how sure the detection is.
+
+    IOB1 and IOB2 are decided by a vote over the transitions that open a span: an ``I-X`` at a
+    sentence start, after ``O`` or after another type is an IOB1 vote; a ``B-X`` there is an IOB2
+    vote (``B-X`` after ``X`` is valid in both and does not vote).  The file is IOB1 when at least
+    :data:`IOB1_SHARE` (80 %) of the votes are IOB1 votes, else IOB2; when the minority holds more
+    than 20 % of the votes (and at least 10 of them) the file is flagged ``mixed``.  A couple of
+    stray tags therefore cannot decide the scheme of a whole corpus.
+
+    Parameters
+    ----------
+    tags : pl.Series
+        Raw tags as they appear in the file (String, Categorical or Enum).
+    sentence : pl.Series
+        Sentence id of each token (tokens in reading order).
+
+    Returns
+    -------
+    SchemeEvidence
+    """
     if _bare_labels(tags):
-        return "IO"
+        return SchemeEvidence("IO")
     vocab = TagVocab(tags)
     present = {t[:1] for t in vocab.tags if t != "O" and len(t) > 2 and t[1] == "-"}
     if present & {"L", "U"}:
-        return "BILOU"
+        return SchemeEvidence("BILOU")
     if "M" in present:
-        return "BMES"
+        return SchemeEvidence("BMES")
     if present & {"S"} or ("E" in present and "B" in present):
-        return "BIOES"
-    if "B" not in present and "E" not in present:
-        return "IOB1" if "I" in present else "IOB2"
+        return SchemeEvidence("BIOES")
     frame = pl.DataFrame({"p": vocab.prefix_codes(), "t": vocab.type_ids(), "s": sentence})
     if "E" in present:
         # IOE1 uses E- only before a same-type span; IOE2 ends every span with E-.
@@ -223,13 +293,66 @@ def detect_scheme(tags: pl.Series, sentence: pl.Series) -> str:
             ((pl.col("s").shift(-1) == pl.col("s")) & (pl.col("t").shift(-1) == pl.col("t"))
              & (pl.col("p").shift(-1) == _I)).fill_null(False).filter(pl.col("p") == _E).all()
         ).item()
-        return "IOE1" if before_same else "IOE2"
-    # B- present: IOB1 only if every B-X directly follows a token of type X.
-    after_same = frame.select(
-        ((pl.col("s").shift(1) == pl.col("s")) & (pl.col("t").shift(1) == pl.col("t")))
-        .fill_null(False).filter(pl.col("p") == _B).all()
-    ).item()
-    return "IOB1" if after_same else "IOB2"
+        return SchemeEvidence("IOE1" if before_same else "IOE2")
+    if not present & {"B", "I"}:
+        return SchemeEvidence("IOB2")  # only O: nothing to vote on
+    same_before = (
+        (pl.col("s").shift(1) == pl.col("s")) & (pl.col("t").shift(1) == pl.col("t"))
+    ).fill_null(False)
+    votes = frame.select(
+        ((pl.col("p") == _I) & ~same_before).sum().alias("iob1"),
+        ((pl.col("p") == _B) & ~same_before).sum().alias("iob2"),
+    ).row(0)
+    iob1, iob2 = int(votes[0]), int(votes[1])
+    total = iob1 + iob2
+    if total == 0:
+        return SchemeEvidence("IOB2")
+    share = iob1 / total
+    scheme = "IOB1" if share >= IOB1_SHARE else "IOB2"
+    confidence = share if scheme == "IOB1" else 1.0 - share
+    minority = min(iob1, iob2)
+    mixed = minority >= MIXED_MIN_VOTES and minority / total > 1.0 - IOB1_SHARE
+    return SchemeEvidence(scheme, round(confidence, 4), iob1, iob2, mixed)
+
+
+def mixed_scheme_problem(source: str, evidence: SchemeEvidence, tok: pl.DataFrame) -> dict:
+    """A problems-table row (and a warning) for a file that mixes IOB1 and IOB2.
+
+    ``tok`` holds the file's ``line``, ``sentence`` and raw tags (``_eff``); the row names the
+    first line where a span opens the minority's way.
+    """
+    vocab = TagVocab(tok["_eff"])
+    frame = pl.DataFrame({"p": vocab.prefix_codes(), "t": vocab.type_ids(), "s": tok["sentence"],
+                          "line": tok["line"]})
+    minority = _B if evidence.scheme == "IOB1" else _I
+    opens = ((pl.col("s").shift(1) != pl.col("s")) | (pl.col("t").shift(1) != pl.col("t")))
+    first = frame.filter((pl.col("p") == minority) & opens.fill_null(True))["line"].head(1)
+    line = int(first[0]) if first.len() else None
+    message = (
+        f"the file mixes IOB1 and IOB2: {evidence.iob1_votes:,} spans open with I- and "
+        f"{evidence.iob2_votes:,} with B- after O, a sentence start or another type; read as "
+        f"{evidence.scheme} (confidence {evidence.confidence:.0%}), so many transitions are "
+        "invalid; pass scheme='IOB1' or scheme='IOB2' to choose"
+    )
+    warnings.warn(f"{source}:{line}: {message}" if line else f"{source}: {message}",
+                  MixedSchemeWarning, stacklevel=4)  # points at the caller of bx.read
+    return {"source": source, "line": line, "kind": "mixed_scheme", "message": message}
+
+
+def evidence_table(files: list) -> pl.DataFrame:
+    """One row per file record (with ``name``, ``scheme`` and ``evidence``): how its scheme was
+    decided (see :attr:`bio_explorer.Corpus.scheme_evidence`)."""
+    rows = []
+    for rec in files:  # a loop over files
+        ev = getattr(rec, "evidence", None) or SchemeEvidence(rec.scheme)
+        rows.append({"source": rec.name, "scheme": rec.scheme, "detected": ev.scheme,
+                     "confidence": ev.confidence, "iob1_votes": ev.iob1_votes,
+                     "iob2_votes": ev.iob2_votes, "mixed": ev.mixed})
+    return pl.DataFrame(rows, schema={
+        "source": pl.String, "scheme": pl.String, "detected": pl.String,
+        "confidence": pl.Float64, "iob1_votes": pl.Int64, "iob2_votes": pl.Int64,
+        "mixed": pl.Boolean,
+    })
 
 
 def annotate(df: pl.DataFrame, tag_col: str, scheme: str) -> pl.DataFrame:

@@ -277,6 +277,12 @@ class SpanView(anywidget.AnyWidget):
     total_sentences = traitlets.Int(0, read_only=True).tag(sync=True)
     matching_sentences = traitlets.Int(0, read_only=True).tag(sync=True)
     page_size = traitlets.Int(50).tag(sync=True)
+    #: "Review" mode: walk the ranked suspects one at a time (see :mod:`bio_explorer.review_view`)
+    review_mode = traitlets.Bool(False).tag(sync=True)
+    #: filter of the review queue: ``{"labels": [...], "finders": [...]}``
+    review_query = traitlets.Dict().tag(sync=True)
+    #: bumped (Python only) whenever a review decision is made or the queue is rebuilt
+    review_version = traitlets.Int(0)
 
     _labels = traitlets.List().tag(sync=True)
     _anomaly_kinds = traitlets.List().tag(sync=True)
@@ -355,6 +361,28 @@ class SpanView(anywidget.AnyWidget):
         self._refresh_status()
         self._data_version = self._data_version + 1
         self._schedule_global()
+
+    def review(self, suspects: pl.DataFrame | None = None, **query: list[str]) -> None:
+        """Enter "Review" mode: walk the ranked suspects (``corpus.suspects()`` or ``suspects``).
+
+        ``labels=[...]`` / ``finders=[...]`` filter the queue (the ``review_query`` trait).
+        """
+        from .review import set_suspects
+
+        if suspects is not None:
+            set_suspects(self._corpus, suspects)
+            self.review_version += 1
+        self.review_query = {k: list(v) for k, v in query.items() if v}
+        self.review_mode = True
+
+    def show_reviewed(self) -> None:
+        """Leave review mode and show only the sentences a review decision touched."""
+        from .review import reviewed_sentences
+
+        self.review_mode = False
+        ids = reviewed_sentences(self._corpus)
+        if ids:  # an empty list would mean "no condition"
+            self.query = {"sentences": ids}
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Finish the pending background work now: recompute the global anomaly kinds.
@@ -521,6 +549,10 @@ class SpanView(anywidget.AnyWidget):
             self._drain()
         elif kind == "edit":
             self._answer_edit(content)
+        elif kind == "review":
+            from .review_view import answer_review
+
+            answer_review(self, content)
         else:
             self._reply_error(content, f"unknown message kind {kind!r}")
 

@@ -24,7 +24,11 @@ const common = {
 await Promise.all([
   esbuild.build({
     ...common,
-    entryPoints: { span_view: "src/span_view.js", chart_view: "src/chart_view.js" },
+    entryPoints: {
+      span_view: "src/span_view.js",
+      chart_view: "src/chart_view.js",
+      header_view: "src/header_view.js",
+    },
     format: "esm",
     platform: "browser",
   }),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -12,6 +13,9 @@ from polars.testing import assert_frame_equal
 
 import bio_explorer as bx
 from bio_explorer.analysis import consistency as C
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import _planted as P
 
 
 def _write(path: Path, sentences: list[list[tuple[str, str]]]) -> Path:
@@ -411,7 +415,7 @@ def test_label_counts_match_independent_count(wikigold):
 def test_plant_errors_changes_exactly_the_planted_spans(wikigold):
     c = bx.read(wikigold._state.files[0].path)
     before = c.spans
-    planted = C.plant_errors(c, seed=3)
+    planted = P.plant_errors(c, seed=3)
     n = before.height
     kinds = planted["kind"].value_counts()
     assert dict(kinds.iter_rows()) == {"flip": round(n * 0.02), "drop": round(n * 0.02),
@@ -429,10 +433,10 @@ def test_plant_errors_changes_exactly_the_planted_spans(wikigold):
 def test_planted_error_recall_floor(shared_corpora):
     """A fast, deterministic version of benchmarks/bench_detect.py on wikigold."""
     c = bx.read(shared_corpora / "wikigold" / "wikigold.conll.txt")
-    planted = C.plant_errors(c, seed=1)
+    planted = P.plant_errors(c, seed=1)
     flagged = c.inconsistencies(occurrences=True)
-    freq = C.form_frequency(c, planted["text"])
-    res = C.evaluate_planted(flagged, planted, freq)
+    freq = P.form_frequency(c, planted["text"])
+    res = P.evaluate_planted(flagged, planted, freq)
     assert res["planted"] == 178
     assert res["recall_ge3"] >= 0.6
     assert res["precision"] >= 0.6
@@ -440,7 +444,7 @@ def test_planted_error_recall_floor(shared_corpora):
 
 
 def test_form_frequency_is_a_plain_ngram_count(wikigold):
-    freq = C.form_frequency(wikigold, ["Germany", "United States", "the"])
+    freq = P.form_frequency(wikigold, ["Germany", "United States", "the"])
     toks = wikigold.tokens.group_by("sentence", maintain_order=True).agg("token")["token"]
     ref = Counter()
     for t in toks.to_list():

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from .. import schemes
+
 if TYPE_CHECKING:
     from ..corpus import Corpus
 
@@ -46,15 +48,59 @@ def _check_aligned(gold: Corpus, pred: Corpus) -> None:
         )
 
 
+MODES = ("default", "strict")
+
+
+def _spans(corpus: Corpus, mode: str, scheme: str | None) -> pl.DataFrame:
+    """The spans a comparison scores: ``Corpus.spans`` (seqeval's default reading) or the spans
+    seqeval's strict mode keeps (see :func:`~bio_explorer.analysis.nerschemas.strict_spans`)."""
+    if mode == "default":
+        return corpus.spans.select(*_KEY, "label", "text")
+    from .nerschemas import strict_spans
+
+    bioes = ("BIOES", "BILOU", "BMES")
+    if scheme is not None:  # any case; seqeval's name IOBES too
+        from ..io.options import normalise_scheme
+
+        scheme = "BIOES" if scheme.upper() == "IOBES" else normalise_scheme(scheme, auto=False)
+    scheme = scheme or ("BIOES" if corpus.scheme in bioes else "IOB2")
+    tok = corpus.tokens.select("sentence", "position", pl.col("tag").cast(pl.String))
+    if scheme in bioes:
+        # the tags as the file writes them (a BIOES file's own B/I/E/S), else converted
+        own = corpus.file_tags() if corpus.scheme in bioes else None
+        tag = own.cast(pl.String) if own is not None else tok.select(
+            schemes.from_iob2(pl.col("tag"), pl.col("sentence"), "BIOES")).to_series()
+        tok, scheme = tok.with_columns(tag.alias("tag")), "BIOES"
+    sp = strict_spans(tok, "tag", scheme)
+    return sp.join(corpus.spans.select(*_KEY, "text"), on=_KEY, how="left",
+                   maintain_order="left")
+
+
 class Comparison:
     """The result of :func:`compare`: gold and predicted spans of aligned corpora."""
 
-    def __init__(self, gold: Corpus, pred: Corpus) -> None:
+    def __init__(self, gold: Corpus, pred: Corpus, *, mode: str = "default",
+                 scheme: str | None = None) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode={mode!r}; expected 'default' or 'strict'")
         _check_aligned(gold, pred)
         self.gold = gold
         self.pred = pred
-        self._g = gold.spans.select(*_KEY, "label", "text")
-        self._p = pred.spans.select(*_KEY, "label")
+        self.mode = mode
+        self._g = _spans(gold, mode, scheme)
+        self._p = _spans(pred, mode, scheme).select(*_KEY, "label")
+
+    def schemas(self, *, by_label: bool = False) -> pl.DataFrame:
+        """nervaluate's ``strict``, ``exact``, ``partial`` and ``ent_type`` schemas.
+
+        Counts (correct, incorrect, partial, missed, spurious, possible, actual) and precision,
+        recall, F1 per schema, equal to ``nervaluate.Evaluator(...).evaluate()["overall"]``
+        (``by_label=True``: its per-entity results).  See
+        :mod:`bio_explorer.analysis.nerschemas`.
+        """
+        from .nerschemas import schema_table
+
+        return schema_table(self._g, self._p, by_label=by_label)
 
     def metrics(self) -> pl.DataFrame:
         """Per-label precision, recall, F1 and support, plus micro, macro and weighted averages.
@@ -161,22 +207,32 @@ class Comparison:
                 f"F1 {m['f1']:.3f} over {m['support']:,} gold spans>")
 
 
-def compare(gold: Corpus, pred: Corpus) -> Comparison:
+def compare(gold: Corpus, pred: Corpus, *, mode: str = "default",
+            scheme: str | None = None) -> Comparison:
     """Compare a predicted corpus with a gold one.
 
     Parameters
     ----------
     gold, pred : Corpus
         Corpora (or views) over the same sentences and tokens.
+    mode : {"default", "strict"}
+        ``"default"``: spans as ``Corpus.spans`` reads them (seqeval's default, lenient mode: an
+        orphan ``I-X`` starts a span).  ``"strict"``: seqeval's ``mode="strict"`` — only spans
+        valid in ``scheme`` count (IOB2: ``B-X I-X…``; BIOES: ``S-X`` or ``B-X I-X… E-X``).
+    scheme : {"IOB2", "BIOES"}, optional (any case; ``"IOBES"`` is BIOES)
+        Scheme of the strict mode; default: BIOES for BIOES/BILOU/BMES corpora (their own
+        tags), else IOB2.
 
     Returns
     -------
     Comparison
-        ``.metrics()`` (per label and averaged) and ``.errors()`` (per span).
+        ``.metrics()`` (per label and averaged, equal to seqeval's ``classification_report``
+        in the same mode), ``.errors()`` (per span) and ``.schemas()`` (nervaluate's strict /
+        exact / partial / ent_type counts).
 
     Raises
     ------
     ValueError
         When the two do not hold the same sentences and tokens (the first difference is named).
     """
-    return Comparison(gold, pred)
+    return Comparison(gold, pred, mode=mode, scheme=scheme)

@@ -84,7 +84,9 @@ def summary(corpus: Corpus, *, anomalies: bool = True) -> dict[str, Any]:
     -------
     dict
         ``tokens``, ``sentences``, ``docs``, ``spans``, ``labels`` (number of distinct labels with
-        a span), ``scheme``, ``invalid_transitions`` and, with ``anomalies=True``, ``anomalies``
+        a span), ``scheme``, ``scheme_confidence`` (the lowest detection confidence over the files,
+        see :attr:`~bio_explorer.Corpus.scheme_evidence`), ``invalid_transitions`` and, with
+        ``anomalies=True``, ``anomalies``
         (total rows) and ``anomaly_kinds`` (``{kind: count}``).
     """
     from .transitions import invalid_by_sentence
@@ -98,6 +100,7 @@ def summary(corpus: Corpus, *, anomalies: bool = True) -> dict[str, Any]:
         "spans": sp.height,
         "labels": int(sp["label"].n_unique()) if sp.height else 0,
         "scheme": corpus.scheme,
+        "scheme_confidence": _scheme_confidence(corpus),
         "invalid_transitions": int(invalid_by_sentence(corpus)["n_invalid"].sum()),
     }
     if anomalies:
@@ -109,3 +112,10 @@ def summary(corpus: Corpus, *, anomalies: bool = True) -> dict[str, Any]:
         out["anomaly_kinds"] = dict(zip(kinds["kind"].to_list(), kinds["len"].to_list(),
                                         strict=True))
     return out
+
+
+def _scheme_confidence(corpus: Corpus) -> float:
+    """Lowest confidence of the scheme detection over the corpus's files (1.0 when
+    unambiguous)."""
+    ev = corpus.scheme_evidence
+    return float(ev["confidence"].min()) if ev.height else 1.0

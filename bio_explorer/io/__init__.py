@@ -8,11 +8,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .. import schemes
 from ..errors import BioFormatError
 from .conllu import looks_like_conllu, parse_conllu
 from .frames import parse_frame
 from .lines import split_lines
+from .options import check_columns, check_path, check_sep, normalise_scheme
+from .routes import from_object, parse_routed, sniff
 from .text import Parsed, parse_text
 
 __all__ = ["FileRecord", "read"]
@@ -49,7 +50,7 @@ def _expand(source: Any) -> list[Path]:
     if isinstance(source, (str, os.PathLike)):
         text = os.fspath(source)
         if any(ch in text for ch in "*?[") and not os.path.exists(text):
-            hits = sorted(glob.glob(text, recursive=True))
+            hits = sorted(h for h in glob.glob(text, recursive=True) if not os.path.isdir(h))
             if not hits:
                 raise FileNotFoundError(f"no file matches {text!r}")
             return [Path(h) for h in hits]
@@ -61,9 +62,11 @@ def _parse_file(path: Path, *, format: str, sep: str, token_col: int | None, tag
                 encoding: str, multi_tag: str, errors: str, strict: bool) -> tuple[Any, Parsed]:
     if format not in FORMATS:
         raise ValueError(f"format={format!r}; expected one of {', '.join(FORMATS)}")
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file")
+    check_path(path)
     data = path.read_bytes()
+    routed = sniff(data, path) if format == "auto" else None
+    if routed:  # Parquet/IPC table, JSON(L) annotation file, spaCy DocBin
+        return None, parse_routed(routed, data, path, multi_tag=multi_tag, errors=errors)
     raw = split_lines(data, str(path), encoding, errors)
     del data
     if format == "conllu" or (format == "auto" and looks_like_conllu(raw.lines)):
@@ -97,10 +100,13 @@ def read(
 
     Parameters
     ----------
-    source : path, glob, list of paths, or DataFrame
-        Files in any supported dialect (detected per file), or a polars/pandas table with list
-        columns
-        (``tokens``/``ner_tags``, HF style) or one row per token with a ``sentence`` column.
+    source : path, glob, list of paths, DataFrame, HF Dataset, spaCy docs or list of dicts
+        Files in any supported dialect (detected per file: column text, CoNLL-U, Parquet/Arrow
+        IPC tables, doccano / Label Studio / Argilla JSON(L), spaCy ``.spacy`` DocBins), a
+        polars/pandas table with list columns (``tokens``/``ner_tags``, HF style) or one row per
+        token with a ``sentence`` column, a Hugging Face ``Dataset``/``DatasetDict`` (label names
+        from its features, splits as ``source``), a spaCy ``Doc``/``DocBin``/list of ``Doc``, or a
+        list of ``{"tokens": [...], "ner_tags": [...]}`` records.
     format : {"auto", "conll", "tsv", "seed", "conllu"}
         ``"auto"`` detects CoNLL-U; every other column dialect is read by the same column parser.
     sep : {"auto", "\\t", " "}
@@ -140,11 +146,14 @@ def read(
         raise ValueError(f"errors={errors!r}; expected 'raise' or 'collect'")
     if multi_tag not in ("error", "first", "keep"):
         raise ValueError(f"multi_tag={multi_tag!r}; expected 'error', 'first' or 'keep'")
-    if scheme != "auto" and scheme not in schemes.SCHEMES:
-        raise ValueError(
-            f"scheme={scheme!r}; expected 'auto' or one of {', '.join(schemes.SCHEMES)}"
-        )
+    scheme = normalise_scheme(scheme)
+    sep = check_sep(sep)
+    check_columns(token_col=token_col, tag_col=tag_col)
 
+    obj = from_object(source, tokens, tags)  # HF Dataset(Dict), spaCy docs, list of records
+    if obj is not None:
+        source, names, tokens, tags = obj
+        label_names = label_names if label_names is not None else names
     parts: list[tuple[Any, Parsed, str, Path | None]] = []
     is_table = not isinstance(source, (str, os.PathLike, list, tuple))
     if is_table:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from ..errors import BioFormatError
+from .sniff import check_text_bytes
 
 BOM = b"\xef\xbb\xbf"
 _DUMMY_SEPARATORS = [
@@ -29,7 +30,8 @@ class RawText:
         from ``utf8`` on first use and dropped by :meth:`release_lines` after parsing, so that a
         loaded corpus holds its file's text once (as bytes) rather than as one string per line.
     newline : str
-        ``"\\n"`` or ``"\\r\\n"`` – the terminator to join lines with on write.
+        ``"\\n"``, ``"\\r\\n"`` or ``"\\r"`` (CR-only files) – the terminator to join lines
+        with on write.
     final_newline : bool
         Whether the file ended with a line terminator.
     bom : bool
@@ -182,6 +184,12 @@ def split_lines(data: bytes, path: str, encoding: str = "utf-8", errors: str = "
         body = text.encode("utf-8")
     if not body:
         return RawText(pl.Series("raw", [], pl.String), "\n", False, bom, encoding, body, problems)
+    cr_only = b"\n" not in body and b"\r" in body  # classic Mac line ends: read as LF, write CR
+    if cr_only:
+        body = body.replace(b"\r", b"\n")
+        text = None if text is None else text.replace("\r", "\n")
+        data = (BOM if bom else b"") + body if _is_utf8(encoding) else data
+    check_text_bytes(body, path, encoding)
     final_newline = body.endswith(b"\n")
     n_lf = body.count(b"\n")
     n_cr = body.count(b"\r") if b"\r" in body else 0  # a search is cheaper than a count
@@ -197,6 +205,8 @@ def split_lines(data: bytes, path: str, encoding: str = "utf-8", errors: str = "
                 body = text.encode("utf-8")
         newline = "\n"
         lines = _split_text(text)
+    if cr_only:
+        newline = "\r"
     raw = RawText(lines, newline, final_newline, bom, encoding, body, problems)
     raw.cr_in_lines = newline == "\n" and n_cr > 0
     return raw

@@ -17,6 +17,8 @@ from ..schemes import TAG_PATTERN, categorical_codes
 from .lines import RawText
 
 TAG_OR_O = r"^(O|[BIESLUM]-\S.*)$"
+#: a '#' line whose tag field starts like a tag ('B-', even broken) is a token line, not a comment
+_TAG_ATTEMPT = r"^(O|[BIESLUM]-.*)$"
 _DETECT_SAMPLE = 20_000  # lines the layout is decided on (x2, x4 for some checks)
 _HEAD_LINES = 4 * _DETECT_SAMPLE
 _CATEGORICAL_MAX = 1_000  # extra columns with at most this many values (in a sample): Categorical
@@ -233,25 +235,41 @@ def _detect(
     )
     sample_idx = sample_fields.filter(body.head(head))
     tagish: list[tuple[int, float, int]] = []
+    shares: list[float] = []
     for i in range(width):
         col = sample_idx[f"c{i}"]
         share = col.str.contains(TAG_OR_O).mean() or 0.0
+        shares.append(share)
         n_types = col.filter(col.str.contains(TAG_PATTERN)).str.slice(2).n_unique()
         if share >= 0.5 and col.str.contains(TAG_PATTERN).any():
             tagish.append((i, share, n_types))
+    first_line = int(body.arg_true()[0]) + 1 if body.any() else None
     if tag_col is None:
-        tag_col = _pick_tag_col(tagish, sample_idx, width, sep)
+        if not tagish:
+            _check_bare_tags(sample_idx, width, path, first_line)
+        tag_col = _pick_tag_col(tagish, sample_idx, width, sep, shares)
     if not 0 <= tag_col < width:
-        raise BioFormatError(path, None, f"tag_col={tag_col} but lines have {width} columns")
+        raise BioFormatError(path, first_line, f"tag_col={tag_col} but token lines have {width} "
+                             f"columns (0-based: 0..{width - 1})")
     if token_col is None:
-        numeric_share = sample_idx["c0"].str.contains(r"^\d+$").mean() or 0.0
-        first_numeric = numeric_share >= 0.95 and width >= 3
-        if tag_col == 0:
-            token_col = 1
-        elif first_numeric and tag_col != 1:
-            token_col = 1
+        # leading columns empty on (nearly) every line: a space or TAB opens each line
+        lead = 0
+        while lead < width - 2 and lead != tag_col and (
+            (sample_idx[f"c{lead}"] == "").mean() or 0.0
+        ) >= 0.99:
+            lead += 1
+        numeric_share = sample_idx[f"c{lead}"].str.contains(r"^\d+$").mean() or 0.0
+        first_numeric = numeric_share >= 0.95 and width - lead >= 3
+        if tag_col == lead:
+            token_col = lead + 1
+        elif first_numeric and tag_col != lead + 1:
+            token_col = lead + 1
         else:
-            token_col = 0
+            token_col = lead
+    if not 0 <= token_col < width or token_col == tag_col:
+        what = "is the tag column" if token_col == tag_col else \
+            f"but token lines have {width} columns (0-based: 0..{width - 1})"
+        raise BioFormatError(path, first_line, f"token_col={token_col} {what}")
     # the tag column and low-cardinality extra columns (POS, chunk...) are read as Categorical
     # (4 bytes a line instead of a 16-byte string view)
     dtypes = {
@@ -412,7 +430,8 @@ def parse_text(
         seen_tags = _distinct_where(tag_cat, body).implode()
         looks_tag = _on_subset(
             tag_cat, hashed,
-            lambda t: t.cast(pl.String).str.contains(TAG_OR_O) | t.cast(pl.String).is_in(seen_tags),
+            lambda t: t.cast(pl.String).str.contains(_TAG_ATTEMPT)
+            | t.cast(pl.String).is_in(seen_tags),
             True,
         )
         comment = hashed & (~looks_tag | (n_eff < n_cols))
@@ -557,8 +576,31 @@ def _with_positions(tokens: pl.DataFrame) -> pl.DataFrame:
     return tokens.with_columns((row - start).alias("position"))
 
 
+#: the types of a CoNLL-2000 chunk column (``B-NP``…): never the NER layer when another column
+#: holds tags (a file whose NER column is all ``O``)
+CHUNK_TYPES = frozenset({"NP", "VP", "PP", "ADJP", "ADVP", "SBAR", "PRT", "CONJP", "INTJ", "LST",
+                         "UCP"})
+
+
+def _check_bare_tags(sample: pl.DataFrame, width: int, path: str, line: int | None) -> None:
+    """With no prefixed tag in any column, some column must hold ``O`` (an IO file); refuse a
+    file whose would-be tag column holds integers (label ids) or nothing tag-like at all."""
+    if any(((sample[f"c{i}"] == "O").mean() or 0.0) > 0 for i in range(width)):
+        return
+    numeric = [i for i in range(width)
+               if (sample[f"c{i}"].str.contains(r"^-?\d+$").mean() or 0.0) >= 0.95]
+    if numeric and numeric[-1] > 0:
+        raise BioFormatError(
+            path, line, f"column {numeric[-1]} holds integers (label ids?), not tags; expected "
+            "tags such as 'O' or 'B-PER' (map the ids to label names first, e.g. "
+            "bx.read(table, label_names=[...]))",
+        )
+    raise BioFormatError(path, line, "no tag column found: no column holds 'O' or tags such as "
+                         "'B-PER'; pass tag_col=... if the tags are bare labels")
+
+
 def _pick_tag_col(tagish: list[tuple[int, float, int]], sample: pl.DataFrame, width: int,
-                  sep: str) -> int:
+                  sep: str, shares: list[float] | None = None) -> int:
     """Choose the NER tag column among the tag-like ones.
 
     Space-separated (CoNLL-2003) files carry the NER tag last (the chunk column before it looks like
@@ -575,9 +617,17 @@ def _pick_tag_col(tagish: list[tuple[int, float, int]], sample: pl.DataFrame, wi
                 best, best_share = i, share
         return best
     ids = [t[0] for t in tagish]
-    if sep == " " and (width - 1) in ids:
+    shares = shares or [0.0] * width
+    if sep == " " and ((width - 1) in ids or shares[width - 1] >= 0.5):
         return width - 1
-    return max(tagish, key=lambda t: (t[2], -t[0]))[0]
+    best = max(tagish, key=lambda t: (t[2], -t[0]))[0]
+    types = set(sample[f"c{best}"].str.extract(r"^[BIESLUM]-(\S.*)$", 1).drop_nulls().to_list())
+    if types <= CHUNK_TYPES:  # a chunk column: prefer a column of all-O NER tags
+        others = [i for i in range(width) if i != best and shares[i] >= 0.5
+                  and (sample[f"c{i}"] == "O").any()]
+        if others:
+            return others[-1]
+    return best
 
 
 #: a bare (IO) label must not look like a broken prefixed tag: ``X-PER``, ``B_PER``, ``B-``, ``""``
@@ -607,6 +657,15 @@ def _tag_vocabulary(vocab: list[str], multi_tag: str) -> tuple[dict[str, str], d
     mapping: dict[str, str] = {}
     bad: dict[str, tuple] = {}
     for v in vocab:
+        if any(p[1:] == "-O" and pat.match(p) for p in v.split(",")):
+            bad[v] = (
+                "unknown_tag",
+                f"tag {v!r} has the entity type 'O', which means 'outside any entity' (a "
+                "truncated tag such as 'I-ORG'?); expected 'O' or a prefix and a real type, "
+                "e.g. 'I-ORG'",
+            )
+            mapping[v] = "O"
+            continue
         if v == "O" or (pat.match(v) and "," not in v):
             mapping[v] = v
             continue

@@ -13,6 +13,7 @@ import { createFilterBar } from "./filters.js";
 import { domPrefix, newId } from "./ids.js";
 import { createPopupHost } from "./menu.js";
 import { jsonEqual, normalize } from "./query.js";
+import { createReview } from "./review.js";
 import { buildRows, makeStyleCache } from "./rows.js";
 
 /**
@@ -74,7 +75,7 @@ function render({ model, el }) {
   /** @type {{ row: number, sentence: number, anchor: number, focus: number, moved: boolean } | null} */
   let drag = null;
   let suppressClick = false;
-  /** @type {Map<string, {op: string}>} */
+  /** @type {Map<string, {op: string, sentence?: unknown}>} */
   const pendingEdits = new Map();
   /** @type {{ id: string | null, panel: ReturnType<typeof applyAllPanel> } | null} */
   let applyAll = null;
@@ -122,7 +123,30 @@ function render({ model, el }) {
     saveBtn,
   ]);
 
-  const toolbar = h("div", { cls: "bx-toolbar" }, [filters.bar, h("div", { cls: "bx-spacer" }), tagsBtn, editGroup]);
+  // "Review" mode (review.js): the ranked suspects one at a time, their sentence drawn in `rows`
+  const review = createReview({
+    model,
+    styleFor: () => styleFor,
+    showRow: (row) => showReviewRow(row),
+    editAt: (start, end) => editAt(start, end),
+    isMenuOpen: () => popups.isOpen(),
+    setStatus: (text) => setStatus(text),
+    showError: (text) => showError(text, "other"),
+    onModeChange: (on) => {
+      root.classList.toggle("bx-reviewing", on);
+      popups.close();
+      if (on) page = null;
+      else requestPage(offset);
+    },
+  });
+
+  const toolbar = h("div", { cls: "bx-toolbar" }, [
+    filters.bar,
+    h("div", { cls: "bx-spacer" }),
+    review.toggle,
+    tagsBtn,
+    editGroup,
+  ]);
   const subbar = h("div", { cls: "bx-subbar" }, [filters.legend, filters.count]);
 
   const errorText = h("span", { cls: "bx-error-text" });
@@ -163,7 +187,7 @@ function render({ model, el }) {
   const tip = h("div", { cls: "bx-tip", attrs: { "aria-hidden": "true" } });
   tip.hidden = true;
 
-  root.append(toolbar, subbar, errorBar, rows, footer, tip);
+  root.append(toolbar, subbar, errorBar, review.panel, rows, footer, tip);
   el.append(root);
 
   // ---------------------------------------------------------------- traits
@@ -232,6 +256,7 @@ function render({ model, el }) {
   let busyTimer = null;
   /** @param {number} at */
   function requestPage(at) {
+    if (review.active()) return; // the review queue shows its own sentence
     offset = Math.max(0, Math.floor(at));
     const id = newId();
     latestPageId = id;
@@ -303,6 +328,35 @@ function render({ model, el }) {
     markSelection();
     if (focusKey) restoreFocus(focusKey);
     syncPager();
+  }
+
+  /** Review mode: show the suspect's sentence as a one-row page (edited as usual). */
+  /** @param {Sentence | null} row */
+  function showReviewRow(row) {
+    activateAfterLoad = null;
+    page = { offset: 0, total: row ? 1 : 0, sentences: row ? [row] : [] };
+    renderPage(false);
+    if (row) setActive(0, { visible: true });
+  }
+
+  /** Review mode, key `e`: open the span menu on the suspect (or the new-span menu on its tokens). */
+  /** @param {number} start @param {number} end */
+  function editAt(start, end) {
+    const row = rowEl(0);
+    const s = page?.sentences[0];
+    if (!row || !s) return;
+    const boxes = /** @type {HTMLElement[]} */ ([...row.querySelectorAll(".bx-span")]);
+    const box =
+      boxes.find((b) => Number(b.dataset.start) === start && Number(b.dataset.end) === end) ??
+      boxes.find((b) => Number(b.dataset.start) < end && Number(b.dataset.end) > start);
+    if (box) {
+      box.focus();
+      box.click();
+      return;
+    }
+    range = { row: 0, sentence: s.sentence, anchor: start, focus: end - 1 };
+    paintRange();
+    openAddMenu();
   }
 
   function syncPager() {
@@ -461,7 +515,7 @@ function render({ model, el }) {
   /** @param {string} op @param {Record<string, unknown>} [args] @returns {string} */
   function sendEdit(op, args = {}) {
     const id = newId();
-    pendingEdits.set(id, { op });
+    pendingEdits.set(id, { op, sentence: args.sentence });
     if (EDIT_VERBS[op]) setStatus(EDIT_VERBS[op], true);
     model.send({ kind: "edit", id, op, ...args });
     return id;
@@ -486,6 +540,7 @@ function render({ model, el }) {
     }
     if (errorSource === "edit") clearError();
     setStatus(String(msg.message ?? "Done"));
+    if (pending) review.afterEdit(pending);
   }
 
   /** @param {any} msg */
@@ -799,6 +854,7 @@ function render({ model, el }) {
       return;
     }
     if (mod || e.altKey) return;
+    if (!isEditable(target) && review.onKey(e)) return;
     if (key === "Escape") {
       if (popups.isOpen()) popups.close();
       else if (!isEditable(target)) clearSelection();
@@ -853,6 +909,7 @@ function render({ model, el }) {
   /** @param {any} msg */
   const onCustom = (msg) => {
     if (disposed || !msg || typeof msg !== "object") return;
+    if (review.claims(msg)) return; // review replies and errors; pages while reviewing
     if (msg.kind === "page") onPage(msg);
     else if (msg.kind === "edit") onEditReply(msg);
     else if (msg.kind === "error") onErrorReply(msg);
@@ -862,7 +919,12 @@ function render({ model, el }) {
     syncFilters();
     schedulePage(0);
   });
-  listen("change:_data_version", () => schedulePage(page ? page.offset : offset));
+  listen("change:_data_version", () => {
+    if (review.active()) review.refresh();
+    else schedulePage(page ? page.offset : offset);
+  });
+  listen("change:review_mode", () => review.syncMode());
+  listen("change:review_query", () => review.onQuery());
   listen("change:page_size", () => schedulePage(0));
   listen("change:_labels", () => {
     styleFor = makeStyleCache(labelsTrait());
@@ -882,6 +944,7 @@ function render({ model, el }) {
   syncStatus();
   syncPager();
   requestPage(0);
+  review.syncMode();
 
   return () => {
     disposed = true;

@@ -97,6 +97,8 @@ SPAN_VIEW_TRAITS = (
     "_data_version",
     "_selection",
     "_status",
+    "review_mode",
+    "review_query",
 )
 
 _BRIDGE_JS = """(state) => {

@@ -229,3 +229,37 @@ def voila_server(tmp_path):
         _stop(proc)
 
 
+
+
+@pytest.fixture
+def marimo_app(tmp_path):
+    """``marimo run`` serving an app written by the test; yields ``(write_app, start)``.
+
+    Call ``start(source)`` with the app's Python source: it writes ``app.py`` into a temp folder,
+    serves it headless on 127.0.0.1 without a token and returns the page URL.
+    """
+    if importlib.util.find_spec("marimo") is None:
+        _unavailable("marimo is not installed (pip install marimo)")
+    procs: list[subprocess.Popen] = []
+
+    def start(source: str) -> str:
+        app = tmp_path / "app.py"
+        app.write_text(source)
+        env = _jupyter_env(tmp_path / "home")
+        port = _free_port()
+        log = tmp_path / "marimo.log"
+        cmd = [sys.executable, "-m", "marimo", "run", str(app), "--headless", "--no-token",
+               "--host", "127.0.0.1", "--port", str(port), "--no-sandbox", "--no-check"]
+        with log.open("w") as out:
+            proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                    cwd=tmp_path)
+        procs.append(proc)
+        base = f"http://127.0.0.1:{port}"
+        _wait_http(f"{base}/health", proc, log, any_status=True)
+        return base
+
+    try:
+        yield start
+    finally:
+        for proc in procs:
+            _stop(proc)

@@ -1,0 +1,393 @@
+"""Out-of-fold cross-check: a CRF trained on the other folds tags each sentence.
+
+:func:`cross_check` splits the sentences into ``folds`` groups (at random, fixed by ``seed``),
+trains a linear-chain CRF (python-crfsuite, the ``check`` extra) on all groups but one and tags
+the held-out group, so every sentence is tagged by a model that never saw it.  Per token it returns
+the predicted tag and the marginal probability the model gives the file's own tag.
+
+Features (built with polars, one tab-joined string per token): the word, its lower case, shape and
+short shape, prefixes/suffixes up to 3 characters, capitalisation flags, the neighbours' words
+and shapes at ±1/±2, every extra column of the file (e.g. POS, chunk) at 0/±1, sentence-level
+flags (first token, all-caps sentence) and *document* features: the labels the same lower-cased
+word has elsewhere in the same ``-DOCSTART-`` document (other sentences only, so a sentence's own
+labels never reach its own features).
+
+Folds are trained in parallel worker processes (``workers``; spawned, so it is safe from a
+background thread of a Jupyter kernel).  ``progress(done, total)`` is called as training goes;
+``cancel()`` returning True stops the workers and raises :class:`CrossCheckCancelled`.
+This module does not import ``corpus.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import queue as _queue
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from .suspects import SCHEMA, empty
+
+if TYPE_CHECKING:
+    from ..corpus import Corpus
+
+#: CRF training parameters (L-BFGS: deterministic)
+CRF_PARAMS: dict[str, Any] = {
+    "c1": 0.05, "c2": 0.01, "max_iterations": 60, "feature.possible_transitions": True,
+    "feature.minfreq": 1,
+}
+
+RESULT_SCHEMA = {
+    "sentence": pl.UInt32, "position": pl.UInt32, "token": pl.String, "tag": pl.String,
+    "predicted": pl.String, "p_tag": pl.Float64, "p_predicted": pl.Float64, "fold": pl.UInt8,
+}
+
+_MISSING = ("cross_check needs python-crfsuite: pip install 'bio-explorer[check]' "
+            "(or pip install python-crfsuite)")
+
+
+class CrossCheckCancelled(RuntimeError):
+    """Raised by :func:`cross_check` when its ``cancel`` hook returned True."""
+
+
+def _require_crfsuite() -> None:
+    try:
+        import pycrfsuite  # noqa: F401
+    except ImportError as exc:
+        raise ImportError(_MISSING) from exc
+
+
+# ------------------------------------------------------------------------------------ features
+def _shape(e: pl.Expr) -> pl.Expr:
+    return (e.str.replace_all(r"[[:upper:]]", "X").str.replace_all(r"[[:lower:]]", "x")
+            .str.replace_all(r"\d", "d"))
+
+
+def features(tok: pl.DataFrame, extra: list[str] | None = None) -> pl.Series:
+    """One tab-joined feature string per token of ``tok``.
+
+    ``tok`` needs ``sentence``, ``position``, ``token``, ``doc`` and ``label`` (the file's entity
+    type per token, ``"O"`` outside spans); ``extra`` names further categorical columns.
+    """
+    extra = list(extra or [])
+    w = pl.col("token")
+    low = w.str.to_lowercase()
+    shape = _shape(w)
+    short = (shape.str.replace_all("X+", "X").str.replace_all("x+", "x")
+             .str.replace_all("d+", "d"))
+    base = tok.select(
+        "sentence", "doc", "label",
+        low.alias("lw"), short.alias("sh"),
+        *[pl.col(x).cast(pl.String).fill_null("").alias(f"_x{i}") for i, x in enumerate(extra)],
+    )
+    # document features: labels of the same lower-cased word in the *other* sentences of the doc
+    d = base.group_by("doc", "lw", "label").len("n")
+    s = base.group_by("sentence", "doc", "lw", "label").len("ns")
+    other = s.select("sentence", "doc", "lw").unique().join(d, on=["doc", "lw"]).join(
+        s.drop("doc"), on=["sentence", "lw", "label"], how="left"
+    ).with_columns((pl.col("n") - pl.col("ns").fill_null(0)).alias("k")).filter(pl.col("k") > 0)
+    docf = other.sort(["k", "label"], descending=[True, False]).group_by("sentence", "lw").agg(
+        pl.format("dm={}", pl.col("label").first()).alias("dm"),
+        pl.format("d:{}", pl.col("label")).sort().str.join("\t").alias("dl"),
+    ).select("sentence", "lw", pl.concat_str("dm", "dl", separator="\t").alias("docf"))
+    caps = tok.select("sentence", w.str.contains(r"^[[:upper:][:digit:][:punct:]]+$").alias("u"))
+    caps = caps.group_by("sentence").agg((pl.col("u").mean() > 0.8).alias("allcaps"))
+
+    def nb(col: str, k: int) -> pl.Expr:
+        same = pl.col("sentence").shift(-k) == pl.col("sentence")
+        edge = "<s>" if k < 0 else "</s>"
+        return pl.when(same).then(pl.col(col).shift(-k)).otherwise(pl.lit(edge))
+
+    work = tok.select(
+        "sentence", "position", w.alias("w"), low.alias("lw"), shape.alias("shape"),
+        short.alias("sh"),
+        *[pl.col(x).cast(pl.String).fill_null("").alias(f"_x{i}") for i, x in enumerate(extra)],
+    ).join(docf, on=["sentence", "lw"], how="left", maintain_order="left").join(
+        caps, on="sentence", how="left", maintain_order="left")
+    parts = [
+        pl.format("w={}", "w"), pl.format("lw={}", "lw"), pl.format("sh={}", "sh"),
+        pl.format("shape={}", pl.col("shape").str.slice(0, 8)),
+        pl.format("p1={}", pl.col("lw").str.slice(0, 1)),
+        pl.format("p2={}", pl.col("lw").str.slice(0, 2)),
+        pl.format("p3={}", pl.col("lw").str.slice(0, 3)),
+        pl.format("s1={}", pl.col("lw").str.slice(-1)),
+        pl.format("s2={}", pl.col("lw").str.slice(-2)),
+        pl.format("s3={}", pl.col("lw").str.slice(-3)),
+        pl.when(pl.col("position") == 0).then(pl.lit("first")).otherwise(pl.lit("")),
+        pl.when(pl.col("allcaps")).then(pl.lit("allcaps")).otherwise(pl.lit("")),
+        pl.format("-1:lw={}", nb("lw", -1)), pl.format("+1:lw={}", nb("lw", 1)),
+        pl.format("-2:lw={}", nb("lw", -2)), pl.format("+2:lw={}", nb("lw", 2)),
+        pl.format("-1:sh={}", nb("sh", -1)), pl.format("+1:sh={}", nb("sh", 1)),
+        pl.format("-1:sh|sh={}|{}", nb("sh", -1), "sh"),
+        pl.format("sh|+1:sh={}|{}", "sh", nb("sh", 1)),
+        pl.col("docf").fill_null("dm=none"),
+    ]
+    for i in range(len(extra)):
+        c = f"_x{i}"
+        parts += [pl.format(f"x{i}={{}}", c), pl.format(f"-1:x{i}={{}}", nb(c, -1)),
+                  pl.format(f"+1:x{i}={{}}", nb(c, 1))]
+    out = work.select(pl.concat_str(parts, separator="\t").str.replace_all(r"\t+", "\t")
+                      .str.strip_chars("\t").alias("f"))
+    return out["f"]
+
+
+def _extra_columns(tokens: pl.DataFrame, public: tuple[str, ...]) -> list[str]:
+    """Extra categorical columns worth using as features (few distinct values)."""
+    cols = []
+    for c in tokens.columns:
+        if c in public or c.startswith("_"):
+            continue
+        n = tokens[c].n_unique()
+        if 1 < n <= 200:
+            cols.append(c)
+    return cols
+
+
+# ------------------------------------------------------------------------------------ workers
+_PROGRESS: Any = None  # a queue in worker processes (set by the pool initializer)
+
+
+def _init_worker(q: Any) -> None:
+    global _PROGRESS
+    _PROGRESS = q
+
+
+def _sequences(feats: list[str], tags: list[str], bounds: list[tuple[int, int]]):
+    for a, b in bounds:
+        yield [f.split("\t") for f in feats[a:b]], tags[a:b]
+
+
+def run_fold(path: str, fold: int, params: dict) -> dict:
+    """Train on every fold but ``fold`` of the data at ``path`` and tag ``fold``.
+
+    Runs in a worker process (or in-process).  Returns the held-out rows, predicted tags and
+    the marginals of the file's tag and of the predicted tag.
+    """
+    import pycrfsuite
+
+    data = pl.read_ipc(path)
+    fold_col = data["fold"]
+    feats = data["f"].to_list()
+    tags = data["tag"].to_list()
+    starts = data["start"]
+    first = [*starts.arg_true().to_list(), data.height]
+    sent_fold = fold_col.gather(first[:-1]).to_list()
+    bounds = [(first[i], first[i + 1]) for i in range(len(first) - 1)]
+    train_b = [b for b, f in zip(bounds, sent_fold, strict=True) if f != fold]
+    test_b = [b for b, f in zip(bounds, sent_fold, strict=True) if f == fold]
+
+    class _Trainer(pycrfsuite.Trainer):
+        def on_iteration(self, log, info):
+            if _PROGRESS is not None:
+                _PROGRESS.put((fold, int(info.get("num", 0))))
+
+    trainer = _Trainer(algorithm="lbfgs", verbose=False)
+    trainer.set_params(params)
+    for x, y in _sequences(feats, tags, train_b):
+        trainer.append(x, y)
+    with tempfile.TemporaryDirectory(prefix="bx_crf_") as tmp:
+        model = str(Path(tmp) / f"fold{fold}.crfsuite")
+        trainer.train(model)
+        del trainer
+        tagger = pycrfsuite.Tagger()
+        tagger.open(model)
+        rows, pred, p_tag, p_pred = [], [], [], []
+        known = set(tagger.labels())
+        for (a, b), (x, y) in zip(test_b, _sequences(feats, tags, test_b), strict=True):
+            tagger.set(x)
+            yp = tagger.tag()
+            rows.extend(range(a, b))
+            pred.extend(yp)
+            for i, (own, guess) in enumerate(zip(y, yp, strict=True)):
+                p_tag.append(tagger.marginal(own, i) if own in known else 0.0)
+                p_pred.append(tagger.marginal(guess, i))
+        tagger.close()
+    return {"fold": fold, "rows": rows, "pred": pred, "p_tag": p_tag, "p_pred": p_pred}
+
+
+# ------------------------------------------------------------------------------------ driver
+def _prepare(corpus: Corpus, folds: int, seed: int) -> pl.DataFrame:
+    st = corpus._state
+    tok = st.tok
+    spans = corpus._all_spans()
+    sent = st.sent.select("sentence", "row")
+    ann = spans.join(sent, on="sentence", how="left").select(
+        pl.int_ranges(pl.col("row") + pl.col("start"), pl.col("row") + pl.col("end"),
+                      dtype=pl.UInt32).alias("r"), "label").explode("r")
+    label = pl.repeat("O", tok.height, dtype=pl.String, eager=True).scatter(ann["r"], ann["label"])
+    public = ("sentence", "position", "token", "tag", "doc", "source", "line")
+    extra = _extra_columns(tok.select([c for c in tok.columns if not c.startswith("_")]), public)
+    base = tok.select("sentence", "position", "token", "doc", *extra).with_columns(
+        label.alias("label"))
+    f = features(base, extra)
+    n_sent = st.sent.height
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    fold_of = pl.Series("fold", (rng.permutation(n_sent) % folds).astype("uint8"))
+    return pl.DataFrame({
+        "f": f, "tag": tok["tag"].cast(pl.String),
+        "start": tok["position"] == 0,
+        "fold": fold_of.gather(tok["sentence"]),
+    })
+
+
+def cross_check(
+    corpus: Corpus,
+    folds: int = 5,
+    seed: int = 0,
+    *,
+    workers: int | None = None,
+    progress: Callable[[float, float], Any] | None = None,
+    cancel: Callable[[], bool] | None = None,
+    params: dict | None = None,
+) -> pl.DataFrame:
+    """Tag every sentence with a CRF trained on the other folds (see the module docstring).
+
+    Parameters
+    ----------
+    corpus : Corpus
+        The corpus (a view is checked on the whole corpus and its rows returned).
+    folds : int
+        Number of folds (≥ 2).
+    seed : int
+        Seed of the random split into folds; the same seed gives the same result.
+    workers : int, optional
+        Worker processes (default: ``min(folds, os.cpu_count())``; 1 runs in this process).
+    progress : callable, optional
+        ``progress(done, total)`` with training iterations done so far over all folds.
+    cancel : callable, optional
+        Polled while training; when it returns True the workers are stopped and
+        :class:`CrossCheckCancelled` is raised.
+    params : dict, optional
+        crfsuite L-BFGS parameters overriding :data:`CRF_PARAMS`.
+
+    Returns
+    -------
+    pl.DataFrame
+        One row per token: ``sentence``, ``position``, ``token``, ``tag`` (the file's),
+        ``predicted`` (the held-out model's tag), ``p_tag`` (its marginal probability of the
+        file's tag), ``p_predicted`` (of its own tag) and ``fold``.  Cached per version of the
+        tags, folds and seed.
+    """
+    _require_crfsuite()
+    if folds < 2:
+        raise ValueError(f"folds={folds}; expected at least 2")
+    st = corpus._state
+    prm = {**CRF_PARAMS, **(params or {})}
+    key = f"cross_check:{folds}:{seed}:{sorted(prm.items())}"
+
+    def build() -> pl.DataFrame:
+        return _run(corpus, folds, seed, workers, progress, cancel, prm)
+
+    out = st.cached(key, build)
+    st.cache["cross_check:last"] = (st.cache[key][0], out)
+    return corpus._restrict(out) if corpus._sel is not None else out
+
+
+def _run(corpus: Corpus, folds: int, seed: int, workers: int | None,
+         progress: Callable | None, cancel: Callable | None, prm: dict) -> pl.DataFrame:
+    st = corpus._state
+    tok = st.tok
+    if tok.height == 0:
+        return pl.DataFrame(schema=RESULT_SCHEMA)
+    data = _prepare(corpus, folds, seed)
+    n_workers = min(folds, workers if workers is not None else (os.cpu_count() or 1))
+    total = float(folds * prm["max_iterations"])
+    done = dict.fromkeys(range(folds), 0)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="bx_cross_check_") as tmp:
+        path = str(Path(tmp) / "data.arrow")
+        data.write_ipc(path)
+        del data
+        if n_workers <= 1:
+            global _PROGRESS
+            q: Any = _queue.SimpleQueue()
+            _PROGRESS = q
+            try:
+                for k in range(folds):
+                    if cancel is not None and cancel():
+                        raise CrossCheckCancelled("cross_check cancelled")
+                    results.append(run_fold(path, k, prm))
+                    done[k] = prm["max_iterations"]
+                    if progress is not None:
+                        progress(sum(done.values()), total)
+            finally:
+                _PROGRESS = None
+        else:
+            import multiprocessing as mp
+
+            ctx = mp.get_context("spawn")
+            q = ctx.Queue()
+            pool = ctx.Pool(n_workers, initializer=_init_worker, initargs=(q,))
+            last = -1.0
+            try:
+                pending = [pool.apply_async(run_fold, (path, k, prm)) for k in range(folds)]
+                while pending:
+                    if cancel is not None and cancel():
+                        pool.terminate()
+                        raise CrossCheckCancelled("cross_check cancelled")
+                    try:
+                        while True:
+                            k, it = q.get_nowait()
+                            done[k] = max(done[k], it)
+                    except _queue.Empty:
+                        pass
+                    now = min(sum(done.values()), total)
+                    if progress is not None and now != last:
+                        progress(now, total)
+                        last = now
+                    still = []
+                    for r in pending:
+                        if r.ready():
+                            res = r.get()
+                            done[res["fold"]] = prm["max_iterations"]
+                            results.append(res)
+                        else:
+                            still.append(r)
+                    pending = still
+                    if pending:
+                        time.sleep(0.05)
+                pool.close()
+            finally:
+                pool.terminate()
+                pool.join()
+    if progress is not None:
+        progress(total, total)
+    rows = pl.concat([pl.DataFrame({
+        "row": pl.Series(r["rows"], dtype=pl.UInt32), "predicted": pl.Series(r["pred"],
+                                                                          dtype=pl.String),
+        "p_tag": pl.Series(r["p_tag"], dtype=pl.Float64),
+        "p_predicted": pl.Series(r["p_pred"], dtype=pl.Float64),
+        "fold": pl.Series([r["fold"]] * len(r["rows"]), dtype=pl.UInt8),
+    }) for r in results]).sort("row")
+    return tok.select("sentence", "position", "token", pl.col("tag").cast(pl.String)).with_columns(
+        rows["predicted"], rows["p_tag"], rows["p_predicted"], rows["fold"])
+
+
+def cached_result(corpus: Corpus) -> pl.DataFrame | None:
+    """The last cross-check result for the current tags, or None when it was not run since."""
+    hit = corpus._state.cache.get("cross_check:last")
+    if hit is None or hit[0] != corpus._state.version:
+        return None
+    return hit[1]
+
+
+def suspects_from_cross_check(corpus: Corpus, result: pl.DataFrame) -> pl.DataFrame:
+    """Suspects rows where the held-out tagger disagrees with the file (see :mod:`.suspects`)."""
+    return empty().cast(SCHEMA) if result.height == 0 else _disagreements(corpus, result)
+
+
+def _disagreements(corpus: Corpus, result: pl.DataFrame) -> pl.DataFrame:
+    from .predictions import disagreement_suspects
+
+    return disagreement_suspects(corpus, result, "cross_check",
+                                 "a tagger trained on the other folds says")
+
+
+__all__ = ["CRF_PARAMS", "CrossCheckCancelled", "cached_result", "cross_check", "features",
+           "run_fold", "suspects_from_cross_check"]

@@ -1,0 +1,201 @@
+"""One ranked list of suspected label errors from every finder.
+
+:func:`suspects` turns the output of each finder into rows of one schema (:data:`SCHEMA`):
+
+``consistency``
+    the model-free surface-form finder (:func:`bio_explorer.analysis.consistency.inconsistencies`);
+``cross_check``
+    a tagger trained on the other folds disagrees with the file (:mod:`.crosscheck`), when
+    ``corpus.cross_check()`` has been run for the current tags;
+``predictions``
+    a model's predictions loaded with ``corpus.load_predictions()`` (:mod:`.predictions`).
+
+Each finder's raw score is mapped to a calibrated probability that the flagged tokens are really
+wrong (see :data:`CALIBRATION`), so that the scores of different finders compare.  Rows flagged by
+several finders at the same place are merged into one (their evidence joined; the probability
+combined).  This module does not import ``corpus.py``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+if TYPE_CHECKING:
+    from ..corpus import Corpus
+
+#: columns of :func:`suspects`, in order
+SCHEMA: dict[str, pl.DataType] = {
+    "sentence": pl.UInt32, "start": pl.UInt32, "end": pl.UInt32, "text": pl.String,
+    "label": pl.String, "suggestion": pl.String, "suggest_start": pl.UInt32,
+    "suggest_end": pl.UInt32, "score": pl.Float64, "finder": pl.String, "evidence": pl.String,
+}
+
+#: default minimum (calibrated) score of :func:`suspects`
+DEFAULT_THRESHOLD = 0.3
+
+#: per finder: piecewise-linear map from the raw score to the share of real errors among the
+#: tokens flagged with that raw score (knots ``raw`` → ``p``), fitted by
+#: ``benchmarks/bench_detect.py --calibrate`` on the train.txt audit of CoNLL-2003 (never on the
+#: valid.txt data the benchmark reports on).
+CALIBRATION: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
+    "consistency": ((0.0, 1.0), (0.0, 1.0)),
+    "cross_check": ((0.0, 1.0), (0.0, 1.0)),
+    "predictions": ((0.0, 1.0), (0.0, 1.0)),
+}
+
+
+def empty() -> pl.DataFrame:
+    """An empty suspects frame."""
+    return pl.DataFrame(schema=SCHEMA)
+
+
+def calibrate(raw: pl.Expr, finder: str) -> pl.Expr:
+    """The calibrated score of raw finder scores (piecewise linear between knots, clipped)."""
+    xs, ys = CALIBRATION.get(finder, ((0.0, 1.0), (0.0, 1.0)))
+    out = pl.lit(ys[0], pl.Float64)
+    for i in range(len(xs) - 1):
+        x0, x1, y0, y1 = xs[i], xs[i + 1], ys[i], ys[i + 1]
+        slope = (y1 - y0) / (x1 - x0) if x1 > x0 else 0.0
+        out = pl.when(raw >= x0).then(y0 + (raw - x0) * slope).otherwise(out)
+    return pl.when(raw >= xs[-1]).then(pl.lit(ys[-1], pl.Float64)).otherwise(out).clip(0.0, 1.0)
+
+
+def _counts_phrase(col: str) -> pl.Expr:
+    """``"LOC:39, MISC:1"`` → ``"LOC 39 times and MISC once"``."""
+    e = (pl.col(col).str.replace_all(r":1(,|$)", " once$1")
+         .str.replace_all(r":2(,|$)", " twice$1")
+         .str.replace_all(r":(\d+)", " $1 times"))
+    return e.str.replace(r", ([^,]*)$", " and $1").str.replace_all("<x>", "cut by a span boundary")
+
+
+def from_consistency(corpus: Corpus, threshold: float = 0.0) -> pl.DataFrame:
+    """Suspects from the model-free surface-form finder (``inconsistencies(occurrences=True)``).
+
+    A dissenting occurrence suggests the majority label of its form on the form's extent: for an
+    over-long span (``CDU 3`` where ``CDU`` is an ORG elsewhere) that is the inner form, found in
+    the span text.  Occurrences whose majority is "cut by a span boundary" carry no label to
+    suggest and are left out.
+    """
+    from .consistency import inconsistencies
+
+    occ = inconsistencies(corpus, occurrences=True, threshold=threshold)
+    occ = occ.filter(pl.col("majority") != "<x>")
+    if occ.height == 0:
+        return empty()
+    low_text, low_form = pl.col("text").str.to_lowercase(), pl.col("form").str.to_lowercase()
+    char = low_text.str.find(low_form, literal=True)
+    inner = ((pl.col("kind") == "inconsistent_boundary") & (low_text != low_form)
+             & char.is_not_null())
+    offset = pl.col("text").str.slice(0, char).str.count_matches(" ").cast(pl.UInt32)
+    width = (pl.col("form").str.count_matches(" ") + 1).cast(pl.UInt32)
+    ss = pl.when(inner).then(pl.col("start") + offset).otherwise(pl.col("start"))
+    se = pl.when(inner).then(pl.col("start") + offset + width).otherwise(pl.col("end"))
+    where = pl.when(inner).then(
+        pl.format("the span '{}' ({}) contains '{}'; ", pl.col("text"), pl.col("label"),
+                  pl.col("form"))
+    ).when(pl.col("label") == "O").then(
+        pl.format("'{}' is untagged here; ", pl.col("text"))
+    ).otherwise(pl.format("'{}' is {} here; ", pl.col("text"), pl.col("label")))
+    evidence = where + pl.format(
+        "in the corpus the text{} '{}' is {}", pl.when(pl.col("variant") == "casefold")
+        .then(pl.lit(" (any case)")).otherwise(pl.lit("")), pl.col("form"),
+        _counts_phrase("form_labels"))
+    out = occ.select(
+        "sentence", "start", "end", "text", "label", pl.col("majority").alias("suggestion"),
+        ss.cast(pl.UInt32).alias("suggest_start"), se.cast(pl.UInt32).alias("suggest_end"),
+        calibrate(pl.col("score"), "consistency").alias("score"),
+        pl.lit("consistency").alias("finder"), evidence.alias("evidence"),
+    )
+    # a suggestion that changes nothing (same label, same extent) is no suspect
+    same = ((pl.col("suggestion") == pl.col("label")) & (pl.col("suggest_start") == pl.col("start"))
+            & (pl.col("suggest_end") == pl.col("end")))
+    return out.filter(~same).cast(SCHEMA)  # type: ignore[arg-type]
+
+
+def _finder_frames(corpus: Corpus, finders: tuple[str, ...]) -> list[pl.DataFrame]:
+    frames = []
+    if "consistency" in finders:
+        frames.append(from_consistency(corpus))
+    if "cross_check" in finders:
+        from .crosscheck import cached_result, suspects_from_cross_check
+
+        res = cached_result(corpus)
+        if res is not None:
+            frames.append(suspects_from_cross_check(corpus, res))
+    if "predictions" in finders:
+        from .predictions import loaded_predictions, suspects_from_predictions
+
+        pred = loaded_predictions(corpus)
+        if pred is not None:
+            frames.append(suspects_from_predictions(corpus, pred))
+    return frames
+
+
+def merge(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    """Merge finder rows flagging the same place with the same suggestion into one row.
+
+    The merged score is ``1 - Π(1 - score)`` (independent evidence); ``finder`` lists the
+    finders joined by ``+`` and ``evidence`` their sentences joined by ``"; "``.  Sorted by score
+    (highest first), then sentence and start.
+    """
+    frames = [f for f in frames if f.height]
+    if not frames:
+        return empty()
+    allrows = pl.concat([f.cast(SCHEMA).select(list(SCHEMA)) for f in frames])  # type: ignore[arg-type]
+    key = ["sentence", "start", "end", "suggestion", "suggest_start", "suggest_end"]
+    out = allrows.sort("score", descending=True).group_by(key, maintain_order=True).agg(
+        pl.col("text").first(), pl.col("label").first(),
+        (1.0 - (1.0 - pl.col("score")).product()).alias("score"),
+        pl.col("finder").unique(maintain_order=True).sort().str.join("+"),
+        pl.col("evidence").str.join("; "),
+    )
+    return out.select(list(SCHEMA)).sort(
+        ["score", "sentence", "start"], descending=[True, False, False])
+
+
+def suspects(
+    corpus: Corpus,
+    *,
+    threshold: float | None = None,
+    finders: tuple[str, ...] = ("consistency", "cross_check", "predictions"),
+) -> pl.DataFrame:
+    """Every suspected label error from every finder, as one ranked frame.
+
+    Parameters
+    ----------
+    corpus : Corpus
+        The corpus or a view (evidence comes from the whole corpus; a view restricts the rows).
+    threshold : float, optional
+        Minimum calibrated score; default :data:`DEFAULT_THRESHOLD`.  ``0`` returns every row.
+    finders : tuple of str
+        Which finders to merge.  ``cross_check`` contributes only after ``corpus.cross_check()``
+        ran on the current tags, ``predictions`` after ``corpus.load_predictions()``.
+
+    Returns
+    -------
+    pl.DataFrame
+        ``sentence``, ``start``, ``end`` (the flagged tokens, end exclusive), ``text``, ``label``
+        (the file's label there, ``"O"`` for untagged text), ``suggestion`` (a label or ``"O"``),
+        ``suggest_start`` / ``suggest_end`` (the suggested extent; equal to start/end when
+        unchanged), ``score`` (calibrated probability that this is a real error, in [0, 1]),
+        ``finder`` (``consistency``, ``cross_check``, ``predictions``, or several joined by
+        ``+``) and ``evidence`` (a sentence a person can judge).  Highest score first.
+    """
+    thr = DEFAULT_THRESHOLD if threshold is None else threshold
+    out = merge(_finder_frames(corpus, tuple(finders))).filter(pl.col("score") >= thr)
+    return corpus._restrict(out) if corpus._sel is not None else out
+
+
+def apply_suggestion(corpus: Corpus, row: Any) -> Any:
+    """Apply one suspects row now (one undo step); returns the applied ``Preview``."""
+    from ..edits import apply_suggestions
+
+    p = apply_suggestions(corpus, row, op="apply_suggestion")
+    p.apply()
+    return p
+
+
+__all__ = ["CALIBRATION", "DEFAULT_THRESHOLD", "SCHEMA", "apply_suggestion", "calibrate", "empty",
+           "from_consistency", "merge", "suspects"]
