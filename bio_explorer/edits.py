@@ -811,6 +811,21 @@ def _offsets(rows: pl.Series, lo: int, hi: int) -> pl.DataFrame:
     )
 
 
+def _first_wins(rows: pl.Series, n: int) -> pl.Series:
+    """Of the sorted match starts ``rows`` (``n`` tokens each), those a left-to-right scan keeps
+    when a match overlapping an earlier kept one is dropped."""
+    gap = rows.cast(pl.Int64).diff().fill_null(n)
+    if (gap >= n).all():
+        return rows
+    # overlaps only happen for a self-overlapping text ("a a" in "a a a a"): scan those runs
+    kept, last = [], None
+    for r in rows.to_list():  # the matches of one text, not the tokens of the corpus
+        if last is None or r - last >= n:
+            kept.append(r)
+            last = r
+    return pl.Series("row", kept, dtype=rows.dtype)
+
+
 def relabel_all(c: Corpus, text: str, to_label: str | None, from_label: str | None = None, *,
                 case: bool = True, include_untagged: bool = False) -> Preview:
     """Preview relabelling every occurrence of a surface form.
@@ -887,9 +902,7 @@ def relabel_all(c: Corpus, text: str, to_label: str | None, from_label: str | No
     if include_untagged and not remove:
         untag = df.filter(pl.col("untagged")).select("row")
         if n > 1 and untag.height:  # drop overlapping untagged matches (the first one wins)
-            untag = untag.filter(
-                (pl.col("row").cast(pl.Int64) - pl.col("row").cast(pl.Int64).shift(1)).fill_null(n)
-                >= n)
+            untag = pl.DataFrame({"row": _first_wins(untag["row"], n)})
         sel = pl.concat([df.filter(want).select("row"), untag]).sort("row")
     else:
         sel = df.filter(want).select("row")
