@@ -449,8 +449,14 @@ def select(
     Raises
     ------
     ValueError
-        For a bad regular expression (naming the pattern and the reason), an unknown anomaly kind,
-        an unknown ``where`` or a malformed ``transition``.
+        For a bad regular expression (naming the pattern and the reason), an unknown anomaly kind
+        (naming the closest one), or any value of the wrong type or range (see
+        :meth:`Query.from_dict`).
+
+    Warns
+    -----
+    UserWarning
+        For a label or source the corpus does not have (it matches nothing), naming the closest.
     """
     q = Query.from_dict({"labels": labels, "text": text, "regex": regex, "case": case,
                          "where": where, "anomaly": anomaly, "transition": transition,
