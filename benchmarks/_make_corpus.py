@@ -21,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("BIO_EXPLORER_SHARED", ROOT.parent / "shared")) / "corpora"
 BASE = SHARED / "stackoverflow_ner" / "train.txt"
+CONLL = SHARED / "conll2003" / "train.txt"
 FALLBACK = ROOT / "bio_explorer" / "data" / "pytorch_wiki.bio"
 
 __all__ = ["base_file", "make_corpus"]
@@ -40,7 +41,7 @@ def _sentences(path: Path):
     return bx.read(path).sentences
 
 
-def make_corpus(n_tokens: int, folder: Path) -> Path:
+def make_corpus(n_tokens: int, folder: Path, base: Path | None = None) -> Path:
     """Write a corpus of about ``n_tokens`` tokens into ``folder`` and return its path.
 
     Parameters
@@ -50,6 +51,8 @@ def make_corpus(n_tokens: int, folder: Path) -> Path:
     folder : Path
         Where to write the file (created if needed).  A file built earlier with the same size is
         reused.
+    base : Path, optional
+        The file to repeat (default :func:`base_file`; e.g. ``CONLL`` for CoNLL-2003 train).
 
     Returns
     -------
@@ -60,7 +63,7 @@ def make_corpus(n_tokens: int, folder: Path) -> Path:
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    base = base_file()
+    base = Path(base) if base is not None and Path(base).is_file() else base_file()
     out = folder / f"{base.stem}_{n_tokens}{base.suffix}"
     if out.is_file() and out.stat().st_size > 0:
         return out

@@ -33,17 +33,36 @@ def split_valid(c, part: Y.Part) -> tuple[Y.Part, Y.Part]:
 
 
 def run_cross_check(c, folds: int = 5, seed: int = 0) -> dict:
-    """Time ``cross_check`` on the whole corpus: wall, CPU of this process and of the workers,
-    and the load average around it (the machine is shared)."""
+    """Time ``cross_check`` on the whole corpus, run as the Explorer runs it (a background thread,
+    ``start_cross_check``): wall, CPU of this process and of the workers, the load average around
+    it (the machine is shared), and meanwhile the latency of a filter + first page (the Explorer's
+    round trip) every 0.2 s in this thread."""
+    import statistics
+
+    from bio_explorer.analysis.crosscheck import start_cross_check
+
     load0 = os.getloadavg()
     ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t, cpu = time.perf_counter(), time.process_time()
-    c.cross_check(folds, seed, workers=2)
+    job = start_cross_check(c, folds, seed, workers=2)
+    lat = []
+    queries = ({"labels": "ORG"}, {"text": "Eng"}, {"labels": ["PER", "LOC"]})
+    while not job.wait(0.2):
+        q = queries[len(lat) % len(queries)]
+        t0 = time.perf_counter()
+        c.filter(**q).page(0, 50)
+        lat.append((time.perf_counter() - t0) * 1000)
     wall = time.perf_counter() - t
+    if job.error is not None:
+        raise job.error
     ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    lat.sort()
     return {"wall_s": wall, "parent_cpu_s": time.process_time() - cpu,
             "workers_cpu_s": (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime),
-            "load_before": load0[0], "load_after": os.getloadavg()[0], "tokens": c.n_tokens}
+            "load_before": load0[0], "load_after": os.getloadavg()[0], "tokens": c.n_tokens,
+            "page_ms_median": statistics.median(lat) if lat else float("nan"),
+            "page_ms_p95": lat[int(0.95 * (len(lat) - 1))] if lat else float("nan"),
+            "page_n": len(lat)}
 
 
 def finder_frames(c) -> dict[str, pl.DataFrame]:
@@ -102,42 +121,50 @@ def reliability(c, part: Y.Part) -> pl.DataFrame:
     ).sort("finder", "band")
 
 
-def fit_calibration(c, fit: Y.Part, bins: int = 8) -> dict:
-    """Per finder: raw score → share of rows flagging a real error on ``fit`` (monotone)."""
-    saved = dict(S.CALIBRATION)
-    for k in S.CALIBRATION:
-        S.CALIBRATION[k] = ((0.0, 1.0), (0.0, 1.0))
-    try:
-        frames = {"consistency": S.from_consistency(c)}
-        from bio_explorer.analysis.crosscheck import cached_result, suspects_from_cross_check
+def _raw_frames(c) -> dict[str, pl.DataFrame]:
+    """Uncalibrated finder rows with ``raw`` and ``kind`` (for fitting)."""
+    from bio_explorer.analysis.crosscheck import cached_result
+    from bio_explorer.analysis.predictions import disagreement_suspects
 
-        res = cached_result(c)
-        if res is not None:
-            frames["cross_check"] = suspects_from_cross_check(c, res)
-    finally:
-        S.CALIBRATION.update(saved)
+    frames = {"consistency": S.from_consistency(c, raw=True)}
+    res = cached_result(c)
+    if res is not None:
+        frames["cross_check"] = disagreement_suspects(c, res, "cross_check", "", debug=True)
+    return frames
+
+
+def _monotone_knots(f: pl.DataFrame, part: Y.Part, bins: int) -> tuple:
+    f = f.sort("raw").with_columns(Y.is_error(f.sort("raw"), part).cast(pl.Float64).alias("y"),
+                                   (pl.int_range(pl.len()) * bins // pl.len()).alias("bin"))
+    g = f.group_by("bin").agg(pl.col("raw").mean(), pl.col("y").mean(), pl.len()).sort("bin")
+    # pool adjacent violators: the share of errors never falls as the raw score rises
+    blocks = [list(r) for r in zip(g["raw"].to_list(), g["y"].to_list(), g["len"].to_list(),
+                                   strict=True)]
+    i = 0
+    while i < len(blocks) - 1:
+        if blocks[i][1] > blocks[i + 1][1]:
+            a, b = blocks[i], blocks.pop(i + 1)
+            w = a[2] + b[2]
+            blocks[i] = [(a[0] * a[2] + b[0] * b[2]) / w, (a[1] * a[2] + b[1] * b[2]) / w, w]
+            i = max(i - 1, 0)
+        else:
+            i += 1
+    kx = [0.0, *(round(b[0], 4) for b in blocks), 1.0]
+    ky = [round(blocks[0][1], 4), *(round(b[1], 4) for b in blocks), round(blocks[-1][1], 4)]
+    return tuple(kx), tuple(ky)
+
+
+def fit_calibration(c, fit: Y.Part, bins: int = 6, min_rows: int = 30) -> dict:
+    """Per finder and per kind of row: raw score → share of rows flagging a real error on
+    ``fit`` (monotone, piecewise linear); kinds with fewer than ``min_rows`` rows use the finder's
+    pooled map."""
     out = {}
-    for name, f in frames.items():
-        f = in_part(f, fit).sort("score")
-        if f.height < 2 * bins:
-            continue
-        f = f.with_columns(Y.is_error(f, fit).cast(pl.Float64).alias("y"),
-                           (pl.int_range(pl.len()) * bins // pl.len()).alias("bin"))
-        g = f.group_by("bin").agg(pl.col("score").mean(), pl.col("y").mean(),
-                                  pl.len()).sort("bin")
-        xs, ys, ws = g["score"].to_list(), g["y"].to_list(), g["len"].to_list()
-        # pool adjacent violators: the share of errors never falls as the raw score rises
-        blocks = [[x, y, w] for x, y, w in zip(xs, ys, ws, strict=True)]
-        i = 0
-        while i < len(blocks) - 1:
-            if blocks[i][1] > blocks[i + 1][1]:
-                a, b = blocks[i], blocks.pop(i + 1)
-                w = a[2] + b[2]
-                blocks[i] = [(a[0] * a[2] + b[0] * b[2]) / w, (a[1] * a[2] + b[1] * b[2]) / w, w]
-                i = max(i - 1, 0)
-            else:
-                i += 1
-        kx = [0.0] + [round(b[0], 4) for b in blocks] + [1.0]
-        ky = [round(blocks[0][1], 4)] + [round(b[1], 4) for b in blocks] + [round(blocks[-1][1], 4)]
-        out[name] = (tuple(kx), tuple(ky))
+    for name, f in _raw_frames(c).items():
+        f = in_part(f, fit)
+        if f.height >= min_rows:
+            out[name] = _monotone_knots(f, fit, bins)
+        for kind in sorted(f["kind"].unique().to_list()):
+            k = f.filter(pl.col("kind") == kind)
+            if k.height >= min_rows:
+                out[f"{name}:{kind}"] = _monotone_knots(k, fit, max(2, min(bins, k.height // 15)))
     return out

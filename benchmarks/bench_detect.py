@@ -314,7 +314,9 @@ def real_errors(calibrate: bool = False) -> None:
     print(f"cross_check(folds=5, seed=0, workers=2) on {cc['tokens']:,} tokens: wall "
           f"{cc['wall_s']:.1f} s, CPU {cc['parent_cpu_s']:.1f} s here + "
           f"{cc['workers_cpu_s']:.1f} s in the workers; 1-min load average "
-          f"{cc['load_before']:.1f} before, {cc['load_after']:.1f} after (2 cores, shared)")
+          f"{cc['load_before']:.1f} before, {cc['load_after']:.1f} after (2 cores, shared); "
+          f"meanwhile filter + first page took {cc['page_ms_median']:.0f} ms median, "
+          f"{cc['page_ms_p95']:.0f} ms p95 over {cc['page_n']} requests (target <= 100 ms)")
     if calibrate:
         import pprint
 

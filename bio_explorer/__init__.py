@@ -21,11 +21,13 @@ __all__ = [
     "Corpus",
     "EditError",
     "Explorer",
+    "LazyCorpus",
     "SpanView",
     "compare",
     "explore",
     "read",
     "sample",
+    "scan",
 ]
 
 
@@ -58,4 +60,8 @@ def __getattr__(name: str) -> Any:
         from .explorer import Explorer
 
         return Explorer
+    if name in ("scan", "LazyCorpus"):  # the lazy path (bio_explorer.lazy)
+        from . import lazy
+
+        return getattr(lazy, name)
     raise AttributeError(f"module 'bio_explorer' has no attribute {name!r}")

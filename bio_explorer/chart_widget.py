@@ -15,15 +15,49 @@ import altair as alt
 import anywidget
 import traitlets
 
+from .kernel_comm import route_to_main_shell
 from .widget import _asset
 
-__all__ = ["ChartView"]
+__all__ = ["ChartView", "SharedChartView"]
 
 _MISSING_ESM = """
 export default { render({ el }) {
   el.textContent = "bio_explorer: the chart bundle is missing (build it: cd js && npm run build).";
 } };
 """
+
+
+#: ESM of :class:`SharedChartView`: renders with the chart bundle a full :class:`ChartView` on the
+#: page loaded (``globalThis.__bxChartView``), so the ~0.9 MB bundle is stored once per Explorer in
+#: a notebook saved with its widget state.
+SHARED_CHART_ESM = """
+const WAIT_MS = 30000;
+function lib() {
+  const slot = (globalThis.__bxChartView ??= {});
+  if (slot.api) return Promise.resolve(slot.api);
+  return new Promise((resolve, reject) => {
+    (slot.waiting ??= []).push(resolve);
+    setTimeout(() => reject(new Error("the chart bundle did not load")), WAIT_MS);
+  });
+}
+export default {
+  async render(ctx) {
+    let api;
+    try { api = await lib(); } catch (err) {
+      ctx.el.textContent =
+        "bio_explorer: chart code not loaded (display the first chart of the Explorer too).";
+      return;
+    }
+    return api.render(ctx);
+  },
+};
+"""
+
+
+def _spec_rows(spec: dict) -> int:
+    """Inline data rows of a Vega-Lite spec (top-level ``data`` and ``datasets``)."""
+    n = len(((spec.get("data") or {}).get("values")) or [])
+    return n + sum(len(v) for v in (spec.get("datasets") or {}).values() if isinstance(v, list))
 
 
 class ChartView(anywidget.AnyWidget):
@@ -50,8 +84,20 @@ class ChartView(anywidget.AnyWidget):
         self._chart: alt.TopLevelMixin | None = None
         self._make_chart: Callable[[], alt.TopLevelMixin] | None = None
         super().__init__(**kwargs)
+        route_to_main_shell(self)  # never dropped for a stale subshell id (reopened tab)
         if chart is not None:
             self.set_chart(chart)
+
+    def __repr__(self) -> str:
+        """The chart's title and data size, plus the selection (where widgets cannot render)."""
+        spec = self._spec or {}
+        title = spec.get("title")
+        if isinstance(title, dict):
+            title = title.get("text")
+        rows = _spec_rows(spec)
+        sel = f", selected {self.selection}" if self.selection else ""
+        return (f"<bio_explorer ChartView: {title or 'chart'}"
+                f"{f' ({rows:,} data rows)' if rows else ''}{sel}>")
 
     @property
     def chart(self) -> alt.TopLevelMixin | None:
@@ -113,3 +159,13 @@ class ChartView(anywidget.AnyWidget):
             return False
         self._spec = spec
         return True
+
+
+class SharedChartView(ChartView):
+    """A :class:`ChartView` whose front-end code is a stub using the bundle of a full ChartView.
+
+    The Explorer shows its first chart as a :class:`ChartView` and the others as this class: the
+    chart bundle travels (and is saved in a notebook's widget state) once per Explorer.
+    """
+
+    _esm = SHARED_CHART_ESM

@@ -66,6 +66,9 @@ INVALID_COLOR = "#E5262B"
 _GREY = "#808080"
 _DIM_OPACITY = 0.3
 _START, _END = "<s>", "</s>"
+_HEAT_WIDTH = 280  # px available to the cells of the transition heat map
+#: Majority "label" of a form whose occurrences a span boundary cuts through (consistency finder)
+CROSS_LABEL = "<x>"
 
 #: Vega-Lite ``config`` applied by :func:`apply_theme`.
 THEME_CONFIG: dict[str, Any] = {
@@ -84,6 +87,8 @@ THEME_CONFIG: dict[str, Any] = {
         "titleFontWeight": "normal",
         "labelLimit": 220,
     },
+    # counts: few ticks, "7k" not "7,000", no label over another or cut at the edge
+    "axisQuantitative": {"tickCount": 5, "format": "~s", "labelOverlap": True, "labelFlush": True},
     "legend": {
         "labelColor": _GREY,
         "titleColor": _GREY,
@@ -312,7 +317,9 @@ def _prep_labels(
         pl.col("spans").sum().alias("_s"),
         (pl.col("total_spans").sum() if base is not None else pl.lit(0)).alias("_t"),
     )
-    order = totals.sort(["_s", "_t", "label"], descending=[True, True, False])["label"].to_list()
+    # under a filter (``base``: the whole corpus) the order is the whole corpus's: it stays put
+    by = ["_t", "_s", "label"] if base is not None else ["_s", "_t", "label"]
+    order = totals.sort(by, descending=[True, True, False])["label"].to_list()
     meta: dict[str, Any] = {
         "order": order,
         "scale": color_scale(_label_set(labels, frame["label"].to_list())),
@@ -372,6 +379,14 @@ def _draw_labels(p: _Prepared) -> alt.TopLevelMixin:
         alt.Chart()
         .mark_text(align="left", baseline="middle", dx=3, fontSize=10)
         .encode(x="text_at:Q", y=y, text="bar_text:N", tooltip=tooltip)
+    )
+    # room for the count written after the longest bar: an invisible point a bit further right
+    # widens the shared x scale (a count label is never cut at the chart's edge)
+    layers.append(
+        alt.Chart()
+        .transform_calculate(_room="datum.text_at * (1 + 0.06 * length(datum.bar_text)) + 1")
+        .mark_point(opacity=0, aria=False)
+        .encode(x=alt.X("_room:Q", title=x_title), y=y)
     )
     data = _data(p.frame)
     if by_source:
@@ -591,7 +606,8 @@ def _prep_transitions(transitions: Any, max_tags: int = 40) -> _Prepared:
         .drop(["_y", "_x"])
     )
     n_invalid = int((~frame["valid"]).sum())
-    cell = 18 if len(x_order) <= 30 else 14
+    # the heat map fits its column (~340 px of cells) however many tags there are
+    cell = max(4, min(18, _HEAT_WIDTH // len(x_order)))
     subtitle = [
         f"red outline: invalid transition ({n_invalid} cell{'s' if n_invalid != 1 else ''})"
     ]
@@ -602,6 +618,7 @@ def _prep_transitions(transitions: Any, max_tags: int = 40) -> _Prepared:
         "y_order": y_order,
         "width": cell * len(x_order),
         "height": cell * len(y_order),
+        "font": min(11, max(7, cell - 2)),
         "subtitle": "; ".join(subtitle),
     }
     return _Prepared(frame, meta, ())
@@ -616,8 +633,11 @@ def _draw_transitions(p: _Prepared) -> alt.LayerChart:
         alt.Tooltip("count:Q", title="Count", format=","),
         alt.Tooltip("valid:N", title="Valid"),
     ]
-    x = alt.X("tag:N", sort=x_order, title="Tag", axis=alt.Axis(orient="top", labelAngle=-50))
-    y = alt.Y("prev_tag:N", sort=y_order, title="Previous tag")
+    font = p.meta["font"]  # small cells: small tag names; those that would overlap are hidden
+    x = alt.X("tag:N", sort=x_order, title="Tag", axis=alt.Axis(
+        orient="top", labelAngle=-50, labelFontSize=font, labelOverlap="greedy", labelLimit=100))
+    y = alt.Y("prev_tag:N", sort=y_order, title="Previous tag",
+              axis=alt.Axis(labelFontSize=font, labelOverlap="greedy", labelLimit=100))
     heat = (
         alt.Chart()
         .mark_rect(stroke="transparent", strokeWidth=1)
@@ -654,6 +674,9 @@ def _draw_transitions(p: _Prepared) -> alt.LayerChart:
 def _patch_transitions(spec: dict[str, Any], p: _Prepared) -> None:
     _set_encoding(spec, "x", "tag", sort=p.meta["x_order"])
     _set_encoding(spec, "y", "prev_tag", sort=p.meta["y_order"])
+    for ch, d in _channels(spec):
+        if ch in ("x", "y") and isinstance(d.get("axis"), dict):
+            d["axis"]["labelFontSize"] = p.meta["font"]
     spec["width"], spec["height"] = p.meta["width"], p.meta["height"]
     spec["title"]["subtitle"] = p.meta["subtitle"]
 
@@ -1010,7 +1033,9 @@ def _prep_inconsistencies(
             _label_set(labels, frame["majority"].to_list()), extra={OUTSIDE_LABEL: NEUTRAL_COLOR}
         ),
         "height": max(row, row * n),
-        "subtitle": f"top {n} by score" if n else "none found",
+        "subtitle": (f"top {n} by score" if n else "none found") + (
+            f"; majority {CROSS_LABEL}: a span boundary cuts through the form"
+            if CROSS_LABEL in frame["majority"].to_list() else ""),
     }
     return _Prepared(frame, meta, ())
 

@@ -127,6 +127,70 @@ def _extra_color(index: int) -> str:
     return _oklch_to_hex(lightness, 0.0, hue) or NEUTRAL_COLOR
 
 
+#: Smallest CIEDE2000 difference wanted between two colours of one palette.
+MIN_DELTA_E = 20.0
+
+
+def _pick_slot(preferred: int, used: set[int], taken: list[str]) -> int:
+    """A free slot for the next label (labels come in sorted order, ``taken[-1]`` is the colour
+    of its neighbour in a sorted legend).
+
+    The first free slot from ``preferred`` on (linear probing) whose colour is at least
+    :data:`MIN_DELTA_E` from every colour ``taken``; when there is none (many labels), the free
+    slot farthest from them among those at least :data:`MIN_DELTA_E` from the legend neighbour.
+    """
+    from .color_distance import delta_e
+
+    best, best_key = -1, (False, -1.0)
+    for k in range(_N_SLOTS):
+        slot = (preferred + k) % _N_SLOTS
+        if slot in used:
+            continue
+        color = BASE_COLORS[slot]
+        d = min((delta_e(color, c) for c in taken), default=math.inf)
+        if d >= MIN_DELTA_E:
+            return slot
+        key = (delta_e(color, taken[-1]) >= MIN_DELTA_E, d)
+        if key > best_key:
+            best, best_key = slot, key
+    return best
+
+
+def _closest(colors: list[str]) -> float:
+    from .color_distance import delta_e
+
+    return min(delta_e(a, b) for i, a in enumerate(colors) for b in colors[i + 1:])
+
+
+def _separated_slots() -> tuple[int, ...]:
+    """Slots of :data:`BASE_COLORS` pairwise at least :data:`MIN_DELTA_E` apart (greedy, in
+    table order): 12 slots."""
+    from .color_distance import delta_e
+
+    out: list[int] = []
+    for i, color in enumerate(BASE_COLORS):
+        if all(delta_e(color, BASE_COLORS[j]) >= MIN_DELTA_E for j in out):
+            out.append(i)
+    return tuple(out)
+
+
+_SEPARATED = _separated_slots()
+
+
+def _separated_palette(names: list[str]) -> dict[str, str]:
+    """Colours from :data:`_SEPARATED` only (each label probing from its preferred slot's place
+    in that list): used when the hash-preferred colours of a small label set come too close."""
+    result: dict[str, str] = {}
+    used: set[int] = set()
+    for name in names:
+        k = _preferred_slot(name) % len(_SEPARATED)
+        while _SEPARATED[k] in used:
+            k = (k + 1) % len(_SEPARATED)
+        used.add(_SEPARATED[k])
+        result[name] = BASE_COLORS[_SEPARATED[k]]
+    return result
+
+
 def palette(labels: Iterable[str]) -> dict[str, str]:
     """Return a hex colour for each label, stable across sessions and independent of input order.
 
@@ -146,9 +210,12 @@ def palette(labels: Iterable[str]) -> dict[str, str]:
     Notes
     -----
     Each label's preferred slot is ``zlib.crc32(label) % len(BASE_COLORS)``.  Labels are processed
-    in sorted order; a label whose slot is taken moves to the next free slot (linear probing).  A
-    label therefore keeps its colour across corpora unless it collides with a label that sorts
-    before it.
+    in sorted order; a label whose slot is taken, or whose colour is within CIEDE2000
+    :data:`MIN_DELTA_E` (20) of a colour already given, moves to the next free slot that is not
+    (linear probing; when no slot is far enough, the farthest one).  A label therefore keeps its
+    colour across corpora unless it collides with a label that sorts before it.  Up to 12 labels
+    are always pairwise at least ΔE 20 apart: when the rule above leaves two closer, the labels
+    take colours from the 12 table entries that are (:data:`_SEPARATED`).
 
     Examples
     --------
@@ -167,11 +234,11 @@ def palette(labels: Iterable[str]) -> dict[str, str]:
         if len(used_slots) == _N_SLOTS:
             overflow.append(name)
             continue
-        slot = _preferred_slot(name)
-        while slot in used_slots:
-            slot = (slot + 1) % _N_SLOTS
+        slot = _pick_slot(_preferred_slot(name), used_slots, list(result.values()))
         used_slots.add(slot)
         result[name] = BASE_COLORS[slot]
+    if 1 < len(result) <= len(_SEPARATED) and _closest(list(result.values())) < MIN_DELTA_E:
+        result = _separated_palette(names)
     taken = {c.upper() for c in result.values()}
     index = 0
     for name in overflow:

@@ -26,7 +26,8 @@ class _State:
     """Everything a corpus and its views share."""
 
     def __init__(
-        self, tok: pl.DataFrame, files: list[FileRecord], scheme: str, problems: pl.DataFrame
+        self, tok: pl.DataFrame, files: list[FileRecord], scheme: str, problems: pl.DataFrame,
+        sent: pl.DataFrame | None = None,
     ) -> None:
         self.tok = tok  # internal token frame (public columns + _field, _eff, _off, _orig, _file)
         self.files = files
@@ -36,7 +37,7 @@ class _State:
         self.cache: dict[str, Any] = {}
         self.log: Any = None  # edits.EditLog, created on first edit
         self.journal: Any = None  # edits.Journal, when journalling
-        self.sent = _sentence_index(tok)
+        self.sent = _sentence_index(tok) if sent is None else sent
 
     def cached(self, key: str, build):
         """Memoise ``build()`` for the current version of the tags."""
@@ -123,8 +124,11 @@ class Corpus:
             if scheme == "auto" and evidence.mixed:
                 problems.append(schemes.mixed_scheme_problem(name, evidence, tok))
             schemes_seen.append(file_scheme)
-            ann = schemes.annotate(tok.select("sentence", "_eff"), "_eff", file_scheme)
-            tag = ann.select(schemes.to_iob2(ann, "_eff", file_scheme)).to_series()
+            if file_scheme == "IOB2":  # the tags as the file says: no chunk annotation needed
+                tag = tok["_eff"].cast(pl.Categorical)
+            else:
+                ann = schemes.annotate(tok.select("sentence", "_eff"), "_eff", file_scheme)
+                tag = ann.select(schemes.to_iob2(ann, "_eff", file_scheme)).to_series()
             # a literal Categorical broadcast: no string per token
             source = (
                 pl.col("_source").cast(pl.Categorical)
@@ -182,6 +186,19 @@ class Corpus:
             },
         )
         return cls(_State(tok, files, main_scheme, prob))
+
+    @classmethod
+    def from_snapshot(
+        cls, tok: pl.DataFrame, files: list[FileRecord], scheme: str, problems: pl.DataFrame, *,
+        spans: pl.DataFrame | None = None, sentences: pl.DataFrame | None = None,
+    ) -> Corpus:
+        """A corpus over frames restored by :mod:`bio_explorer.cache` or :mod:`bio_explorer.lazy`
+        (internal token frame; spans and sentence index, when given, exactly as a parse built
+        them)."""
+        state = _State(tok, files, scheme, problems, sentences)
+        if spans is not None:
+            state.cache["spans"] = (state.version, spans)
+        return cls(state)
 
     # ------------------------------------------------------------------ frames
     @property
@@ -425,7 +442,8 @@ class Corpus:
         from .edits import after_save
         from .interop import write_by_suffix
         from .io.lines import BOM, join_lines
-        from .io.writer import atomic_write, file_tags, plain_lines, render_lines
+        from .io.writer import file_tags, plain_lines, render_lines
+        from .saving import Planned, save_files
 
         st = self._state
         other = write_by_suffix(self, path, [(r.path, r.layout.dialect) for r in st.files],
@@ -458,14 +476,12 @@ class Corpus:
                     "supported; "
                     "write the converted corpus to another path"
                 )
+        plan = []
         for i, (rec, target) in enumerate(zip(st.files, targets, strict=True)):
             in_place = rec.path is not None and target.resolve() == rec.path.resolve()
-            if in_place and rec.changed_on_disk() and not force:
-                raise FileExistsError(
-                    f"{target} changed on disk since it was read; pass force=True to overwrite it"
-                )
             rows = st.tok.filter(pl.col("_file") == i)
             new = file_tags(rows, rec.scheme, scheme)
+            lines = None
             if rec.raw is None:
                 sentences = plain_lines(rows, new["_new"])
                 text = sentences.str.join("\n\n").item() + "\n" if sentences.len() else ""
@@ -476,18 +492,15 @@ class Corpus:
                 enc = rec.raw.encoding
                 enc = "utf-8" if enc.lower() in ("utf-8-sig", "utf8") else enc
                 data = (BOM if rec.raw.bom else b"") + text.encode(enc)
-            if in_place and backup:
-                bak = target.with_name(target.name + ".bak")
-                if not bak.exists():
-                    bak.write_bytes(target.read_bytes())
-            atomic_write(target, data)
-            if in_place and rec.raw is not None:
-                rec.raw.lines = lines
-                rec.stat = (os.stat(target).st_mtime_ns, os.stat(target).st_size)
-        if path is None or all(
-            r.path is not None and t.resolve() == r.path.resolve()
-            for r, t in zip(st.files, targets, strict=True)
-        ):
+            plan.append(Planned(rec, target, data, lines, in_place))
+        all_in_place = all(p.in_place for p in plan)
+        log = st.log
+        save_files(plan, force=force, backup=backup,
+                   journal=st.journal if all_in_place else None,
+                   checkpoint={"next_id": log.next_id if log else 1,
+                               "saved": log.done_ids() if log else [],
+                               "done": log.done_ids() if log else []})
+        if all_in_place:
             after_save(self)
         return targets
 

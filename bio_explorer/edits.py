@@ -24,7 +24,10 @@ Journal
 keeps appending to it: one JSON line per edit, undo and redo, flushed and ``fsync``-ed before the
 call returns, so a crashed kernel loses no applied edit.  Each line stores the changed rows with
 their token texts and old/new tags; a replay refuses (``EditError`` naming the sentence and line)
-when the file no longer matches.  A successful in-place :meth:`Corpus.write` truncates the journal.
+when the file no longer matches.  The header records the SHA-256 of the file content the journal
+applies to, and an in-place :meth:`Corpus.write` appends a ``save`` record (the saved content's
+SHA-256) before its atomic rename and then resets the journal, so a replay knows which save the
+file on disk reflects (see :func:`replay_journal`).
 Journalling is off unless asked for (``journal=`` or :func:`enable_journal`); the Explorer turns it
 on for file-backed corpora.
 """
@@ -34,7 +37,6 @@ from __future__ import annotations
 import html
 import json
 import os
-import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -52,6 +54,7 @@ from .journal import (  # noqa: F401 - re-exported: the journal API is reachable
     enable_journal,
     state_dir,
 )
+from .labels import check_labels
 
 if TYPE_CHECKING:
     from .corpus import Corpus, _State
@@ -80,8 +83,6 @@ __all__ = [
     "undo",
     "unsaved_count",
 ]
-
-_BAD_LABEL = re.compile(r"[\s,]")
 
 EDITS_SCHEMA = {
     "edit_id": pl.UInt32,
@@ -133,6 +134,9 @@ class EditLog:
         self.undone: list[Step] = []
         self.next_id = 1
         self.saved: tuple[int, ...] = ()
+        # ids of steps a recovered session knows were done before its journal began (they were
+        # saved); their content is in the file, not in the log, so they cannot be undone here
+        self.phantom: list[int] = []
 
     def push(self, step: Step) -> None:
         self.done.append(step)
@@ -149,7 +153,7 @@ class EditLog:
 
     def unsaved(self) -> int:
         """Operations separating the current tags from the saved ones (undo reduces it)."""
-        ids = [s.edit_id for s in self.done]
+        ids = self.phantom + [s.edit_id for s in self.done]
         common = 0
         for a, b in zip(ids, self.saved, strict=False):
             if a != b:
@@ -158,7 +162,11 @@ class EditLog:
         return len(ids) + len(self.saved) - 2 * common
 
     def mark_saved(self) -> None:
-        self.saved = tuple(s.edit_id for s in self.done)
+        self.saved = tuple(self.phantom + [s.edit_id for s in self.done])
+
+    def done_ids(self) -> list[int]:
+        """Ids of the done steps, oldest first (phantom ones included)."""
+        return self.phantom + [s.edit_id for s in self.done]
 
 
 def _log(st: _State) -> EditLog:
@@ -187,11 +195,16 @@ def _set_tags(st: _State, rows: pl.Series, tags: pl.Series) -> None:
     st.touch()
 
 
-def _check_labels_valid(labels: list[str]) -> None:
-    for label in labels:
-        if not isinstance(label, str) or not label or label == "O" or _BAD_LABEL.search(label):
-            raise EditError(f"invalid label {label!r}: use a non-empty name without spaces or "
-                            "commas (and not 'O')")
+def _check_labels_valid(labels: list[str], c: Corpus | None = None) -> None:
+    """EditError for a label the corpus files cannot hold (see :mod:`bio_explorer.labels`).
+
+    A label the corpus already has is allowed (its files hold it).
+    """
+    try:
+        check_labels(labels, c._state.files if c is not None else ())
+    except EditError:
+        if c is None or not set(labels) <= set(c.labels()):
+            raise
 
 
 def _commit(c: Corpus, op: str, args: dict, rows: pl.Series, new: pl.Series,
@@ -376,7 +389,7 @@ def relabel(c: Corpus, sentence: int, start: int, end: int, label: str) -> None:
     EditError
         When no span is exactly ``[start, end)`` or the label is not a valid name.
     """
-    _check_labels_valid([label])
+    _check_labels_valid([label], c)
 
     def build(tags, spans, n):
         _check_range(sentence, start, end, n)
@@ -411,7 +424,7 @@ def _replace_overlapping(spans, start: int, end: int, label: str) -> dict[int, s
 
 def add_span(c: Corpus, sentence: int, start: int, end: int, label: str) -> None:
     """Tag ``[start, end)`` as ``label``; every overlapping span is removed in the same edit."""
-    _check_labels_valid([label])
+    _check_labels_valid([label], c)
 
     def build(tags, spans, n):
         _check_range(sentence, start, end, n)
@@ -444,7 +457,7 @@ def merge_spans(c: Corpus, sentence: int, start: int, end: int, label: str | Non
     The label is ``label`` or, by default, the first span's.  Needs at least two spans.
     """
     if label is not None:
-        _check_labels_valid([label])
+        _check_labels_valid([label], c)
 
     def build(tags, spans, n):
         _check_range(sentence, start, end, n)
@@ -676,6 +689,9 @@ def apply_edits(c: Corpus, df: pl.DataFrame) -> None:
         Naming the edit, sentence, token and source line where the corpus does not match.
     """
     steps = _verify_and_collect(c, df, "apply_edits")
+    new_tags = pl.concat([s[6] for s in steps]) if steps else pl.Series([], dtype=pl.String)
+    labels = new_tags.filter(new_tags != "O").str.slice(2).unique().to_list()
+    _check_labels_valid(labels, c)
     for _eid, op, args, when, rows, old, new in steps:
         _commit(c, op, args, rows, new, old, when=when)
 
@@ -853,7 +869,7 @@ def relabel_all(c: Corpus, text: str, to_label: str | None, from_label: str | No
     """
     remove = to_label is None or to_label == "O"
     if not remove:
-        _check_labels_valid([to_label])  # type: ignore[list-item]
+        _check_labels_valid([to_label], c)  # type: ignore[list-item]
     st = c._state
     tok = st.tok
     h = tok.height
@@ -958,7 +974,7 @@ def relabel_label(c: Corpus, old: str, new: str) -> Preview:
     Spans stay separate: a renamed span that ends up right before/after a ``new`` span gets a
     ``B-`` so it does not merge with it.
     """
-    _check_labels_valid([new])
+    _check_labels_valid([new], c)
     st = c._state
     if old not in c.labels():
         raise EditError(f"relabel_label: no label {old!r} in this corpus "
@@ -1041,7 +1057,7 @@ def apply_inconsistency(c: Corpus, row: Any) -> Preview:
         if majority in (None, "O"):
             out = {p: "O" for s0, s1, _ in spans if s0 < b and s1 > a for p in range(s0, s1)}
         else:
-            _check_labels_valid([majority])
+            _check_labels_valid([majority], c)
             out = _replace_overlapping(spans, a, b, majority)
         pos = sorted(out)
         fixed = _with_fixes(c._state, pl.Series([row0 + p for p in pos], dtype=pl.UInt32),
@@ -1087,7 +1103,8 @@ def apply_suggestions(c: Corpus, frame: Any, op: str = "apply_suggestions") -> P
     ).with_row_index("_i").with_columns(
         pl.min_horizontal("start", "ss").alias("lo"), pl.max_horizontal("end", "se").alias("hi"),
     )
-    _check_labels_valid([x for x in df["suggestion"].unique().to_list() if x not in (None, "O")])
+    _check_labels_valid([x for x in df["suggestion"].unique().to_list() if x not in (None, "O")],
+                        c)
     sent = st.sent.select(pl.col("sentence").cast(pl.Int64), pl.col("row").cast(pl.Int64),
                           pl.col("n_tokens").cast(pl.Int64))
     df = df.join(sent, on="sentence", how="left", maintain_order="left")
@@ -1183,6 +1200,12 @@ def after_save(c: Corpus) -> None:
 def replay_journal(c: Corpus, journal: str | os.PathLike | bool) -> int:
     """Re-apply a journal after a crash and keep journalling to it.
 
+    The journal knows which file content it applies to (the SHA-256 in its header) and which
+    saves it saw (a ``save`` record with the saved file's SHA-256, written just before the atomic
+    rename).  The replay starts after the last of those states the file on disk is in: after a
+    kill between a save's rename and the journal's reset only the operations after that save are
+    replayed; after a kill before the rename, all of them.
+
     Parameters
     ----------
     c : Corpus
@@ -1198,40 +1221,115 @@ def replay_journal(c: Corpus, journal: str | os.PathLike | bool) -> int:
     Raises
     ------
     EditError
-        When a record does not match the corpus (naming sentence, token and line): the file was
-        changed or saved after the journal was written.  Delete or move the journal to continue.
+        When the file on disk is in none of the states the journal knows (it was changed by
+        something else), when a record does not match the corpus (naming sentence, token and
+        line), or when another process is using the journal.  Nothing is replayed then; move the
+        journal away to continue.
     """
     st = c._state
     jr = enable_journal(c, journal)
-    records = jr.records()
     st.journal = None  # do not re-journal what is being replayed
     try:
-        for rec in records:
-            kind = rec.get("kind")
-            if kind == "edit":
-                _replay_edit(c, jr, rec)
-            elif kind in ("undo", "redo"):
-                log = _log(st)
-                stack = log.done if kind == "undo" else log.undone
-                if stack and stack[-1].edit_id == rec["id"]:
-                    (undo if kind == "undo" else redo)(c)
-                else:  # an undo/redo of an edit saved before this journal began
-                    a, b = ("new", "old") if kind == "undo" else ("old", "new")
-                    _replay_edit(c, jr, {**rec, "op": f"{kind}:{rec['op']}", "old": rec[a],
-                                         "new": rec[b], "id": log.next_id})
-            elif kind == "review":  # a review decision (its edit has its own record)
-                from .review import replay_record
-
-                replay_record(c, rec)
-            else:
-                raise EditError(f"{jr.path}: unknown journal record kind {kind!r}")
-    finally:
-        st.journal = jr
-    return len(records)
+        n = _replay_records(c, jr)
+    except BaseException:
+        jr.release()  # a failed recovery leaves the journal to the next session
+        raise
+    st.journal = jr
+    return n
 
 
-def _replay_edit(c: Corpus, jr: Journal, rec: dict) -> None:
-    """Verify one journal edit record against ``c`` and commit it."""
+def _replay_records(c: Corpus, jr: Journal) -> int:
+    st = c._state
+    records = jr.all_records()
+    start, point = _resume_point(st, jr, records)
+    # review decisions outlive saves (after_save journals them again): those before the point
+    # the file is at are replayed too, first
+    kept = [r for r in records[:start] if r.get("kind") == "review"]
+    todo = kept + [r for r in records[start:] if r.get("kind") not in ("header", "save")]
+    log = _log(st)
+    if point is not None:
+        log.next_id = max(log.next_id, int(point.get("next_id") or 1))
+        log.saved = tuple(point.get("saved") or ())
+        log.phantom = list(point.get("done", log.saved) or ())
+    for rec in todo:
+        kind = rec.get("kind")
+        if kind == "edit":
+            _verify_record(c, jr, rec, "old", "new")
+            _commit(c, rec["op"], rec.get("args", {}), pl.Series(rec["rows"], dtype=pl.UInt32),
+                    pl.Series(rec["new"], dtype=pl.String),
+                    pl.Series(rec["old"], dtype=pl.String), edit_id=int(rec["id"]),
+                    when=rec.get("time"))
+        elif kind in ("undo", "redo"):
+            stack = log.done if kind == "undo" else log.undone
+            if stack and stack[-1].edit_id == rec["id"]:
+                (undo if kind == "undo" else redo)(c)
+            else:  # the undo/redo of a step done before this journal began (before a save)
+                _replay_foreign(c, jr, rec, kind)
+        elif kind == "review":  # a review decision (its edit has its own record)
+            from .review import replay_record
+
+            replay_record(c, rec)
+        else:
+            raise EditError(f"{jr.path}: unknown journal record kind {kind!r}")
+    if point is not None and point.get("kind") == "save":
+        # the kill came between a save and the journal's reset: finish that
+        jr.rewrite(todo, {k: point[k] for k in ("next_id", "saved", "done") if k in point})
+    return len(todo)
+
+
+def _resume_point(st: _State, jr: Journal, records: list[dict]) -> tuple[int, dict | None]:
+    """Index of the first record to replay and the header/save record the file on disk is at."""
+    from .journal import file_hashes
+
+    head = records[0] if records and records[0].get("kind") == "header" else None
+    if head is None or not any(f.get("sha256") for f in head.get("files") or []):
+        return 0, head  # a version-1 journal (no hashes): replayed from its start, as before
+    disk = file_hashes(st)
+    points = [i for i, r in enumerate(records) if r.get("kind") in ("header", "save")]
+    hashes = {i: [f.get("sha256") for f in records[i].get("files") or []] for i in points}
+    for i in reversed(points):
+        if hashes[i] == disk:
+            return i + 1, records[i]
+    # several files, killed between their renames: some are at the last save, the others at an
+    # earlier state; take those back to it (in memory) and replay from there
+    last = points[-1]
+    at_save = [h == s for h, s in zip(disk, hashes[last], strict=False)]
+    for q in reversed(points[:-1]):
+        if len(hashes[q]) == len(disk) and any(at_save) and all(
+                a or h == old for a, h, old in zip(at_save, disk, hashes[q], strict=True)):
+            _rewind(st, jr, records[q + 1:last], [i for i, a in enumerate(at_save) if a])
+            return q + 1, records[q]
+    known = {f.get("sha256") for r in records if r.get("kind") in ("header", "save")
+             for f in r.get("files") or []}
+    names = [str(f.path) for f, h in zip(st.files, disk, strict=False) if h not in known]
+    n = sum(r.get("kind") in ("edit", "undo", "redo") for r in records)
+    raise EditError(
+        f"{', '.join(names) or 'the corpus files'}: the content on disk is neither the one the "
+        f"journal {jr.path} starts from nor one it saved, so it was changed outside this "
+        f"session; the journal's {n} operations were not replayed. Move the journal away to "
+        "open the file as it is (or put back the file it was written for, e.g. from its .bak)")
+
+
+def _rewind(st: _State, jr: Journal, records: list[dict], files: list[int]) -> None:
+    """Undo ``records`` (newest first) on the rows of ``files`` only, checking each one."""
+    in_files = st.tok["_file"].is_in(files)
+    for rec in reversed(records):
+        kind = rec.get("kind")
+        if kind not in ("edit", "undo", "redo"):
+            continue
+        rows = pl.Series(rec["rows"], dtype=pl.UInt32)
+        after, before = (("old", "new") if kind == "undo" else ("new", "old"))
+        keep = in_files.gather(rows)
+        rows = rows.filter(keep)
+        want = pl.Series(rec[after], dtype=pl.String).filter(keep)
+        if not (st.tok["tag"].gather(rows).cast(pl.String) == want).all():
+            raise EditError(f"{jr.path}: the files are at different saves and operation "
+                            f"{rec.get('id')} does not match them; nothing was replayed")
+        _set_tags(st, rows, pl.Series(rec[before], dtype=pl.String).filter(keep))
+
+
+def _verify_record(c: Corpus, jr: Journal, rec: dict, old_key: str, new_key: str) -> pl.Series:
+    """Check that the rows of journal record ``rec`` hold its tokens and ``rec[old_key]`` tags."""
     st = c._state
     n = len(rec["rows"])
     rows = pl.Series(rec["rows"], dtype=pl.UInt32)
@@ -1245,9 +1343,28 @@ def _replay_edit(c: Corpus, jr: Journal, rec: dict) -> None:
         "sentence": st.tok["sentence"].gather(rows),
         "start": st.tok["position"].gather(rows),
         "tokens": pl.Series(rec["tokens"], dtype=pl.String),
-        "old_tags": pl.Series(rec["old"], dtype=pl.String),
-        "new_tags": pl.Series(rec["new"], dtype=pl.String),
+        "old_tags": pl.Series(rec[old_key], dtype=pl.String),
+        "new_tags": pl.Series(rec[new_key], dtype=pl.String),
     }).with_columns(pl.concat_list(k).alias(k) for k in ("tokens", "old_tags", "new_tags"))
     _verify_and_collect(c, df, str(jr.path))
-    _commit(c, rec["op"], rec.get("args", {}), rows, pl.Series(rec["new"], dtype=pl.String),
-            pl.Series(rec["old"], dtype=pl.String), edit_id=int(rec["id"]), when=rec.get("time"))
+    return rows
+
+
+def _replay_foreign(c: Corpus, jr: Journal, rec: dict, kind: str) -> None:
+    """Replay the undo/redo of a step that is not on this session's stacks.
+
+    The live session had the step (it was done and saved before the journal began); the replay
+    rebuilds it from the record with its own id, so later records that name it find it.
+    """
+    st = c._state
+    undoing = kind == "undo"
+    rows = _verify_record(c, jr, rec, "new" if undoing else "old", "old" if undoing else "new")
+    step = Step(int(rec["id"]), rec["op"], rec.get("args", {}), rows,
+                pl.Series(rec["old"], dtype=pl.String), pl.Series(rec["new"], dtype=pl.String),
+                rec.get("time") or time.time())
+    _set_tags(st, rows, step.old if undoing else step.new)
+    log = _log(st)
+    if undoing and log.phantom and log.phantom[-1] == step.edit_id:
+        log.phantom.pop()
+    (log.undone if undoing else log.done).append(step)
+    log.next_id = max(log.next_id, step.edit_id + 1)

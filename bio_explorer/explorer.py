@@ -40,12 +40,13 @@ import polars as pl
 import traitlets
 
 from . import charts as ch
-from .chart_widget import ChartView
+from .chart_widget import ChartView, SharedChartView
 from .corpus import Corpus
+from .kernel_comm import route_to_main_shell
 from .messages import chart_selection
 from .widget import SpanView, _Coalescer, _running_loop
 
-__all__ = ["CHART_NAMES", "Explorer", "ExplorerCharts", "explore"]
+__all__ = ["CHART_NAMES", "Explorer", "ExplorerCharts", "explore", "inconsistency_sentences"]
 
 #: The charts of the dashboard, in display order.
 CHART_NAMES = ("labels", "transitions", "anomalies", "lengths", "inconsistencies")
@@ -55,7 +56,7 @@ _OWNED: dict[str, tuple[str, ...]] = {
     "labels": ("labels",),
     "lengths": ("labels",),
     "transitions": ("transition",),
-    "anomalies": ("anomaly", "labels"),
+    "anomalies": ("anomaly",),
     "inconsistencies": ("text", "where", "regex"),
 }
 
@@ -117,11 +118,12 @@ def selection_to_query(name: str, selection: list[dict], query: dict) -> dict:
         if pairs:  # the filter takes one cell: the one clicked last
             out["transition"] = [str(pairs[-1][0]), str(pairs[-1][1])]
     elif name == "anomalies":
-        kinds, labels = _values(selection, "kind"), _values(selection, "label")
-        if kinds:
-            out["anomaly"] = kinds
-            if labels:
-                out["labels"] = labels
+        # one bar = one (kind, label): the filter selects exactly the occurrences it counts
+        picked = [f"{d['kind']}:{d['label']}" if d.get("label") not in (None, "") else
+                  str(d["kind"]) for d in selection
+                  if isinstance(d, dict) and d.get("kind") not in (None, "")]
+        if picked:
+            out["anomaly"] = list(dict.fromkeys(picked))
     elif name == "inconsistencies":
         texts = _values(selection, "text")
         if texts:
@@ -137,9 +139,11 @@ def query_to_selection(name: str, query: dict) -> list[dict]:
         t = query.get("transition")
         return [{"prev_tag": t[0], "tag": t[1]}] if t else []
     if name == "anomalies":
-        kinds = query.get("anomaly", [])
-        labels = query.get("labels") or [None]
-        return [{"kind": k, "label": lab} for k in kinds for lab in labels]
+        out = []
+        for entry in query.get("anomaly", []):
+            kind, _, label = entry.partition(":")
+            out.append({"kind": kind, "label": label or None})
+        return out
     if name == "inconsistencies":
         if query.get("where") == "span" and query.get("text") and not query.get("regex"):
             return [{"text": query["text"]}]
@@ -249,11 +253,16 @@ class Explorer(w.VBox):
             layout=w.Layout(width="auto", flex="0 0 auto"),
         )
         self._clear_button.on_click(lambda _b: self.clear())
+        self._inc_pick: tuple[dict, list[int]] | None = None  # (inconsistency row, sentence ids)
+        self._majority_button = w.Button(
+            icon="check", layout=w.Layout(width="auto", flex="0 0 auto", display="none"))
+        self._majority_button.on_click(lambda _b: self.apply_majority())
 
         views: dict[str, ChartView] = {}
         steps = _progress(list(charts), progress, corpus, "Building charts")
         for name in steps:
-            view = ChartView(layout=w.Layout(flex="1 1 380px", min_width="300px", max_width="100%",
+            kind = SharedChartView if views else ChartView  # the chart bundle ships once
+            view = kind(layout=w.Layout(flex="1 1 380px", min_width="300px", max_width="100%",
                                              overflow="auto", margin="4px 8px"))
             views[name] = view
             self._show_chart(name, view)
@@ -265,14 +274,14 @@ class Explorer(w.VBox):
         # the review queue's suspects by label and finder (issue 13): a click filters the queue
         self.review_chart = ReviewChart(self.span_view, layout=w.Layout(
             flex="1 1 380px", min_width="300px", max_width="100%", overflow="auto",
-            margin="4px 8px"))
+            margin="4px 8px"), view_class=SharedChartView if views else ChartView)
         self._render_header()
         self._slow.start()
 
         self.span_view.observe(self._on_query, names="query")
         self.span_view.observe(self._on_data, names="_data_version")
 
-        top = w.HBox([self.header, self._clear_button],
+        top = w.HBox([self.header, self._majority_button, self._clear_button],
                       layout=w.Layout(align_items="center", width="100%", flex_flow="row wrap"))
         chart_box = w.Box([*views.values(), self.review_chart.view], layout=w.Layout(
             display="flex", flex_flow="row wrap", align_items="flex-start", width="100%"))
@@ -280,6 +289,32 @@ class Explorer(w.VBox):
         layout = kwargs.pop("layout", w.Layout(width="100%"))
         super().__init__([top, chart_box, self.span_view], layout=layout, **kwargs)
         self.add_class("bx-explorer")
+        for part in (self, top, chart_box, self.header, self._clear_button,
+                     self._majority_button):
+            route_to_main_shell(part)
+
+    # ------------------------------------------------------------------ text fallback
+    def __repr__(self) -> str:
+        """Summary line, filter, charts and first sentences (shown where widgets cannot render)."""
+        from .text_fallback import first_sentences
+
+        st = self._whole_stats()
+        figures = ", ".join(f"{v:,} {_noun(k, v)}" if isinstance(v, int) else f"{k} {v}"
+                            for k, v in st.items() if k != "files")
+        lines = [f"<bio_explorer Explorer of {st['files']}: {figures}>"]
+        if self.query:
+            lines.append(f"filter {self.query}: {self.span_view.matching_sentences:,} sentences")
+        lines.append("charts: " + ", ".join(name for name, _ in self.charts.items()))
+        try:
+            lines += first_sentences(self.filtered)
+        except Exception:  # a bad regex: the summary alone
+            pass
+        return "\n".join(lines)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict, dict]:
+        from .text_fallback import with_text
+
+        return with_text(super()._repr_mimebundle_(**kwargs), repr(self))
 
     # ------------------------------------------------------------------ public
     @property
@@ -345,6 +380,9 @@ class Explorer(w.VBox):
                 return
             try:  # a hostile selection gets an error bar, never an exception out of here
                 points = chart_selection(name, change["new"], _anomaly_kinds())
+                if name == "inconsistencies":
+                    self._inconsistency_clicked(points)
+                    return
                 new = selection_to_query(name, points, self.span_view.query)
                 if new != self.span_view.query:
                     self.span_view.query = new
@@ -353,6 +391,63 @@ class Explorer(w.VBox):
                 self._sync_selections()  # the chart shows the filter in force again
 
         return handler
+
+    def _inconsistency_clicked(self, selection: list[dict]) -> None:
+        """A row of the inconsistency table: show every occurrence it counts, the untagged
+        dissenters included (a span-text search would miss those), and offer its majority."""
+        texts = _values(selection, "text")
+        query = {k: v for k, v in self.span_view.query.items()
+                 if k not in ("sentences", *_OWNED["inconsistencies"])}
+        row = None
+        if texts:
+            frames = self._slow.get()
+            table = frames["inconsistencies"] if frames else self.corpus.inconsistencies()
+            rows = table.filter(pl.col("text") == texts[-1])
+            row = rows.row(0, named=True) if rows.height else None
+        self._inc_pick = None
+        if row is not None:
+            version = self._version()
+            hit = self._whole.get("occurrences")
+            if hit is None or hit[0] != version:
+                hit = (version, self.corpus.inconsistencies(occurrences=True))
+                self._whole["occurrences"] = hit
+            ids = inconsistency_sentences(self.corpus, row, hit[1])
+            self._inc_pick = (row, ids)
+            query["sentences"] = ids
+        self._show_majority_button()
+        if query != self.span_view.query:
+            self.span_view.query = query
+
+    def _show_majority_button(self) -> None:
+        pick = self._inc_pick
+        button = self._majority_button
+        if pick is None:
+            button.layout.display = "none"
+            return
+        row = pick[0]
+        button.description = f"Apply majority ({row['majority']}) to '{row['text']}'"
+        button.tooltip = (f"Relabel the occurrences of '{row['text']}' that disagree with the "
+                          f"majority label {row['majority']} ({row['labels']}); undo with Ctrl+Z")
+        button.layout.display = None
+
+    def apply_majority(self) -> int:
+        """Relabel the dissenting occurrences of the selected inconsistency row to its majority.
+
+        Returns
+        -------
+        int
+            Occurrences changed (0 when no row is selected).
+        """
+        if self._inc_pick is None:
+            return 0
+        row = self._inc_pick[0]
+        preview = self.corpus.apply_inconsistency(row)
+        n = preview.changes.height
+        preview.apply()
+        self._inc_pick = None
+        self._show_majority_button()
+        self.span_view.refresh()
+        return n
 
     def _on_query(self, change: dict) -> None:
         self._slow.poll()
@@ -368,10 +463,16 @@ class Explorer(w.VBox):
 
     def _sync_selections(self) -> None:
         query = self.span_view.query
+        pick = self._inc_pick
+        if pick is not None and query.get("sentences") != pick[1]:
+            self._inc_pick = pick = None  # the filter moved on
+            self._show_majority_button()
         self._linking = True
         try:
             for name, view in self.charts.items():
                 want = query_to_selection(name, query)
+                if name == "inconsistencies" and pick is not None:
+                    want = [{"text": pick[0]["text"]}]
                 if not _same_points(want, view.selection):
                     view.selection = want
         finally:
@@ -445,8 +546,9 @@ class Explorer(w.VBox):
 
     def _warm_slow_charts(self, frames: dict[str, pl.DataFrame]) -> None:
         """Background thread: build the Altair templates of the slow charts (no widget touched)."""
+        shown = getattr(self, "charts", None)  # the thread may finish before __init__ does
         for name in _SLOW_CHARTS:
-            if name in self.charts._views:
+            if shown is None or name in shown._views:
                 frame = frames["anomaly_counts" if name == "anomalies" else name]
                 self._templates[name].spec(frame)
 
@@ -535,6 +637,27 @@ class Explorer(w.VBox):
         }
         self._whole["header"] = ((version, slow is not None), stats)
         return stats
+
+
+def inconsistency_sentences(corpus: Corpus, row: dict,
+                            occurrences: pl.DataFrame | None = None) -> list[int]:
+    """Sentences with an occurrence of one ``inconsistencies()`` row's surface form.
+
+    The tagged spans with that text (case-insensitively for a ``casefold`` row) and the dissenting
+    occurrences the finder lists, untagged ones included (``occurrences``: the frame of
+    ``corpus.inconsistencies(occurrences=True)`` when the caller has it).
+    """
+    text = str(row["text"])
+    fold = row.get("variant") == "casefold"
+
+    def same(col: str) -> pl.Expr:
+        return pl.col(col).str.to_lowercase() == text.lower() if fold else pl.col(col) == text
+
+    tagged = corpus.spans.filter(same("text"))["sentence"]
+    occ = corpus.inconsistencies(occurrences=True) if occurrences is None else occurrences
+    dissent = occ.filter(same("text") & (pl.col("variant") == row.get("variant", "exact")))
+    ids = pl.concat([tagged.cast(pl.Int64), dissent["sentence"].cast(pl.Int64)])
+    return ids.unique().sort().to_list()
 
 
 def _extra(name: str, inputs: tuple[pl.DataFrame, ...]) -> dict[str, Any]:

@@ -89,7 +89,9 @@ def to_docbin(corpus: Corpus, path: str | os.PathLike | None = None,
 
     db = DocBin(docs=to_spacy(corpus, nlp_or_vocab), store_user_data=False)
     if path is not None:
-        db.to_disk(path)
+        from .io.writer import atomic_write
+
+        atomic_write(Path(path), db.to_bytes())
     return db
 
 
@@ -146,12 +148,12 @@ def write_by_suffix(corpus: Corpus, path: str | os.PathLike | None,
     suffix = target.suffix.lower()
     if suffix not in TABLE_SUFFIXES and suffix not in JSON_SUFFIXES and suffix != ".spacy":
         return None
+    from .io.writer import atomic_write
+
     bak = target.with_name(target.name + ".bak")
     if path is None and backup and target.exists() and not bak.exists():
-        bak.write_bytes(target.read_bytes())
+        atomic_write(bak, target.read_bytes())  # a full disk never leaves a truncated .bak
     if suffix in TABLE_SUFFIXES:
-        from .io.writer import atomic_write
-
         atomic_write(target, table_bytes(corpus.tokens, target))
     elif suffix in JSON_SUFFIXES:
         tool = dialect if dialect in TOOLS else JSON_SUFFIXES[suffix]

@@ -430,7 +430,8 @@ def select(
         What ``text`` is matched against.
     anomaly : str or list of str, optional
         Sentences with an anomaly of any of these kinds (see
-        :data:`bio_explorer.analysis.anomalies.KINDS`).
+        :data:`bio_explorer.analysis.anomalies.KINDS`); ``"kind:label"`` narrows a kind to the
+        anomalies on that label (one bar of the anomaly chart).
     transition : (prev_tag, tag), optional
         Sentences containing that adjacent pair of tags (file-scheme tags, ``"<s>"``/``"</s>"``
         at the sentence edges), as listed by ``Corpus.transitions()``.

@@ -96,15 +96,19 @@ class ReviewChart:
         The span view whose ``review_query`` a click sets.
     layout : ipywidgets.Layout, optional
         Layout of the :attr:`view`.
+    view_class : type, default ChartView
+        The widget class of :attr:`view` (a :class:`ChartView` subclass).
 
     Attributes
     ----------
     view : ChartView
     """
 
-    def __init__(self, span_view: Any, layout: Any = None) -> None:
+    def __init__(self, span_view: Any, layout: Any = None,
+                 view_class: type[ChartView] = ChartView) -> None:
         self.span_view = span_view
-        self.view = ChartView(**({"layout": layout} if layout is not None else {}))
+        # the Explorer passes SharedChartView: its chart bundle ships once (issue 15.7)
+        self.view = view_class(**({"layout": layout} if layout is not None else {}))
         self._linking = False
         self.render()
         self.view.observe(self._clicked, names="selection")

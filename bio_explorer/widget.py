@@ -38,6 +38,7 @@ import traitlets
 
 from .colors import palette
 from .corpus import Corpus
+from .kernel_comm import route_to_main_shell
 from .messages import MessageError, edit_fields, page_request
 from .query import QUERY_KEYS, Query
 
@@ -290,6 +291,13 @@ class SpanView(anywidget.AnyWidget):
     _data_version = traitlets.Int(0).tag(sync=True)
     _selection = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)
     _status = traitlets.Dict().tag(sync=True)
+    # the first page of the current filter, kept in the widget state: a notebook saved with its
+    # widget state shows text without a kernel (and the view says "no kernel", never waits)
+    _first_page = traitlets.Dict().tag(sync=True)
+    # ms before an unanswered page request is sent again (twice), then reported as unanswered
+    _page_timeout_ms = traitlets.Int(8000).tag(sync=True)
+    # a language prefix most tokens carry (WikiANN "en:"): the "Plain text" display hides it
+    _token_prefix = traitlets.Unicode("").tag(sync=True)
 
     def __init__(self, corpus: Corpus, query: dict | None = None, page_size: int = 50,
                  journal: bool | str | os.PathLike | None = None, **kwargs: Any) -> None:
@@ -310,7 +318,12 @@ class SpanView(anywidget.AnyWidget):
         self._global = _GlobalRefresh(corpus, self._on_global_done,
                                       lambda: float(self.anomaly_refresh_delay))
         self._colors = palette(corpus.labels())
+        self._label_rank: dict[str, int] = {}  # one label order: chips, menus and digit keys
         super().__init__(page_size=page_size, **kwargs)
+        route_to_main_shell(self)  # never dropped for a stale subshell id (reopened tab)
+        from .display import common_token_prefix
+
+        self._token_prefix = common_token_prefix(corpus)
         self.set_trait("total_sentences", len(corpus))
         self._sources = self._source_names()
         self.query = Query.from_dict(query).to_dict()
@@ -319,6 +332,19 @@ class SpanView(anywidget.AnyWidget):
         self.on_msg(self._handle_message)
 
     # ------------------------------------------------------------------ public API
+    def __repr__(self) -> str:
+        """Summary and first sentences of the current filter (shown where widgets cannot render)."""
+        from .text_fallback import first_sentences
+
+        head = (f"<bio_explorer SpanView: {self.matching_sentences:,} of "
+                f"{self.total_sentences:,} sentences" + (f", query {self.query}" if self.query
+                                                       else "") + ">")
+        try:
+            lines = first_sentences(self.filtered)
+        except Exception:  # a bad regex: the summary alone
+            lines = []
+        return "\n".join([head, *lines])
+
     @property
     def corpus(self) -> Corpus:
         """The corpus shown (edits in the widget change it)."""
@@ -459,12 +485,27 @@ class SpanView(anywidget.AnyWidget):
         labels = set(self._colors) | set(per)
         if labels - set(self._colors):
             self._colors = palette(labels)
+        rank = self._label_order(per if not self.query else None)
         self._labels = sorted(
             ({"label": lab, "color": self._colors.get(lab, "#888888"),
               "count": int(per.get(lab, 0))} for lab in labels),
-            key=lambda d: (-d["count"], d["label"]),
+            key=lambda d: (rank.get(d["label"], len(rank)), d["label"]),
         )
         self._anomaly_kinds = self._kind_counts(view)
+
+    def _label_order(self, whole: dict[str, int] | None) -> dict[str, int]:
+        """Rank of each label: by whole-corpus span count when first seen, then fixed.
+
+        A filter never reorders the chips (nor the menu's digit shortcuts); a label that appears
+        later (added by an edit) goes to the end.
+        """
+        if not self._label_rank:
+            counts = whole if whole is not None else self._label_counts(self._corpus)
+            ordered = sorted(counts, key=lambda lab: (-counts[lab], lab))
+            self._label_rank = {lab: i for i, lab in enumerate(ordered)}
+        for lab in sorted(set(self._colors) - set(self._label_rank)):
+            self._label_rank[lab] = len(self._label_rank)
+        return self._label_rank
 
     def _label_counts(self, view: Corpus) -> dict[str, int]:
         """Spans per label in ``view``.
@@ -577,6 +618,8 @@ class SpanView(anywidget.AnyWidget):
         except Exception as exc:  # shown in the widget, never a silent blank
             self._reply_error(msg, _describe(exc))
             return
+        if offset == 0 and query == self.query:
+            self._first_page = {"query": query, **page}
         self.send({**page, "kind": "page", "id": msg.get("id")})
 
     def _answer_edit(self, msg: dict) -> None:
@@ -630,10 +673,12 @@ class SpanView(anywidget.AnyWidget):
             pl.when(first == "O").then(None).otherwise(first.str.slice(2)).alias("from_label"),
             pl.lit(label).alias("to_label"),
         )
+        spans = self._corpus.spans
+        already = spans.filter((pl.col("text") == text) & (pl.col("label") == label)).height
         return {
             "message": f"{changes.height} occurrence(s) of {text!r}",
             "preview": {"text": text, "to_label": label, "count": changes.height,
-                        "rows": rows.to_dicts()},
+                        "already": already, "rows": rows.to_dicts()},
         }
 
     def _op_relabel_all(self, m: dict) -> dict:

@@ -23,6 +23,9 @@ if "BIO_EXPLORER_STATE_DIR" not in os.environ:
     import tempfile
 
     os.environ["BIO_EXPLORER_STATE_DIR"] = tempfile.mkdtemp(prefix="bx-test-state-")
+# every read parses (tests that patch the parser must not be served a snapshot); test_cache.py
+# turns the reopen cache on
+os.environ.setdefault("BIO_EXPLORER_CACHE", "0")
 
 __all__ = ["ROOT", "SHARED", "corpus_files"]
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from bio_explorer import colors
+from bio_explorer.color_distance import delta_e, delta_e_lab
 from bio_explorer.colors import (
     BASE_COLORS,
     NEUTRAL_COLOR,
@@ -157,8 +158,10 @@ def test_pinned_colours() -> None:
 
 def _distinct_slots(candidates: list[str], must: str) -> list[str]:
     chosen, used = [must], {_slot(must)}
-    for label in candidates:
-        if _slot(label) not in used:
+    for label in candidates:  # no shared slot, and colours far enough apart to be kept
+        far = all(delta_e(BASE_COLORS[_slot(label)], BASE_COLORS[u]) >= colors.MIN_DELTA_E
+                  for u in used)
+        if _slot(label) not in used and far:
             chosen.append(label)
             used.add(_slot(label))
     return chosen
@@ -301,3 +304,33 @@ def test_color_scale_extra_entries_appended() -> None:
 def test_module_has_no_widget_imports() -> None:
     source = Path(colors.__file__).read_text(encoding="utf-8")
     assert "anywidget" not in source and "ipywidgets" not in source
+
+
+# ------------------------------------------------------------------------- perceptual distance
+def test_delta_e_matches_sharma_reference_pairs() -> None:
+    # Sharma, Wu & Dalal (2005), pairs 1, 17 and 34
+    assert delta_e_lab((50, 2.6772, -79.7751), (50, 0, -82.7485)) == pytest.approx(2.0425, abs=1e-4)
+    assert delta_e_lab((50, 2.5, 0), (73, 25, -18)) == pytest.approx(27.1492, abs=1e-4)
+    assert delta_e_lab((2.0776, 0.0795, -1.135), (0.9033, -0.0636, -0.5514)) == pytest.approx(
+        0.9082, abs=1e-4)
+    assert delta_e("#000000", "#FFFFFF") == pytest.approx(100, abs=1e-3)
+
+
+GUM = ["abstract", "animal", "event", "object", "organization", "person", "place", "plant",
+       "quantity", "substance", "time"]
+
+
+@pytest.mark.parametrize("labels", [GUM, CONLL, [f"T{i}" for i in range(11)],
+                                    ["PER", "ORG", "LOC", "MISC", "DATE", "MONEY", "GPE", "NORP",
+                                     "EVENT", "LAW", "WORK_OF_ART"]])
+def test_up_to_eleven_labels_are_all_20_apart(labels: list[str]) -> None:
+    """Issue 16.3: with 11 labels two pale colours were ΔE 9-10 apart."""
+    result = list(palette(labels).values())
+    worst = min(delta_e(a, b) for i, a in enumerate(result) for b in result[i + 1:])
+    assert worst >= colors.MIN_DELTA_E == 20
+
+
+def test_many_labels_keep_legend_neighbours_20_apart() -> None:
+    labels = [f"Entity_{i:02d}" for i in range(27)]
+    result = list(palette(labels).values())  # sorted by label: the legend order
+    assert min(delta_e(a, b) for a, b in itertools.pairwise(result)) >= 20

@@ -118,3 +118,16 @@ def test_cross_check_feeds_suspects(tmp_path):
     assert s.height and set(s["finder"]) == {"cross_check"}
     row = s.filter(pl.col("text").str.starts_with("qz")).row(0, named=True)
     assert row["evidence"].startswith("a tagger trained on the other folds says")
+
+
+def test_background_job_reports_progress_and_can_be_cancelled(tmp_path):
+    c = bx.read(_marker_corpus(tmp_path))
+    seen = []
+    job = X.start_cross_check(c, 2, 0, workers=1, params=FAST, on_progress=seen.append)
+    assert job.wait(300) and job.error is None
+    assert job.progress == 1.0 and seen[-1] == 1.0
+    assert job.result is not None and X.cached_result(c) is job.result
+    stopped = X.start_cross_check(c, 2, 5, workers=2, params={"max_iterations": 500})
+    stopped.cancel()
+    assert stopped.wait(300)
+    assert isinstance(stopped.error, X.CrossCheckCancelled) and stopped.result is None

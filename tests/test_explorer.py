@@ -83,9 +83,11 @@ def test_selection_query_mapping_round_trips():
     assert i == {"text": "PyTorch", "where": "span"}
     for name, query in (("labels", q), ("transitions", t), ("inconsistencies", i)):
         assert selection_to_query(name, query_to_selection(name, query), query) == query
-    assert query_to_selection("anomalies", {"anomaly": ["k"], "labels": ["L"]}) == [
+    assert query_to_selection("anomalies", {"anomaly": ["k:L"], "labels": ["L"]}) == [
         {"kind": "k", "label": "L"}
     ]
+    b = selection_to_query("anomalies", [{"kind": "k", "label": "L"}], {"labels": ["M"]})
+    assert b == {"labels": ["M"], "anomaly": ["k:L"]}  # the bar's own label, not "has L"
 
 
 # ------------------------------------------------------------------------------------ the widget
@@ -177,8 +179,9 @@ def test_anomaly_and_inconsistency_clicks(ex):
         pytest.skip("no inconsistencies in this corpus")
     text = inc["text"][0]
     ex.charts.inconsistencies.selection = [{"text": text}]
-    assert ex.span_view.query == {"text": text, "where": "span"}
-    assert ex.span_view.matching_sentences >= 1
+    ids = ex.span_view.query["sentences"]
+    assert ex.span_view.matching_sentences == len(ids) >= 1
+    assert ex.charts.inconsistencies.selection == [{"text": text}]
 
 
 def test_span_view_query_updates_chart_selections(ex):

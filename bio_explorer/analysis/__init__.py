@@ -13,6 +13,12 @@ Modules, one job each:
     surface forms labelled in conflicting ways.
 ``compare``
     a predicted corpus against a gold one.
+``crosscheck``
+    out-of-fold CRF tagging (python-crfsuite): what a model trained on the other folds says.
+``predictions``
+    a model's predictions (a corpus or probabilities), aligned and ranked by confidence.
+``suspects``
+    every finder's suspected errors in one ranked, calibrated list.
 
 Every function takes a :class:`~bio_explorer.Corpus` (or a view of one) and describes only the
 sentences of that view.  Whole-corpus results are memoised on the corpus state and views filter
@@ -21,4 +27,5 @@ them.
 
 from __future__ import annotations
 
-__all__ = ["anomalies", "compare", "consistency", "stats", "transitions"]
+__all__ = ["anomalies", "compare", "consistency", "crosscheck", "predictions", "stats", "suspects",
+           "transitions"]

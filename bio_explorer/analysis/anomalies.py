@@ -60,8 +60,10 @@ __all__ = [
     "anomalies",
     "anomaly_sentences",
     "global_version",
+    "local_anomalies",
     "refresh_global",
     "sentence_anomalies",
+    "set_global",
 ]
 
 KINDS = (
@@ -465,6 +467,20 @@ def _local(corpus: Corpus) -> pl.DataFrame:
     return frame
 
 
+def local_anomalies(corpus: Corpus) -> pl.DataFrame:
+    """The :data:`LOCAL_KINDS` of the whole corpus for the current tags (no consistency pass)."""
+    return _local(corpus)
+
+
+def set_global(corpus: Corpus, frame: pl.DataFrame | None = None) -> None:
+    """Install ``frame`` (rows of the :data:`GLOBAL_KINDS`; ``None``: no rows) as the global result
+    for the current tags, so that pages need no consistency pass (a lazy corpus's pages, whose
+    global kinds are not computed, use it)."""
+    st = corpus._state
+    rows = _empty() if frame is None else _finish([frame])
+    _install_global(st, _Result(st.version, rows, st.tok["tag"], st.tok["_field"]))
+
+
 def _latest_global(st) -> _Result | None:
     return st.cache.get("anomalies_global")
 
@@ -594,10 +610,26 @@ def anomalies(corpus: Corpus, *, stale_ok: bool = False) -> pl.DataFrame:
 def anomaly_sentences(corpus: Corpus, kinds: list[str]) -> pl.Series:
     """Sorted ids of the sentences (whole corpus) with an anomaly of one of ``kinds``.
 
-    Local kinds are those of the current tags; global kinds come from the latest global result,
-    minus the sentences edited since it was computed (the staleness rule of this module).  Before
-    any global result exists, one is computed.
+    A kind may name a label as ``"kind:label"`` (an anomaly of that kind *on that label*, what one
+    bar of the anomaly chart counts).  Local kinds are those of the current tags; global kinds
+    come from the latest global result, minus the sentences edited since it was computed (the
+    staleness rule of this module).  Before any global result exists, one is computed.
     """
+    pairs = [k.split(":", 1) for k in kinds if ":" in k]
+    kinds = [k for k in kinds if ":" not in k]
+    if pairs:
+        bad = [k for k, _ in pairs if k not in KINDS]
+        if bad:
+            raise ValueError(
+                f"unknown anomaly kind {bad[0]!r}; expected one of {', '.join(KINDS)}")
+        want = pl.DataFrame({"kind": [k for k, _ in pairs], "label": [lab for _, lab in pairs]})
+        rows = _fast(corpus).drop_nulls("sentence").with_columns(
+            pl.col("kind").cast(pl.String), pl.col("label").cast(pl.String))
+        hits = rows.join(want, on=["kind", "label"], how="semi")
+        by_pair = hits["sentence"].cast(pl.UInt32).rename("sentence")
+        if not kinds:
+            return by_pair.unique().sort()
+        return pl.concat([by_pair, anomaly_sentences(corpus, kinds)]).unique().sort()
     unknown = [k for k in kinds if k not in KINDS]
     if unknown:
         raise ValueError(f"unknown anomaly kind {unknown[0]!r}; expected one of {', '.join(KINDS)}")

@@ -206,6 +206,22 @@ class Comparison:
         return (f"<bio_explorer Comparison: micro P {m['precision']:.3f} R {m['recall']:.3f} "
                 f"F1 {m['f1']:.3f} over {m['support']:,} gold spans>")
 
+    def _repr_html_(self) -> str:
+        """The summary line and the per-label metrics table (escaped)."""
+        import html
+
+        table = self.metrics()
+        cols = table.columns
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
+        body = "".join(
+            "<tr>" + "".join(
+                f"<td>{html.escape(f'{v:.3f}' if isinstance(v, float) else str(v))}</td>"
+                for v in row) + "</tr>"
+            for row in table.iter_rows()
+        )
+        return (f"<div><p>{html.escape(repr(self))}</p>"
+                f"<table><tr>{head}</tr>{body}</table></div>")
+
 
 def compare(gold: Corpus, pred: Corpus, *, mode: str = "default",
             scheme: str | None = None) -> Comparison:

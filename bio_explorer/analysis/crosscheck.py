@@ -23,7 +23,6 @@ from __future__ import annotations
 import os
 import queue as _queue
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,7 +36,7 @@ if TYPE_CHECKING:
 
 #: CRF training parameters (L-BFGS: deterministic)
 CRF_PARAMS: dict[str, Any] = {
-    "c1": 0.05, "c2": 0.01, "max_iterations": 60, "feature.possible_transitions": True,
+    "c1": 0.05, "c2": 0.01, "max_iterations": 40, "feature.possible_transitions": True,
     "feature.minfreq": 1,
 }
 
@@ -148,12 +147,85 @@ def _extra_columns(tokens: pl.DataFrame, public: tuple[str, ...]) -> list[str]:
 
 
 # ------------------------------------------------------------------------------------ workers
-_PROGRESS: Any = None  # a queue in worker processes (set by the pool initializer)
+_PROGRESS: Any = None  # where run_fold reports ("progress", fold, iteration) messages
 
 
-def _init_worker(q: Any) -> None:
+def _fold_process(path: str, fold: int, params: dict, q: Any) -> None:
+    """Body of a worker process: one fold; every message goes to ``q``."""
     global _PROGRESS
     _PROGRESS = q
+    try:
+        q.put(("done", fold, run_fold(path, fold, params)))
+    except BaseException as exc:  # reported to the parent, which raises it
+        import traceback
+
+        q.put(("error", fold, "".join(traceback.format_exception(exc))))
+
+
+def _run_processes(path: str, folds: int, prm: dict, n_workers: int,
+                   progress: Callable | None, cancel: Callable | None, total: float) -> list:
+    """Train the folds in at most ``n_workers`` spawned processes (public multiprocessing API:
+    each is stopped with ``terminate()`` on cancel; a worker that dies raises, never hangs)."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    todo = list(range(folds))
+    running: dict[int, Any] = {}
+    results: dict[int, dict] = {}
+    done = dict.fromkeys(range(folds), 0)
+    last = -1.0
+
+    def handle(msg: tuple) -> None:
+        kind, k, payload = msg
+        if kind == "progress":
+            done[k] = max(done[k], payload)
+        elif kind == "done":
+            results[k] = payload
+            done[k] = prm["max_iterations"]
+        else:
+            raise RuntimeError(f"cross_check: fold {k} failed in its worker process:\n{payload}")
+
+    try:
+        while len(results) < folds:
+            if cancel is not None and cancel():
+                raise CrossCheckCancelled("cross_check cancelled")
+            while todo and len(running) < n_workers:
+                k = todo.pop(0)
+                running[k] = ctx.Process(target=_fold_process, args=(path, k, prm, q),
+                                         daemon=True)
+                running[k].start()
+            try:
+                handle(q.get(timeout=0.1))
+                while True:
+                    handle(q.get_nowait())
+            except _queue.Empty:
+                pass
+            for k, proc in list(running.items()):
+                if k in results:
+                    proc.join()
+                    del running[k]
+                elif not proc.is_alive():
+                    try:  # its last message may still be in the pipe
+                        while k not in results:
+                            handle(q.get(timeout=2.0))
+                    except _queue.Empty:
+                        raise RuntimeError(
+                            f"cross_check: the worker process of fold {k} died (exit code "
+                            f"{proc.exitcode}).  In a script, guard the entry point with "
+                            "`if __name__ == '__main__':` (worker processes are spawned), or "
+                            "pass workers=1") from None
+            now = min(sum(done.values()), total)
+            if progress is not None and now != last:
+                progress(now, total)
+                last = now
+    finally:
+        for proc in running.values():
+            if proc.is_alive():
+                proc.terminate()
+            proc.join()
+        q.close()
+    return [results[k] for k in range(folds)]
 
 
 def _sequences(feats: list[str], tags: list[str], bounds: list[tuple[int, int]]):
@@ -183,7 +255,7 @@ def run_fold(path: str, fold: int, params: dict) -> dict:
     class _Trainer(pycrfsuite.Trainer):
         def on_iteration(self, log, info):
             if _PROGRESS is not None:
-                _PROGRESS.put((fold, int(info.get("num", 0))))
+                _PROGRESS.put(("progress", fold, int(info.get("num", 0))))
 
     trainer = _Trainer(algorithm="lbfgs", verbose=False)
     trainer.set_params(params)
@@ -306,8 +378,7 @@ def _run(corpus: Corpus, folds: int, seed: int, workers: int | None,
         del data
         if n_workers <= 1:
             global _PROGRESS
-            q: Any = _queue.SimpleQueue()
-            _PROGRESS = q
+            _PROGRESS = None  # progress per fold only, in this process
             try:
                 for k in range(folds):
                     if cancel is not None and cancel():
@@ -319,43 +390,7 @@ def _run(corpus: Corpus, folds: int, seed: int, workers: int | None,
             finally:
                 _PROGRESS = None
         else:
-            import multiprocessing as mp
-
-            ctx = mp.get_context("spawn")
-            q = ctx.Queue()
-            pool = ctx.Pool(n_workers, initializer=_init_worker, initargs=(q,))
-            last = -1.0
-            try:
-                pending = [pool.apply_async(run_fold, (path, k, prm)) for k in range(folds)]
-                while pending:
-                    if cancel is not None and cancel():
-                        pool.terminate()
-                        raise CrossCheckCancelled("cross_check cancelled")
-                    try:
-                        while True:
-                            k, it = q.get_nowait()
-                            done[k] = max(done[k], it)
-                    except _queue.Empty:
-                        pass
-                    now = min(sum(done.values()), total)
-                    if progress is not None and now != last:
-                        progress(now, total)
-                        last = now
-                    still = []
-                    for r in pending:
-                        if r.ready():
-                            res = r.get()
-                            done[res["fold"]] = prm["max_iterations"]
-                            results.append(res)
-                        else:
-                            still.append(r)
-                    pending = still
-                    if pending:
-                        time.sleep(0.05)
-                pool.close()
-            finally:
-                pool.terminate()
-                pool.join()
+            results = _run_processes(path, folds, prm, n_workers, progress, cancel, total)
     if progress is not None:
         progress(total, total)
     rows = pl.concat([pl.DataFrame({
@@ -367,6 +402,69 @@ def _run(corpus: Corpus, folds: int, seed: int, workers: int | None,
     }) for r in results]).sort("row")
     return tok.select("sentence", "position", "token", pl.col("tag").cast(pl.String)).with_columns(
         rows["predicted"], rows["p_tag"], rows["p_predicted"], rows["fold"])
+
+
+class CrossCheckJob:
+    """:func:`cross_check` running in a background thread (for the Explorer: never blocks).
+
+    Attributes
+    ----------
+    progress : float
+        Share of the training done, 0 … 1.
+    done : bool
+        True once finished, failed or cancelled.
+    result : pl.DataFrame or None
+        The cross-check frame once finished.
+    error : BaseException or None
+        What stopped it (a :class:`CrossCheckCancelled` after :meth:`cancel`).
+    """
+
+    def __init__(self, corpus: Corpus, folds: int = 5, seed: int = 0, *,
+                 on_progress: Callable[[float], Any] | None = None,
+                 on_done: Callable[[CrossCheckJob], Any] | None = None, **kwargs: Any) -> None:
+        import threading
+
+        self.progress = 0.0
+        self.done = False
+        self.result: pl.DataFrame | None = None
+        self.error: BaseException | None = None
+        self._stop = threading.Event()
+        self._on_progress, self._on_done = on_progress, on_done
+
+        def report(d: float, t: float) -> None:
+            self.progress = d / t if t else 1.0
+            if self._on_progress is not None:
+                self._on_progress(self.progress)
+
+        def work() -> None:
+            try:
+                self.result = cross_check(corpus, folds, seed, progress=report,
+                                          cancel=self._stop.is_set, **kwargs)
+            except BaseException as exc:  # kept for the caller, who reads .error
+                self.error = exc
+            finally:
+                self.done = True
+                if self._on_done is not None:
+                    self._on_done(self)
+
+        self._thread = threading.Thread(target=work, name="bx-cross-check", daemon=True)
+        self._thread.start()
+
+    def cancel(self) -> None:
+        """Ask the job to stop (the worker processes are terminated within ~0.1 s)."""
+        self._stop.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until done (or ``timeout`` seconds); returns :attr:`done`."""
+        self._thread.join(timeout)
+        return self.done
+
+
+def start_cross_check(corpus: Corpus, folds: int = 5, seed: int = 0,
+                      **kwargs: Any) -> CrossCheckJob:
+    """Run :func:`cross_check` in a background thread; returns the :class:`CrossCheckJob`."""
+    _require_crfsuite()
+    return CrossCheckJob(corpus, folds, seed, **kwargs)
 
 
 def cached_result(corpus: Corpus) -> pl.DataFrame | None:
@@ -389,5 +487,5 @@ def _disagreements(corpus: Corpus, result: pl.DataFrame) -> pl.DataFrame:
                                  "a tagger trained on the other folds says")
 
 
-__all__ = ["CRF_PARAMS", "CrossCheckCancelled", "cached_result", "cross_check", "features",
-           "run_fold", "suspects_from_cross_check"]
+__all__ = ["CRF_PARAMS", "CrossCheckCancelled", "CrossCheckJob", "cached_result", "cross_check",
+           "features", "run_fold", "start_cross_check", "suspects_from_cross_check"]

@@ -9,8 +9,9 @@ own tag and of the predicted tag), the same shape as the cross-check result.
 :func:`disagreement_suspects` turns such a frame into suspects rows.  The ranking follows
 cleanlab's token-classification scores (``cleanlab.token_classification.rank``): a token's label
 quality is its *self-confidence*, the probability the model gives the given label, and a span's
-quality is the minimum over its tokens (cleanlab's ``sentence_score_method="min"`` applied to the
-span); the raw suspect score is ``1 - quality``.  cleanlab itself is not used (no dependency).
+quality is the mean over its tokens (cleanlab offers ``min`` and softmin aggregations for
+sentences; on the train.txt audit the mean ranked spans better); the raw suspect score is
+``1 - quality``.  cleanlab itself is not used (no dependency).
 This module does not import ``corpus.py``.
 """
 
@@ -195,6 +196,7 @@ def _span_stat(spans: pl.DataFrame, result: pl.DataFrame, sent: pl.DataFrame,
     vals = pl.DataFrame({"p_tag": result["p_tag"], "p_predicted": result["p_predicted"]})
     got = pl.concat([rows, vals[rows["r"]]], how="horizontal").group_by("_k").agg(
         pl.col("p_tag").min().alias(f"{prefix}_own"),
+        pl.col("p_tag").mean().alias(f"{prefix}_mean"),
         pl.col("p_predicted").mean().alias(f"{prefix}_pred"))
     return spans.with_row_index("_k").join(got, on="_k", how="left").drop("_k")
 
@@ -218,15 +220,17 @@ def _doc_phrase(corpus: Corpus) -> pl.DataFrame:
 
 
 def disagreement_suspects(corpus: Corpus, result: pl.DataFrame, finder: str,
-                          says: str) -> pl.DataFrame:
+                          says: str, *, debug: bool = False) -> pl.DataFrame:
     """Suspects where per-token predictions (:data:`TOKEN_SCHEMA`) disagree with the file.
 
     * every file span with no identical predicted span: suggestion = the predicted span
       overlapping it most (its label and extent), or ``"O"`` when none overlaps;
     * every predicted span overlapping no file span: an entity left untagged.
 
-    Raw score ``1 - min p(file's tag)`` over the flagged tokens (cleanlab's self-confidence with
-    min aggregation), then calibrated per ``finder``.
+    Raw score ``1 - mean p(file's tag)`` over the flagged tokens (cleanlab's self-confidence,
+    averaged over the span: on the train.txt audit the mean ranked better than cleanlab's
+    ``min``), then calibrated per ``finder`` and kind of disagreement (``type``, ``missing``,
+    ``spurious``, ``boundary``).
     """
     if result.height == 0:
         return empty()
@@ -251,21 +255,21 @@ def disagreement_suspects(corpus: Corpus, result: pl.DataFrame, finder: str,
         pl.col("plabel").fill_null("O").alias("suggestion"),
         pl.col("ps").fill_null(pl.col("start")).alias("suggest_start"),
         pl.col("pe").fill_null(pl.col("end")).alias("suggest_end"),
-        (1.0 - pl.col("o_own")).alias("raw"),
-        pl.col("q_pred").alias("p_sugg"),
+        (1.0 - pl.col("o_mean")).alias("raw"),
+        pl.col("q_pred").alias("p_sugg"), "o_mean",
     )
     lone = pred.join(own.select("sentence", pl.col("start").alias("os"), pl.col("end").alias(
         "oe")), on="sentence", how="left").with_columns(
         ((pl.col("os") < pl.col("end")) & (pl.col("oe") > pl.col("start"))).fill_null(False)
         .alias("hit")).group_by(["sentence", "start", "end"], maintain_order=True).agg(
         pl.col("label").first(), pl.col("q_own").first(), pl.col("q_pred").first(),
-        pl.col("hit").any()).filter(~pl.col("hit"))
+        pl.col("q_mean").first(), pl.col("hit").any()).filter(~pl.col("hit"))
     b = lone.select("sentence", "start", "end", pl.lit("O").alias("label"),
                     pl.col("label").alias("suggestion"), pl.col("start").alias("suggest_start"),
-                    pl.col("end").alias("suggest_end"), (1.0 - pl.col("q_own")).alias("raw"),
-                    pl.col("q_pred").alias("p_sugg"))
-    rows = pl.concat([a.cast({"raw": pl.Float64, "p_sugg": pl.Float64}),
-                      b.cast({"raw": pl.Float64, "p_sugg": pl.Float64})], how="vertical_relaxed")
+                    pl.col("end").alias("suggest_end"), (1.0 - pl.col("q_mean")).alias("raw"),
+                    pl.col("q_pred").alias("p_sugg"), pl.col("q_mean").alias("o_mean"))
+    f64 = {"raw": pl.Float64, "p_sugg": pl.Float64, "o_mean": pl.Float64}
+    rows = pl.concat([a.cast(f64), b.cast(f64)], how="vertical_relaxed")
     if rows.height == 0:
         return empty()
     rows = rows.join(sent, on="sentence", how="left", maintain_order="left")
@@ -285,9 +289,18 @@ def disagreement_suspects(corpus: Corpus, result: pl.DataFrame, finder: str,
                    p_s.fill_null(0.0).round(2), pl.col("label"), (1.0 - pl.col("raw")).round(2))
     ev = pl.when(pl.col("doc_ev").is_not_null()).then(pl.concat_str([ev, pl.col("doc_ev")],
                                                                    separator="; ")).otherwise(ev)
+    kind = (pl.when(pl.col("label") == "O").then(pl.lit("missing"))
+            .when(pl.col("suggestion") == "O").then(pl.lit("spurious"))
+            .when((pl.col("start") == pl.col("suggest_start"))
+                  & (pl.col("end") == pl.col("suggest_end"))).then(pl.lit("type"))
+            .otherwise(pl.lit("boundary")))
+    rows = rows.with_columns(kind.alias("kind"))
+    if debug:
+        return rows
     out = rows.select(
         "sentence", "start", "end", "text", "label", "suggestion", "suggest_start", "suggest_end",
-        calibrate(pl.col("raw"), finder).alias("score"), pl.lit(finder).alias("finder"),
+        calibrate(pl.col("raw"), finder, pl.col("kind")).alias("score"),
+        pl.lit(finder).alias("finder"),
         ev.alias("evidence"),
     )
     return out.cast(SCHEMA).sort("score", descending=True)  # type: ignore[arg-type]

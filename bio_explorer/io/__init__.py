@@ -95,6 +95,7 @@ def read(
     label_names: Sequence[str] | None = None,
     journal: str | os.PathLike | bool | None = None,
     progress: bool | None = None,
+    cache: bool | None = None,
 ):
     """Read a BIO/IOB corpus into a :class:`~bio_explorer.Corpus`.
 
@@ -130,6 +131,10 @@ def read(
         Edit journal to replay (and to append to); ``True`` uses ``<file>.bio-journal.jsonl``.
     progress : bool, optional
         Show a progress bar (default: only for inputs over 20 MB).
+    cache : bool, optional
+        Reopen from (and keep) a snapshot in the state folder (see :mod:`bio_explorer.cache`);
+        any change of a file invalidates it.  ``False`` always parses; the default is on unless
+        ``$BIO_EXPLORER_CACHE`` is ``0``.
 
     Returns
     -------
@@ -156,6 +161,18 @@ def read(
         label_names = label_names if label_names is not None else names
     parts: list[tuple[Any, Parsed, str, Path | None]] = []
     is_table = not isinstance(source, (str, os.PathLike, list, tuple))
+    if cache is not False and not is_table:  # reopen from a snapshot, or parse and keep one
+        from ..cache import read_cached
+
+        options = dict(format=format, sep=sep, token_col=token_col, tag_col=tag_col, scheme=scheme,
+                       encoding=encoding, multi_tag=multi_tag, errors=errors, strict=strict)
+        key = {**options, "tokens": tokens, "tags": tags, "label_names": label_names}
+        corpus = read_cached(_expand(source), key,
+                             lambda: read(source, **options, tokens=tokens, tags=tags,
+                                          label_names=label_names, progress=progress,
+                                          cache=False),
+                             force=cache is True)
+        return _replay(corpus, journal)
     if is_table:
         parsed, _ = parse_frame(source, tokens=tokens, tags=tags, label_names=label_names,
                                          multi_tag=multi_tag, errors=errors)
@@ -177,7 +194,10 @@ def read(
         if len(set(names)) != len(names):  # same file name in two folders: use the relative path
             parts = [(r, pr, str(pa), pa) for r, pr, _, pa in parts]
 
-    corpus = Corpus._from_parts(parts, scheme=scheme)
+    return _replay(Corpus._from_parts(parts, scheme=scheme), journal)
+
+
+def _replay(corpus, journal):
     if journal:
         from ..edits import replay_journal
 

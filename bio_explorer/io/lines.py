@@ -6,7 +6,10 @@ file can be written back byte for byte.
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 import polars as pl
 
@@ -55,7 +58,20 @@ class RawText:
     utf8: bytes
     problems: list = field(default_factory=list)
     cr_in_lines: bool = False  # some lines end with (or hold) a \r that is part of the line
+    _digest: Any = ""  # SHA-256 of the bytes read: a str, or a _Digest still being computed
     _cache: bool = True  # keep a rebuilt line table (False once released after reading)
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 (hex) of the file's bytes as read or last saved (the writer checks the file on
+        disk still has them, and the journal records it)."""
+        if isinstance(self._digest, _Digest):
+            self._digest = self._digest.result()
+        return self._digest
+
+    @sha256.setter
+    def sha256(self, value: str) -> None:
+        self._digest = value
 
     @property
     def lines(self) -> pl.Series:
@@ -77,6 +93,27 @@ class RawText:
         if self.utf8:
             self._lines = None
             self._cache = False  # later uses (a write) rebuild it and let it go again
+
+
+class _Digest:
+    """SHA-256 of a large file's bytes, computed in a thread while the reader parses them
+    (``hashlib`` releases the GIL), so that reading does not wait for it."""
+
+    def __init__(self, data: bytes) -> None:
+        self._hex = ""
+        self._thread = threading.Thread(target=self._run, args=(data,), daemon=True)
+        self._thread.start()
+
+    def _run(self, data: bytes) -> None:
+        self._hex = hashlib.sha256(data).hexdigest()
+
+    def result(self) -> str:
+        self._thread.join()
+        return self._hex
+
+
+def _digest(data: bytes) -> str | _Digest:
+    return _Digest(data) if len(data) > (4 << 20) else hashlib.sha256(data).hexdigest()
 
 
 def _is_utf8(encoding: str) -> bool:
@@ -135,8 +172,8 @@ def _csv_lines(body: bytes, expected_rows: int) -> pl.Series | None:
     against the number of line terminators.  Invalid UTF-8 makes it fail (→ None).
     """
     dummy = _dummy_separator(body)
-    if dummy is None:
-        return None
+    if dummy is None or body.startswith(BOM):
+        return None  # polars would drop a U+FEFF that is part of the first token
     try:
         frame = pl.read_csv(
             body,
@@ -176,6 +213,7 @@ def split_lines(data: bytes, path: str, encoding: str = "utf-8", errors: str = "
     """
     problems: list = []
     text: str | None = None
+    digest = _digest(data)
     if _is_utf8(encoding):
         bom = data.startswith(BOM)
         body = data[len(BOM):] if bom else data
@@ -183,7 +221,8 @@ def split_lines(data: bytes, path: str, encoding: str = "utf-8", errors: str = "
         text, bom = decode(data, path, encoding, errors, problems)
         body = text.encode("utf-8")
     if not body:
-        return RawText(pl.Series("raw", [], pl.String), "\n", False, bom, encoding, body, problems)
+        return RawText(pl.Series("raw", [], pl.String), "\n", False, bom, encoding, body, problems,
+                       _digest=digest)
     cr_only = b"\n" not in body and b"\r" in body  # classic Mac line ends: read as LF, write CR
     if cr_only:
         body = body.replace(b"\r", b"\n")
@@ -207,7 +246,7 @@ def split_lines(data: bytes, path: str, encoding: str = "utf-8", errors: str = "
         lines = _split_text(text)
     if cr_only:
         newline = "\r"
-    raw = RawText(lines, newline, final_newline, bom, encoding, body, problems)
+    raw = RawText(lines, newline, final_newline, bom, encoding, body, problems, _digest=digest)
     raw.cr_in_lines = newline == "\n" and n_cr > 0
     return raw
 

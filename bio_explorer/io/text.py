@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from ..errors import BioFormatError
-from ..schemes import TAG_PATTERN, categorical_codes
-from .lines import RawText
+from ..schemes import TAG_PATTERN
+from .lines import BOM, RawText
 
 TAG_OR_O = r"^(O|[BIESLUM]-\S.*)$"
 #: a '#' line whose tag field starts like a tag ('B-', even broken) is a token line, not a comment
@@ -63,8 +63,8 @@ def _csv_fields(raw: RawText, sep: str, dtypes: dict, n_rows: int,
     ``dtypes`` maps ``c0..c{n-1}`` to String/Categorical; ``columns`` picks some of them (the
     reader then skips the others).  Missing and empty fields read as ``""``.
     """
-    if "\r" in sep or not raw.utf8:
-        return None
+    if "\r" in sep or not raw.utf8 or raw.utf8.startswith(BOM):
+        return None  # (polars would drop a U+FEFF that belongs to the first token)
     try:
         frame = pl.read_csv(
             raw.utf8,
@@ -551,8 +551,7 @@ def _len_chars(values: pl.Series) -> pl.Series:
     """UInt32 length in characters of every value (of a String or a Categorical column)."""
     if values.dtype != pl.Categorical:
         return values.str.len_chars().cast(pl.UInt32)
-    vocab, codes = categorical_codes(values)  # a small vocabulary: one entry per category
-    return pl.Series(vocab, dtype=pl.String).str.len_chars().cast(pl.UInt32).gather(codes)
+    return values.cat.len_chars().cast(pl.UInt32)  # measured on the categories, not per row
 
 
 def _compact(values: pl.Series) -> pl.Series:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -79,18 +80,62 @@ def plain_lines(tok: pl.DataFrame, tags: pl.Series) -> pl.Series:
     return body["l"]
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in its folder and an atomic rename."""
+def write_all(fd: int, data: bytes) -> None:
+    """``os.write`` until every byte of ``data`` is written (a short write is not an error)."""
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        if n <= 0:  # pragma: no cover - a zero-byte write on a regular file
+            raise OSError(errno.EIO, "write made no progress")
+        view = view[n:]
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename or a new file in ``folder`` durable (no-op where folders cannot be opened)."""
+    try:
+        fd = os.open(folder or ".", os.O_RDONLY)
+    except OSError:  # pragma: no cover - e.g. Windows
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover - some file systems refuse
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_temp(path: Path, data: bytes) -> Path:
+    """Write ``data`` durably to a new temporary file next to ``path``; returns its path."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        try:
+            write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         if path.exists():
             os.chmod(tmp, path.stat().st_mode & 0o7777)
-        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return Path(tmp)
+
+
+def replace_into(tmp: Path, path: Path) -> None:
+    """Atomically move ``tmp`` (from :func:`write_temp`) onto ``path`` and make it durable."""
+    os.replace(tmp, path)
+    fsync_dir(Path(path).parent)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in its folder and an atomic rename.
+
+    A crash or a full disk leaves either the old file or the new one, never a part of it.
+    """
+    tmp = write_temp(path, data)
+    try:
+        replace_into(tmp, Path(path))
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)

@@ -174,6 +174,48 @@ function render({ model, el }) {
   }
 
   /**
+   * A plain click on the only selected mark deselects it (Vega-Lite keeps it selected): the
+   * selection is read at mousedown, before Vega's own handler writes the clicked point.
+   * @param {any} view
+   */
+  function listenDeselect(view) {
+    /** @type {any[] | null} */
+    let before = null;
+    view.addEventListener("mousedown", () => {
+      before = model.get("selection") ?? [];
+    });
+    view.addEventListener("click", (/** @type {any} */ event, /** @type {any} */ item) => {
+      const prev = before;
+      before = null;
+      const cur = current;
+      if (!cur || cur.view !== view || !cur.target || !item || !item.datum || event?.shiftKey) return;
+      /** @type {Record<string, unknown>} */
+      const point = {};
+      for (const f of cur.target.fields) {
+        const k = String(f.field);
+        if (k in item.datum) point[k] = item.datum[k];
+      }
+      if (!Object.keys(point).length || !prev || prev.length !== 1 || !sameRows(prev, [point])) return;
+      setTimeout(async () => {
+        if (disposed || current !== cur) return;
+        applying++;
+        try {
+          if (timer !== null) clearTimeout(timer);
+          timer = null;
+          view.data(`${PARAM}_store`, []);
+          await view.runAsync();
+        } catch {
+          // view finalized meanwhile
+        } finally {
+          applying--;
+        }
+        model.set("selection", []);
+        model.save_changes();
+      }, 0);
+    });
+  }
+
+  /**
    * Show the `selection` trait in the chart: the store gets the tuples a click on those marks
    * would write, so highlighting and later (shift-)clicks behave exactly as after user clicks.
    */
@@ -306,6 +348,7 @@ function render({ model, el }) {
       };
       lastWidth = target.clientWidth;
       listenSelection(result.view);
+      listenDeselect(result.view);
       await showSelection();
     } catch (err) {
       if (mine !== generation) return;
@@ -346,4 +389,16 @@ function render({ model, el }) {
   };
 }
 
-export default { render };
+const api = { render };
+
+// Charts of one Explorer share this bundle: their models carry a tiny stub (see
+// bio_explorer/chart_widget.py, SHARED_CHART_ESM) that waits for the first full copy to load.
+{
+  const g = /** @type {any} */ (globalThis);
+  const slot = (g.__bxChartView ??= {});
+  slot.api = api;
+  for (const resolve of slot.waiting ?? []) resolve(api);
+  slot.waiting = [];
+}
+
+export default api;

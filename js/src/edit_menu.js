@@ -251,7 +251,13 @@ export function applyAllPanel(a) {
       tbody.append(tr);
     }
     table.append(tbody);
-    body.append(h("div", { cls: "bx-pcount", text: `${plural(count, "occurrence")} of “${ellipsize(a.text, 40)}”` }));
+    const already = Number(preview.already ?? 0);
+    const quoted = `“${ellipsize(a.text, 40)}”`;
+    const countText =
+      count === 0 && already > 0
+        ? `All ${plural(already, "occurrence")} of ${quoted} are already ${toLabel}`
+        : `${plural(count, "occurrence")} of ${quoted} to change` + (already > 0 ? ` (${fmtInt(already)} already ${toLabel})` : "");
+    body.append(h("div", { cls: "bx-pcount", text: countText }));
     if (rows.length) body.append(h("div", { cls: "bx-ptable-wrap" }, [table]));
     if (count > rows.length) body.append(h("div", { cls: "bx-muted", text: `…and ${fmtInt(count - rows.length)} more` }));
     applyBtn.disabled = count === 0;

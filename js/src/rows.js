@@ -27,7 +27,23 @@ import { ellipsize, h } from "./dom.js";
  * @property {(label: string) => import("./color.js").LabelStyle} styleFor
  * @property {boolean} showTags
  * @property {string} idPrefix unique per widget, for aria-describedby ids
+ * @property {{ prefix: string } | null} [plain] "Plain text" display: tokens joined as written text
+ *   (no space before punctuation, none after opening brackets), `prefix` (e.g. "en:") hidden
+ * @property {string[]} [anomalyFilter] the query's anomaly entries ("kind" or "kind:label"): the
+ *   occurrences they select are highlighted and carry a `.bx-anom-hit` description
  */
+
+const NO_SPACE_BEFORE = /^(?:[.,;:!?%)\]}»”’]|'s|'S|n't|'re|'ve|'ll|'d|'m|\.\.\.)$/;
+const NO_SPACE_AFTER = /^[(\[{«“‘$#]$/;
+
+/**
+ * The separator before token `p` ("" or " ") in the "Plain text" display.
+ * @param {string[]} shown the tokens as displayed
+ * @param {number} p
+ */
+function gapBefore(shown, p) {
+  return NO_SPACE_BEFORE.test(shown[p]) || NO_SPACE_AFTER.test(shown[p - 1]) ? "" : " ";
+}
 
 /** Tokens longer than this are clamped to a few lines (full text kept, wraps anywhere). */
 const LONG_TOKEN = 60;
@@ -94,7 +110,10 @@ export function buildRow(s, index, ctx) {
     }
     anomRanges.push([st, end]);
     const id = `${ctx.idPrefix}-a${s.sentence}-${a}`;
-    desc.push(h("span", { cls: "bx-sr-only", text, attrs: { id } }));
+    const wanted = ctx.anomalyFilter ?? [];
+    const hit = wanted.includes(kind) || (label != null && wanted.includes(`${kind}:${label}`));
+    if (hit) for (let p = st; p < end; p++) hl.add(p);
+    desc.push(h("span", { cls: hit ? "bx-sr-only bx-anom-hit" : "bx-sr-only", text, attrs: { id } }));
     const prev = anomStart.get(st);
     anomStart.set(st, prev ? `${prev} ${id}` : id);
   }
@@ -110,10 +129,20 @@ export function buildRow(s, index, ctx) {
   }
 
   const toks = h("div", { cls: "bx-toks" });
+  const plain = ctx.plain ?? null;
+  /** @type {string[]} */
+  const shown = tokens.map((t) => {
+    const text = String(t ?? "");
+    return plain && plain.prefix && text.startsWith(plain.prefix) && text.length > plain.prefix.length
+      ? text.slice(plain.prefix.length)
+      : text;
+  });
+  /** @param {number} p */
+  const gap = (p) => (plain ? gapBefore(shown, p) : " ");
   const tags = Array.isArray(s.tags) ? s.tags : null;
   /** @param {number} p @param {boolean} inSpan */
   const tok = (p, inSpan) => {
-    const text = String(tokens[p] ?? "");
+    const text = shown[p];
     const el = document.createElement("span");
     let cls = "bx-tok";
     if (hl.has(p)) cls += " bx-hl";
@@ -151,7 +180,7 @@ export function buildRow(s, index, ctx) {
 
   for (let p = 0; p < n; ) {
     const sp = spanAt.get(p);
-    if (p > 0) toks.append(" "); // real spaces: inline layout is cheap and copied text reads naturally
+    if (p > 0) toks.append(gap(p)); // real spaces: inline layout is cheap and copied text reads naturally
     if (!sp) {
       toks.append(tok(p, false));
       p += 1;
@@ -178,7 +207,7 @@ export function buildRow(s, index, ctx) {
     box.setAttribute("data-end", String(end));
     box.setAttribute("data-label", label);
     box.setAttribute("aria-haspopup", "menu");
-    const text = tokens.slice(p, end).join(" ");
+    const text = shown.slice(p, end).join(" ");
     box.setAttribute("aria-label", `${label}: ${ellipsize(text, 120)}`);
     applyLabelStyle(box, ctx.styleFor(label));
     // the chip and the first token never wrap apart
@@ -187,7 +216,7 @@ export function buildRow(s, index, ctx) {
       tok(p, true),
     ]);
     box.append(lead);
-    for (let q = p + 1; q < end; q++) box.append(" ", tok(q, true));
+    for (let q = p + 1; q < end; q++) box.append(gap(q), tok(q, true));
     toks.append(box);
     p = end;
   }

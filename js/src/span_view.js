@@ -12,9 +12,10 @@ import { addMenuContent, applyAllPanel, spanMenuContent } from "./edit_menu.js";
 import { createFilterBar } from "./filters.js";
 import { domPrefix, newId } from "./ids.js";
 import { createPopupHost } from "./menu.js";
+import { createPageWatch } from "./page_watch.js";
 import { jsonEqual, normalize } from "./query.js";
 import { createReview } from "./review.js";
-import { buildRows, makeStyleCache } from "./rows.js";
+import { buildRow, buildRows, makeStyleCache } from "./rows.js";
 
 /**
  * The subset of the anywidget model API this view uses.
@@ -31,6 +32,11 @@ import { buildRows, makeStyleCache } from "./rows.js";
 
 const STATUS_MS = 4000;
 const BUSY_DELAY_MS = 180;
+const PAGE_TIMEOUT_MS = 8000; // default of the `_page_timeout_ms` trait
+const PAGE_RETRIES = 2;
+const NO_ANSWER =
+  "The kernel did not answer the page request. It may be busy, restarted or stopped: wait and press Retry, " +
+  "or re-run the cell. A notebook opened without a running kernel (saved or exported) cannot load pages.";
 
 const EDIT_VERBS = /** @type {Record<string, string>} */ ({
   relabel: "Relabelling…",
@@ -63,12 +69,13 @@ function render({ model, el }) {
 
   // ---------------------------------------------------------------- state
   let styleFor = makeStyleCache(labelsTrait());
-  /** @type {{ offset: number, total: number, sentences: Sentence[] } | null} */
+  /** @type {{ offset: number, total: number, sentences: Sentence[], saved?: boolean } | null} */
   let page = null;
   let offset = 0;
   /** @type {string | null} */
   let latestPageId = null;
   let showTags = false;
+  let plainText = false;
   let active = -1;
   /** @type {{ row: number, sentence: number, anchor: number, focus: number } | null} */
   let range = null;
@@ -105,6 +112,11 @@ function render({ model, el }) {
     cls: "bx-btn bx-toggle",
     text: "Tags",
     attrs: { type: "button", "aria-pressed": "false", title: "Show the raw tag under each token" },
+  });
+  const plainBtn = h("button", {
+    cls: "bx-btn bx-toggle",
+    text: "Plain text",
+    attrs: { type: "button", "aria-pressed": "false" },
   });
   const undoBtn = h("button", {
     cls: "bx-btn",
@@ -144,6 +156,7 @@ function render({ model, el }) {
     filters.bar,
     h("div", { cls: "bx-spacer" }),
     review.toggle,
+    plainBtn,
     tagsBtn,
     editGroup,
   ]);
@@ -155,9 +168,12 @@ function render({ model, el }) {
     text: "×",
     attrs: { type: "button", "aria-label": "Dismiss error", title: "Dismiss" },
   });
+  const retryBtn = h("button", { cls: "bx-btn bx-retry", text: "Retry", attrs: { type: "button" } });
+  retryBtn.hidden = true;
   const errorBar = h("div", { cls: "bx-error", attrs: { role: "alert" } }, [
     h("span", { cls: "bx-error-icon", text: "!", attrs: { "aria-hidden": "true" } }),
     errorText,
+    retryBtn,
     errorClose,
   ]);
   errorBar.hidden = true;
@@ -254,6 +270,29 @@ function render({ model, el }) {
 
   /** @type {ReturnType<typeof setTimeout> | null} */
   let busyTimer = null;
+  /** the last page request, re-sent unchanged (same id) when the kernel does not answer */
+  /** @type {any} */
+  let lastRequest = null;
+  const watch = createPageWatch({
+    timeoutMs: () => Number(model.get("_page_timeout_ms")) || PAGE_TIMEOUT_MS,
+    retries: PAGE_RETRIES,
+    onRetry: (n) => {
+      if (disposed || !lastRequest) return;
+      setStatus(`No answer from the kernel yet — asking again (${n}/${PAGE_RETRIES})…`, true);
+      model.send(lastRequest);
+      watch.sent(true);
+    },
+    onGiveUp: () => {
+      if (disposed) return;
+      setStatus("");
+      notBusy();
+      showError(NO_ANSWER, "page");
+      retryBtn.hidden = false;
+      syncPager();
+    },
+  });
+  disposers.push(() => watch.dispose());
+
   /** @param {number} at */
   function requestPage(at) {
     if (review.active()) return; // the review queue shows its own sentence
@@ -262,7 +301,18 @@ function render({ model, el }) {
     latestPageId = id;
     rows.setAttribute("aria-busy", "true");
     if (busyTimer === null) busyTimer = setTimeout(() => root.classList.add("bx-loading"), BUSY_DELAY_MS);
-    model.send({ kind: "page", id, query: normalize(model.get("query")), offset, limit: pageSize() });
+    lastRequest = { kind: "page", id, query: normalize(model.get("query")), offset, limit: pageSize() };
+    model.send(lastRequest);
+    watch.sent();
+  }
+
+  /** The first page kept in the widget state: text at once, and in a notebook without a kernel. */
+  function showSavedPage() {
+    const saved = model.get("_first_page");
+    if (!saved || !Array.isArray(saved.sentences) || saved.sentences.length === 0) return;
+    if (!jsonEqual(normalize(saved.query ?? {}), normalize(model.get("query")))) return;
+    page = { offset: 0, total: Number(saved.total ?? saved.sentences.length), sentences: saved.sentences, saved: true };
+    renderPage(false);
   }
 
   function notBusy() {
@@ -275,6 +325,8 @@ function render({ model, el }) {
   /** @param {any} msg */
   function onPage(msg) {
     if (msg.id !== latestPageId) return; // stale: a newer request is in flight or answered
+    watch.answered();
+    if (errorSource === "page" || !retryBtn.hidden) setStatus("");
     notBusy();
     const sentences = Array.isArray(msg.sentences) ? msg.sentences : [];
     const total = Number.isFinite(Number(msg.total)) ? Number(msg.total) : Number(model.get("matching_sentences") ?? 0);
@@ -294,17 +346,72 @@ function render({ model, el }) {
   }
 
   // ---------------------------------------------------------------- rendering
+  /** what the rows on screen were built from: per-sentence keys and the display settings */
+  /** @type {{ keys: string[], ctx: string } | null} */
+  let drawn = null;
+
+  function rowContext() {
+    const q = normalize(model.get("query"));
+    const anomalyFilter = Array.isArray(q.anomaly) ? q.anomaly.map(String) : [];
+    const plain = plainText ? { prefix: String(model.get("_token_prefix") ?? "") } : null;
+    const colors = labelsTrait().map((l) => [l.label, l.color]);
+    return {
+      ctx: { styleFor, showTags, idPrefix, anomalyFilter, plain },
+      key: JSON.stringify([showTags, anomalyFilter, plain, colors]),
+    };
+  }
+
+  /**
+   * The same page again (after an edit, or the background anomaly refresh): rebuild only the rows
+   * whose sentence changed, in place; nothing moves and nothing is drawn twice for nothing.
+   * @returns {boolean} false when the page differs too much (a full render is needed)
+   */
+  function patchPage() {
+    if (!page || !drawn || page.sentences.length === 0) return false;
+    const { ctx, key } = rowContext();
+    if (key !== drawn.ctx || drawn.keys.length !== page.sentences.length) return false;
+    const keys = page.sentences.map((s) => JSON.stringify(s));
+    for (let i = 0; i < keys.length; i++) {
+      const el = rowEl(i);
+      if (!el || el.getAttribute("data-sentence") !== String(page.sentences[i].sentence)) return false;
+    }
+    const focusKey = focusedKey();
+    const wasActive = rowEl(active)?.classList.contains("bx-active") ?? false;
+    let changed = 0;
+    for (let i = 0; i < keys.length; i++) {
+      if (keys[i] === drawn.keys[i]) continue;
+      rows.replaceChild(buildRow(page.sentences[i], i, ctx), /** @type {HTMLElement} */ (rowEl(i)));
+      changed += 1;
+    }
+    drawn = { keys, ctx: key };
+    if (changed) {
+      hideTip();
+      if (popups.isOpen() && popupAnchor && !popupAnchor.isConnected) popups.close();
+      range = null;
+      const a = active;
+      active = -1;
+      setActive(a, { focus: false, scroll: false, visible: wasActive });
+      markSelection();
+      if (focusKey) restoreFocus(focusKey);
+    }
+    syncPager();
+    return true;
+  }
+
   /** @param {boolean} keepPlace */
   function renderPage(keepPlace) {
     if (!page) return;
+    if (keepPlace && patchPage()) return;
     const focusKey = focusedKey();
     const scrollTop = rows.scrollTop;
+    const anchor = keepPlace ? scrollAnchor() : null;
     hideTip();
     if (popups.isOpen() && rows.contains(popupAnchor)) popups.close();
     const prevSentence = keepPlace && active >= 0 ? page.sentences[active]?.sentence : undefined;
     range = null;
 
     if (page.sentences.length === 0) {
+      drawn = null;
       rows.replaceChildren(
         h("div", { cls: "bx-empty" }, [
           h("div", { cls: "bx-empty-title", text: "No sentences match the current filter." }),
@@ -312,9 +419,12 @@ function render({ model, el }) {
         ]),
       );
     } else {
-      rows.replaceChildren(buildRows(page.sentences, { styleFor, showTags, idPrefix }));
+      const { ctx, key } = rowContext();
+      rows.replaceChildren(buildRows(page.sentences, ctx));
+      drawn = { keys: page.sentences.map((s) => JSON.stringify(s)), ctx: key };
     }
     rows.scrollTop = keepPlace ? scrollTop : 0;
+    if (anchor) keepAnchor(anchor);
 
     // keep the active sentence when the same page is re-rendered; otherwise start at the top
     let next = -1;
@@ -328,6 +438,42 @@ function render({ model, el }) {
     markSelection();
     if (focusKey) restoreFocus(focusKey);
     syncPager();
+  }
+
+  /**
+   * The row to keep in place when the same page is drawn again (after an edit): the one with the
+   * focus or the open menu, else the active one, else the first row in view; and its screen y.
+   * @returns {{ sentence: string, top: number } | null}
+   */
+  function scrollAnchor() {
+    const a = document.activeElement;
+    let row = a instanceof HTMLElement && rows.contains(a) ? rowOf(a) : null;
+    if (!row && popupAnchor && rows.contains(popupAnchor)) row = rowOf(popupAnchor);
+    if (!row) row = rowEl(active);
+    if (!row) {
+      const top = rows.getBoundingClientRect().top;
+      row = /** @type {HTMLElement | undefined} */ (
+        [...rows.children].find((r) => r instanceof HTMLElement && r.getBoundingClientRect().bottom > top)
+      ) ?? null;
+    }
+    if (!row) return null;
+    return { sentence: row.getAttribute("data-sentence") ?? "", top: row.getBoundingClientRect().top };
+  }
+
+  /** Scroll (the rows, or the page around them) so the anchor row is where it was. */
+  /** @param {{ sentence: string, top: number }} anchor */
+  function keepAnchor(anchor) {
+    const row = [...rows.children].find((r) => r.getAttribute("data-sentence") === anchor.sentence);
+    if (!(row instanceof HTMLElement)) return;
+    const delta = row.getBoundingClientRect().top - anchor.top;
+    if (Math.abs(delta) < 1) return;
+    /** @type {Element | null} */
+    let box = rows;
+    while (box && !(box.scrollHeight > box.clientHeight + 1 && /(auto|scroll)/.test(getComputedStyle(box).overflowY))) {
+      box = box.parentElement;
+    }
+    const scroller = box ?? document.scrollingElement;
+    if (scroller) scroller.scrollTop += delta;
   }
 
   /** Review mode: show the suspect's sentence as a one-row page (edited as usual). */
@@ -363,7 +509,9 @@ function render({ model, el }) {
     const size = pageSize();
     const total = page ? page.total : Number(model.get("matching_sentences") ?? 0);
     const n = page ? page.sentences.length : 0;
-    if (!page) position.textContent = "Loading…";
+    if (watch.gaveUp && (!page || page.saved)) {
+      position.textContent = page ? "No kernel: first sentences saved with the notebook" : "No kernel answer";
+    } else if (!page) position.textContent = "Loading…";
     else if (total === 0 || n === 0) position.textContent = "No matching sentences";
     else position.textContent = `sentences ${fmtInt(page.offset + 1)}–${fmtInt(page.offset + n)} of ${fmtInt(total)}`;
     prevBtn.disabled = !page || page.offset <= 0;
@@ -489,11 +637,13 @@ function render({ model, el }) {
   // ---------------------------------------------------------------- errors & status
   /** @param {string} message @param {"page" | "edit" | "other"} source */
   function showError(message, source) {
+    retryBtn.hidden = true;
     errorText.textContent = message || "Unknown error";
     errorSource = source;
     errorBar.hidden = false;
   }
   function clearError() {
+    retryBtn.hidden = true;
     errorBar.hidden = true;
     errorText.textContent = "";
     errorSource = null;
@@ -546,7 +696,23 @@ function render({ model, el }) {
   /** @param {any} msg */
   function onErrorReply(msg) {
     const isPage = msg.id != null && msg.id === latestPageId;
-    if (isPage) notBusy();
+    if (isPage) {
+      watch.answered();
+      notBusy();
+      // the filter cannot run (a bad regex…): no rows of an older filter stay on screen
+      page = { offset: 0, total: 0, sentences: [] };
+      hideTip();
+      if (popups.isOpen() && popupAnchor && rows.contains(popupAnchor)) popups.close();
+      drawn = null;
+      rows.replaceChildren(
+        h("div", { cls: "bx-empty" }, [
+          h("div", { cls: "bx-empty-title", text: "This filter cannot run." }),
+          h("div", { cls: "bx-muted", text: String(msg.message ?? "Error") }),
+        ]),
+      );
+      active = -1;
+      syncPager();
+    }
     if (pendingEdits.has(msg.id)) {
       pendingEdits.delete(msg.id);
       setStatus("");
@@ -900,10 +1066,28 @@ function render({ model, el }) {
     root.classList.toggle("bx-show-tags", showTags);
     renderPage(true);
   });
+  const syncPlainTitle = () => {
+    const prefix = String(model.get("_token_prefix") ?? "");
+    plainBtn.title =
+      "Show sentences as written text: no space before punctuation" +
+      (prefix ? `, the “${prefix}” prefix of the tokens hidden` : "") +
+      " (display only: the tokens are unchanged)";
+  };
+  syncPlainTitle();
+  plainBtn.addEventListener("click", () => {
+    plainText = !plainText;
+    plainBtn.setAttribute("aria-pressed", String(plainText));
+    renderPage(true);
+  });
   undoBtn.addEventListener("click", undo);
   redoBtn.addEventListener("click", redo);
   saveBtn.addEventListener("click", () => sendEdit("save"));
   errorClose.addEventListener("click", clearError);
+  retryBtn.addEventListener("click", () => {
+    clearError();
+    syncPager();
+    requestPage(page && !page.saved ? page.offset : offset);
+  });
 
   // ---------------------------------------------------------------- model events
   /** @param {any} msg */
@@ -938,10 +1122,15 @@ function render({ model, el }) {
   });
   listen("change:total_sentences", syncFilters);
   listen("change:_status", syncStatus);
+  listen("change:_token_prefix", () => {
+    syncPlainTitle();
+    if (plainText) renderPage(true);
+  });
   listen("change:_selection", markSelection);
 
   syncFilters();
   syncStatus();
+  showSavedPage();
   syncPager();
   requestPage(0);
   review.syncMode();

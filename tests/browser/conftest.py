@@ -97,6 +97,7 @@ SPAN_VIEW_TRAITS = (
     "_data_version",
     "_selection",
     "_status",
+    "_token_prefix",
     "review_mode",
     "review_query",
 )

@@ -462,3 +462,26 @@ def test_selection_helpers(harness):
          "values": ["B-X"]},
     ]
     assert out["same"] is True and out["differ"] is False
+
+
+def test_click_on_the_selected_bar_deselects_it(harness, page_info):
+    """Issue 16.6: clicking the one selected bar again clears the selection (and the filter)."""
+    mount_chart(harness, bar_spec())
+    bar(harness, "Algorithm").click()
+    harness.wait_for_function("bxHarness.chartGet('selection').length === 1")
+    bar(harness, "Algorithm").click()
+    harness.wait_for_function("bxHarness.chartGet('selection').length === 0")
+    saves = harness.evaluate("bxHarness.chartSaves()")
+    assert saves[-1] == {"name": "selection", "value": []}
+    # all bars shown unselected again, and a new click selects as usual
+    bar(harness, "Library").click()
+    harness.wait_for_function("bxHarness.chartGet('selection').length === 1")
+    assert harness.evaluate("bxHarness.chartGet('selection')") == [{"label": "Library"}]
+    # with two selected, a plain click on one of them selects just that one (no deselect)
+    bar(harness, "Algorithm").click(modifiers=["Shift"])
+    harness.wait_for_function("bxHarness.chartGet('selection').length === 2")
+    bar(harness, "Algorithm").click()
+    harness.wait_for_function("bxHarness.chartGet('selection').length === 1")
+    harness.wait_for_timeout(300)
+    assert harness.evaluate("bxHarness.chartGet('selection')") == [{"label": "Algorithm"}]
+    assert page_info.errors == []

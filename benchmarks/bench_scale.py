@@ -1,0 +1,184 @@
+"""Scale benchmark: every target of issue 14 with its figure and peak RSS, from one run.
+
+Builds files by repeating ``../shared/corpora/conll2003/train.txt`` in a temporary folder (never
+committed) and measures, each step in a fresh child process (peak RSS per step, via
+``resource.getrusage(RUSAGE_SELF).ru_maxrss``):
+
+* reopen of an unchanged file (``bx.read`` with its snapshot) against Python ``read()`` + decode,
+  and the first read (``bx.read(cache=False)`` + spans) against the bare polars floor, at
+  ``--load-sizes`` tokens (children of ``bench_load.py``);
+* at ``--tokens`` tokens (default 100M): the one-off conversion by ``bx.scan`` (with its progress
+  bar off); then, on the converted dataset in a new process: opening it and everything the
+  Explorer shows first (summary, label counts, transitions, first page) — the Explorer widget
+  itself is not wired to a ``LazyCorpus`` yet, so this is the data side of "Explorer on screen";
+  filter + first page for a label, a token, a regex and a transition; label counts and
+  transitions alone; peak RSS of that process.
+
+Usage::
+
+    python benchmarks/bench_scale.py                      # 100M tokens, loads at 1M and 10M
+    python benchmarks/bench_scale.py --tokens 10000000 --load-sizes 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+TARGETS = {
+    "reopen_vs_raw": 3.0, "first_vs_floor": 1.3, "convert_s": 180.0, "explorer_s": 10.0,
+    "filter_page_s": 1.0, "aggregate_s": 5.0, "rss_mb": 4096.0,
+}
+QUERIES = {
+    "label": {"labels": "PER"},
+    "token": {"text": "Germany", "case": True},
+    "regex": {"regex": "^[0-9]{4}$"},
+    "transition": {"transition": ["B-ORG", "I-ORG"]},
+}
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _timed(fn):
+    start = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - start, value
+
+
+def child_convert(path: str, dataset: str) -> dict:
+    """Convert ``path`` to a dataset (the one-off step)."""
+    import bio_explorer as bx
+
+    seconds, lazy = _timed(lambda: bx.scan(path, dataset, rebuild=True, progress=False))
+    return {"convert_s": seconds, "parts": len(lazy.meta["parts"]), "rss_mb": _rss_mb()}
+
+
+def child_explore(dataset: str) -> dict:
+    """Open a converted dataset and ask what the Explorer and a user ask."""
+    import bio_explorer as bx
+
+    out: dict = {}
+
+    def screen():
+        lazy = bx.scan(dataset)
+        summary = lazy.summary()
+        lazy.label_counts()
+        lazy.transitions()
+        lazy.page(0, 50)
+        return summary
+
+    out["explorer_s"], summary = _timed(screen)
+    out["tokens"] = summary["tokens"]
+    for name, query in QUERIES.items():
+        seconds, page = _timed(lambda q=query: bx.scan(dataset).filter(**q).page(0, 50))
+        out[f"filter_{name}_s"] = seconds
+        out[f"filter_{name}_n"] = len(page["sentences"])
+    out["label_counts_s"], _ = _timed(lambda: bx.scan(dataset).label_counts())
+    out["transitions_s"], _ = _timed(lambda: bx.scan(dataset).transitions())
+    out["rss_mb"] = _rss_mb()
+    return out
+
+
+def _run(*args: str) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", *args],
+                          capture_output=True, text=True, check=True, cwd=ROOT, env=env)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tokens", type=int, default=100_000_000)
+    parser.add_argument("--load-sizes", type=int, nargs="*", default=[1_000_000, 10_000_000])
+    parser.add_argument("--folder", type=Path, default=None)
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        sys.path.insert(0, str(ROOT))
+        kind, rest = args.child[0], args.child[1:]
+        result = child_convert(*rest) if kind == "convert" else child_explore(*rest)
+        print(json.dumps(result))
+        return 0
+
+    sys.path.insert(0, str(HERE))
+    import bench_load
+    from _make_corpus import CONLL, make_corpus
+
+    tmp = None
+    folder = args.folder
+    if folder is None:
+        tmp = tempfile.TemporaryDirectory(prefix="bench_scale_")
+        folder = Path(tmp.name)
+    os.environ["BIO_EXPLORER_STATE_DIR"] = str(folder / "state")
+    print(f"base corpus: {CONLL} (repeated); machine load average at start: "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
+    lines = []
+    try:
+        for n in args.load_sizes:
+            path = make_corpus(n, folder, CONLL)
+            repeat = 3 if n <= 2_000_000 else 1
+            res = {k: bench_load.measure(k, path, repeat, 1, "conll")
+                   for k in ("raw", "floor", "bx", "reopen")}
+            reopen = res["reopen"]["seconds"] / res["raw"]["seconds"]
+            first = res["bx"]["seconds"] / res["floor"]["seconds"]
+            lines.append(f"reopen {n:,} tokens: {res['reopen']['seconds']:.3f} s = {reopen:.1f}x "
+                         f"read+decode ({res['raw']['seconds']:.3f} s), target <= "
+                         f"{TARGETS['reopen_vs_raw']:.0f}x: {_verdict(reopen <= 3)}; "
+                         f"peak RSS {res['reopen']['rss_mb']:.0f} MB")
+            lines.append(f"first read {n:,} tokens: {res['bx']['seconds']:.3f} s = {first:.2f}x "
+                         f"the polars floor ({res['floor']['seconds']:.3f} s), target <= "
+                         f"{TARGETS['first_vs_floor']}x: {_verdict(first <= 1.3)}; "
+                         f"peak RSS {res['bx']['rss_mb']:.0f} MB")
+            print(lines[-2], lines[-1], sep="\n", flush=True)
+        start = time.perf_counter()
+        big = make_corpus(args.tokens, folder, CONLL)
+        print(f"built {big.stat().st_size / 1e9:.2f} GB in {time.perf_counter() - start:.0f} s",
+              flush=True)
+        dataset = folder / "dataset"
+        conv = _run("convert", str(big), str(dataset))
+        lines.append(f"conversion {args.tokens:,} tokens: {conv['convert_s']:.0f} s "
+                     f"({conv['parts']} parts), target <= {TARGETS['convert_s']:.0f} s: "
+                     f"{_verdict(conv['convert_s'] <= TARGETS['convert_s'])}; "
+                     f"peak RSS {conv['rss_mb']:.0f} MB")
+        print(lines[-1], flush=True)
+        big.unlink()  # the text is not needed any more: only the dataset is read from now on
+        ex = _run("explore", str(dataset))
+        lines.append(f"Explorer data on screen (open + summary + label counts + transitions + "
+                     f"first page): {ex['explorer_s']:.2f} s, target <= "
+                     f"{TARGETS['explorer_s']:.0f} s: {_verdict(ex['explorer_s'] <= 10)}")
+        for name in QUERIES:
+            s = ex[f"filter_{name}_s"]
+            lines.append(f"filter + first page, {name} {QUERIES[name]}: {s:.2f} s "
+                         f"({ex[f'filter_{name}_n']} sentences), target <= 1 s: "
+                         f"{_verdict(s <= TARGETS['filter_page_s'])}")
+        for key in ("label_counts_s", "transitions_s"):
+            lines.append(f"{key[:-2].replace('_', ' ')}: {ex[key]:.2f} s, target <= 5 s: "
+                         f"{_verdict(ex[key] <= TARGETS['aggregate_s'])}")
+        lines.append(f"peak RSS while exploring {ex['tokens']:,} tokens: {ex['rss_mb']:.0f} MB, "
+                     f"target <= 4 GB: {_verdict(ex['rss_mb'] <= TARGETS['rss_mb'])}")
+        print("\n".join(lines[-7:]), flush=True)
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+    print(f"\nall targets (load average now {os.getloadavg()[0]:.1f}):")
+    print("\n".join(f"  {line}" for line in lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

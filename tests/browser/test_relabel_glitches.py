@@ -1,0 +1,127 @@
+"""Issue 16.6: relabelling glitches, against the real Python ``SpanView`` bridged into the page.
+
+* after a relabel the edited span stays where it was on screen (no scroll jump);
+* the relabel-all preview says the occurrences are already that label instead of "0 occurrences";
+* a bad regular expression clears the rows and shows the error (no rows of the old filter).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+import bio_explorer as bx
+
+pytestmark = pytest.mark.browser
+
+_TOP = ("s => document.querySelector(`#app .bx-row[data-sentence='${s}']`)"
+        ".getBoundingClientRect().top")
+
+
+@pytest.fixture
+def view():
+    return bx.SpanView(bx.sample(), journal=False)
+
+
+def test_relabel_keeps_the_edited_span_in_place(view, connect_widget):
+    page = connect_widget(view)
+    rows = page.locator("#app .bx-rows")
+    expect(page.locator("#app .bx-row")).to_have_count(len(view.corpus))
+    rows.evaluate("el => { el.style.maxHeight = '260px'; el.style.overflowY = 'auto'; }")
+    rows.evaluate("el => { el.scrollTop = el.scrollHeight / 2; }")
+    span = page.locator("#app .bx-row[data-sentence='12'] .bx-span").first
+    span.scroll_into_view_if_needed()
+    label = span.get_attribute("data-label")
+    start = span.get_attribute("data-start")
+    before = page.evaluate(_TOP, 12)
+    span.click()
+    target = next(d["label"] for d in view._labels if d["label"] != label)
+    page.locator(".bx-pop-span [role='menuitemradio']", has_text=target).first.click()
+    edited = page.locator(f"#app .bx-row[data-sentence='12'] .bx-span[data-start='{start}']")
+    expect(edited).to_have_attribute("data-label", target)
+    page.wait_for_function(f"Math.abs(({_TOP})(12) - {before}) < 2", timeout=5_000)
+
+
+def test_preview_of_the_same_label_says_already(view, connect_widget):
+    page = connect_widget(view)
+    text = "PyTorch"
+    span = page.locator("#app .bx-span[aria-label$=': PyTorch']").first
+    label = span.get_attribute("data-label")
+    n_same = view.corpus.spans.filter(
+        (view.corpus.spans["text"] == text) & (view.corpus.spans["label"] == label)).height
+    span.click()
+    page.locator(".bx-pop-span [role='menuitem']", has_text="Apply to all").click()
+    panel = page.locator(".bx-pop-span .bx-pcount")
+    expect(panel).to_be_visible()
+    # relabel-all to the label it already has: nothing to change, said so
+    select = page.locator(".bx-pop-span select")
+    select.select_option(label)
+    expect(panel).to_have_text(re.compile(rf"^(All {n_same} occurrences of “{text}” are already "
+                                          rf"{label}|.* \({n_same} already {label}\))$"))
+    expect(panel).not_to_have_text(re.compile(r"^0 occurrences"))
+
+
+def test_bad_regex_clears_rows_and_shows_the_error(view, connect_widget):
+    page = connect_widget(view)
+    expect(page.locator("#app .bx-row").first).to_be_visible()
+    page.get_by_role("button", name="Regular expression").click()
+    page.get_by_role("searchbox", name="Search tokens").fill("(torch")
+    expect(page.locator("#app .bx-error")).to_be_visible()
+    expect(page.locator("#app .bx-error")).to_contain_text("torch")
+    expect(page.locator("#app .bx-row")).to_have_count(0)
+    expect(page.locator("#app .bx-empty-title")).to_have_text("This filter cannot run.")
+    with pytest.raises(ValueError):
+        _ = view.filtered
+    # a good pattern brings rows back
+    page.get_by_role("searchbox", name="Search tokens").fill("torch")
+    expect(page.locator("#app .bx-row").first).to_be_visible()
+
+
+def test_menu_opens_after_undo_then_chip_click(view, connect_widget):
+    page = connect_widget(view)
+    span = page.locator("#app .bx-row[data-sentence='0'] .bx-span").first
+    label = span.get_attribute("data-label")
+    start = span.get_attribute("data-start")
+    span.click()
+    target = next(d["label"] for d in view._labels if d["label"] != label)
+    page.locator(".bx-pop-span [role='menuitemradio']", has_text=target).first.click()
+    edited = page.locator(f"#app .bx-row[data-sentence='0'] .bx-span[data-start='{start}']")
+    expect(edited).to_have_attribute("data-label", target)
+    page.keyboard.press("Control+z")
+    expect(edited).to_have_attribute("data-label", label)
+    page.locator(f"#app .bx-lchip[data-label='{label}']").click()
+    expect(page.locator("#app .bx-lchip[data-label='" + label + "']")).to_have_attribute(
+        "aria-pressed", "true")
+    first = page.locator(f"#app .bx-span[data-label='{label}']").first
+    first.click()
+    expect(page.locator(".bx-pop-span")).to_be_visible()
+
+
+def test_edit_updates_in_place_without_a_second_redraw(view, connect_widget):
+    """Issue 16.7: after an edit only the edited row is rebuilt, and the background anomaly
+    refresh that follows (a second page request) rebuilds nothing that did not change."""
+    page = connect_widget(view)
+    rows = page.locator("#app .bx-row")
+    n = len(view.corpus)
+    expect(rows).to_have_count(n)
+    marked = page.locator("#app .bx-row[data-mark]")
+    rows.evaluate_all("rs => rs.forEach(r => r.setAttribute('data-mark', '1'))")
+    expect(marked).to_have_count(n)
+    span = page.locator("#app .bx-row[data-sentence='3'] .bx-span").first
+    label = span.get_attribute("data-label")
+    start = span.get_attribute("data-start")
+    span.click()
+    target = next(d["label"] for d in view._labels if d["label"] != label)
+    page.locator(".bx-pop-span [role='menuitemradio']", has_text=target).first.click()
+    edited = page.locator(f"#app .bx-row[data-sentence='3'] .bx-span[data-start='{start}']")
+    expect(edited).to_have_attribute("data-label", target)
+    expect(marked).to_have_count(n - 1)  # only the edited sentence was drawn again
+    expect(page.locator("#app .bx-row[data-sentence='3'][data-mark]")).to_have_count(0)
+    requests = len([m for m in page.evaluate("bxHarness.sent") if m["kind"] == "page"])
+    view.wait_idle()  # the background recomputation of the global anomaly kinds: a new page
+    page.wait_for_function(
+        "n => bxHarness.sent.filter(m => m.kind === 'page').length > n", arg=requests)
+    expect(page.locator("#app .bx-position")).to_have_text(f"sentences 1–{n} of {n}")
+    expect(marked).to_have_count(n - 1)
