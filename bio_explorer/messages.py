@@ -172,7 +172,7 @@ def chart_selection(name: str, selection: Any, kinds: tuple[str, ...] = ()) -> l
                 continue
             if not isinstance(value, str):
                 raise MessageError(f"chart {name!r}: {key!r} must be a string, got {_js(value)}")
-            if key == "kind" and kinds and value not in kinds:
+            if key == "kind" and kinds and value.split(":", 1)[0] not in kinds:
                 raise MessageError(f"chart {name!r}: unknown anomaly kind {value!r}"
                                    f"{did_you_mean(value, kinds)}")
             clean[key] = value

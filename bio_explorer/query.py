@@ -498,7 +498,7 @@ def _select(corpus: Corpus, q: Query) -> pl.Series:
     if q.anomaly:
         from .analysis.anomalies import KINDS, anomaly_sentences
 
-        for kind in q.anomaly:
+        for kind in (k.split(":", 1)[0] for k in q.anomaly):  # "kind" or "kind:label"
             if kind not in KINDS:
                 raise ValueError(f"unknown anomaly kind {kind!r}{did_you_mean(kind, KINDS)} "
                                  f"(expected one of {', '.join(KINDS)})")

@@ -613,8 +613,9 @@ class SpanView(anywidget.AnyWidget):
         try:
             if self._corpus._state.version != self._seen_version:
                 self.refresh()  # changed in code since the last request
-            query, offset, limit = page_request(msg, self.query, self.page_size, _MAX_LIMIT)
-            page = self._view(query.to_dict()).page(offset, limit)
+            q, offset, limit = page_request(msg, self.query, self.page_size, _MAX_LIMIT)
+            query = q.to_dict()
+            page = self._view(query).page(offset, limit)
         except Exception as exc:  # shown in the widget, never a silent blank
             self._reply_error(msg, _describe(exc))
             return
