@@ -7,11 +7,14 @@ then prints, from one run, each figure in ms and as a ratio of the load time (``
   after the edit), median of 20;
 * ``relabel_all`` preview + apply (``include_untagged=True``) on a surface form with about 10,000
   occurrences, and its undo;
-* the journal: extra time per edit with a journal (fsync on each operation), median of 50 edits.
+* the journal: extra time per edit with a journal (fsync on each operation), median of 50 edits;
+* ``relabel_all`` of one long surface form (300 / 2,000 / 5,000 words, the corpus's first tokens
+  written as one sentence, twice, into a small file): preview + apply, with the time per 1,000
+  words as a ratio of the 300-word row (about 1 when the cost is linear in the words).
 
 Run: ``python benchmarks/bench_edit.py [n_tokens] [--dir DIR]`` (default 1,000,000).
 Targets: single relabel ≤ 100 ms; relabel_all (10k occurrences) ≤ 1 s; its undo ≤ 1 s; journal
-append ≤ 5 ms per edit.
+append ≤ 5 ms per edit; long-text relabel_all per-word ratio ≤ 2.
 """
 
 from __future__ import annotations
@@ -137,6 +140,28 @@ def run(n_tokens: int, folder: Path) -> None:
     print(f"{'journal overhead per edit (difference)':40s}{_ms(extra)}   {extra / load:.4f}x")
     print(f"{'journal append + fsync alone':40s}{_ms(t_append)}   {t_append / load:.4f}x"
           "   (target ≤ 5 ms)")
+    long_text(c, folder)
+
+
+def long_text(c: bx.Corpus, folder: Path, sizes: tuple[int, ...] = (300, 2000, 5000)) -> None:
+    """``relabel_all`` of a text of n words (preview + apply) for each n of ``sizes``."""
+    words = c.tokens["token"].head(max(sizes)).to_list()
+    base = None
+    for n in sizes:
+        text = " ".join(words[:n])
+        lines = [f"{w}\tO" for w in words[:n]]
+        path = folder / f"long_{n}.bio"
+        path.write_text("\n".join([*lines, "", *lines]) + "\n", encoding="utf-8")
+        small = bx.read(path)
+        t0 = time.perf_counter()
+        preview = small.relabel_all(text, "Bench", include_untagged=True)
+        preview.apply()
+        took = time.perf_counter() - t0
+        per_k = took / n * 1000
+        base = base or per_k
+        print(f"{f'relabel_all of a {n:,}-word text':40s}{_ms(took)}   per 1k words "
+              f"{per_k * 1e3:.1f} ms, {per_k / base:.2f}x the 300-word row "
+              f"({len(preview)} occurrences)")
 
 
 def main() -> None:

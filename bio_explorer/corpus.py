@@ -109,9 +109,10 @@ class Corpus(View):
     def filter(self, **query: Any) -> Corpus:
         """A view on the sentences matching every condition (see :func:`bio_explorer.query.select`).
         """
-        from .query import filter_ids
+        from .query import Query, filter_ids
 
-        return Corpus(self._state, selection=filter_ids(self, **query), query=query)
+        q = Query.from_dict(query).to_dict()  # the one validator; the view keeps the clean query
+        return Corpus(self._state, selection=filter_ids(self, **q), query=q)
 
     def page(self, offset: int = 0, limit: int = 50) -> dict:
         """The sentences ``offset .. offset+limit`` of this view as a compact JSON-ready dict."""

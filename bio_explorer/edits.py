@@ -801,16 +801,45 @@ def _occurrences(c: Corpus, text: str, case: bool) -> pl.DataFrame:
     n = len(words)
     h = tok.height
     rows = (tokens == words[0]).arg_true().cast(pl.UInt32)
-    if n > 1:
-        rows = rows.filter(rows.cast(pl.Int64) + n - 1 < h)
+    if n > 1 and rows.len():
         sent = tok["sentence"]
-        s0 = sent.gather(rows)
-        ok = pl.Series([True] * rows.len(), dtype=pl.Boolean)
-        for i in range(1, n):  # loop over the words of the text, not over tokens
-            ri = rows + i
-            ok = ok & (tokens.gather(ri) == words[i]) & (sent.gather(ri) == s0)
-        rows = rows.filter(ok)
+        rows = rows.filter(rows.cast(pl.Int64) + n - 1 < h)
+        last = rows + (n - 1)
+        # sentences are contiguous rows: the match ends in the sentence it starts in
+        rows = rows.filter((sent.gather(last) == sent.gather(rows))
+                           & (tokens.gather(last) == words[-1]))
+        if rows.len() and n > 2:  # compare every inner word at once: one frame of rows × words
+            flat = _offsets(rows, 1, n - 1)
+            got = tokens.gather(flat["row"] + flat["k"])
+            want = pl.Series(words[1:-1]).gather(flat["k"] - 1)
+            bad = flat["row"].filter(got != want).unique()
+            rows = rows.filter(~rows.is_in(bad.implode()))
     return pl.DataFrame({"row": rows})
+
+
+def _offsets(rows: pl.Series, lo: int, hi: int) -> pl.DataFrame:
+    """``row`` and ``k``: each of ``rows`` repeated for every offset ``lo <= k < hi``."""
+    return (
+        pl.DataFrame({"row": rows.cast(pl.UInt32)})
+        .with_columns(pl.int_ranges(lo, hi, dtype=pl.UInt32).alias("k"))
+        .explode("k")
+        .drop_nulls("k")
+    )
+
+
+def _first_wins(rows: pl.Series, n: int) -> pl.Series:
+    """Of the sorted match starts ``rows`` (``n`` tokens each), those a left-to-right scan keeps
+    when a match overlapping an earlier kept one is dropped."""
+    gap = rows.cast(pl.Int64).diff().fill_null(n)
+    if (gap >= n).all():
+        return rows
+    # overlaps only happen for a self-overlapping text ("a a" in "a a a a"): scan those runs
+    kept, last = [], None
+    for r in rows.to_list():  # the matches of one text, not the tokens of the corpus
+        if last is None or r - last >= n:
+            kept.append(r)
+            last = r
+    return pl.Series("row", kept, dtype=rows.dtype)
 
 
 def relabel_all(c: Corpus, text: str, to_label: str | None, from_label: str | None = None, *,
@@ -859,17 +888,22 @@ def relabel_all(c: Corpus, text: str, to_label: str | None, from_label: str | No
         "next": tags.gather(after).cast(pl.String),
         "has_next": (r.cast(pl.Int64) + n < h) & (sent.gather(after) == sent.gather(r)),
     })
-    inner_i = pl.lit(True)
-    all_o = pl.col("first") == "O"
-    inner_cols = {}
-    for i in range(1, n):  # over the words of the text
-        inner_cols[f"t{i}"] = tags.gather(r + i).cast(pl.String)
-    if inner_cols:
-        df = df.with_columns(**{k: v for k, v in inner_cols.items()})
     label = _type_expr(pl.col("first"))
-    for k in inner_cols:
-        inner_i = inner_i & (pl.col(k) == pl.lit("I-") + label).fill_null(False)
-        all_o = all_o & (pl.col(k) == "O")
+    all_o = pl.col("first") == "O"
+    inner_i = pl.lit(True)
+    if n > 1 and r.len():  # the inner tags of every occurrence, as one frame of rows × words
+        flat = _offsets(r, 1, n)
+        inner = (
+            flat.with_columns(tags.gather(flat["row"] + flat["k"]).cast(pl.String).alias("t"))
+            .join(df.select("row", "first"), on="row", how="left")
+            .group_by("row")
+            .agg((pl.col("t") == pl.lit("I-") + _type_expr(pl.col("first")))
+                 .fill_null(False).all().alias("_inner_i"),
+                 (pl.col("t") == "O").all().alias("_inner_o"))
+        )
+        df = df.join(inner, on="row", how="left", maintain_order="left")
+        inner_i = pl.col("_inner_i").fill_null(False)
+        all_o = all_o & pl.col("_inner_o").fill_null(False)
     starts = pl.col("first").str.starts_with("B-") | ~pl.col("has_prev") | (
         _type_expr(pl.col("prev")) != label).fill_null(True)
     ends = ~pl.col("has_next") | (pl.col("next") != pl.lit("I-") + label)
@@ -884,9 +918,7 @@ def relabel_all(c: Corpus, text: str, to_label: str | None, from_label: str | No
     if include_untagged and not remove:
         untag = df.filter(pl.col("untagged")).select("row")
         if n > 1 and untag.height:  # drop overlapping untagged matches (the first one wins)
-            untag = untag.filter(
-                (pl.col("row").cast(pl.Int64) - pl.col("row").cast(pl.Int64).shift(1)).fill_null(n)
-                >= n)
+            untag = pl.DataFrame({"row": _first_wins(untag["row"], n)})
         sel = pl.concat([df.filter(want).select("row"), untag]).sort("row")
     else:
         sel = df.filter(want).select("row")

@@ -37,12 +37,14 @@ from typing import Any
 import altair as alt
 import ipywidgets as w
 import polars as pl
+import traitlets
 
 from . import charts as ch
 from .background import Run, Worker
 from .chart_widget import ChartView, SharedChartView
 from .corpus import Corpus
 from .kernel_comm import route_to_main_shell
+from .messages import chart_selection
 from .widget import SpanView, _Coalescer, _running_loop
 
 __all__ = ["CHART_NAMES", "Explorer", "ExplorerCharts", "explore", "inconsistency_sentences"]
@@ -77,6 +79,12 @@ _SLOW_CHARTS = ("anomalies", "inconsistencies")
 
 
 # ------------------------------------------------------------------------------ selection ↔ query
+def _anomaly_kinds() -> tuple[str, ...]:
+    from .analysis.anomalies import KINDS
+
+    return tuple(KINDS)
+
+
 def _values(selection: list[dict], field: str) -> list[str]:
     """Distinct non-empty values of ``field`` in a chart selection, in click order."""
     out = [d.get(field) for d in selection if isinstance(d, dict)]
@@ -147,7 +155,8 @@ def query_to_selection(name: str, query: dict) -> list[dict]:
 def _same_points(a: list[dict], b: list[dict]) -> bool:
     """Selections equal as sets of points (order and missing null fields ignored)."""
     def norm(sel: list[dict]) -> set:
-        return {tuple(sorted((k, v) for k, v in d.items() if v is not None)) for d in sel}
+        return {tuple(sorted((str(k), repr(v)) for k, v in d.items() if v is not None))
+                if isinstance(d, dict) else repr(d) for d in sel}
 
     return norm(a) == norm(b)
 
@@ -370,12 +379,17 @@ class Explorer(w.VBox):
         def handler(change: dict) -> None:
             if self._linking:
                 return
-            if name == "inconsistencies":
-                self._inconsistency_clicked(list(change["new"] or []))
-                return
-            new = selection_to_query(name, list(change["new"] or []), self.span_view.query)
-            if new != self.span_view.query:
-                self.span_view.query = new
+            try:  # a hostile selection gets an error bar, never an exception out of here
+                points = chart_selection(name, change["new"], _anomaly_kinds())
+                if name == "inconsistencies":
+                    self._inconsistency_clicked(points)
+                    return
+                new = selection_to_query(name, points, self.span_view.query)
+                if new != self.span_view.query:
+                    self.span_view.query = new
+            except (ValueError, traitlets.TraitError) as exc:
+                self.span_view.report_error(str(exc))
+                self._sync_selections()  # the chart shows the filter in force again
 
         return handler
 
@@ -874,9 +888,9 @@ def _progress(items: list[str], progress: bool | None, corpus: Corpus, desc: str
         progress = corpus.n_tokens > _BIG_CORPUS
     if not progress:
         return items
-    from tqdm.auto import tqdm
+    from .progress import track
 
-    return tqdm(items, desc=desc, leave=False)
+    return track(items, desc)
 
 
 def explore(corpus_or_path: Corpus | str | os.PathLike | Any, *, query: dict | None = None,
@@ -887,8 +901,10 @@ def explore(corpus_or_path: Corpus | str | os.PathLike | Any, *, query: dict | N
     Parameters
     ----------
     corpus_or_path : Corpus, path, glob, list of paths or DataFrame
-        What to explore; anything but a ``Corpus`` goes through :func:`bio_explorer.read`, with a
-        progress bar (pass ``progress=False`` to hide it).
+        What to explore; anything but a ``Corpus`` goes through :func:`bio_explorer.read`.
+        Reading and building the charts show progress (an ipywidgets bar in a notebook, a line
+        on stderr elsewhere; see :mod:`bio_explorer.progress`); pass ``progress=False`` to hide
+        it, for a ``Corpus`` too.
     query : dict, optional
         Initial filter of the span view.
     page_size : int, default 50
@@ -902,10 +918,10 @@ def explore(corpus_or_path: Corpus | str | os.PathLike | Any, *, query: dict | N
     Explorer
     """
     if isinstance(corpus_or_path, Corpus):
+        progress = read_kwargs.pop("progress", None)  # accepted: it governs the chart progress
         if read_kwargs:
             raise TypeError(f"read options {sorted(read_kwargs)} need a path, not a Corpus")
         corpus = corpus_or_path
-        progress = None
     else:
         from .reading import read
 
@@ -931,4 +947,4 @@ def explore(corpus_or_path: Corpus | str | os.PathLike | Any, *, query: dict | N
                 stacklevel=3,
             )
     return Explorer(corpus, query=query, page_size=page_size, charts=charts,
-                    progress=None if progress else False)
+                    progress=False if progress is False else None)

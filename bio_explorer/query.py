@@ -21,14 +21,18 @@ Conditions combine with AND; values given as lists (``labels``, ``anomaly``, ``s
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from numbers import Integral
 from typing import Any
 
 import polars as pl
 
 from .state import State, View, build_spans, sentence_rows
+from .suggest import did_you_mean
 
-__all__ = ["QUERY_KEYS", "filter_ids", "page", "select"]
+__all__ = ["QUERY_KEYS", "Query", "filter_ids", "page", "select"]
 
 QUERY_KEYS = ("labels", "text", "regex", "case", "where", "anomaly", "transition", "source", "doc",
               "sentences")
@@ -64,10 +68,32 @@ def _matcher(pattern: str, regex: bool, case: bool):
             return expr.str.contains(pat)
 
         return match
+    if len(pattern) > _LONG_LITERAL:
+        return _long_literal(pattern, case)
     if case:
         return lambda expr: expr.str.contains(pattern, literal=True)
     low = pattern.lower()
     return lambda expr: expr.str.to_lowercase().str.contains(low, literal=True)
+
+
+# polars compiles even a literal search into a regex, limited in size: longer plain searches are
+# answered by Python's ``in`` on the few strings at least as long as the pattern
+_LONG_LITERAL = 10_000
+
+
+def _long_literal(pattern: str, case: bool):
+    """:func:`_matcher` for a plain ``pattern`` too long for polars' search."""
+    want = pattern if case else pattern.lower()
+
+    def test(s: pl.Series) -> pl.Series:
+        text = s if case else s.str.to_lowercase()
+        long_enough = (text.str.len_chars() >= len(want)).fill_null(False).arg_true()
+        hits = pl.Series([want in v for v in text.gather(long_enough).to_list()],
+                         dtype=pl.Boolean)
+        out = pl.Series(s.name, [False] * s.len(), dtype=pl.Boolean)
+        return out.scatter(long_enough, hits) if hits.len() else out
+
+    return lambda expr: expr.map_batches(test, return_dtype=pl.Boolean)
 
 
 # ---------------------------------------------------------------------------------------- indexes
@@ -179,43 +205,186 @@ def _union(lists: pl.Series) -> pl.Series:
     return lists.explode().drop_nulls().unique().sort().cast(pl.UInt32).rename("sentence")
 
 
-def _as_list(value: Any) -> list:
+# ---------------------------------------------------------------------------------------- Query
+_MAX_ID = 2**32 - 1  # sentence and document ids are UInt32
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _strings(key: str, value: Any) -> tuple[str, ...]:
+    """A string or an iterable of strings → a tuple without duplicates (click order kept)."""
     if value is None:
-        return []
-    if isinstance(value, (str, int)):
-        return [value]
-    if isinstance(value, pl.Series):
-        return value.to_list()
-    if isinstance(value, Iterable):
-        return list(value)
-    return [value]
+        return ()
+    items = value.to_list() if isinstance(value, pl.Series) else value
+    if isinstance(items, str):
+        items = [items]
+    if isinstance(items, (dict, bytes)) or not isinstance(items, Iterable):
+        raise ValueError(f"query[{key!r}] must be a string or a list of strings, "
+                         f"got {_show(value)}")
+    items = list(items)
+    bad = [v for v in items if not isinstance(v, str)]
+    if bad:
+        raise ValueError(f"query[{key!r}] must hold strings, got {_show(bad[0])} in "
+                         f"{_show(value)}")
+    return tuple(dict.fromkeys(items))
 
 
-# ---------------------------------------------------------------------------------------- select
-def _normalise(query: dict[str, Any]) -> dict[str, Any]:
-    unknown = [k for k in query if k not in QUERY_KEYS]
-    if unknown:
-        raise ValueError(
-            f"unknown query key {unknown[0]!r}; expected some of {', '.join(QUERY_KEYS)}"
+def _ids(key: str, value: Any, what: str) -> tuple[int, ...]:
+    """An int or an iterable of ints → a tuple of ids within ``0 .. 2**32 - 1``."""
+    if value is None:
+        return ()
+    items = value.to_list() if isinstance(value, pl.Series) else value
+    if isinstance(items, Integral) and not isinstance(items, bool):
+        items = [items]
+    if isinstance(items, (str, bytes, dict)) or not isinstance(items, Iterable):
+        raise ValueError(f"query[{key!r}] must be an int or a list of ints, got {_show(value)}")
+    out = []
+    for v in items:
+        if isinstance(v, bool) or not isinstance(v, Integral):
+            raise ValueError(f"query[{key!r}] must hold ints, got {_show(v)} in {_show(value)}")
+        if not 0 <= int(v) <= _MAX_ID:
+            raise ValueError(f"query[{key!r}]: {int(v)} is not a {what} id "
+                             f"(ids are 0 .. {_MAX_ID:,})")
+        out.append(int(v))
+    return tuple(out)
+
+
+def _flag(key: str, value: Any) -> bool:
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise ValueError(f"query[{key!r}] must be true or false, got {_show(value)}")
+    return value
+
+
+@dataclass(frozen=True)
+class Query:
+    """One filter of a corpus: the conditions of :meth:`Corpus.filter` and of the widget query.
+
+    Every condition given must hold (AND); the values of a list field are alternatives (OR).
+    Build it with :meth:`from_dict` (the one validator of queries: ``Corpus.filter``, the span
+    view's ``query`` trait and the chart links all go through it) and turn it back into the
+    JSON-able dict of the widget protocol with :meth:`to_dict`.
+
+    Attributes
+    ----------
+    labels : tuple of str
+        Sentences with a span of one of these labels.
+    text : str or None
+        Text searched in tokens (``where="token"``) or span texts (``where="span"``).
+    regex : bool
+        ``text`` is a regular expression (Rust ``regex`` syntax) rather than a plain substring.
+    case : bool
+        Match letter case exactly (default: ignore it).
+    where : {"token", "span"}
+    anomaly : tuple of str
+        Sentences with an anomaly of one of these kinds.
+    transition : (str, str) or None
+        Sentences containing that adjacent pair of tags.
+    source : tuple of str
+        Sentences of these files / splits.
+    doc : tuple of int
+        Sentences of these documents.
+    sentences : tuple of int
+        Only these sentence ids (0 .. 2**32 - 1; ids past the corpus match nothing).
+
+    Examples
+    --------
+    >>> Query.from_dict({"labels": "Library", "regex": "^torch"}).to_dict()
+    {'labels': ['Library'], 'text': '^torch', 'regex': True}
+    """
+
+    labels: tuple[str, ...] = ()
+    text: str | None = None
+    regex: bool = False
+    case: bool = False
+    where: str = "token"
+    anomaly: tuple[str, ...] = ()
+    transition: tuple[str, str] | None = None
+    source: tuple[str, ...] = ()
+    doc: tuple[int, ...] = ()
+    sentences: tuple[int, ...] = ()
+
+    @classmethod
+    def from_dict(cls, query: Mapping[str, Any] | Query | None) -> Query:
+        """Validate ``query`` (keys of :data:`QUERY_KEYS`) by type, once.
+
+        A single string is accepted where a list of strings is expected, an int where a list of
+        ints is, ``None`` / ``""`` / ``[]`` / ``False`` mean "no condition", and ``regex`` may be
+        the pattern itself (``{"regex": "^torch"}`` is ``{"text": "^torch", "regex": True}``).
+
+        Raises
+        ------
+        ValueError
+            For an unknown key (with the closest known one) or a value of the wrong type or
+            range, naming the key and the value.
+        """
+        if query is None:
+            return cls()
+        if isinstance(query, Query):
+            return query
+        if not isinstance(query, Mapping):
+            raise ValueError(f"a query must be a dict, not {type(query).__name__}")
+        for key in query:
+            if key not in QUERY_KEYS:
+                raise ValueError(
+                    f"unknown query key {key!r}{did_you_mean(str(key), QUERY_KEYS)} "
+                    f"(expected some of {', '.join(QUERY_KEYS)})"
+                )
+        text, regex = query.get("text"), query.get("regex")
+        if text is not None and not isinstance(text, str):
+            raise ValueError(f"query['text'] must be a string, got {_show(text)}")
+        if isinstance(regex, str):  # filter(regex="^torch") is a regex search
+            if text and regex and text != regex:
+                raise ValueError("give the pattern once: query['regex'] is a string and "
+                                 "query['text'] is another")
+            text, regex = regex or text, bool(regex) or bool(text)
+        where = query.get("where") or "token"
+        if where not in ("token", "span"):
+            raise ValueError(f"query['where'] must be 'token' or 'span', got {_show(where)}")
+        tr = query.get("transition")
+        if tr is not None and not isinstance(tr, str) and isinstance(tr, Iterable):
+            tr = tuple(tr) or None
+        if tr is not None and (not isinstance(tr, tuple) or len(tr) != 2
+                               or not all(isinstance(t, str) for t in tr)):
+            raise ValueError(f"query['transition'] must be a pair [prev_tag, tag], "
+                             f"got {_show(query.get('transition'))}")
+        return cls(
+            labels=_strings("labels", query.get("labels")),
+            text=text or None,
+            regex=_flag("regex", regex),
+            case=_flag("case", query.get("case")),
+            where=where,
+            anomaly=_strings("anomaly", query.get("anomaly")),
+            transition=tr,
+            source=_strings("source", query.get("source")),
+            doc=_ids("doc", query.get("doc"), "document"),
+            sentences=_ids("sentences", query.get("sentences"), "sentence"),
         )
-    q = {k: None for k in QUERY_KEYS} | dict(query)
-    if isinstance(q.get("regex"), str):  # filter(regex="^torch") is a regex search
-        q["text"], q["regex"] = q["regex"], True
-    where = q.get("where") or "token"
-    if where not in ("token", "span"):
-        raise ValueError(f"where={where!r}; expected 'token' or 'span'")
-    q["where"] = where
-    q["regex"] = bool(q.get("regex") or False)
-    q["case"] = bool(q.get("case") or False)
-    tr = q.get("transition")
-    if tr is not None and len(tr) == 0:
-        tr = None
-    if tr is not None:
-        tr = tuple(tr)
-        if len(tr) != 2 or not all(isinstance(t, str) for t in tr):
-            raise ValueError(f"transition={q['transition']!r}; expected a pair (prev_tag, tag)")
-    q["transition"] = tr
-    return q
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-able dict of the widget protocol, without the conditions left unset."""
+        out: dict[str, Any] = {}
+        for key in QUERY_KEYS:
+            value = getattr(self, key)
+            if key == "where":
+                if value != "token":
+                    out[key] = value
+            elif key in ("regex", "case"):
+                if value:
+                    out[key] = True
+            elif isinstance(value, tuple):
+                if value:
+                    out[key] = list(value)
+            elif value is not None:
+                out[key] = value
+        return out
+
+    def __bool__(self) -> bool:
+        return bool(self.to_dict())
 
 
 def select(
@@ -272,17 +441,39 @@ def select(
     Raises
     ------
     ValueError
-        For a bad regular expression (naming the pattern and the reason), an unknown anomaly kind,
-        an unknown ``where`` or a malformed ``transition``.
+        For a bad regular expression (naming the pattern and the reason), an unknown anomaly kind
+        (naming the closest one), or any value of the wrong type or range (see
+        :meth:`Query.from_dict`).
+
+    Warns
+    -----
+    UserWarning
+        For a label or source the corpus does not have (it matches nothing), naming the closest.
     """
-    q = _normalise({"labels": labels, "text": text, "regex": regex, "case": case, "where": where,
-                    "anomaly": anomaly, "transition": transition, "source": source, "doc": doc,
-                    "sentences": sentences})
+    q = Query.from_dict({"labels": labels, "text": text, "regex": regex, "case": case,
+                         "where": where, "anomaly": anomaly, "transition": transition,
+                         "source": source, "doc": doc, "sentences": sentences})
+    return _select(corpus, q)
+
+
+def _warn_unknown(what: str, names: tuple[str, ...], known: Iterable[str]) -> None:
+    """Warn about each name in ``names`` absent from ``known`` (it matches nothing)."""
+    known = set(known)
+    for name in names:
+        if name not in known:
+            warnings.warn(f"no {what} {name!r} in this corpus: it matches no sentence"
+                          f"{did_you_mean(name, sorted(known))}", UserWarning, stacklevel=5)
+
+
+def _select(corpus: View, q: Query) -> pl.Series:
+    """:func:`select` for a validated query."""
     conds: list[pl.Series] = []
-    label_list = [str(x) for x in _as_list(q["labels"])]
-    if q["text"]:
-        match = _matcher(str(q["text"]), q["regex"], q["case"])
-        if q["where"] == "token":
+    label_list = list(q.labels)
+    if label_list:
+        _warn_unknown("label", q.labels, _label_index(corpus))
+    if q.text:
+        match = _matcher(q.text, q.regex, q.case)
+        if q.where == "token":
             idx = _token_index(corpus)
             conds.append(_union(idx.filter(match(pl.col("token")))["sentences"]))
         else:
@@ -291,29 +482,30 @@ def select(
             if label_list:
                 cond = cond & pl.col("label").is_in(label_list)
             conds.append(_union(idx.filter(cond)["sentences"]))
-    if label_list and not (q["text"] and q["where"] == "span"):
+    if label_list and not (q.text and q.where == "span"):
         index = _label_index(corpus)
         got = [index[x] for x in label_list if x in index]
         conds.append(pl.concat(got).unique().sort().cast(pl.UInt32) if got else _EMPTY)
-    kinds = [str(k) for k in _as_list(q["anomaly"])]
-    if kinds:
-        from .analysis.anomalies import anomaly_sentences
+    if q.anomaly:
+        from .analysis.anomalies import KINDS, anomaly_sentences
 
-        conds.append(anomaly_sentences(corpus, kinds))
-    if q["transition"] is not None:
+        for kind in (k.split(":", 1)[0] for k in q.anomaly):  # "kind" or "kind:label"
+            if kind not in KINDS:
+                raise ValueError(f"unknown anomaly kind {kind!r}{did_you_mean(kind, KINDS)} "
+                                 f"(expected one of {', '.join(KINDS)})")
+        conds.append(anomaly_sentences(corpus, list(q.anomaly)))
+    if q.transition is not None:
         from .analysis.transitions import transition_sentences
 
-        conds.append(transition_sentences(corpus, *q["transition"]))
+        conds.append(transition_sentences(corpus, *q.transition))
     sent = corpus._state.sent
-    srcs = [str(s) for s in _as_list(q["source"])]
-    if srcs:
-        conds.append(sent.filter(pl.col("source").is_in(srcs))["sentence"])
-    docs = [int(d) for d in _as_list(q["doc"])]
-    if docs:
-        conds.append(sent.filter(pl.col("doc").is_in(docs))["sentence"])
-    ids = _as_list(q["sentences"])
-    if ids:
-        want = pl.Series("sentence", [int(i) for i in ids if int(i) >= 0], pl.UInt32)
+    if q.source:
+        _warn_unknown("source", q.source, sent["source"].cast(pl.String).unique().to_list())
+        conds.append(sent.filter(pl.col("source").is_in(list(q.source)))["sentence"])
+    if q.doc:
+        conds.append(sent.filter(pl.col("doc").is_in(list(q.doc)))["sentence"])
+    if q.sentences:
+        want = pl.Series("sentence", q.sentences, pl.UInt32)
         conds.append(sent["sentence"].filter(sent["sentence"].is_in(want.implode())))
 
     result = corpus._sel
@@ -339,8 +531,7 @@ def filter_ids(corpus: View, **query: Any) -> pl.Series:
     pl.Series
         Sorted unique ``UInt32`` sentence ids, named ``sentence``.
     """
-    _normalise(query)  # unknown keys fail before any work
-    return select(corpus, **query)
+    return _select(corpus, Query.from_dict(query))  # bad keys and values fail before any work
 
 
 # ---------------------------------------------------------------------------------------- paging
@@ -365,16 +556,15 @@ def _highlight(corpus: View, rows: pl.DataFrame, spans: pl.DataFrame) -> pl.Seri
     hl = pl.Series([False] * rows.height)
     if not q:
         return hl
-    q = _normalise(q)
-    if q["text"]:
-        match = _matcher(str(q["text"]), q["regex"], q["case"])
-        if q["where"] == "token":
+    q = Query.from_dict(q)
+    if q.text:
+        match = _matcher(q.text, q.regex, q.case)
+        if q.where == "token":
             hl = hl | rows.select(match(pl.col("token")).fill_null(False)).to_series()
         else:
             cond = match(pl.col("text"))
-            labels = [str(x) for x in _as_list(q["labels"])]
-            if labels:
-                cond = cond & pl.col("label").is_in(labels)
+            if q.labels:
+                cond = cond & pl.col("label").is_in(list(q.labels))
             hit = spans.filter(cond).select(
                 pl.col("sentence").alias("sid"),
                 pl.int_ranges("start", "end", dtype=pl.UInt32).alias("position"),
@@ -382,10 +572,10 @@ def _highlight(corpus: View, rows: pl.DataFrame, spans: pl.DataFrame) -> pl.Seri
             flag = rows.select("sid", "position").join(
                 hit, on=["sid", "position"], how="left", maintain_order="left")["_h"]
             hl = hl | flag.fill_null(False)
-    if q["transition"] is not None:
+    if q.transition is not None:
         from .analysis.transitions import offending_positions
 
-        hl = hl | offending_positions(rows, *q["transition"], corpus.scheme)
+        hl = hl | offending_positions(rows, *q.transition, corpus.scheme)
     return hl
 
 

@@ -39,17 +39,13 @@ from .background import Run, Worker, running_loop
 from .colors import palette
 from .corpus import Corpus
 from .kernel_comm import route_to_main_shell
+from .messages import MessageError, edit_fields, page_request
+from .query import QUERY_KEYS, Query
 
-__all__ = ["QUERY_KEYS", "SpanView", "normalize_query"]
+__all__ = ["QUERY_KEYS", "SpanView"]
 
 STATIC = Path(__file__).parent / "static"
 
-#: Keys accepted in a query (the keyword arguments of :meth:`Corpus.filter`).
-QUERY_KEYS = ("labels", "text", "regex", "case", "where", "anomaly", "source", "transition",
-              "sentences", "doc")
-
-_LIST_KEYS = ("labels", "anomaly", "source")
-_BOOL_KEYS = ("regex", "case")
 _MAX_LIMIT = 1000
 _PREVIEW_ROWS = 20
 
@@ -65,77 +61,6 @@ def _asset(name: str, fallback: str) -> Path | str:
     """The built static file ``name`` (anywidget reads and watches it), or ``fallback`` text."""
     path = STATIC / name
     return path if path.is_file() else fallback
-
-
-def normalize_query(query: dict | None) -> dict:
-    """Validate a query dict and drop its empty conditions.
-
-    Parameters
-    ----------
-    query : dict or None
-        Keys among :data:`QUERY_KEYS`.  ``labels``, ``anomaly`` and ``source`` take a list of
-        strings (a single string is wrapped); ``transition`` a pair ``[prev_tag, tag]``;
-        ``sentences`` a list of ints; ``where`` ``"token"`` or ``"span"``.
-
-    Returns
-    -------
-    dict
-        A new dict with the same meaning, JSON-able, without ``None``/empty/``False`` values.
-
-    Raises
-    ------
-    ValueError
-        For an unknown key or a value of the wrong shape, naming it.
-    """
-    if query is None:
-        return {}
-    if not isinstance(query, dict):
-        raise ValueError(f"query must be a dict, not {type(query).__name__}")
-    unknown = sorted(set(query) - set(QUERY_KEYS))
-    if unknown:
-        raise ValueError(
-            f"unknown query key(s) {', '.join(map(repr, unknown))}; "
-            f"expected some of {', '.join(QUERY_KEYS)}"
-        )
-    out: dict[str, Any] = {}
-    for key in QUERY_KEYS:
-        value = query.get(key)
-        if value is None or value == "" or value is False or value == [] or value == ():
-            continue
-        if key in _LIST_KEYS:
-            items = [value] if isinstance(value, str) else value
-            if not isinstance(items, (list, tuple)) or not all(isinstance(v, str) for v in items):
-                raise ValueError(f"query[{key!r}] must be a list of strings, got {value!r}")
-            out[key] = list(dict.fromkeys(items))
-        elif key in _BOOL_KEYS:
-            if not isinstance(value, bool):
-                raise ValueError(f"query[{key!r}] must be true or false, got {value!r}")
-            out[key] = value
-        elif key == "text":
-            if not isinstance(value, str):
-                raise ValueError(f"query['text'] must be a string, got {value!r}")
-            out[key] = value
-        elif key == "where":
-            if value not in ("token", "span"):
-                raise ValueError(f"query['where'] must be 'token' or 'span', got {value!r}")
-            out[key] = value
-        elif key == "transition":
-            if (not isinstance(value, (list, tuple)) or len(value) != 2
-                    or not all(isinstance(v, str) for v in value)):
-                raise ValueError(f"query['transition'] must be [prev_tag, tag], got {value!r}")
-            out[key] = [value[0], value[1]]
-        elif key == "sentences":
-            items = [value] if isinstance(value, int) else value
-            if not isinstance(items, (list, tuple)) or not all(
-                isinstance(v, int) and not isinstance(v, bool) for v in items
-            ):
-                raise ValueError(f"query['sentences'] must be a list of ints, got {value!r}")
-            out[key] = [int(v) for v in items]
-        elif key == "doc":
-            if isinstance(value, bool) or not isinstance(value, (int, list, tuple)):
-                raise ValueError(f"query['doc'] must be an int or a list of ints, got {value!r}")
-            out[key] = value if isinstance(value, int) else [int(v) for v in value]
-    return out
 
 
 def _query_key(query: dict) -> str:
@@ -349,7 +274,7 @@ class SpanView(anywidget.AnyWidget):
         self._token_prefix = common_token_prefix(corpus)
         self.set_trait("total_sentences", len(corpus))
         self._sources = self._source_names()
-        self.query = normalize_query(query)
+        self.query = Query.from_dict(query).to_dict()
         self._refresh_counts()  # the observer does not fire when the query stays {}
         self._refresh_status()
         self.on_msg(self._handle_message)
@@ -474,7 +399,7 @@ class SpanView(anywidget.AnyWidget):
     @traitlets.validate("query")
     def _validate_query(self, proposal: dict) -> dict:
         try:
-            return normalize_query(proposal["value"])
+            return Query.from_dict(proposal["value"]).to_dict()
         except ValueError as exc:
             raise traitlets.TraitError(str(exc)) from None
 
@@ -629,14 +554,16 @@ class SpanView(anywidget.AnyWidget):
     def _reply_error(self, msg: dict, message: str) -> None:
         self.send({"kind": "error", "id": msg.get("id"), "message": message})
 
+    def report_error(self, message: str) -> None:
+        """Show ``message`` in the view's error bar (not tied to a request)."""
+        self.send({"kind": "error", "id": None, "message": message})
+
     def _answer_page(self, msg: dict) -> None:
         try:
             if self._corpus._state.version != self._seen_version:
                 self.refresh()  # changed in code since the last request
-            query = normalize_query(msg.get("query", self.query))
-            offset = max(0, int(msg.get("offset") or 0))
-            limit = int(msg.get("limit") or self.page_size)
-            limit = min(max(1, limit), _MAX_LIMIT)
+            q, offset, limit = page_request(msg, self.query, self.page_size, _MAX_LIMIT)
+            query = q.to_dict()
             page = self._view(query).page(offset, limit)
         except Exception as exc:  # shown in the widget, never a silent blank
             self._reply_error(msg, _describe(exc))
@@ -646,14 +573,9 @@ class SpanView(anywidget.AnyWidget):
         self.send({**page, "kind": "page", "id": msg.get("id")})
 
     def _answer_edit(self, msg: dict) -> None:
-        op = msg.get("op")
-        handler = _EDIT_OPS.get(op)
-        if handler is None:
-            ops = ", ".join(_EDIT_OPS)
-            self._reply_error(msg, f"unknown edit op {op!r}; expected one of {ops}")
-            return
         try:
-            reply = handler(self, msg)
+            op, fields = edit_fields(msg)
+            reply = _EDIT_OPS[op](self, fields)
         except Exception as exc:
             self._reply_error(msg, _describe(exc))
             return
@@ -674,25 +596,24 @@ class SpanView(anywidget.AnyWidget):
         return " ".join(tokens.to_list())
 
     def _op_relabel(self, m: dict) -> dict:
-        self._corpus.relabel(int(m["sentence"]), int(m["start"]), int(m["end"]), str(m["label"]))
+        self._corpus.relabel(m["sentence"], m["start"], m["end"], m["label"])
         return {"message": f"relabelled as {m['label']}"}
 
     def _op_delete(self, m: dict) -> dict:
-        self._corpus.delete_span(int(m["sentence"]), int(m["start"]))
+        self._corpus.delete_span(m["sentence"], m["start"])
         return {"message": "span deleted"}
 
     def _op_add(self, m: dict) -> dict:
-        self._corpus.add_span(int(m["sentence"]), int(m["start"]), int(m["end"]), str(m["label"]))
+        self._corpus.add_span(m["sentence"], m["start"], m["end"], m["label"])
         return {"message": f"added a {m['label']} span"}
 
     def _op_resize(self, m: dict) -> dict:
-        self._corpus.resize_span(int(m["sentence"]), int(m["start"]), int(m["new_start"]),
-                                 int(m["new_end"]))
+        self._corpus.resize_span(m["sentence"], m["start"], m["new_start"], m["new_end"])
         return {"message": "span resized"}
 
     def _op_preview_all(self, m: dict) -> dict:
-        text = self._span_text(int(m["sentence"]), int(m["start"]), int(m["end"]))
-        label = str(m["label"])
+        text = self._span_text(m["sentence"], m["start"], m["end"])
+        label = m["label"]
         # untagged occurrences are listed too; the front end lets the user include them or not
         changes = self._corpus.relabel_all(text, to_label=label, include_untagged=True).changes
         first = pl.col("before").list.first()
@@ -712,8 +633,8 @@ class SpanView(anywidget.AnyWidget):
 
     def _op_relabel_all(self, m: dict) -> dict:
         preview = self._corpus.relabel_all(
-            str(m["text"]), to_label=str(m["to_label"]), from_label=m.get("from_label") or None,
-            include_untagged=bool(m.get("include_untagged")),
+            m["text"], to_label=m["to_label"], from_label=m["from_label"],
+            include_untagged=m["include_untagged"],
         )
         n = preview.changes.height
         preview.apply()
@@ -749,6 +670,8 @@ _EDIT_OPS: dict[str, Callable[[SpanView, dict], dict]] = {
 def _describe(exc: BaseException) -> str:
     """A one-line message for the widget: the exception's own text, with its type when useful."""
     text = str(exc).strip() or exc.__class__.__name__
+    if isinstance(exc, MessageError):
+        return text
     if isinstance(exc, (KeyError, TypeError)) and not isinstance(exc, ValueError):
         return f"{exc.__class__.__name__}: {text}"
     return text

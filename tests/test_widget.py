@@ -15,7 +15,8 @@ import traitlets
 
 import bio_explorer as bx
 from bio_explorer.chart_widget import ChartView
-from bio_explorer.widget import SpanView, normalize_query
+from bio_explorer.query import Query
+from bio_explorer.widget import SpanView
 
 SO_TEST = "stackoverflow_ner/test.txt"
 
@@ -92,6 +93,10 @@ def front(so_corpus, monkeypatch):
 
 
 # ---------------------------------------------------------------------------------------- query
+def normalize_query(query):
+    return Query.from_dict(query).to_dict()
+
+
 def test_normalize_query_drops_empty_and_validates():
     q = normalize_query({"labels": "Library", "text": "", "regex": False, "anomaly": [],
                          "transition": ("O", "I-Library"), "source": None})

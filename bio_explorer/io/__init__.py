@@ -161,11 +161,9 @@ def names_files(source: Any) -> bool:
 def _progress(total: int, progress: bool | None):
     if progress is False or (progress is None and total < 20_000_000):
         return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        return None
-    return tqdm(total=total, unit="B", unit_scale=True, desc="reading")
+    from ..progress import Progress
+
+    return Progress(total, "reading", unit="B")
 
 
 __all__ += ["BioFormatError", "check_options", "names_files", "read_parts"]

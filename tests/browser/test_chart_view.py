@@ -7,6 +7,7 @@ import pytest
 pytestmark = pytest.mark.browser
 
 alt = pytest.importorskip("altair")
+expect = pytest.importorskip("playwright.sync_api").expect
 
 
 def bar_spec():
@@ -64,9 +65,9 @@ def test_spec_is_vega_lite_v6():
 
 def test_bar_chart_renders_svg_marks_and_click_selects(harness, page_info):
     mount_chart(harness, bar_spec())
-    assert harness.locator("#chart svg .mark-rect path").count() == 3
-    assert harness.locator("#chart canvas").count() == 0  # svg renderer
-    assert harness.locator("#chart .vega-actions").count() == 0  # actions off
+    expect(harness.locator("#chart svg .mark-rect path")).to_have_count(3)
+    expect(harness.locator("#chart canvas")).to_have_count(0)  # svg renderer
+    expect(harness.locator("#chart .vega-actions")).to_have_count(0)  # actions off
     bar(harness, "Algorithm").click()
     harness.wait_for_function("bxHarness.chartGet('selection').length === 1")
     assert harness.evaluate("bxHarness.chartGet('selection')") == [{"label": "Algorithm"}]
@@ -138,9 +139,9 @@ def test_new_spec_reembeds_and_cleanup_finalizes(harness):
     harness.wait_for_function(
         "document.querySelectorAll('#chart svg .mark-rect path').length === 1"
     )
-    assert harness.locator("#chart svg").count() == 1  # the previous view is gone
+    expect(harness.locator("#chart svg")).to_have_count(1)  # the previous view is gone
     harness.evaluate("bxHarness.unmountChart()")
-    assert harness.locator("#chart svg").count() == 0
+    expect(harness.locator("#chart svg")).to_have_count(0)
 
 
 def test_selection_signal_shapes(harness):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 pytestmark = pytest.mark.browser
+expect = pytest.importorskip("playwright.sync_api").expect
 
 
 @pytest.fixture
@@ -18,8 +19,8 @@ def test_real_widget_pages_filters_and_edits(connect_widget, widget, page_info):
     page = connect_widget(widget)
     page.wait_for_selector("#app .bx-row")
     total = widget.total_sentences
-    assert page.locator("#app .bx-row").count() == min(10, total)
-    assert page.locator("#app .bx-count-line").text_content() == f"{total} of {total} sentences"
+    expect(page.locator("#app .bx-row")).to_have_count(min(10, total))
+    expect(page.locator("#app .bx-count-line")).to_have_text(f"{total} of {total} sentences")
 
     # a label chip filters in Python
     label = widget._labels[0]["label"]
@@ -30,7 +31,7 @@ def test_real_widget_pages_filters_and_edits(connect_widget, widget, page_info):
     )
     assert widget.query == {"labels": [label]}
     rows = page.locator("#app .bx-row")
-    assert rows.count() == min(10, widget.matching_sentences)
+    expect(rows).to_have_count(min(10, widget.matching_sentences))
 
     # relabel a span through the menu; the Python corpus changes and the view re-renders
     span = page.locator(f"#app .bx-span[data-label='{label}']").first
@@ -60,9 +61,9 @@ def test_real_widget_pages_filters_and_edits(connect_widget, widget, page_info):
     n = spans.filter(spans["text"] == text).height
     page.click(f"#app .bx-row[data-sentence='{sentence}'] .bx-span[data-start='{start}']")
     item = page.locator("#app .bx-pop-span .bx-mi-applyall")
-    assert item.get_attribute("data-count") == str(n)
+    expect(item).to_have_attribute("data-count", str(n))
     if n > 1:
-        assert item.text_content() == f"Apply to all {n:,} occurrences of this text…"
+        expect(item).to_have_text(f"Apply to all {n:,} occurrences of this text…")
     page.keyboard.press("Escape")
 
     # Ctrl+Z undoes it in Python
@@ -76,5 +77,5 @@ def test_real_widget_pages_filters_and_edits(connect_widget, widget, page_info):
         spans.filter((spans["sentence"] == sentence) & (spans["start"] == start))["label"][0]
         == label
     )
-    assert not page.locator("#app .bx-error").is_visible()
+    expect(page.locator("#app .bx-error")).to_be_hidden()
     assert page_info.blocked == []

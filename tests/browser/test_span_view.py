@@ -7,9 +7,13 @@ answers, the test delivers replies with bxHarness.receive).
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 pytestmark = pytest.mark.browser
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
 
 LIBRARY = "#4e79a7"
 
@@ -33,6 +37,30 @@ def sentence_ids(page):
     return page.eval_on_selector_all(
         "#app .bx-row", "rows => rows.map(r => Number(r.getAttribute('data-sentence')))"
     )
+
+
+def expect_ids(page, ids):
+    """Wait until the rows shown are the sentences ``ids``, in order."""
+    rows = page.locator("#app .bx-row")
+    expect(rows).to_have_count(len(ids))
+    for i, sid in enumerate(ids):
+        expect(rows.nth(i)).to_have_attribute("data-sentence", str(sid))
+
+
+_CANON = """([name, want]) => {
+  const canon = (x) => JSON.stringify(x, (k, v) => v && typeof v === 'object' && !Array.isArray(v)
+    ? Object.fromEntries(Object.entries(v).sort()) : v);
+  return canon(bxHarness.get(name) ?? null) === canon(want);
+}"""
+
+
+def expect_model(page, name, want, timeout=10_000):
+    """Wait until the fake model's trait ``name`` equals ``want`` (then assert, for the diff)."""
+    try:
+        page.wait_for_function(_CANON, arg=[name, want], timeout=timeout)
+    except sync_api.TimeoutError:
+        pass
+    assert page.evaluate("n => bxHarness.get(n) ?? null", name) == want
 
 
 def page_reply(id_, sentences, offset=0, total=None):
@@ -90,9 +118,9 @@ def test_spans_render_with_label_colour_and_chip(harness, page_info):
     )
     harness.evaluate("m => bxHarness.receive(m)", page_reply(rid, [s]))
     span = harness.locator("#app .bx-span[data-label='Library']")
-    assert span.count() == 1
-    assert span.locator(".bx-chip").text_content() == "Library"
-    assert span.locator(".bx-tok").text_content() == "PyTorch"
+    expect(span).to_have_count(1)
+    expect(span.locator(".bx-chip")).to_have_text("Library")
+    expect(span.locator(".bx-tok")).to_have_text("PyTorch")
     style = span.evaluate(
         """el => { const cs = getComputedStyle(el);
                    const chip = getComputedStyle(el.querySelector('.bx-chip'));
@@ -110,13 +138,10 @@ def test_spans_render_with_label_colour_and_chip(harness, page_info):
     )
     assert yellow_fg == "rgb(17, 17, 17)"
     # gutter: sentence number and source:line
-    assert harness.locator("#app .bx-row .bx-num").text_content() == "#3"
-    assert harness.locator("#app .bx-row .bx-src").text_content() == "train.txt:31"
+    expect(harness.locator("#app .bx-row .bx-num")).to_have_text("#3")
+    expect(harness.locator("#app .bx-row .bx-src")).to_have_text("train.txt:31")
     # untagged tokens are plain tokens outside any span box
-    free = harness.eval_on_selector_all(
-        "#app .bx-toks > .bx-tok", "ts => ts.map(t => t.textContent)"
-    )
-    assert free == ["is", "a", "library"]
+    expect(harness.locator("#app .bx-toks > .bx-tok")).to_have_text(["is", "a", "library"])
     assert page_info.blocked == []
 
 
@@ -133,17 +158,20 @@ def test_anomaly_highlight_and_edited_marks(harness):
     )
     harness.evaluate("m => bxHarness.receive(m)", page_reply(rid, [s]))
     anom = harness.locator("#app .bx-tok.bx-anom")
-    assert anom.count() == 1 and anom.text_content() == "great"
-    assert "I-Library follows O" in anom.get_attribute("title")
+    expect(anom).to_have_count(1)
+    expect(anom).to_have_text("great")
+    expect(anom).to_have_attribute("title", re.compile("I-Library follows O"))
+    expect(anom).to_have_attribute("aria-describedby", re.compile(".+"))
     desc_id = anom.get_attribute("aria-describedby")
-    assert "I-Library follows O" in harness.locator(f"[id='{desc_id}']").text_content()
-    assert harness.locator("#app .bx-tok.bx-hl").text_content() == "is"
-    assert harness.locator("#app .bx-tok.bx-edited").count() == 1
+    expect(harness.locator(f"[id='{desc_id}']")).to_contain_text("I-Library follows O")
+    expect(harness.locator("#app .bx-tok.bx-hl")).to_have_text("is")
+    expect(harness.locator("#app .bx-tok.bx-edited")).to_have_count(1)
     # focusing the anomaly shows the tooltip element with the detail
     harness.click("#app .bx-row")
     anom.focus()
     tip = harness.locator("#app .bx-tip")
-    assert tip.is_visible() and "I-Library follows O" in tip.text_content()
+    expect(tip).to_be_visible()
+    expect(tip).to_contain_text("I-Library follows O")
 
 
 def test_tags_toggle_shows_raw_tags(harness):
@@ -153,10 +181,10 @@ def test_tags_toggle_shows_raw_tags(harness):
         0, ["New", "York", "rocks"], spans=[(0, 2, "Library")], tags=["B-Library", "I-Library", "O"]
     )
     harness.evaluate("m => bxHarness.receive(m)", page_reply(rid, [s]))
-    assert harness.locator("#app .bx-tag").count() == 0
+    expect(harness.locator("#app .bx-row")).to_have_count(1)
+    expect(harness.locator("#app .bx-tag")).to_have_count(0)
     harness.click("#app button:has-text('Tags')")
-    tags = harness.eval_on_selector_all("#app .bx-tag", "ts => ts.map(t => t.textContent)")
-    assert tags == ["B-Library", "I-Library", "O"]
+    expect(harness.locator("#app .bx-tag")).to_have_text(["B-Library", "I-Library", "O"])
 
 
 # ---- filters
@@ -179,7 +207,7 @@ def test_label_chip_click_requests_filtered_page_and_sets_query(harness, page_in
               r => r.querySelector(".bx-span[data-label='Library']"))"""
     )
     chip = harness.locator("#app .bx-lchip[data-label='Library']")
-    assert chip.get_attribute("aria-pressed") == "true"
+    expect(chip).to_have_attribute("aria-pressed", "true")
     # clicking again removes the condition (a new, empty query object)
     chip.click()
     harness.wait_for_function("Object.keys(bxHarness.get('query')).length === 0")
@@ -189,7 +217,7 @@ def test_label_chip_click_requests_filtered_page_and_sets_query(harness, page_in
 def test_matching_count_and_clear(harness):
     mount(harness)
     wait_rows(harness)
-    assert harness.locator("#app .bx-count-line").text_content() == "1,234 of 1,234 sentences"
+    expect(harness.locator("#app .bx-count-line")).to_have_text("1,234 of 1,234 sentences")
     harness.click("#app .bx-lchip[data-label='Person']")
     harness.wait_for_function(
         "document.querySelector('#app .bx-count-line').textContent.startsWith('1,234') === false"
@@ -230,9 +258,9 @@ def test_anomaly_and_source_filters(harness):
     harness.wait_for_function(
         "JSON.stringify(bxHarness.get('query')) === JSON.stringify({source: ['dev.txt']})"
     )
-    assert set(
-        harness.eval_on_selector_all("#app .bx-src-name", "e => e.map(x => x.textContent)")
-    ) <= {"dev.txt"}
+    src = harness.locator("#app .bx-src-name")
+    expect(src.first).to_have_text("dev.txt")
+    expect(src.filter(has_not_text="dev.txt")).to_have_count(0)
     harness.click("#app button.bx-dropdown")
     harness.click("#app .bx-pop-anom label:has-text('invalid_transition')")
     harness.wait_for_function(
@@ -247,7 +275,7 @@ def test_anomaly_and_source_filters(harness):
 def test_source_select_hidden_with_one_source(harness):
     mount(harness, {"_sources": ["only.txt"]})
     wait_rows(harness)
-    assert not harness.locator("#app select[aria-label='Source file']").is_visible()
+    expect(harness.locator("#app select[aria-label='Source file']")).to_be_hidden()
 
 
 # ---- protocol
@@ -262,11 +290,14 @@ def test_stale_reply_is_dropped(harness):
     stale = page_reply(first, [sentence(1, ["stale"])])
     # the newest reply first, then the stale one: the stale one must not overwrite it
     harness.evaluate("m => bxHarness.receive(m)", newest)
+    expect_ids(harness, [7])
     harness.evaluate("m => bxHarness.receive(m)", stale)
-    assert sentence_ids(harness) == [7]
     # a reply to an id never sent is dropped too
     harness.evaluate("m => bxHarness.receive(m)", page_reply("bogus", [sentence(9, ["x"])]))
-    assert sentence_ids(harness) == [7]
+    # then a marker reply to the newest id: once it shows, the two above were handled (and
+    # dropped) before it
+    harness.evaluate("m => bxHarness.receive(m)", page_reply(second["id"], [sentence(8, ["m"])]))
+    expect_ids(harness, [8])
 
 
 def test_stale_reply_arriving_first_is_not_shown(harness):
@@ -276,25 +307,25 @@ def test_stale_reply_arriving_first_is_not_shown(harness):
     harness.wait_for_function("bxHarness.sent.filter(m => m.kind === 'page').length === 2")
     second = sent(harness, "page")[1]["id"]
     harness.evaluate("m => bxHarness.receive(m)", page_reply(first, [sentence(1, ["stale"])]))
-    assert sentence_ids(harness) == []
     harness.evaluate("m => bxHarness.receive(m)", page_reply(second, [sentence(2, ["fresh"])]))
-    assert sentence_ids(harness) == [2]
+    expect_ids(harness, [2])
+    expect(harness.locator("#app .bx-row[data-sentence='1']")).to_have_count(0)
 
 
 def test_error_reply_is_shown(harness):
     mount(harness, mode="manual")
     rid = sent(harness, "page")[0]["id"]
     bar = harness.locator("#app [role='alert']")
-    assert not bar.is_visible()
+    expect(bar).to_be_hidden()
     harness.evaluate(
         "m => bxHarness.receive(m)",
         {"kind": "error", "id": rid, "message": "regex parse error: unclosed group"},
     )
-    assert bar.is_visible()
-    assert "regex parse error: unclosed group" in bar.text_content()
+    expect(bar).to_be_visible()
+    expect(bar).to_contain_text("regex parse error: unclosed group")
     # a later successful page for the latest request clears a page error
     harness.evaluate("m => bxHarness.receive(m)", page_reply(rid, [sentence(0, ["ok"])]))
-    assert not bar.is_visible()
+    expect(bar).to_be_hidden()
 
 
 def test_regex_error_from_backend_is_shown(harness):
@@ -304,8 +335,8 @@ def test_regex_error_from_backend_is_shown(harness):
     harness.fill("#app .bx-search", "(unclosed")
     harness.press("#app .bx-search", "Enter")
     bar = harness.locator("#app .bx-error")
-    bar.wait_for(state="visible")
-    assert "(unclosed" in bar.text_content() or "group" in bar.text_content().lower()
+    expect(bar).to_be_visible()
+    expect(bar).to_contain_text(re.compile(r"\(unclosed|group", re.IGNORECASE))
 
 
 def test_data_version_bump_rerequests_current_page(harness):
@@ -325,14 +356,14 @@ def test_paging_prev_next(harness):
     mount(harness)
     wait_rows(harness)
     pos = harness.locator("#app .bx-position")
-    assert pos.text_content() == "sentences 1–50 of 1,234"
-    assert harness.locator("#app button[aria-label='Previous page']").is_disabled()
+    expect(pos).to_have_text("sentences 1–50 of 1,234")
+    expect(harness.locator("#app button[aria-label='Previous page']")).to_be_disabled()
     harness.click("#app button[aria-label='Next page']")
     harness.wait_for_function(
         "document.querySelector('#app .bx-position').textContent === 'sentences 51–100 of 1,234'"
     )
     assert sent(harness, "page")[-1]["offset"] == 50
-    assert sentence_ids(harness)[0] == 50
+    expect(harness.locator("#app .bx-row").first).to_have_attribute("data-sentence", "50")
     harness.click("#app button[aria-label='Previous page']")
     harness.wait_for_function(
         "document.querySelector('#app .bx-position').textContent === 'sentences 1–50 of 1,234'"
@@ -368,13 +399,11 @@ def test_untrusted_text_renders_as_text(harness, page_info):
         "() => bxHarness.set('_labels', [{label: '<svg onload=alert(5)>', "
         "color: 'red;background:url(//evil)', count: 1}])"
     )
-    harness.wait_for_timeout(100)
-    toks = harness.eval_on_selector_all(".bx-row .bx-tok", "ts => ts.map(t => t.textContent)")
-    assert toks == tokens
-    assert harness.locator(".bx-chip").first.text_content() == "<b>Lib</b>"
-    assert harness.locator(".bx-src").text_content() == "<img src=z onerror=alert(3)>.txt:1"
-    assert "<img src=w onerror=alert(4)>" in harness.locator(".bx-error-text").text_content()
-    assert harness.locator(".bx-lchip-name").first.text_content() == "<svg onload=alert(5)>"
+    expect(harness.locator(".bx-row .bx-tok")).to_have_text(tokens)
+    expect(harness.locator(".bx-chip").first).to_have_text("<b>Lib</b>")
+    expect(harness.locator(".bx-src")).to_have_text("<img src=z onerror=alert(3)>.txt:1")
+    expect(harness.locator(".bx-error-text")).to_contain_text("<img src=w onerror=alert(4)>")
+    expect(harness.locator(".bx-lchip-name").first).to_have_text("<svg onload=alert(5)>")
     counts = harness.evaluate(
         """() => ({img: document.querySelectorAll('#app img').length,
                    script: document.querySelectorAll('#app script').length,
@@ -407,37 +436,32 @@ def test_slash_focuses_search_only_inside_widget(harness):
     wait_rows(harness)
     # focus outside the widget: '/' is not stolen
     harness.evaluate("document.activeElement && document.activeElement.blur()")
+    search = harness.locator("#app .bx-search")
     harness.keyboard.press("/")
-    assert harness.evaluate("document.activeElement.classList.contains('bx-search')") is False
+    expect(search).not_to_be_focused()
     harness.click("#app .bx-row[data-index='2'] .bx-gutter")
     harness.keyboard.press("/")
-    assert harness.evaluate("document.activeElement.classList.contains('bx-search')") is True
-    assert harness.input_value("#app .bx-search") == ""  # the '/' was not typed into the box
+    expect(search).to_be_focused()
+    expect(search).to_have_value("")  # the '/' was not typed into the box
 
 
 def test_j_k_move_active_sentence(harness):
     mount(harness)
     wait_rows(harness)
+    third = int(harness.locator("#app .bx-row[data-index='2']").get_attribute("data-sentence"))
     harness.click("#app .bx-row[data-index='2'] .bx-gutter")
-    active = (
-        "() => { const a = document.querySelector('#app .bx-row.bx-active');"
-        " return a && Number(a.dataset.index); }"
-    )
-    assert harness.evaluate(active) == 2
+    active = harness.locator("#app .bx-row.bx-active")
+    expect(active).to_have_attribute("data-index", "2")
     harness.keyboard.press("j")
-    assert harness.evaluate(active) == 3
-    assert harness.evaluate("document.activeElement.dataset.index") == "3"  # focused (focus ring)
+    expect(active).to_have_attribute("data-index", "3")
+    expect(harness.locator("#app .bx-row[data-index='3']")).to_be_focused()  # focus ring
     harness.keyboard.press("k")
     harness.keyboard.press("k")
-    assert harness.evaluate(active) == 1
-    # clicking a sentence sets _selection with null start/end
-    assert harness.evaluate("bxHarness.get('_selection')") == {
-        "sentence": sentence_ids(harness)[2],
-        "start": None,
-        "end": None,
-    }
+    expect(active).to_have_attribute("data-index", "1")
+    # clicking a sentence sets _selection with null start/end (j / k move only the focus)
+    expect_model(harness, "_selection", {"sentence": third, "start": None, "end": None})
     harness.keyboard.press("Escape")
-    assert harness.evaluate("bxHarness.get('_selection')") is None
+    expect_model(harness, "_selection", None)
 
 
 def test_j_past_last_row_loads_next_page(harness):
@@ -488,11 +512,7 @@ def test_click_span_opens_menu_and_relabel_sends_edit(harness, page_info):
     span.click()
     menu = harness.locator("#app .bx-pop-span")
     menu.wait_for(state="visible")
-    assert harness.evaluate("bxHarness.get('_selection')") == {
-        "sentence": sent_id,
-        "start": start,
-        "end": end,
-    }
+    expect_model(harness, "_selection", {"sentence": sent_id, "start": start, "end": end})
     items = menu.locator("[role='menuitemradio']")
     names = items.evaluate_all("xs => xs.map(x => x.textContent)")
     target = next(
@@ -509,7 +529,7 @@ def test_click_span_opens_menu_and_relabel_sends_edit(harness, page_info):
     }
     assert isinstance(edit["id"], str) and edit["id"]
     assert len(names) >= 2
-    assert not menu.is_visible()
+    expect(menu).to_be_hidden()
     # Python bumps _data_version -> the view re-requests and shows the new label;
     # the header counts the edit
     harness.wait_for_function(
@@ -517,8 +537,8 @@ def test_click_span_opens_menu_and_relabel_sends_edit(harness, page_info):
                   "#app .bx-row[data-sentence='{sent_id}'] .bx-span[data-start='{start}']")
                   ?.dataset.label === {target!r}"""
     )
-    assert harness.locator("#app .bx-unsaved").text_content() == "1 unsaved edit"
-    assert harness.locator("#app .bx-status").text_content().startswith("Relabelled")
+    expect(harness.locator("#app .bx-unsaved")).to_have_text("1 unsaved edit")
+    expect(harness.locator("#app .bx-status")).to_have_text(re.compile("^Relabelled"))
     assert page_info.blocked == []
 
 
@@ -576,7 +596,8 @@ def test_resize_and_apply_all(harness):
     item = harness.locator("#app .bx-pop-span .bx-mi-applyall")
     want = (f"Apply to all {n:,} occurrences of this text…" if n > 1
             else "Only tagged occurrence — find untagged ones…")
-    assert item.text_content() == want and item.get_attribute("data-count") == str(n)
+    expect(item).to_have_text(want)
+    expect(item).to_have_attribute("data-count", str(n))
     item.click()
     harness.wait_for_selector("#app .bx-ptable")
     p = sent(harness, "edit", "preview_all")[0]
@@ -601,23 +622,24 @@ def test_apply_all_item_shows_count_from_payload(harness):
     harness.evaluate("m => bxHarness.receive(m)", page_reply(rid, [s, old]))
     item = harness.locator("#app .bx-pop-span .bx-mi-applyall")
 
-    def open_menu(sentence_id, start):
+    def open_menu(sentence_id, start, want):
         harness.keyboard.press("Escape")
+        expect(harness.locator("#app .bx-pop-span")).to_be_hidden()
         harness.click(f"#app .bx-row[data-sentence='{sentence_id}'] .bx-span[data-start='{start}']")
-        item.wait_for(state="visible")
-        return item.text_content()
+        expect(item).to_be_visible()
+        expect(item).to_have_text(want)
 
-    assert open_menu(0, 0) == "Apply to all 12,345 occurrences of this text…"
-    assert "12,345 spans" in item.get_attribute("title")
-    assert open_menu(0, 4) == "Apply to all 2 occurrences of this text…"
+    open_menu(0, 0, "Apply to all 12,345 occurrences of this text…")
+    expect(item).to_have_attribute("title", re.compile("12,345 spans"))
+    open_menu(0, 4, "Apply to all 2 occurrences of this text…")
     # the only span with its text: still enabled (the preview can tag untagged occurrences)
-    assert open_menu(0, 2) == "Only tagged occurrence — find untagged ones…"
-    assert item.is_enabled()
+    open_menu(0, 2, "Only tagged occurrence — find untagged ones…")
+    expect(item).to_be_enabled()
     item.click()
     harness.wait_for_function("bxHarness.sent.some(m => m.op === 'preview_all')")
     assert sent(harness, "edit", "preview_all")[0]["start"] == 2
-    assert open_menu(1, 0) == "Apply to all occurrences of this text…"  # no count: no N
-    assert item.get_attribute("data-count") is None
+    open_menu(1, 0, "Apply to all occurrences of this text…")  # no count: no N
+    expect(item).not_to_have_attribute("data-count", re.compile(".*"))
 
 
 def test_shift_click_range_adds_span(harness):
@@ -629,8 +651,9 @@ def test_shift_click_range_adds_span(harness):
     harness.click("#app .bx-tok[data-pos='2']", modifiers=["Shift"])
     menu = harness.locator("#app .bx-pop-add")
     menu.wait_for(state="visible")
-    assert "Torch library" in menu.text_content()
+    expect(menu).to_contain_text("Torch library")
     menu.locator("[role='menuitemradio']:has-text('Library')").click()
+    harness.wait_for_function("bxHarness.sent.some(m => m.op === 'add')")
     a = sent(harness, "edit", "add")[0]
     assert {k: a[k] for k in ("sentence", "start", "end", "label")} == {
         "sentence": 0,
@@ -653,6 +676,7 @@ def test_drag_over_tokens_adds_span(harness):
     harness.mouse.up()
     harness.locator("#app .bx-pop-add").wait_for(state="visible")
     harness.keyboard.press("1")
+    harness.wait_for_function("bxHarness.sent.some(m => m.op === 'add')")
     a = sent(harness, "edit", "add")[0]
     assert (a["start"], a["end"]) == (0, 3)
 
@@ -660,7 +684,7 @@ def test_drag_over_tokens_adds_span(harness):
 def test_undo_redo_shortcuts_and_buttons(harness):
     mount(harness)
     wait_rows(harness)
-    assert harness.locator("#app button[aria-label='Undo']").is_disabled()
+    expect(harness.locator("#app button[aria-label='Undo']")).to_be_disabled()
     # make an edit so that _status.can_undo becomes true
     first_span(harness).click()
     harness.locator("#app .bx-pop-span").wait_for(state="visible")
@@ -694,13 +718,15 @@ def test_edit_error_reply_is_shown(harness):
     harness.evaluate("m => bxHarness.receive(m)", page_reply(rid, [s]))
     harness.click("#app .bx-span")
     harness.keyboard.press("Delete")
+    harness.wait_for_function("bxHarness.sent.some(m => m.op === 'delete')")
     d = sent(harness, "edit", "delete")[0]
     harness.evaluate(
         "m => bxHarness.receive(m)",
         {"kind": "edit", "id": d["id"], "ok": False, "message": "span moved"},
     )
     bar = harness.locator("#app .bx-error")
-    assert bar.is_visible() and "span moved" in bar.text_content()
+    expect(bar).to_be_visible()
+    expect(bar).to_contain_text("span moved")
 
 
 # ---- lifecycle, theme, timing
@@ -729,13 +755,15 @@ def test_cleanup_removes_listeners(harness):
 def test_dark_theme_follows_jp_variables_and_color_scheme(harness):
     mount(harness)
     wait_rows(harness)
-    bg = "() => getComputedStyle(document.querySelector('#app .bx-spanview')).backgroundColor"
-    assert harness.evaluate(bg) == "rgb(255, 255, 255)"
+    view = harness.locator("#app .bx-spanview")
+    expect(view).to_have_css("background-color", "rgb(255, 255, 255)")
     harness.evaluate("document.getElementById('wrap').classList.add('dark')")
-    assert harness.evaluate(bg) == "rgb(17, 17, 17)"  # --jp-layout-color0 of the dark wrapper
+    # --jp-layout-color0 of the dark wrapper
+    expect(view).to_have_css("background-color", "rgb(17, 17, 17)")
     harness.evaluate("document.getElementById('wrap').classList.remove('dark')")
     harness.emulate_media(color_scheme="dark")
-    assert harness.evaluate(bg) == "rgb(22, 24, 29)"  # no --jp-*: the built-in dark fallback
+    # no --jp-*: the built-in dark fallback
+    expect(view).to_have_css("background-color", "rgb(22, 24, 29)")
 
 
 def test_render_time_is_measured(harness):
@@ -743,7 +771,7 @@ def test_render_time_is_measured(harness):
     wait_rows(harness)
     stats = harness.evaluate("bxHarness.measureRender(50, 9)")
     assert stats["median"] > 0
-    assert harness.locator("#app .bx-row").count() == 50
+    expect(harness.locator("#app .bx-row")).to_have_count(50)
     print(
         f"\nrender of a 50-sentence page: median {stats['median']:.2f} ms (min {stats['min']:.2f})"
     )

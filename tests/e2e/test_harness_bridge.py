@@ -13,6 +13,7 @@ import pytest
 import bio_explorer as bx
 from bio_explorer.explorer import Explorer
 
+expect = pytest.importorskip("playwright.sync_api").expect
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 SYNCED = ("query", "total_sentences", "matching_sentences", "page_size", "_labels",
@@ -53,20 +54,17 @@ class Bridge:
         )
 
     def mount_chart(self, name: str) -> None:
-        # Start the mount without awaiting its promise inside page.evaluate: while the first
-        # Vega render runs, the span view calls the exposed bxPython binding, and playwright
-        # (1.65) then drops the pending evaluate ("Resulting promise was garbage collected").
-        # The outcome is recorded on the page and checked after the chart has drawn.
+        # not awaited by evaluate(): with an exposed function on the page, chromium garbage
+        # collects the promise of the module import ("Resulting promise was garbage collected")
         self.page.evaluate(
-            """s => { window.bxChartMount = "pending";
-                      bxHarness.mountChart(s).then(() => { window.bxChartMount = "ok"; },
-                                                   e => { window.bxChartMount = String(e); });
-                      return true; }""",
+            """s => { window.bxMounted = null;
+                      bxHarness.mountChart(s).then(() => { window.bxMounted = "ok"; },
+                                                   e => { window.bxMounted = String(e); }); }""",
             self.ex.charts[name]._spec,
         )
+        self.page.wait_for_function("window.bxMounted !== null")
+        assert self.page.evaluate("window.bxMounted") == "ok"
         self.page.locator("#chart svg .mark-rect path, #chart svg path").first.wait_for()
-        self.page.wait_for_function("window.bxChartMount !== 'pending'")
-        assert self.page.evaluate("window.bxChartMount") == "ok"
         self.chart_saves_seen = 0
 
     def pump(self, chart: str | None = None) -> None:
@@ -154,4 +152,4 @@ def test_invalid_transition_cell_click(bridge):
         tags = tok.filter(tok["sentence"] == sid)["tag"].cast(str).to_list()
         pairs = list(zip(["<s>", *tags], tags, strict=False))
         assert (prev, tag) in pairs
-    assert page.locator("#app .bx-tok.bx-hl").count() >= 1
+    expect(page.locator("#app .bx-tok.bx-hl").first).to_be_visible()

@@ -20,6 +20,7 @@ import bio_explorer as bx
 from bio_explorer.charts import INVALID_COLOR
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.shared]
+expect = pytest.importorskip("playwright.sync_api").expect
 
 LABEL = "Library"  # 257 spans in 219 sentences: more than one page of 50
 INVALID = ("O", "I-User_Name")  # the only invalid transition of the stackoverflow test file
@@ -90,11 +91,11 @@ def test_explorer_charts_filter_span_view(shared_corpora, lab_server, e2e_page, 
         # ---- clear, then click the invalid cell of the transition heat map
         page.locator(".bx-explorer button:has-text('Clear filter')").first.click()
         wait_kernel(page, "ex.span_view.query", {})
-        page.wait_for_function(
-            "n => document.querySelectorAll('.bx-spanview .bx-row').length === n", arg=50)
+        expect(view.locator(".bx-row")).to_have_count(50)
         heat = page.locator(".bx-chartview").nth(1)  # charts.transitions
         outlined = heat.locator(f"g.mark-rect path[stroke='{INVALID_COLOR}' i]")
-        assert outlined.count() == 1, outlined.count()  # exactly one invalid cell, outlined
+        # exactly one invalid cell, outlined (auto-waits: the chart is re-sent after the clear)
+        expect(outlined).to_have_count(1)
         _click_mark(page, outlined.first)
         wait_kernel(page, "ex.span_view.query", {"transition": list(INVALID)})
         want_sents = c.filter(transition=INVALID).sentences["sentence"].to_list()
@@ -107,6 +108,7 @@ def test_explorer_charts_filter_span_view(shared_corpora, lab_server, e2e_page, 
         # show the raw tags under the tokens and check the transition at every highlighted token
         view.locator("button.bx-toggle:has-text('Tags')").click()
         view.locator(".bx-tok .bx-tag").first.wait_for()
+        expect(view.locator(".bx-tok:not(:has(.bx-tag))")).to_have_count(0)
         rows = page.evaluate(_ROWS)
         assert rows, "no sentence shown for the invalid transition"
         for r in rows:

@@ -20,6 +20,7 @@ from lab_helpers import kernel_value, open_and_run_all, screenshot, wait_kernel,
 
 import bio_explorer as bx
 
+expect = pytest.importorskip("playwright.sync_api").expect
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.shared]
 
 TEXT, LABEL = "Arduino", "Device"
@@ -74,7 +75,8 @@ def test_relabel_all_then_save_in_jupyterlab(shared_corpora, lab_server, e2e_pag
         apply_btn = menu.locator("button.bx-primary")
         page.wait_for_function("b => !b.disabled && /Apply to all/.test(b.textContent)",
                                arg=apply_btn.element_handle())
-        assert re.sub(r"\D+", " ", apply_btn.text_content()).split() == [str(len(changed))]
+        expect(apply_btn).to_have_text(re.compile(rf"^\D*\b{len(changed)}\b\D*$"))
+        expect(menu.locator(".bx-ptable tbody .bx-pnum").first).to_be_visible()
         nums = menu.locator(".bx-ptable tbody .bx-pnum").all_text_contents()
         preview = sorted(int(t.strip("#")) for t in nums)
         assert {s for s, _b, _e in changed} <= set(preview), preview
@@ -102,7 +104,7 @@ def test_relabel_all_then_save_in_jupyterlab(shared_corpora, lab_server, e2e_pag
             "() => [...document.querySelectorAll('.bx-spanview .bx-tok.bx-edited')].map(t =>"
             " [Number(t.closest('.bx-row').dataset.sentence), Number(t.dataset.pos)])")
         assert {tuple(x) for x in edited} == {(s, b) for s, b, _e in changed}
-        assert "1 unsaved edit" in view.locator(".bx-unsaved").text_content()
+        expect(view.locator(".bx-unsaved")).to_contain_text("1 unsaved edit")
 
         # Save → only the tag field of the edited lines differs from the original copy
         view.locator("button.bx-primary:has-text('Save')").click()
