@@ -44,6 +44,7 @@ from . import plans
 from .dataset import FORMAT, META, convert, dataset_signature, part_name
 from .overlay import Overlay
 from .query import QUERY_KEYS as _QUERY_KEYS
+from .query import Query
 
 __all__ = ["LazyCorpus", "scan"]
 
@@ -606,21 +607,12 @@ def _as_list(value: Any) -> list:
 
 
 def _normalise(query: dict[str, Any]) -> dict[str, Any]:
-    unknown = [k for k in query if k not in _QUERY_KEYS]
-    if unknown:
-        raise ValueError(f"unknown query key {unknown[0]!r}; expected some of "
-                         f"{', '.join(_QUERY_KEYS)}")
-    q = dict.fromkeys(_QUERY_KEYS) | dict(query)
-    if isinstance(q.get("regex"), str):
-        q["text"], q["regex"] = q["regex"], True
+    """The lazy plans' form of a query, validated by the one validator (:class:`Query`)."""
+    q = dict.fromkeys(_QUERY_KEYS) | Query.from_dict(query).to_dict()
     q["where"] = q.get("where") or "token"
-    if q["where"] not in ("token", "span"):
-        raise ValueError(f"where={q['where']!r}; expected 'token' or 'span'")
     q["regex"], q["case"] = bool(q.get("regex")), bool(q.get("case"))
     tr = q.get("transition")
     q["transition"] = tuple(tr) if tr else None
-    if q["transition"] is not None and len(q["transition"]) != 2:
-        raise ValueError(f"transition={tr!r}; expected a pair (prev_tag, tag)")
     return q
 
 
