@@ -809,6 +809,7 @@ def span_length_chart(
     *,
     max_length: int = 12,
     labels: Iterable[str] | None = None,
+    base: Any = None,
     themed: bool = True,
 ) -> alt.Chart:
     """Heat map of span length per label: one row per label, one column per length.
@@ -824,6 +825,10 @@ def span_length_chart(
         Longer spans are pooled into a last ``"{max_length}+"`` column.
     labels : Iterable[str], optional
         Label set of the palette (see :func:`label_chart`).
+    base : polars.DataFrame, optional
+        ``span_lengths`` of the whole corpus when ``span_lengths`` describes a filter: the rows
+        then keep the whole corpus's order (most spans first), so labels do not move under a
+        filter.
     themed : bool, default True
         Apply :func:`apply_theme`.
 
@@ -832,12 +837,13 @@ def span_length_chart(
     alt.Chart
         Selection parameter ``"select"`` with fields ``["label"]``.
     """
-    p = _prep_span_lengths(span_lengths, max_length, labels)
+    p = _prep_span_lengths(span_lengths, max_length, labels, base)
     return _finish(_draw_span_lengths(p), themed)
 
 
 def _prep_span_lengths(
-    span_lengths: Any, max_length: int = 12, labels: Iterable[str] | None = None
+    span_lengths: Any, max_length: int = 12, labels: Iterable[str] | None = None,
+    base: Any = None,
 ) -> _Prepared:
     """Polars half of :func:`span_length_chart`."""
     frame = _to_frame(span_lengths, "span_lengths")
@@ -866,6 +872,14 @@ def _prep_span_lengths(
         .sort(["label_spans", "label", "bucket"], descending=[True, False, False])
     )
     label_order = list(dict.fromkeys(frame["label"].to_list()))
+    if base is not None:  # the whole corpus's order (most spans first), restricted to the rows
+        whole = _to_frame(base, "base span_lengths")
+        _require(whole, ["label", "count"], "base span_lengths")
+        ranked = (whole.group_by(pl.col("label").cast(pl.String)).agg(pl.col("count").sum())
+                  .sort(["count", "label"], descending=[True, False])["label"].to_list())
+        shown = set(label_order)
+        label_order = [x for x in ranked if x in shown] + [
+            x for x in label_order if x not in set(ranked)]
     max_bucket = int(frame["bucket"].max()) if frame.height else 1
     length_order = [str(i) for i in range(1, max_bucket)] + (
         [f"{max_bucket}+" if max_bucket >= max_length else str(max_bucket)]

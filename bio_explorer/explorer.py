@@ -507,8 +507,9 @@ class Explorer(w.VBox):
             return (frame,) if view is self.corpus else (frame, self._whole_frame("label_counts"))
         if name == "transitions":
             return (self._frame("transitions", view),)
-        if name == "lengths":
-            return (self._frame("span_lengths", view),)
+        if name == "lengths":  # under a filter, the whole corpus's rows keep the label order
+            frame = self._frame("span_lengths", view)
+            return (frame,) if view is self.corpus else (frame, self._whole_frame("span_lengths"))
         if self._slow.get() is None:
             return None
         if name == "anomalies":
@@ -662,7 +663,7 @@ def inconsistency_sentences(corpus: Corpus, row: dict,
 
 
 def _extra(name: str, inputs: tuple[pl.DataFrame, ...]) -> dict[str, Any]:
-    return {"base": inputs[1]} if name == "labels" and len(inputs) > 1 else {}
+    return {"base": inputs[1]} if name in ("labels", "lengths") and len(inputs) > 1 else {}
 
 
 def _pending_spec(name: str) -> dict[str, Any]:

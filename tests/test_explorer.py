@@ -316,3 +316,43 @@ def test_in_a_kernel_results_arrive_by_themselves(so_corpus, monkeypatch):
     assert ready
     assert "computing" in headers[0] and "computing" not in headers[1]
     assert [r["kind"] for r in replies] == ["page"] and replies[0]["id"] == "k"
+
+
+def _label_sort(spec: dict) -> list[str] | None:
+    """The ``sort`` of the first encoding on the field ``label`` in a Vega-Lite spec."""
+    if isinstance(spec, dict):
+        if spec.get("field") == "label" and isinstance(spec.get("sort"), list):
+            return spec["sort"]
+        values = spec.values()
+    elif isinstance(spec, list):
+        values = spec
+    else:
+        return None
+    for value in values:
+        found = _label_sort(value)
+        if found:
+            return found
+    return None
+
+
+def test_span_length_rows_keep_the_whole_corpus_order_under_a_filter():
+    c = bx.sample()
+    ex = bx.explore(c)
+    whole = _label_sort(ex.charts["lengths"]._spec)
+    # independent: labels by their number of spans in the whole corpus, most first
+    counts = c.spans.group_by("label").len().sort(["len", "label"], descending=[True, False])
+    assert whole == counts["label"].to_list()
+    # a sentence whose own counts rank its labels differently from the whole corpus
+    per = c.spans.group_by("sentence", "label").len()
+    rank = {label: i for i, label in enumerate(whole)}
+    pick = None
+    for (sid,), rows in per.group_by("sentence", maintain_order=True):
+        own = rows.sort(["len", "label"], descending=[True, False])["label"].to_list()
+        if own != sorted(own, key=rank.__getitem__):
+            pick, own_order = sid, own
+            break
+    assert pick is not None, "the sample has no sentence that reorders its labels"
+    ex.query = {"sentences": [pick]}
+    ex.flush()
+    shown = _label_sort(ex.charts["lengths"]._spec)
+    assert shown == sorted(own_order, key=rank.__getitem__) != own_order
