@@ -108,7 +108,7 @@ def run(n_tokens: int, folder: Path) -> None:
     j = bx.read(path)
     journal = folder / "bench.bio-journal.jsonl"
     journal.unlink(missing_ok=True)
-    from bio_explorer.edits import enable_journal
+    from bio_explorer.journal import enable_journal
 
     def flip(corpus: bx.Corpus, k: list[int]) -> None:
         k[0] += 1

@@ -45,14 +45,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from .errors import EditError
-from .journal import (  # noqa: F401 - re-exported: the journal API is reachable from edits too
-    JOURNAL_SUFFIX,
-    JOURNAL_VERSION,
-    Journal,
-    auto_journal_path,
-    enable_journal,
-    state_dir,
-)
+from .journal import Journal, auto_journal_path, enable_journal
 from .labels import check_labels
 
 if TYPE_CHECKING:
@@ -61,7 +54,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EditLog",
-    "Journal",
     "Preview",
     "add_span",
     "after_save",
@@ -70,7 +62,6 @@ __all__ = [
     "apply_suggestions",
     "delete_span",
     "edits_frame",
-    "enable_journal",
     "merge_spans",
     "redo",
     "relabel",

@@ -930,7 +930,7 @@ def explore(corpus_or_path: Corpus | str | os.PathLike | Any, *, query: dict | N
         progress = read_kwargs["progress"]
         if "journal" not in read_kwargs and isinstance(corpus_or_path, (str, os.PathLike)):
             # an unsaved session that crashed left a journal: replay it
-            from .edits import JOURNAL_SUFFIX, auto_journal_path
+            from .journal import JOURNAL_SUFFIX, auto_journal_path
 
             first = Path(corpus_or_path)
             for candidate in (auto_journal_path(first),

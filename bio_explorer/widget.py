@@ -191,8 +191,8 @@ class SpanView(anywidget.AnyWidget):
     page_size : int, default 50
         Sentences per page requested by the front end.
     journal : bool, path or None
-        Where edits are journalled (see :func:`bio_explorer.edits.enable_journal`).  ``None``
-        (default) journals a file-backed corpus in :func:`bio_explorer.edits.state_dir`, so that
+        Where edits are journalled (see :func:`bio_explorer.journal.enable_journal`).  ``None``
+        (default) journals a file-backed corpus in :func:`bio_explorer.journal.state_dir`, so that
         edits made in the widget survive a crashed kernel (``bx.explore(path)`` replays them);
         ``False`` turns that off.
 
@@ -252,7 +252,8 @@ class SpanView(anywidget.AnyWidget):
                  journal: bool | str | os.PathLike | None = None, **kwargs: Any) -> None:
         if not isinstance(corpus, Corpus):
             raise TypeError(f"SpanView needs a bio_explorer.Corpus, not {type(corpus).__name__}")
-        from .edits import auto_journal, enable_journal
+        from .edits import auto_journal
+        from .journal import enable_journal
 
         if journal is None:
             auto_journal(corpus)  # interactive edits survive a crashed kernel

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 import bio_explorer as bx
-from bio_explorer.edits import JOURNAL_SUFFIX, auto_journal_path, state_dir
+from bio_explorer.journal import JOURNAL_SUFFIX, auto_journal_path, state_dir
 from bio_explorer.widget import SpanView
 
 SAMPLE = Path(bx.__file__).parent / "data" / "pytorch_wiki.bio"

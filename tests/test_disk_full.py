@@ -20,8 +20,8 @@ import polars as pl
 import pytest
 
 import bio_explorer as bx
-from bio_explorer.edits import JOURNAL_SUFFIX
 from bio_explorer.errors import EditError
+from bio_explorer.journal import JOURNAL_SUFFIX
 
 ROOT = Path(__file__).resolve().parents[1]
 

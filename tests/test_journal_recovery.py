@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 import bio_explorer as bx
 import bio_explorer.journal as journal_mod
 import bio_explorer.saving as saving_mod
-from bio_explorer.edits import JOURNAL_SUFFIX
 from bio_explorer.errors import EditError
+from bio_explorer.journal import JOURNAL_SUFFIX
 
 
 class Killed(BaseException):
