@@ -630,7 +630,8 @@ class Explorer(w.VBox):
             "files": ", ".join(files[:3]) + (f", … ({len(files)} files)" if len(files) > 3 else ""),
             "tokens": corpus.n_tokens,
             "sentences": len(corpus),
-            "spans": corpus.spans.height,
+            # the span view's label counts, kept up to date per edit: no whole-corpus span rebuild
+            "spans": sum(self.span_view._label_counts(corpus).values()),
             "labels": len(corpus.labels()),
             "scheme": corpus.scheme,
             "invalid transitions": int(trans.filter(~pl.col("valid"))["count"].sum())

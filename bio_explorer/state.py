@@ -409,7 +409,8 @@ class View:
     @property
     def n_tokens(self) -> int:
         """Number of tokens in this view."""
-        return int(self.sentences["n_tokens"].sum())
+        # from the sentence table itself: no span rebuild after an edit
+        return int(self._restrict(self._state.sent)["n_tokens"].sum())
 
     def labels(self) -> list[str]:
         """Entity types present in the whole corpus, sorted."""
