@@ -71,7 +71,8 @@ def main() -> None:
     for i, label in enumerate(labels):
         ex.clear()
         t0 = time.perf_counter()
-        with ex._rerender.hold():  # as in a kernel: the page reply goes out before the charts
+        # as in a kernel: the page reply goes out before the charts and the header
+        with ex._rerender.hold(), ex._reheader.hold():
             ex.charts.labels.selection = [{"label": label}]
             view._handle_message(view, {"kind": "page", "id": f"c{i}", "query": view.query,
                                         "offset": 0, "limit": 50}, [])

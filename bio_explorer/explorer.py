@@ -243,6 +243,8 @@ class Explorer(w.VBox):
         self._linking = False
         # in a kernel chart updates are debounced and run after the span page was answered
         self._rerender = _Coalescer(self._render_charts, delay=_CHART_DELAY)
+        # the header too: its whole-corpus figures (transitions…) must not delay the page reply
+        self._reheader = _Coalescer(self._render_header, delay=_CHART_DELAY)
         # anomalies (with the consistency finder) and the inconsistency table of the whole corpus
         # take seconds on large corpora: a daemon thread computes them after the first display
         self._slow = _SlowFrames(corpus, self._slow_done, self._warm_slow_charts)
@@ -367,6 +369,7 @@ class Explorer(w.VBox):
             True when everything is shown for the current version of the corpus.
         """
         done = self._slow.wait(timeout)
+        self._reheader.flush()
         self._rerender.flush()
         return done and self.ready
 
@@ -453,12 +456,12 @@ class Explorer(w.VBox):
     def _on_query(self, change: dict) -> None:
         self._slow.poll()
         self._sync_selections()
-        self._render_header()
+        self._reheader()
         self._rerender()
 
     def _on_data(self, change: dict) -> None:
         self._slow.poll()
-        self._render_header()
+        self._reheader()
         self._rerender()
         self._slow.start()  # the corpus changed: anomalies are recomputed in the background
 
