@@ -42,6 +42,7 @@ def _same_view(lazy, eager, offsets=(0,)) -> None:
 
 
 @pytest.mark.shared
+@pytest.mark.filterwarnings("ignore:no label:UserWarning")  # the same queries run on every corpus
 @pytest.mark.parametrize("path", FILES, ids=[f"{p.parent.name}/{p.name}" for p in FILES])
 def test_lazy_equals_eager_on_every_shared_corpus(shared_corpora, path, tmp_path):
     eager = _read(path)
