@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["Run", "Worker", "running_loop"]
+__all__ = ["Coalescer", "Run", "Worker", "running_loop"]
 
 
 def running_loop() -> asyncio.AbstractEventLoop | None:
@@ -202,3 +203,60 @@ class Worker:
                 return False
         self.poll()
         return True
+
+
+class Coalescer:
+    """Run ``fn`` once "soon": after the messages already waiting in the kernel were dispatched.
+
+    In a kernel (a running asyncio loop) the call is scheduled with ``call_soon`` (or, with a
+    ``delay``, debounced with ``call_later``: every new call restarts the wait) so that requests
+    arriving in a burst are coalesced; without a loop (plain Python, tests) it runs at once.
+    ``hold()`` defers every call until the ``with`` block ends (used by tests and benchmarks).
+    """
+
+    def __init__(self, fn: Callable[[], None], delay: float = 0.0) -> None:
+        self._fn = fn
+        self._delay = delay
+        self._scheduled = False
+        self._handle: asyncio.Handle | None = None
+        self._held = 0
+
+    def __call__(self) -> None:
+        if self._held:
+            self._scheduled = True
+            return
+        loop = running_loop()
+        if loop is None:
+            self._fn()
+            return
+        if self._handle is not None and self._delay:
+            self._handle.cancel()  # debounce: the wait starts again
+        elif self._scheduled:
+            return
+        self._scheduled = True
+        if self._delay:
+            self._handle = loop.call_later(self._delay, self._run)
+        else:
+            self._handle = loop.call_soon(self._run)
+
+    def _run(self) -> None:
+        self._scheduled = False
+        self._handle = None
+        self._fn()
+
+    def flush(self) -> None:
+        """Run a pending call now."""
+        if self._handle is not None:
+            self._handle.cancel()
+        if self._scheduled:
+            self._run()
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        self._held += 1
+        try:
+            yield
+        finally:
+            self._held -= 1
+            if not self._held and self._scheduled:
+                self._run()

@@ -15,8 +15,8 @@ import altair as alt
 import anywidget
 import traitlets
 
+from .assets import asset
 from .kernel_comm import route_to_main_shell
-from .widget import _asset
 
 __all__ = ["ChartView", "SharedChartView"]
 
@@ -75,7 +75,7 @@ class ChartView(anywidget.AnyWidget):
         The selected points as field dicts (``[]`` when cleared).  Set it to select from Python.
     """
 
-    _esm = _asset("chart_view.js", _MISSING_ESM)
+    _esm = asset("chart_view.js", _MISSING_ESM)
 
     _spec = traitlets.Dict().tag(sync=True)
     selection = traitlets.List(traitlets.Dict()).tag(sync=True)

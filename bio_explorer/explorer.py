@@ -40,12 +40,12 @@ import polars as pl
 import traitlets
 
 from . import charts as ch
-from .background import Run, Worker
+from .background import Coalescer, Run, Worker, running_loop
 from .chart_widget import ChartView, SharedChartView
 from .corpus import Corpus
 from .kernel_comm import route_to_main_shell
 from .messages import chart_selection
-from .widget import SpanView, _Coalescer, _running_loop
+from .widget import SpanView
 
 __all__ = ["CHART_NAMES", "Explorer", "ExplorerCharts", "explore", "inconsistency_sentences"]
 
@@ -242,9 +242,9 @@ class Explorer(w.VBox):
         self._header_view: Any = None  # a HeaderView, made when marimo displays the Explorer
         self._linking = False
         # in a kernel chart updates are debounced and run after the span page was answered
-        self._rerender = _Coalescer(self._render_charts, delay=_CHART_DELAY)
+        self._rerender = Coalescer(self._render_charts, delay=_CHART_DELAY)
         # the header too: its whole-corpus figures (transitions…) must not delay the page reply
-        self._reheader = _Coalescer(self._render_header, delay=_CHART_DELAY)
+        self._reheader = Coalescer(self._render_header, delay=_CHART_DELAY)
         # anomalies (with the consistency finder) and the inconsistency table of the whole corpus
         # take seconds on large corpora: a daemon thread computes them after the first display
         self._slow = _SlowFrames(corpus, self._slow_done, self._warm_slow_charts)
@@ -701,7 +701,7 @@ def _kernel_loop() -> Any:
     shell = get_ipython()
     if shell is None or getattr(shell, "kernel", None) is None:
         return None
-    return _running_loop()
+    return running_loop()
 
 
 class _SlowFrames:

@@ -23,19 +23,17 @@ Python, tests) nothing runs in the background: :meth:`SpanView.wait_idle` does t
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import anywidget
 import polars as pl
 import traitlets
 
-from .background import Run, Worker, running_loop
+from .assets import asset
+from .background import Coalescer, Run, Worker
 from .colors import palette
 from .corpus import Corpus
 from .kernel_comm import route_to_main_shell
@@ -43,8 +41,6 @@ from .messages import MessageError, edit_fields, page_request
 from .query import QUERY_KEYS, Query
 
 __all__ = ["QUERY_KEYS", "SpanView"]
-
-STATIC = Path(__file__).parent / "static"
 
 _MAX_LIMIT = 1000
 _PREVIEW_ROWS = 20
@@ -57,75 +53,10 @@ export default { render({ el }) {
 """
 
 
-def _asset(name: str, fallback: str) -> Path | str:
-    """The built static file ``name`` (anywidget reads and watches it), or ``fallback`` text."""
-    path = STATIC / name
-    return path if path.is_file() else fallback
-
-
 def _query_key(query: dict) -> str:
     return json.dumps(query, sort_keys=True)
 
 
-def _running_loop() -> asyncio.AbstractEventLoop | None:
-    return running_loop()
-
-
-class _Coalescer:
-    """Run ``fn`` once "soon": after the messages already waiting in the kernel were dispatched.
-
-    In a kernel (a running asyncio loop) the call is scheduled with ``call_soon`` (or, with a
-    ``delay``, debounced with ``call_later``: every new call restarts the wait) so that requests
-    arriving in a burst are coalesced; without a loop (plain Python, tests) it runs at once.
-    ``hold()`` defers every call until the ``with`` block ends (used by tests and benchmarks).
-    """
-
-    def __init__(self, fn: Callable[[], None], delay: float = 0.0) -> None:
-        self._fn = fn
-        self._delay = delay
-        self._scheduled = False
-        self._handle: asyncio.Handle | None = None
-        self._held = 0
-
-    def __call__(self) -> None:
-        if self._held:
-            self._scheduled = True
-            return
-        loop = _running_loop()
-        if loop is None:
-            self._fn()
-            return
-        if self._handle is not None and self._delay:
-            self._handle.cancel()  # debounce: the wait starts again
-        elif self._scheduled:
-            return
-        self._scheduled = True
-        if self._delay:
-            self._handle = loop.call_later(self._delay, self._run)
-        else:
-            self._handle = loop.call_soon(self._run)
-
-    def _run(self) -> None:
-        self._scheduled = False
-        self._handle = None
-        self._fn()
-
-    def flush(self) -> None:
-        """Run a pending call now."""
-        if self._handle is not None:
-            self._handle.cancel()
-        if self._scheduled:
-            self._run()
-
-    @contextmanager
-    def hold(self) -> Iterator[None]:
-        self._held += 1
-        try:
-            yield
-        finally:
-            self._held -= 1
-            if not self._held and self._scheduled:
-                self._run()
 
 
 class _GlobalRefresh:
@@ -220,8 +151,8 @@ class SpanView(anywidget.AnyWidget):
     #: debounce (seconds) of the background recomputation of global anomaly kinds after edits
     anomaly_refresh_delay: float = 1.0
 
-    _esm = _asset("span_view.js", _MISSING_ESM)
-    _css = _asset("span_view.css", "")
+    _esm = asset("span_view.js", _MISSING_ESM)
+    _css = asset("span_view.css", "")
 
     query = traitlets.Dict().tag(sync=True)
     total_sentences = traitlets.Int(0, read_only=True).tag(sync=True)
@@ -263,7 +194,7 @@ class SpanView(anywidget.AnyWidget):
         self._view_cache: tuple[str, int, Corpus] | None = None
         self._seen_version = corpus._state.version
         self._pending: dict[str, dict] = {}
-        self._drain = _Coalescer(self._answer_pending)
+        self._drain = Coalescer(self._answer_pending)
         self._global = _GlobalRefresh(corpus, self._on_global_done,
                                       lambda: float(self.anomaly_refresh_delay))
         self._colors = palette(corpus.labels())
