@@ -47,6 +47,7 @@ import polars as pl
 from .errors import EditError
 from .journal import Journal, auto_journal_path, enable_journal
 from .labels import check_labels
+from .rowarg import row_as_dict
 
 if TYPE_CHECKING:
     from .state import State as _State
@@ -1014,17 +1015,6 @@ def repair(c: Corpus, strategy: str = "begin") -> Preview:
     return _preview_from_changes(c, "repair", {"strategy": strategy}, fixed)
 
 
-def _row_dict(row: Any) -> dict:
-    if isinstance(row, pl.DataFrame):
-        if row.height != 1:
-            raise EditError(f"apply_inconsistency: expected one row, got {row.height}")
-        return row.row(0, named=True)
-    if isinstance(row, Mapping):
-        return dict(row)
-    raise EditError("apply_inconsistency: pass a row of corpus.inconsistencies() as a dict "
-                    "(e.g. df.row(i, named=True)) or a one-row DataFrame")
-
-
 def apply_inconsistency(c: Corpus, row: Any) -> Preview:
     """Preview relabelling the dissenting occurrences of one ``inconsistencies()`` row.
 
@@ -1034,7 +1024,8 @@ def apply_inconsistency(c: Corpus, row: Any) -> Preview:
     every occurrence of the text that disagrees with the majority, including untagged ones when
     the majority is a label.  A ``majority`` of ``"O"`` removes the dissenting spans.
     """
-    r = _row_dict(row)
+    r = row_as_dict(row, "apply_inconsistency", "row", "a row of corpus.inconsistencies() as a "
+                    "dict (e.g. df.row(i, named=True))")
     if "text" not in r or "majority" not in r:
         raise EditError("apply_inconsistency: the row needs 'text' and 'majority' columns")
     text, majority = r["text"], r["majority"]

@@ -18,12 +18,13 @@ over it, in :mod:`bio_explorer.review_view`).
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from .errors import EditError
+from .rowarg import row_as_dict
 
 if TYPE_CHECKING:
     from .corpus import Corpus
@@ -254,17 +255,6 @@ def reviewed_sentences(c: Corpus) -> list[int]:
 
 
 # ====================================================================== decisions
-def _as_row(row: Any) -> dict:
-    if isinstance(row, pl.DataFrame):
-        if row.height != 1:
-            raise EditError(f"review: expected one suspect row, got {row.height}")
-        return row.row(0, named=True)
-    if isinstance(row, Mapping):
-        return dict(row)
-    raise EditError("review: pass a row of the suspects frame as a dict "
-                    "(frame.row(i, named=True)) or a one-row DataFrame")
-
-
 def _record(r: dict, decision: str, edit_id: int | None) -> dict:
     return {
         "kind": "review",
@@ -316,7 +306,8 @@ def review(c: Corpus, row: Any, decision: str) -> dict:
     """
     if decision not in DECISIONS:
         raise EditError(f"review: decision {decision!r}; expected one of {', '.join(DECISIONS)}")
-    r = _as_row(row)
+    r = row_as_dict(row, "review", "suspect row",
+                    "a row of the suspects frame as a dict (frame.row(i, named=True))")
     missing = [k for k in ("sentence", "start", "end") if r.get(k) is None]
     if missing:
         raise EditError(f"review: the row needs {', '.join(missing)}")
