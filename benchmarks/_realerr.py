@@ -71,6 +71,7 @@ def finder_frames(c) -> dict[str, pl.DataFrame]:
         "majority vote floor": Y.majority_floor(c),
         "consistency (raw, inconsistencies() default)": c.inconsistencies(occurrences=True),
         "consistency": c.suspects(finders=("consistency",)),
+        "context (context-only types)": c.suspects(finders=("context",)),
         "cross_check": c.suspects(finders=("cross_check",)),
         "combined (suspects())": c.suspects(),
     }
@@ -126,7 +127,10 @@ def _raw_frames(c) -> dict[str, pl.DataFrame]:
     from bio_explorer.analysis.crosscheck import cached_result
     from bio_explorer.analysis.predictions import disagreement_suspects
 
-    frames = {"consistency": S.from_consistency(c, raw=True)}
+    from bio_explorer.analysis.context_type import suspects_from_context
+
+    frames = {"consistency": S.from_consistency(c, raw=True),
+              "context": suspects_from_context(c, raw=True)}
     res = cached_result(c)
     if res is not None:
         frames["cross_check"] = disagreement_suspects(c, res, "cross_check", "", debug=True)

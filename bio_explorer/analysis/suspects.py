@@ -4,6 +4,9 @@
 
 ``consistency``
     the model-free surface-form finder (:func:`bio_explorer.analysis.consistency.inconsistencies`);
+``context``
+    the type the context alone gives a span (its words masked), from a model trained on the other
+    documents (:mod:`.context_type`);
 ``cross_check``
     a tagger trained on the other folds disagrees with the file (:mod:`.crosscheck`), when
     ``corpus.cross_check()`` has been run for the current tags;
@@ -102,6 +105,10 @@ def _finder_frames(corpus: Corpus, finders: tuple[str, ...]) -> list[pl.DataFram
         res = cached_result(corpus)
         if res is not None:
             frames.append(suspects_from_cross_check(corpus, res))
+    if "context" in finders:
+        from .context_type import suspects_from_context
+
+        frames.append(suspects_from_context(corpus))
     if "predictions" in finders:
         from .predictions import loaded_predictions, suspects_from_predictions
 
@@ -137,7 +144,7 @@ def suspects(
     corpus: Corpus,
     *,
     threshold: float | None = None,
-    finders: tuple[str, ...] = ("consistency", "cross_check", "predictions"),
+    finders: tuple[str, ...] = ("consistency", "context", "cross_check", "predictions"),
 ) -> pl.DataFrame:
     """Every suspected label error from every finder, as one ranked frame.
 
