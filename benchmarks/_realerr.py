@@ -124,10 +124,9 @@ def reliability(c, part: Y.Part) -> pl.DataFrame:
 
 def _raw_frames(c) -> dict[str, pl.DataFrame]:
     """Uncalibrated finder rows with ``raw`` and ``kind`` (for fitting)."""
+    from bio_explorer.analysis.context_type import suspects_from_context
     from bio_explorer.analysis.crosscheck import cached_result
     from bio_explorer.analysis.predictions import disagreement_suspects
-
-    from bio_explorer.analysis.context_type import suspects_from_context
 
     frames = {"consistency": S.from_consistency(c, raw=True),
               "context": suspects_from_context(c, raw=True)}
@@ -172,3 +171,15 @@ def fit_calibration(c, fit: Y.Part, bins: int = 6, min_rows: int = 30) -> dict:
             if k.height >= min_rows:
                 out[f"{name}:{kind}"] = _monotone_knots(k, fit, max(2, min(bins, k.height // 15)))
     return out
+
+
+def choose_threshold(c, fit: Y.Part, precision: float = 0.30) -> float:
+    """The lowest threshold (0.01 steps) at which the combined ranking reaches ``precision`` on
+    the fit half (token level); the highest grid point when none does."""
+    every = c.suspects(threshold=0.0)
+    grid = [round(0.01 * i, 2) for i in range(5, 96)]
+    for thr in grid:
+        flagged = Y.flagged_tokens(every.filter(pl.col("score") >= thr))
+        if Y.score(flagged, fit)["precision"] >= precision:
+            return thr
+    return grid[-1]

@@ -323,6 +323,9 @@ def real_errors(calibrate: bool = False) -> None:
         cal = R.fit_calibration(c, fit)
         print("CALIBRATION fitted on the fit half of valid.txt (even documents):")
         pprint.pprint(cal, width=100, sort_dicts=False)
+        S.CALIBRATION.update(cal)
+        print("DEFAULT_THRESHOLD (lowest with combined precision >= 0.30 on the fit half): "
+              f"{R.choose_threshold(c, fit)}")
         return
     print(f"\nvalid.txt figures: {report.judged.len():,} judged sentences of odd documents "
           f"(the report half; calibration fitted on the {fit.judged.len():,} of even ones); "
