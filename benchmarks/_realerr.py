@@ -183,3 +183,19 @@ def choose_threshold(c, fit: Y.Part, precision: float = 0.30) -> float:
         if Y.score(flagged, fit)["precision"] >= precision:
             return thr
     return grid[-1]
+
+
+def misses_by_kind(frames: dict[str, pl.DataFrame], part: Y.Part, kinds: pl.DataFrame,
+                   top: int = 8) -> pl.DataFrame:
+    """Per kind of correction (``LOC>ORG``, ``O>MISC``, …; a ``same type`` kind is a boundary
+    change): the error tokens of ``part`` and the share each finder in ``frames`` flags."""
+    err = kinds.filter(pl.col("sentence").is_in(part.judged.implode()))
+    err = err.with_columns(pl.when(pl.col("kind").str.extract(r"^(.*)>") ==
+                                   pl.col("kind").str.extract(r">(.*)$"))
+                           .then(pl.lit("boundary")).otherwise(pl.col("kind")).alias("kind"))
+    out = err.group_by("kind").len("errors")
+    for name, f in frames.items():
+        hit = err.join(Y.flagged_tokens(f), on=Y.KEY, how="semi").group_by("kind").len("n")
+        out = out.join(hit, on="kind", how="left").with_columns(
+            (pl.col("n").fill_null(0) / pl.col("errors")).round(2).alias(name)).drop("n")
+    return out.sort("errors", descending=True).head(top)

@@ -73,6 +73,22 @@ def parts(corpus) -> dict[str, Part]:
     }
 
 
+def valid_kinds(corpus) -> pl.DataFrame:
+    """Every CleanCoNLL-corrected token of valid.txt with its kind of correction:
+    ``sentence, position, kind`` (``"LOC>ORG"``: the file's type, CleanCoNLL's; ``O`` outside)."""
+    v0 = _offsets(corpus)["valid.txt"]
+    rows = [json.loads(x) for x in
+            (ERRORS / "conll2003_valid_cleanconll.jsonl").read_text().splitlines()[1:]]
+
+    def typ(tag: str) -> str:
+        return "O" if tag == "O" else tag[2:]
+
+    return pl.DataFrame({
+        "sentence": [r["sentence"] + v0 for r in rows], "position": [r["position"] for r in rows],
+        "kind": [f"{typ(r['tag'])}>{typ(r['clean'])}" for r in rows],
+    }, schema={"sentence": pl.UInt32, "position": pl.UInt32, "kind": pl.String}).unique(KEY)
+
+
 def flagged_tokens(frame: pl.DataFrame) -> pl.DataFrame:
     """Tokens of the occurrences in ``frame`` (``sentence, start, end`` [+ suggested extent])."""
     cols = [("start", "end")]

@@ -340,6 +340,11 @@ def real_errors(calibrate: bool = False) -> None:
           "CleanCoNLL-corrected token, report half): "
           + ", ".join(f"top {k}: {v:.3f}" for k, v in top_all.items()))
     del top
+    print("\nrecall per kind of CleanCoNLL correction (report half; error tokens of each kind "
+          "and the share each finder flags at its default threshold):")
+    print(R.misses_by_kind({k: frames[k] for k in frames if not k.startswith(("majority",
+                                                                              "consistency (raw"))},
+                           report, Y.valid_kinds(c)))
     print("\nprecision-recall over thresholds (combined ranking):")
     print(R.pr_table(c, report, train))
     print("\ncalibration check on the report half (mean score vs share of real errors):")

@@ -15,6 +15,8 @@ Modules, one job each:
     a predicted corpus against a gold one.
 ``crosscheck``
     out-of-fold CRF tagging (python-crfsuite): what a model trained on the other folds says.
+``context_type``
+    the type a span's context alone gives it (its words masked), out-of-fold by documents.
 ``predictions``
     a model's predictions (a corpus or probabilities), aligned and ranked by confidence.
 ``suspects``
@@ -27,5 +29,5 @@ them.
 
 from __future__ import annotations
 
-__all__ = ["anomalies", "compare", "consistency", "crosscheck", "predictions", "stats", "suspects",
-           "transitions"]
+__all__ = ["anomalies", "compare", "consistency", "context_type", "crosscheck", "predictions",
+           "stats", "suspects", "transitions"]

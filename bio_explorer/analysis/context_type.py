@@ -213,9 +213,11 @@ def context_scores(corpus: Corpus, *, folds: int = FOLDS, seed: int = 0,
     pl.DataFrame
         ``sentence``, ``start``, ``end``, ``label``, ``text``, ``doc``, ``p_own`` (the probability
         the context gives the file's label), ``suggestion`` (the most probable other label),
-        ``p_sugg``, ``raw`` (``1 - p_own``) and ``cue`` / ``cue_n`` / ``cue_share`` (the context
-        feature that most favours the suggestion over the file's label, how many training spans
-        have it and the share of those labelled as suggested).  Memoised on the corpus state.
+        ``p_sugg``, ``raw`` (``1 - p_own``) and ``cue`` / ``cue_n`` / ``cue_share`` /
+        ``cue_own_share`` (the context feature seen at least :data:`EVIDENCE_MIN` times in the
+        training folds that most favours the suggestion over the file's label, by the ratio
+        ``(suggested + 1) / (own + 1)``; how many training spans have it; the shares of those
+        labelled as suggested and as the file's label).  Memoised on the corpus state.
     """
     key = f"context_type:{folds}:{seed}:{alpha}"
     return corpus._state.memo(key, lambda: _build(corpus, folds, seed, alpha),
@@ -226,7 +228,7 @@ _SCORE_SCHEMA = {
     "sentence": pl.UInt32, "start": pl.UInt32, "end": pl.UInt32, "label": pl.String,
     "text": pl.String, "doc": pl.UInt32, "p_own": pl.Float64, "suggestion": pl.String,
     "p_sugg": pl.Float64, "raw": pl.Float64, "cue": pl.String, "cue_n": pl.Int64,
-    "cue_share": pl.Float64,
+    "cue_share": pl.Float64, "cue_own_share": pl.Float64,
 }
 
 
@@ -250,12 +252,15 @@ def _build(corpus: Corpus, folds: int, seed: int, alpha: float) -> pl.DataFrame:
     ownn = wide.filter(pl.col("label") == pl.col("own")).select(
         "span", "f", pl.col("n_f").alias("n_o"))
     cue = tot.join(sug, on=["span", "f"], how="left").join(ownn, on=["span", "f"], how="left")
+    # most favouring: the largest ratio (suggested + 1) / (own + 1) among the training spans
     cue = cue.filter(pl.col("cue_n") >= EVIDENCE_MIN).with_columns(
         (pl.col("n_s").fill_null(0) / pl.col("cue_n")).alias("cue_share"),
-        (pl.col("n_o").fill_null(0) / pl.col("cue_n")).alias("own_share"),
-    ).sort(["span", "cue_share", "own_share", "f"], descending=[False, True, False, False]
+        (pl.col("n_o").fill_null(0) / pl.col("cue_n")).alias("cue_own_share"),
+        ((pl.col("n_s").fill_null(0) + 1) / (pl.col("n_o").fill_null(0) + 1)).alias("ratio"),
+    ).sort(["span", "ratio", "cue_n", "f"], descending=[False, True, True, False]
            ).group_by("span", maintain_order=True).agg(
-        pl.col("f").first().alias("cue"), pl.col("cue_n").first(), pl.col("cue_share").first())
+        pl.col("f").first().alias("cue"), pl.col("cue_n").first(), pl.col("cue_share").first(),
+        pl.col("cue_own_share").first())
     out = out.join(cue, on="span", how="left").with_columns(
         (1.0 - pl.col("p_own")).alias("raw"))
     return out.select(list(_SCORE_SCHEMA)).cast(_SCORE_SCHEMA).sort(  # type: ignore[arg-type]
@@ -266,6 +271,13 @@ def _cue_phrase() -> pl.Expr:
     """``"num=line+after"`` → a phrase a person can read (*"in score lines like this one"*)."""
     g = pl.col("cue").str.extract(r"^([^=]+)=", 1)
     v = pl.col("cue").str.replace(r"^[^=]+=", "")
+
+    def word(e: pl.Expr) -> pl.Expr:
+        return (pl.when(e == "<s>").then(pl.lit("the start of the sentence"))
+                .when(e == "</s>").then(pl.lit("the end of the sentence"))
+                .when(e.str.contains(r"^<.*>$")).then(pl.lit("a number"))
+                .otherwise(pl.format("'{}'", e)))
+
     return (
         pl.when(g == "num").then(
             pl.when(v.str.starts_with("line")).then(
@@ -274,12 +286,12 @@ def _cue_phrase() -> pl.Expr:
                 .when(v.str.contains("before")).then(pl.lit("follows a number"))
                 .otherwise(pl.lit("is not next to a number")) + pl.lit(" (score lines)"))
             .otherwise(pl.lit("in running text")))
-        .when(g == "p1").then(pl.format("right after '{}'", v))
-        .when(g == "p2").then(pl.format("two tokens after '{}'", v))
-        .when(g == "n1").then(pl.format("right before '{}'", v))
-        .when(g == "n2").then(pl.format("two tokens before '{}'", v))
-        .when(g == "slot").then(pl.format("between '{}' and '{}'", v.str.replace("_.*$", ""),
-                                          v.str.replace("^.*_", "")))
+        .when(g == "p1").then(pl.format("right after {}", word(v)))
+        .when(g == "p2").then(pl.format("two tokens after {}", word(v)))
+        .when(g == "n1").then(pl.format("right before {}", word(v)))
+        .when(g == "n2").then(pl.format("two tokens before {}", word(v)))
+        .when(g == "slot").then(pl.format("between {} and {}", word(v.str.replace("_.*$", "")),
+                                          word(v.str.replace("^.*_", ""))))
         .when(g == "pw").then(pl.format("after the word '{}'", v))
         .when(g == "nw").then(pl.format("before the word '{}'", v))
         .when(g == "topic").then(pl.format("in documents headed '{}'", v.str.to_uppercase()))
@@ -300,9 +312,10 @@ def suspects_from_context(corpus: Corpus, *, raw: bool = False) -> pl.DataFrame:
         return sc.select("sentence", "start", "end", pl.col("start").alias("suggest_start"),
                          pl.col("end").alias("suggest_end"), kind.alias("kind"), "raw")
     pct = (pl.col("cue_share") * 100).round(0).cast(pl.Int64)
+    own = (pl.col("cue_own_share") * 100).round(0).cast(pl.Int64)
     cue = pl.when(pl.col("cue").is_not_null()).then(pl.format(
-        "{}, {}% of {} entities are {}; ", _cue_phrase(), pct, pl.col("cue_n"),
-        pl.col("suggestion"))).otherwise(pl.lit(""))
+        "{} (in the other documents), {}% of {} entities are {} and {}% {}; ", _cue_phrase(), pct,
+        pl.col("cue_n"), pl.col("suggestion"), own, pl.col("label"))).otherwise(pl.lit(""))
     ev = pl.concat_str([
         pl.lit("from its context alone (its own words hidden) a model trained on the other "
                "documents says "),
