@@ -130,7 +130,7 @@ def test_the_metonymy_is_suspected_with_evidence(small):
     assert "'Japan' is labelled LOC" in ev
     assert "says ORG" in ev
     # the quoted cue's share is what the other documents hold (plain count)
-    assert "% of " in ev and "entities are ORG" in ev
+    assert "% of " in ev and "entities in the other documents are ORG and" in ev
     # every span the context agrees with is no suspect
     assert s.filter(pl.col("text").str.starts_with("Smith")).height == 0
     assert s["score"].is_between(0, 1).all()

@@ -59,6 +59,8 @@ FOLDS = 5
 ALPHA = 0.5
 #: a feature must be seen this often (in the training folds) to be quoted as evidence
 EVIDENCE_MIN = 20
+#: spans whose context gives the file's label less than ``1 - MIN_RAW`` are suspects
+MIN_RAW = 0.3
 
 _NUM = r"^[\d.,:/+-]*\d[\d.,:/+-]*$"
 
@@ -304,7 +306,7 @@ def suspects_from_context(corpus: Corpus, *, raw: bool = False) -> pl.DataFrame:
     """Suspects rows of the context-only type finder (finder ``context``), one per span whose
     context favours another label; kind of row = ``"<label>><suggestion>"``."""
     sc = context_scores(corpus)
-    sc = sc.filter(pl.col("suggestion").is_not_null() & (pl.col("p_sugg") > pl.col("p_own")))
+    sc = sc.filter(pl.col("suggestion").is_not_null() & (pl.col("raw") >= MIN_RAW))
     if sc.height == 0:
         return empty()
     kind = pl.format("{}>{}", "label", "suggestion")
@@ -314,7 +316,7 @@ def suspects_from_context(corpus: Corpus, *, raw: bool = False) -> pl.DataFrame:
     pct = (pl.col("cue_share") * 100).round(0).cast(pl.Int64)
     own = (pl.col("cue_own_share") * 100).round(0).cast(pl.Int64)
     cue = pl.when(pl.col("cue").is_not_null()).then(pl.format(
-        "{} (in the other documents), {}% of {} entities are {} and {}% {}; ", _cue_phrase(), pct,
+        "{}, {}% of {} entities in the other documents are {} and {}% {}; ", _cue_phrase(), pct,
         pl.col("cue_n"), pl.col("suggestion"), own, pl.col("label"))).otherwise(pl.lit(""))
     ev = pl.concat_str([
         pl.lit("from its context alone (its own words hidden) a model trained on the other "
