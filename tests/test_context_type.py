@@ -59,7 +59,7 @@ def _plain_posteriors(ctx: pl.DataFrame, folds: int, seed: int, alpha: float):
     rows = ctx.to_dicts()
     labels = sorted({r["label"] for r in rows})
     for r in rows:
-        r["fold"] = _plain_fold(r["doc"], folds, seed)
+        r["fold"] = _plain_fold(r["unit"], folds, seed)
     vocab = Counter()
     seen = {}
     for r in rows:
@@ -101,6 +101,19 @@ def test_features_mask_the_span_and_read_the_context(small):
     # one feature per group, for every span
     assert ctx["feats"].list.len().n_unique() == 1
     assert ctx.height == small.spans.height
+    assert ctx["unit"].to_list() == ctx["doc"].to_list()  # 21 documents: they are the fold units
+
+
+def test_without_documents_blocks_of_sentences_are_the_units(tmp_path):
+    sents = [_said(f"Smith{i}", "PER") for i in range(45)]
+    text = "\n\n".join("\n".join(f"{w} {t}" for w, t in s) for s in sents) + "\n"
+    (tmp_path / "nodoc.txt").write_text(text)
+    c = bx.read(tmp_path / "nodoc.txt")
+    ctx = CT.context_features(c)
+    # 45 sentences, no -DOCSTART-: blocks of max(1, min(10, 45 // 20)) = 2 sentences
+    assert ctx["unit"].to_list() == [s // 2 for s in ctx["sentence"].to_list()]
+    sc = CT.context_scores(c)
+    assert (sc["p_own"] > 0.9).all()  # every fold has training spans: all agree on PER
 
 
 def test_posteriors_match_plain_python(small):
@@ -130,7 +143,7 @@ def test_the_metonymy_is_suspected_with_evidence(small):
     assert "'Japan' is labelled LOC" in ev
     assert "says ORG" in ev
     # the quoted cue's share is what the other documents hold (plain count)
-    assert "% of " in ev and "entities in the other documents are ORG and" in ev
+    assert "% of " in ev and "entities elsewhere are ORG and" in ev
     # every span the context agrees with is no suspect
     assert s.filter(pl.col("text").str.starts_with("Smith")).height == 0
     assert s["score"].is_between(0, 1).all()
@@ -139,8 +152,8 @@ def test_the_metonymy_is_suspected_with_evidence(small):
 def test_cue_share_is_a_plain_count(small):
     sc = CT.context_scores(small).filter(pl.col("text") == "Japan").row(0, named=True)
     ctx = CT.context_features(small)
-    fold = _plain_fold(ctx.filter(pl.col("text") == "Japan")["doc"][0], CT.FOLDS, 0)
-    train = [r for r in ctx.to_dicts() if _plain_fold(r["doc"], CT.FOLDS, 0) != fold]
+    fold = _plain_fold(ctx.filter(pl.col("text") == "Japan")["unit"][0], CT.FOLDS, 0)
+    train = [r for r in ctx.to_dicts() if _plain_fold(r["unit"], CT.FOLDS, 0) != fold]
     having = [r for r in train if sc["cue"] in r["feats"]]
     assert sc["cue_n"] == len(having) >= CT.EVIDENCE_MIN
     share = sum(r["label"] == sc["suggestion"] for r in having) / len(having)
