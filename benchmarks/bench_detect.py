@@ -10,11 +10,15 @@ Usage::
 
 Real errors (``_realerr.py``, ``_yardstick.py``): CoNLL-2003 train+valid read as one corpus; the
 cross-check is run once (5 folds, seed 0, 2 workers; wall and CPU time and the load average
-printed); each finder alone, the combined ``suspects()`` ranking and a majority-vote-per-surface-
-form floor are scored at token level on valid.txt vs CleanCoNLL (the *report* half: odd
-documents; the calibration is fitted on the even ones) and on train.txt vs the audit (recall;
-the audit is incomplete, so its precision understates the truth).  Then precision among the top
-50 / 200 suspects, a precision-recall table over thresholds and a calibration check.
+printed); each finder alone (consistency, the context-only type finder of
+``analysis/context_type.py``, the cross-check), the combined ``suspects()`` ranking and a
+majority-vote-per-surface-form floor are scored at token level on valid.txt vs CleanCoNLL (the
+*report* half: odd documents; the calibration is fitted on the even ones) and on train.txt vs
+the audit (recall; the audit is incomplete, so its precision understates the truth).  Then
+precision among the top 50 / 200 suspects, the recall per kind of CleanCoNLL correction
+(``LOC>ORG``, ``O>MISC``, ...) for each finder, a precision-recall table over thresholds and a
+calibration check.  ``--calibrate`` also prints the default threshold: the lowest at which the
+combined ranking reaches precision 0.30 on the fit half.
 
 Planted errors (second table, diagnostic): on each shared corpus, errors are planted with fixed
 seeds (2% of spans get another label, 2% are dropped to ``O``, 1% have a boundary moved by one
