@@ -102,7 +102,9 @@ def make_consistent(c: bx.Corpus) -> int:
     labelling variation of its own separates what the finder misses from what the corpora's own
     inconsistencies hide.  Returns the number of forms changed.
     """
-    forms = c.inconsistencies(threshold=0.0).filter(pl.col("variant") == "exact")
+    # a majority "cut by a span boundary" (<x>) names no labelling to give the form
+    forms = c.inconsistencies(threshold=0.0).filter(pl.col("variant") == "exact",
+                                                    pl.col("majority") != "<x>")
     for row in forms.iter_rows(named=True):
         c.apply_inconsistency(row).apply()
     return forms.height
