@@ -14,7 +14,7 @@ import polars as pl
 
 from ..errors import BioFormatError
 from ..schemes import TAG_PATTERN
-from .lines import BOM, RawText
+from .lines import BOM, RawText, newline_positions
 
 TAG_OR_O = r"^(O|[BIESLUM]-\S.*)$"
 #: a '#' line whose tag field starts like a tag ('B-', even broken) is a token line, not a comment
@@ -319,6 +319,85 @@ def _maybe_in(data: bytes, needle: bytes, *, line_start: bool = False) -> bool:
     return needle in data
 
 
+def _quick_fields(
+    raw: RawText, path: str, *, sep: str, token_col: int | None, tag_col: int | None,
+) -> tuple[_Detected, pl.DataFrame, pl.Series, pl.Series, pl.Series] | None:
+    """The layout, fields, field counts and plain token lines of a file read from its bytes alone.
+
+    The common case of :func:`parse_text` without a line table: the layout is decided on the first
+    lines, polars' CSV reader splits the fields from the bytes (and so checks they are UTF-8), and
+    the field count of every line follows from its byte length (newline positions) minus the
+    bytes of its fields: ``n_fields = len(line) - sum(len(field)) + 1`` (separators are one byte).
+    Returns ``(detected, fields, n_fields, tag column, regular)`` or None whenever anything is
+    unusual – a line with more fields than the layout, a TAB file with space-separated lines, a
+    file that is mostly not plain token lines, undecodable bytes, a layout error – and the full
+    line-table path then reads the file (and reports what is wrong).
+    """
+    if not raw.utf8 or raw.newline != "\n" or raw.cr_in_lines:
+        return None  # \r in lines: the byte lengths would count it
+    head = raw.head(_HEAD_LINES)  # (a short pending file is split and checked here)
+    body = raw.utf8
+    if raw.problems or not body or body.startswith(BOM):
+        return None  # replaced undecodable bytes, or a U+FEFF that starts the first token
+    ends = raw.line_ends() if raw.pending else newline_positions(body)
+    if ends is None:
+        return None  # no numpy
+    n_lines = len(ends) + (0 if raw.final_newline else 1)
+    kinds = _line_kinds(head)
+    if not kinds.candidate.any():
+        return None
+    try:
+        det = _detect(raw, head, kinds, path, _Problems(path, "raise"), sep=sep,
+                      token_col=token_col, tag_col=tag_col)
+    except BioFormatError:
+        return None
+    del head, kinds
+    fields = _csv_fields(raw, det.sep, det.dtypes, n_lines)
+    if fields is None:
+        return None  # (undecodable bytes among them)
+    import numpy as np
+
+    stops = np.append(ends, len(body)) if not raw.final_newline else ends
+    line_bytes = pl.Series(np.diff(stops, prepend=-1) - 1)
+    del stops
+    field_bytes = fields.select(pl.sum_horizontal(
+        (pl.col(c).cat.len_bytes() if fields.schema[c] == pl.Categorical
+         else pl.col(c).str.len_bytes()).fill_null(0).cast(pl.Int64)
+        for c in fields.columns
+    )).to_series()
+    n_fields = (line_bytes - field_bytes + 1).cast(pl.UInt32).alias("n_fields")
+    del line_bytes, field_bytes
+    if (n_fields > det.n_cols).any():
+        return None  # lines with more fields than columns: their text is needed
+    first = fields["c0"].cast(pl.String)  # the whole line when it holds no separator
+    if det.sep == "\t":
+        mixed = _on_subset(
+            first, n_fields == 1,
+            lambda c: _line_kinds(c).candidate & c.str.contains(" ", literal=True), False,
+        )
+        if mixed.any():
+            return None
+    # lines that are never plain token lines, whatever their tag field ('-DOCSTART-' and '#'
+    # hold no separator: a line starts with them exactly when its first field does)
+    special = first.str.starts_with("-DOCSTART-") | first.str.starts_with("#")
+    del first
+    tag_cat = fields[f"c{det.tag_col}"]
+    regular = _regular(tag_cat, n_fields, det.n_cols, special)
+    if 2 * int(regular.sum()) <= n_lines:
+        return None  # mostly other lines: the layout is decided on the whole file
+    raw.mark_valid()
+    return det, fields, n_fields, tag_cat, regular
+
+
+def _regular(tag_cat: pl.Series, n_fields: pl.Series, n_cols: int, special: pl.Series
+             ) -> pl.Series:
+    """Plainly token lines: the usual column count and a tag-looking tag field."""
+    vocab = tag_cat.unique().drop_nulls().cast(pl.String)
+    good = vocab.filter(vocab.str.contains(TAG_OR_O))
+    return (tag_cat.is_in(good.implode()) if good.len() < vocab.len()
+            else tag_cat.is_not_null()).fill_null(False) & (n_fields == n_cols) & ~special
+
+
 def parse_text(
     raw: RawText,
     path: str,
@@ -337,16 +416,23 @@ def parse_text(
     known tag – and the lines that are not plainly token lines (blank, ``<s>``, ``-DOCSTART-``,
     comments, malformed lines: usually a few percent) get the full classification.
     """
-    problems = _Problems(path, errors, raw.problems)
-    lines = raw.lines
-    fast = not raw.cr_in_lines
-    content = lines if fast else lines.str.strip_suffix("\r")
-    n_lines = content.len()
-    data = raw.utf8
-
     det = None
     whole = False  # decide the layout on the whole file rather than on its first lines
-    while True:
+    quick = _quick_fields(raw, path, sep=sep, token_col=token_col, tag_col=tag_col)
+    if quick is not None:  # fields and field counts from the bytes: no line table at all
+        det, fields, n_fields, tag_cat, regular = quick
+        sep, n_cols, width = det.sep, det.n_cols, max(det.n_cols, 1)
+        n_lines, mixed = regular.len(), None
+        content = lines = wide_content = None
+        wide = pl.Series("wide", [], pl.UInt32)
+    else:
+        lines = raw.lines  # a pending file is split and checked here (decoding errors)
+        fast = not raw.cr_in_lines
+        content = lines if fast else lines.str.strip_suffix("\r")
+        n_lines = content.len()
+        data = raw.utf8
+    problems = _Problems(path, errors, raw.problems)
+    while quick is None:
         head = content if whole else content.head(_HEAD_LINES)
         kinds = _line_kinds(head)
         if not kinds.candidate.any():
@@ -385,11 +471,7 @@ def parse_text(
             fields = _fields(raw, content, sep, width, False, n_lines)
             fields = _fix_mixed(fields, content, mixed).cast(det.dtypes)
         tag_cat = fields[f"c{det.tag_col}"]
-        # plainly token lines: the usual column count and a tag-looking tag field
-        vocab = tag_cat.unique().drop_nulls().cast(pl.String)
-        good = vocab.filter(vocab.str.contains(TAG_OR_O))
-        regular = (tag_cat.is_in(good.implode()) if good.len() < vocab.len()
-                   else tag_cat.is_not_null()).fill_null(False) & (n_fields == n_cols) & ~special
+        regular = _regular(tag_cat, n_fields, n_cols, special)
         del special
         # The column count is the most common one over all token lines: when plain token lines
         # are the majority it is theirs; otherwise decide on the whole file.
