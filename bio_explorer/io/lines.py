@@ -103,11 +103,17 @@ class RawText:
         """The first ``n`` lines (all of them when the file is shorter), without splitting the
         whole text of a pending file."""
         if self._pending is not None:
-            ends = self.line_ends()
-            if ends is not None and len(ends) > n:
-                lines = _csv_lines(self.utf8[: int(ends[n - 1]) + 1], n)
-                if lines is not None:
-                    return lines
+            size = max(n, 1) * 64
+            while size < len(self.utf8):  # the n-th line end, in a prefix of the bytes
+                ends = newline_positions(self.utf8[:size])
+                if ends is None:
+                    break
+                if len(ends) >= n:
+                    lines = _csv_lines(self.utf8[: int(ends[n - 1]) + 1], n)
+                    if lines is not None:
+                        return lines
+                    break
+                size *= 4
         return self.lines.head(n)
 
     @property

@@ -56,7 +56,7 @@ class _Problems:
         self.rows.append({"source": self.path, "line": line, "kind": kind, "message": reason})
 
 
-def _csv_fields(raw: RawText, sep: str, dtypes: dict, n_rows: int,
+def _csv_fields(raw: RawText, sep: str, dtypes: dict, n_rows: int | None,
                 columns: list[int] | None = None) -> pl.DataFrame | None:
     """Columns of every line read from ``raw.utf8`` by polars' CSV reader, or None when it cannot.
 
@@ -80,7 +80,7 @@ def _csv_fields(raw: RawText, sep: str, dtypes: dict, n_rows: int,
         )
     except Exception:
         return None
-    if frame.height != n_rows:
+    if n_rows is not None and frame.height != n_rows:
         return None
     return _fill_empty(frame)
 
@@ -310,6 +310,18 @@ def _join_fields(fields: pl.DataFrame, n_fields: pl.Series, sep: str) -> pl.Seri
     return fields.select(pl.concat_str(parts, ignore_nulls=True).alias("raw")).to_series()
 
 
+def _odd_lines(fields: pl.DataFrame, n_fields: pl.Series, odd: pl.Series, sep: str) -> pl.Series:
+    """The text of lines ``odd`` rebuilt from their fields: a one-field line is its first field
+    (blank lines, usually), the others are joined (see :func:`_join_fields`)."""
+    odd_n = n_fields.gather(odd)
+    text = fields.get_column("c0").gather(odd).cast(pl.String).alias("raw")
+    multi = (odd_n > 1).arg_true()
+    if multi.len():
+        text = text.scatter(multi, _join_fields(fields.gather(odd.gather(multi)),
+                                                odd_n.gather(multi), sep))
+    return text
+
+
 def _maybe_in(data: bytes, needle: bytes, *, line_start: bool = False) -> bool:
     """Whether ``needle`` may occur (at a line start): False only when the bytes rule it out."""
     if not data:
@@ -326,8 +338,10 @@ def _quick_fields(
 
     The common case of :func:`parse_text` without a line table: the layout is decided on the first
     lines, polars' CSV reader splits the fields from the bytes (and so checks they are UTF-8), and
-    the field count of every line follows from its byte length (newline positions) minus the
-    bytes of its fields: ``n_fields = len(line) - sum(len(field)) + 1`` (separators are one byte).
+    the field count of a line is taken to end at its last non-empty field.  One sum proves it: the
+    bytes of all fields plus one separator between fields plus the line ends must add up to the
+    file's size – a trailing empty field (or a dropped line) breaks the sum, and the counts then
+    come from the byte length of every line (``len(line) - sum(len(field)) + 1``).
     Returns ``(detected, fields, n_fields, tag column, regular)`` or None whenever anything is
     unusual – a line with more fields than the layout, a TAB file with space-separated lines, a
     file that is mostly not plain token lines, undecodable bytes, a layout error – and the full
@@ -339,10 +353,6 @@ def _quick_fields(
     body = raw.utf8
     if raw.problems or not body or body.startswith(BOM):
         return None  # replaced undecodable bytes, or a U+FEFF that starts the first token
-    ends = raw.line_ends() if raw.pending else newline_positions(body)
-    if ends is None:
-        return None  # no numpy
-    n_lines = len(ends) + (0 if raw.final_newline else 1)
     kinds = _line_kinds(head)
     if not kinds.candidate.any():
         return None
@@ -352,22 +362,13 @@ def _quick_fields(
     except BioFormatError:
         return None
     del head, kinds
-    fields = _csv_fields(raw, det.sep, det.dtypes, n_lines)
+    fields = _csv_fields(raw, det.sep, det.dtypes, None)
     if fields is None:
         return None  # (undecodable bytes among them)
-    import numpy as np
-
-    stops = np.append(ends, len(body)) if not raw.final_newline else ends
-    line_bytes = pl.Series(np.diff(stops, prepend=-1) - 1)
-    del stops
-    field_bytes = fields.select(pl.sum_horizontal(
-        (pl.col(c).cat.len_bytes() if fields.schema[c] == pl.Categorical
-         else pl.col(c).str.len_bytes()).fill_null(0).cast(pl.Int64)
-        for c in fields.columns
-    )).to_series()
-    n_fields = (line_bytes - field_bytes + 1).cast(pl.UInt32).alias("n_fields")
-    del line_bytes, field_bytes
-    if (n_fields > det.n_cols).any():
+    n_lines = fields.height
+    n_fields = _field_counts_from_bytes(fields, len(body) - n_lines + (not raw.final_newline),
+                                        raw)
+    if n_fields is None or (n_fields > det.n_cols).any():
         return None  # lines with more fields than columns: their text is needed
     first = fields["c0"].cast(pl.String)  # the whole line when it holds no separator
     if det.sep == "\t":
@@ -387,6 +388,35 @@ def _quick_fields(
         return None  # mostly other lines: the layout is decided on the whole file
     raw.mark_valid()
     return det, fields, n_fields, tag_cat, regular
+
+
+def _field_counts_from_bytes(fields: pl.DataFrame, text_bytes: int, raw: RawText
+                             ) -> pl.Series | None:
+    """Fields per line (UInt32) of ``fields`` read from ``raw.utf8``; None when they disagree.
+
+    ``text_bytes`` is the size of the text without its line ends.  A count is taken to end at
+    the last non-empty field; when the bytes do not add up, every line's byte length decides.
+    """
+    lengths = [
+        (pl.col(c).cat.len_bytes() if fields.schema[c] == pl.Categorical
+         else pl.col(c).str.len_bytes()).fill_null(0)
+        for c in fields.columns
+    ]
+    last = pl.max_horizontal(pl.lit(1, pl.UInt16), *(
+        (n > 0).cast(pl.UInt16) * pl.lit(i + 1, pl.UInt16) for i, n in enumerate(lengths)))
+    n_fields = fields.select(last.cast(pl.UInt32).alias("n_fields")).to_series()
+    total = fields.select(pl.sum_horizontal(n.cast(pl.Int64).sum() for n in lengths)).item()
+    if int(total) + int(n_fields.sum()) - n_fields.len() == text_bytes:
+        return n_fields
+    field_bytes = fields.select(pl.sum_horizontal(lengths)).to_series()
+    ends = raw.line_ends() if raw.pending else newline_positions(raw.utf8)
+    if ends is None or len(ends) + (not raw.final_newline) != n_fields.len():
+        return None  # no numpy, or not one row per line
+    import numpy as np
+
+    stops = ends if raw.final_newline else np.append(ends, len(raw.utf8))
+    line_bytes = pl.Series(np.diff(stops, prepend=-1) - 1)
+    return (line_bytes - field_bytes.cast(pl.Int64) + 1).cast(pl.UInt32).alias("n_fields")
 
 
 def _regular(tag_cat: pl.Series, n_fields: pl.Series, n_cols: int, special: pl.Series
@@ -489,7 +519,7 @@ def parse_text(
     if content is not None:
         odd_content = content.gather(odd)
     else:  # rebuilt from the fields (exact for lines with at most the layout's columns)
-        odd_content = _join_fields(fields.gather(odd), n_fields.gather(odd), sep)
+        odd_content = _odd_lines(fields, n_fields, odd, sep)
         if wide.len():
             odd_content = odd_content.scatter(odd.search_sorted(wide), wide_content)
     odd_kinds = _line_kinds(odd_content)
@@ -560,24 +590,25 @@ def parse_text(
     sub = {}
     for i in range(width):
         column = full.pop(i)
-        sub[i] = column.gather(keep)
+        sub[i] = column.filter(token_line)  # a filter copies less than a gather
         del column
     field_cat = sub[tag_col]  # read as Categorical
     if not identity:  # map the (few) distinct fields to effective tags
         eff = field_cat.cast(pl.String).replace_strict(eff_map, default="O", return_dtype=pl.String)
     # sentences and documents: a token line opens a sentence when the line before it is not one
-    opens = (~token_line.shift(1, fill_value=False)).gather(keep)
+    opens = (~token_line.shift(1, fill_value=False)).filter(token_line)
     sentence = (opens.cum_sum().cast(pl.UInt32) - 1).alias("sentence")
     del opens
     if is_docstart.any():
-        doc_key = is_docstart.cum_sum().gather(keep)
+        doc_key = is_docstart.cum_sum().filter(token_line)
         doc = ((doc_key != doc_key.shift(1)).fill_null(True).cum_sum().cast(pl.UInt32) - 1)
         del doc_key
     else:
         doc = pl.repeat(0, keep.len(), dtype=pl.UInt32, eager=True)
     offsets = pl.repeat(0, keep.len(), dtype=pl.UInt32, eager=True)
+    ascii_text = tag_col > 0 and bool(raw.utf8) and raw.utf8.isascii()  # characters are bytes
     for i in range(tag_col):
-        offsets = offsets + _len_chars(sub[i]) + 1
+        offsets = offsets + _len_chars(sub[i], ascii_text) + 1
     tokens = pl.DataFrame(
         {
             "line": (keep + 1).cast(pl.UInt32),
@@ -629,10 +660,12 @@ def _fix_mixed(fields: pl.DataFrame, content: pl.Series, mixed: pl.Series | None
     )
 
 
-def _len_chars(values: pl.Series) -> pl.Series:
-    """UInt32 length in characters of every value (of a String or a Categorical column)."""
+def _len_chars(values: pl.Series, ascii_text: bool = False) -> pl.Series:
+    """UInt32 length in characters of every value (of a String or a Categorical column);
+    ``ascii_text`` says the values are ASCII (their byte lengths are kept: no decoding)."""
     if values.dtype != pl.Categorical:
-        return values.str.len_chars().cast(pl.UInt32)
+        lengths = values.str.len_bytes() if ascii_text else values.str.len_chars()
+        return lengths.cast(pl.UInt32)
     return values.cat.len_chars().cast(pl.UInt32)  # measured on the categories, not per row
 
 
