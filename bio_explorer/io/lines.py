@@ -104,7 +104,7 @@ class RawText:
         whole text of a pending file."""
         if self._pending is not None:
             size = max(n, 1) * 64
-            while size < len(self.utf8):  # the n-th line end, in a prefix of the bytes
+            while True:  # the n-th line end, in a prefix of the bytes
                 ends = newline_positions(self.utf8[:size])
                 if ends is None:
                     break
@@ -112,6 +112,8 @@ class RawText:
                     lines = _csv_lines(self.utf8[: int(ends[n - 1]) + 1], n)
                     if lines is not None:
                         return lines
+                    break
+                if size >= len(self.utf8):
                     break
                 size *= 4
         return self.lines.head(n)
