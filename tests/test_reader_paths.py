@@ -134,7 +134,7 @@ def test_plain_file_is_read_from_its_bytes_without_a_line_table(tmp_path, monkey
 
 @pytest.mark.parametrize("body", [
     # every token line ends with a TAB (an empty last field): the byte sum cannot prove the
-    # field counts, every line's byte length decides them
+    # field counts, the line table decides them
     "a\tB-X\t\nb\tI-X\t\n\nc\tO\t\nd\tB-Y\t\n",
     # one such line among plain ones: it has one field more than the layout
     "a\tB-X\nb\tI-X\t\n\nc\tO\nd\tB-Y\n",

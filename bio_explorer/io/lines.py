@@ -66,7 +66,6 @@ class RawText:
     _digest: Any = ""  # SHA-256 of the bytes read: a str, or a _Digest still being computed
     _cache: bool = True  # keep a rebuilt line table (False once released after reading)
     _pending: tuple | None = None  # (path, errors) while the bytes are unsplit and unchecked
-    _ends: Any = None  # numpy positions of every b"\n" of ``utf8`` (pending files, on demand)
 
     @property
     def sha256(self) -> str:
@@ -88,16 +87,6 @@ class RawText:
     def mark_valid(self) -> None:
         """Record that a reader checked ``utf8`` is valid UTF-8 (its CSV parse succeeded)."""
         self._pending = None
-        self._ends = None
-
-    def line_ends(self) -> Any:
-        """Positions of every ``\\n`` in ``utf8`` as a numpy array (None without numpy).
-
-        Only for pending files (no ``\\r`` anywhere): line ``i`` spans ``ends[i-1]+1 .. ends[i]``.
-        """
-        if self._ends is None:
-            self._ends = newline_positions(self.utf8)
-        return self._ends
 
     def head(self, n: int) -> pl.Series:
         """The first ``n`` lines (all of them when the file is shorter), without splitting the
@@ -105,11 +94,10 @@ class RawText:
         if self._pending is not None:
             size = max(n, 1) * 64
             while True:  # the n-th line end, in a prefix of the bytes
-                ends = newline_positions(self.utf8[:size])
-                if ends is None:
-                    break
-                if len(ends) >= n:
-                    lines = _csv_lines(self.utf8[: int(ends[n - 1]) + 1], n)
+                prefix = self.utf8[:size]
+                rest = prefix.split(b"\n", n)
+                if len(rest) > n:  # n line ends found: rest[n] is what follows the n-th
+                    lines = _csv_lines(prefix[: len(prefix) - len(rest[n])], n)
                     if lines is not None:
                         return lines
                     break
@@ -148,7 +136,7 @@ class RawText:
             if self.problems:
                 self.utf8 = text.encode("utf-8")
             lines = _split_text(text)
-        self._pending = self._ends = None
+        self._pending = None
         self._lines = lines
 
     def release_lines(self) -> None:
@@ -254,21 +242,6 @@ def _csv_lines(body: bytes, expected_rows: int) -> pl.Series | None:
     if frame.height != expected_rows:
         return None
     return frame["raw"].fill_null("").rename("raw")
-
-
-def newline_positions(body: bytes) -> Any:
-    """Positions of every ``\\n`` of ``body`` (numpy int64 array), or None without numpy.
-
-    Scanned in 16 MB slices so that the temporary mask stays small.
-    """
-    try:
-        import numpy as np
-    except ImportError:  # pragma: no cover - numpy comes with pyarrow (the ``fast`` extra)
-        return None
-    arr = np.frombuffer(body, np.uint8)
-    step = 1 << 24
-    found = [np.flatnonzero(arr[i:i + step] == 10) + i for i in range(0, arr.size, step)]
-    return np.concatenate(found) if found else np.empty(0, np.int64)
 
 
 def _split_text(text: str) -> pl.Series:

@@ -14,7 +14,7 @@ import polars as pl
 
 from ..errors import BioFormatError
 from ..schemes import TAG_PATTERN
-from .lines import BOM, RawText, newline_positions
+from .lines import BOM, RawText
 
 TAG_OR_O = r"^(O|[BIESLUM]-\S.*)$"
 #: a '#' line whose tag field starts like a tag ('B-', even broken) is a token line, not a comment
@@ -340,12 +340,11 @@ def _quick_fields(
     lines, polars' CSV reader splits the fields from the bytes (and so checks they are UTF-8), and
     the field count of a line is taken to end at its last non-empty field.  One sum proves it: the
     bytes of all fields plus one separator between fields plus the line ends must add up to the
-    file's size – a trailing empty field (or a dropped line) breaks the sum, and the counts then
-    come from the byte length of every line (``len(line) - sum(len(field)) + 1``).
-    Returns ``(detected, fields, n_fields, tag column, regular)`` or None whenever anything is
-    unusual – a line with more fields than the layout, a TAB file with space-separated lines, a
-    file that is mostly not plain token lines, undecodable bytes, a layout error – and the full
-    line-table path then reads the file (and reports what is wrong).
+    file's size.  Returns ``(detected, fields, n_fields, tag column, regular)`` or None whenever
+    anything is unusual – the sum fails (a trailing empty field, a line with more fields than the
+    layout), a TAB file with space-separated lines, a file that is mostly not plain token lines,
+    undecodable bytes, a layout error – and the full line-table path then reads the file (and
+    reports what is wrong).
     """
     if not raw.utf8 or raw.newline != "\n" or raw.cr_in_lines:
         return None  # \r in lines: the byte lengths would count it
@@ -366,10 +365,9 @@ def _quick_fields(
     if fields is None:
         return None  # (undecodable bytes among them)
     n_lines = fields.height
-    n_fields = _field_counts_from_bytes(fields, len(body) - n_lines + (not raw.final_newline),
-                                        raw)
+    n_fields = _field_counts_from_bytes(fields, len(body) - n_lines + (not raw.final_newline))
     if n_fields is None or (n_fields > det.n_cols).any():
-        return None  # lines with more fields than columns: their text is needed
+        return None  # the sum fails, or lines with more fields than columns
     first = fields["c0"].cast(pl.String)  # the whole line when it holds no separator
     if det.sep == "\t":
         mixed = _on_subset(
@@ -390,13 +388,10 @@ def _quick_fields(
     return det, fields, n_fields, tag_cat, regular
 
 
-def _field_counts_from_bytes(fields: pl.DataFrame, text_bytes: int, raw: RawText
-                             ) -> pl.Series | None:
-    """Fields per line (UInt32) of ``fields`` read from ``raw.utf8``; None when they disagree.
-
-    ``text_bytes`` is the size of the text without its line ends.  A count is taken to end at
-    the last non-empty field; when the bytes do not add up, every line's byte length decides.
-    """
+def _field_counts_from_bytes(fields: pl.DataFrame, text_bytes: int) -> pl.Series | None:
+    """Fields per line (UInt32) of ``fields``, each taken to end at the line's last non-empty field;
+    None unless the field bytes, separators and ``text_bytes`` (the text without its line ends)
+    add up – which proves every count (a count can only be too small, never too large)."""
     lengths = [
         (pl.col(c).cat.len_bytes() if fields.schema[c] == pl.Categorical
          else pl.col(c).str.len_bytes()).fill_null(0)
@@ -406,17 +401,9 @@ def _field_counts_from_bytes(fields: pl.DataFrame, text_bytes: int, raw: RawText
         (n > 0).cast(pl.UInt16) * pl.lit(i + 1, pl.UInt16) for i, n in enumerate(lengths)))
     n_fields = fields.select(last.cast(pl.UInt32).alias("n_fields")).to_series()
     total = fields.select(pl.sum_horizontal(n.cast(pl.Int64).sum() for n in lengths)).item()
-    if int(total) + int(n_fields.sum()) - n_fields.len() == text_bytes:
-        return n_fields
-    field_bytes = fields.select(pl.sum_horizontal(lengths)).to_series()
-    ends = raw.line_ends() if raw.pending else newline_positions(raw.utf8)
-    if ends is None or len(ends) + (not raw.final_newline) != n_fields.len():
-        return None  # no numpy, or not one row per line
-    import numpy as np
-
-    stops = ends if raw.final_newline else np.append(ends, len(raw.utf8))
-    line_bytes = pl.Series(np.diff(stops, prepend=-1) - 1)
-    return (line_bytes - field_bytes.cast(pl.Int64) + 1).cast(pl.UInt32).alias("n_fields")
+    if int(total) + int(n_fields.sum()) - n_fields.len() != text_bytes:
+        return None
+    return n_fields
 
 
 def _regular(tag_cat: pl.Series, n_fields: pl.Series, n_cols: int, special: pl.Series
