@@ -129,8 +129,9 @@ def state_from_parts(parts: list, *, scheme: str = "auto") -> State:
     schemes_seen = []
     for i, (raw, parsed, name, path) in enumerate(parts):
         tok = parsed.tokens
-        evidence = schemes.scheme_evidence(tok["_eff"], tok["sentence"]) if tok.height \
-            else schemes.SchemeEvidence("IOB2")
+        vocab = schemes.TagVocab(tok["_eff"]) if tok.height else None
+        evidence = schemes.scheme_evidence(tok["_eff"], tok["sentence"], vocab=vocab) \
+            if tok.height else schemes.SchemeEvidence("IOB2")
         file_scheme = evidence.scheme if scheme == "auto" else scheme
         if scheme == "auto" and evidence.mixed:
             problems.append(schemes.mixed_scheme_problem(name, evidence, tok))
@@ -194,7 +195,11 @@ def state_from_parts(parts: list, *, scheme: str = "auto") -> State:
             "message": pl.String,
         },
     )
-    return State(tok, files, main_scheme, prob)
+    state = State(tok, files, main_scheme, prob)
+    if len(parts) == 1 and schemes_seen == ["IOB2"] and vocab is not None:
+        # one IOB2 file: its tags are its tag fields, whose vocabulary the scheme vote built
+        state.put("tag_vocab", vocab, state.stamp(("tags",)), ("tags",))
+    return state
 
 
 def sample(*, copy: bool = True) -> Corpus:

@@ -255,7 +255,8 @@ def detect_scheme(tags: pl.Series, sentence: pl.Series) -> str:
     return scheme_evidence(tags, sentence).scheme
 
 
-def scheme_evidence(tags: pl.Series, sentence: pl.Series) -> SchemeEvidence:
+def scheme_evidence(tags: pl.Series, sentence: pl.Series, *, vocab: TagVocab | None = None
+                    ) -> SchemeEvidence:
     """Detect the tagging scheme of a column of raw tags and say how sure the detection is.
 
     IOB1 and IOB2 are decided by a vote over the transitions that open a span: an ``I-X`` at a
@@ -271,6 +272,8 @@ def scheme_evidence(tags: pl.Series, sentence: pl.Series) -> SchemeEvidence:
         Raw tags as they appear in the file (String, Categorical or Enum).
     sentence : pl.Series
         Sentence id of each token (tokens in reading order).
+    vocab : TagVocab, optional
+        ``TagVocab(tags)`` when the caller already built it (built here otherwise).
 
     Returns
     -------
@@ -278,7 +281,7 @@ def scheme_evidence(tags: pl.Series, sentence: pl.Series) -> SchemeEvidence:
     """
     if _bare_labels(tags):
         return SchemeEvidence("IO")
-    vocab = TagVocab(tags)
+    vocab = vocab if vocab is not None else TagVocab(tags)
     present = {t[:1] for t in vocab.tags if t != "O" and len(t) > 2 and t[1] == "-"}
     if present & {"L", "U"}:
         return SchemeEvidence("BILOU")
@@ -355,15 +358,18 @@ def evidence_table(files: list) -> pl.DataFrame:
     })
 
 
-def annotate(df: pl.DataFrame, tag_col: str, scheme: str) -> pl.DataFrame:
+def annotate(df: pl.DataFrame, tag_col: str, scheme: str, *, vocab: TagVocab | None = None
+             ) -> pl.DataFrame:
     """Add ``_start`` (a chunk starts here), ``_type`` and ``_prefix`` columns for ``tag_col``.
 
     ``df`` must have ``sentence`` and be in reading order.  ``_prefix`` is the canonical prefix
     (``O B I E S``) and ``_type`` the entity type, both as Enum columns (compare them with plain
     strings; cast to ``pl.String`` for text).  The work is done on the small vocabulary of distinct
-    tags (see :class:`TagVocab`), never per token in Python.
+    tags (see :class:`TagVocab`), never per token in Python.  ``vocab``: the column's
+    :class:`TagVocab` when the caller already built it.
     """
-    vocab = TagVocab(df[tag_col], bare=scheme == "IO")
+    if vocab is None:
+        vocab = TagVocab(df[tag_col], bare=scheme == "IO")
     prefix = vocab.prefix_codes()
     tid = vocab.type_ids()
     work = pl.DataFrame({"p": prefix, "t": tid, "s": df["sentence"]})

@@ -215,7 +215,11 @@ def sentence_index(tok: pl.DataFrame) -> pl.DataFrame:
 def build_spans(st: State) -> pl.DataFrame:
     """Every span of ``st`` (no cache): sentence, start, end, label, text."""
     tok = st.tok
-    ann = schemes.annotate(tok.select("sentence", "position", "tag"), "tag", "IOB2")
+    vocab = st.peek("tag_vocab")  # the reader's, while the tags are those it read: used once
+    st._memo.pop("tag_vocab", None)
+    if vocab is not None and vocab.codes.len() != tok.height:
+        vocab = None
+    ann = schemes.annotate(tok.select("sentence", "position", "tag"), "tag", "IOB2", vocab=vocab)
     sp = schemes.spans_from(ann)
     if sp.height == 0:
         return pl.DataFrame(schema=_SPAN_SCHEMA)

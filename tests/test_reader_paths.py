@@ -104,3 +104,60 @@ def test_many_long_spans_get_their_text(tmp_path):
     path.write_text("".join(f"{t}\t{g}\n" for t, g in zip(tokens, tags, strict=True)))
     spans = bx.read(path).spans
     assert spans["text"].to_list() == ["w0 w1", " ".join(tokens[3:11]), "w11"]
+
+
+# ------------------------------------------------ the bytes-only path (no line table at all)
+def _no_line_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make building the whole line table of a file fail (the bytes-only path never does)."""
+    from bio_explorer.io.lines import RawText
+
+    def refuse(self):
+        raise AssertionError("the line table was built")
+
+    monkeypatch.setattr(RawText, "_split_pending", refuse)
+
+
+def test_plain_file_is_read_from_its_bytes_without_a_line_table(tmp_path, monkeypatch):
+    """A clean CoNLL file longer than the head: layout, fields and field counts from the bytes;
+    the tokens are those of the line-table path."""
+    path = tmp_path / "plain.txt"
+    # 2,802 lines: more than the CoNLL-U sniff's 2,000
+    path.write_text("-DOCSTART- -X- O\n\n" + "EU NNP B-ORG\nrejects VBZ O\nit PRP O\n\n" * 700)
+    want = _read(path, True, monkeypatch)
+    monkeypatch.setattr(text_mod, "_HEAD_LINES", 40)
+    monkeypatch.setattr(text_mod, "_DETECT_SAMPLE", 10)
+    _no_line_table(monkeypatch)
+    got = _read(path, False, monkeypatch)
+    _same(got, want)
+    assert got[1]["token"].to_list()[:2] == ["EU", "rejects"]
+
+
+@pytest.mark.parametrize("body", [
+    # every token line ends with a TAB (an empty last field): the byte sum cannot prove the
+    # field counts, the line table decides them
+    "a\tB-X\t\nb\tI-X\t\n\nc\tO\t\nd\tB-Y\t\n",
+    # one such line among plain ones: it has one field more than the layout
+    "a\tB-X\nb\tI-X\t\n\nc\tO\nd\tB-Y\n",
+    # an empty middle field in a 3-column file, and a line of only separators
+    "1\t\tB-X\n2\tb\tO\n\t\t\n3\tc\tO\n",
+], ids=["trailing_tab_everywhere", "one_trailing_tab", "empty_fields"])
+def test_field_counts_from_bytes_equal_the_line_table(tmp_path, monkeypatch, body):
+    path = tmp_path / "fields.txt"
+    path.write_text(body * 4)
+    for options in ({}, {"errors": "collect"}, {"strict": False, "errors": "collect"}):
+        _same(_read(path, False, monkeypatch, **options), _read(path, True, monkeypatch, **options))
+
+
+def test_undecodable_byte_after_the_head_is_named_as_before(tmp_path, monkeypatch):
+    """The layout is decided on valid first lines; a bad byte far below them is still reported
+    with its line (raise) or replaced and listed (collect), exactly as the line-table path does."""
+    monkeypatch.setattr(text_mod, "_HEAD_LINES", 8)
+    monkeypatch.setattr(text_mod, "_DETECT_SAMPLE", 2)
+    lines = [f"t{i} NN O" if i % 5 else "" for i in range(1, 60)]
+    lines[40] = "bad\xff NN B-PER"
+    path = tmp_path / "bad.txt"
+    path.write_bytes("\n".join(lines).encode("latin-1"))
+    with pytest.raises(BioFormatError, match=r":41: byte 0xff"):
+        bx.read(path, cache=False)
+    _same(_read(path, False, monkeypatch, errors="collect"),
+          _read(path, True, monkeypatch, errors="collect"))

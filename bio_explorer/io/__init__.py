@@ -68,9 +68,9 @@ def _parse_file(path: Path, *, format: str, sep: str, token_col: int | None, tag
     routed = sniff(data, path) if format == "auto" else None
     if routed:  # Parquet/IPC table, JSON(L) annotation file, spaCy DocBin
         return None, parse_routed(routed, data, path, multi_tag=multi_tag, errors=errors)
-    raw = split_lines(data, str(path), encoding, errors)
+    raw = split_lines(data, str(path), encoding, errors, defer=True)
     del data
-    if format == "conllu" or (format == "auto" and looks_like_conllu(raw.lines)):
+    if format == "conllu" or (format == "auto" and looks_like_conllu(raw.head(2000))):
         parsed = parse_conllu(raw, str(path), multi_tag=multi_tag, errors=errors)
     else:
         parsed = parse_text(raw, str(path), sep=sep, token_col=token_col, tag_col=tag_col,

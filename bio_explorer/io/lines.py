@@ -48,6 +48,11 @@ class RawText:
         True when lines may end with ``\\r`` (mixed line ends): readers strip it from fields.
     problems : list of dict
         Decoding problems met with ``errors="collect"`` (the bytes were replaced by U+FFFD).
+    pending : bool
+        True while ``utf8`` has been neither split into lines nor checked to be valid UTF-8
+        (``split_lines(..., defer=True)``): the first use of :attr:`lines` does both (raising the
+        decoding error, or collecting it), unless a reader proved the bytes valid first and
+        called :meth:`mark_valid`.
     """
 
     _lines: pl.Series | None
@@ -60,6 +65,7 @@ class RawText:
     cr_in_lines: bool = False  # some lines end with (or hold) a \r that is part of the line
     _digest: Any = ""  # SHA-256 of the bytes read: a str, or a _Digest still being computed
     _cache: bool = True  # keep a rebuilt line table (False once released after reading)
+    _pending: tuple | None = None  # (path, errors) while the bytes are unsplit and unchecked
 
     @property
     def sha256(self) -> str:
@@ -74,9 +80,39 @@ class RawText:
         self._digest = value
 
     @property
+    def pending(self) -> bool:
+        """Whether the bytes are still unsplit and unchecked (see the class docstring)."""
+        return self._pending is not None
+
+    def mark_valid(self) -> None:
+        """Record that a reader checked ``utf8`` is valid UTF-8 (its CSV parse succeeded)."""
+        self._pending = None
+
+    def head(self, n: int) -> pl.Series:
+        """The first ``n`` lines (all of them when the file is shorter), without splitting the
+        whole text of a pending file."""
+        if self._pending is not None:
+            size = max(n, 1) * 64
+            while True:  # the n-th line end, in a prefix of the bytes
+                prefix = self.utf8[:size]
+                rest = prefix.split(b"\n", n)
+                if len(rest) > n:  # n line ends found: rest[n] is what follows the n-th
+                    lines = _csv_lines(prefix[: len(prefix) - len(rest[n])], n)
+                    if lines is not None:
+                        return lines
+                    break
+                if size >= len(self.utf8):
+                    break
+                size *= 4
+        return self.lines.head(n)
+
+    @property
     def lines(self) -> pl.Series:
         """Every line of the text (rebuilt from ``utf8`` when it was released)."""
         if self._lines is not None:
+            return self._lines
+        if self._pending is not None:
+            self._split_pending()
             return self._lines
         lines = _line_series(self.utf8, self.final_newline, self.newline)
         if self._cache:
@@ -88,8 +124,25 @@ class RawText:
         self._lines = value
         self.utf8 = b""  # the new lines are the truth now: the old bytes are stale
 
+    def _split_pending(self) -> None:
+        """Split and check the bytes of a pending file as :func:`split_lines` would have."""
+        path, errors = self._pending
+        body = self.utf8
+        n_rows = body.count(b"\n") + (0 if self.final_newline else 1)
+        lines = _csv_lines(body, n_rows)
+        if lines is None:  # invalid UTF-8 (named, or replaced and collected), or no dummy byte
+            data = (BOM if self.bom else b"") + body
+            text, _ = decode(data, path, self.encoding, errors, self.problems)
+            if self.problems:
+                self.utf8 = text.encode("utf-8")
+            lines = _split_text(text)
+        self._pending = None
+        self._lines = lines
+
     def release_lines(self) -> None:
         """Drop the line table when it can be rebuilt from ``utf8`` (frees one copy of the text)."""
+        if self._pending is not None:
+            return  # nothing built yet; the first use splits and checks the bytes
         if self.utf8:
             self._lines = None
             self._cache = False  # later uses (a write) rebuild it and let it go again
@@ -205,11 +258,14 @@ def _line_series(body: bytes, final_newline: bool, newline: str) -> pl.Series:
     return lines if lines is not None else _split_text(body.decode("utf-8"))
 
 
-def split_lines(data: bytes, path: str, encoding: str = "utf-8", errors: str = "raise") -> RawText:
+def split_lines(data: bytes, path: str, encoding: str = "utf-8", errors: str = "raise", *,
+                defer: bool = False) -> RawText:
     """Split ``data`` into lines, keeping what is needed to write it back exactly.
 
     UTF-8 input is handed to polars' multi-threaded CSV reader as bytes (it validates the encoding);
     Python only decodes when that fails (to name the offending byte) or for other encodings.
+    With ``defer``, UTF-8 text without any ``\\r`` is neither split nor checked here: the result is
+    :attr:`RawText.pending` (a reader that parses the fields from the bytes checks them).
     """
     problems: list = []
     text: str | None = None
@@ -230,8 +286,12 @@ def split_lines(data: bytes, path: str, encoding: str = "utf-8", errors: str = "
         data = (BOM if bom else b"") + body if _is_utf8(encoding) else data
     check_text_bytes(body, path, encoding)
     final_newline = body.endswith(b"\n")
+    has_cr = b"\r" in body  # a search is cheaper than a count
+    if defer and not has_cr and text is None and not cr_only and not body.startswith(BOM):
+        return RawText(None, "\n", final_newline, bom, encoding, body, problems, _digest=digest,
+                       _pending=(path, errors))
     n_lf = body.count(b"\n")
-    n_cr = body.count(b"\r") if b"\r" in body else 0  # a search is cheaper than a count
+    n_cr = body.count(b"\r") if has_cr else 0
     n_crlf = body.count(b"\r\n") if n_cr else 0
     expected_rows = n_lf + (0 if final_newline else 1)
     newline = "\r\n" if n_crlf == n_lf and n_lf > 0 else "\n"

@@ -56,7 +56,7 @@ class _Problems:
         self.rows.append({"source": self.path, "line": line, "kind": kind, "message": reason})
 
 
-def _csv_fields(raw: RawText, sep: str, dtypes: dict, n_rows: int,
+def _csv_fields(raw: RawText, sep: str, dtypes: dict, n_rows: int | None,
                 columns: list[int] | None = None) -> pl.DataFrame | None:
     """Columns of every line read from ``raw.utf8`` by polars' CSV reader, or None when it cannot.
 
@@ -80,7 +80,7 @@ def _csv_fields(raw: RawText, sep: str, dtypes: dict, n_rows: int,
         )
     except Exception:
         return None
-    if frame.height != n_rows:
+    if n_rows is not None and frame.height != n_rows:
         return None
     return _fill_empty(frame)
 
@@ -310,6 +310,18 @@ def _join_fields(fields: pl.DataFrame, n_fields: pl.Series, sep: str) -> pl.Seri
     return fields.select(pl.concat_str(parts, ignore_nulls=True).alias("raw")).to_series()
 
 
+def _odd_lines(fields: pl.DataFrame, n_fields: pl.Series, odd: pl.Series, sep: str) -> pl.Series:
+    """The text of lines ``odd`` rebuilt from their fields: a one-field line is its first field
+    (blank lines, usually), the others are joined (see :func:`_join_fields`)."""
+    odd_n = n_fields.gather(odd)
+    text = fields.get_column("c0").gather(odd).cast(pl.String).alias("raw")
+    multi = (odd_n > 1).arg_true()
+    if multi.len():
+        text = text.scatter(multi, _join_fields(fields.gather(odd.gather(multi)),
+                                                odd_n.gather(multi), sep))
+    return text
+
+
 def _maybe_in(data: bytes, needle: bytes, *, line_start: bool = False) -> bool:
     """Whether ``needle`` may occur (at a line start): False only when the bytes rule it out."""
     if not data:
@@ -317,6 +329,90 @@ def _maybe_in(data: bytes, needle: bytes, *, line_start: bool = False) -> bool:
     if line_start:
         return data.startswith(needle) or b"\n" + needle in data
     return needle in data
+
+
+def _quick_fields(
+    raw: RawText, path: str, *, sep: str, token_col: int | None, tag_col: int | None,
+) -> tuple[_Detected, pl.DataFrame, pl.Series, pl.Series, pl.Series] | None:
+    """The layout, fields, field counts and plain token lines of a file read from its bytes alone.
+
+    The common case of :func:`parse_text` without a line table: the layout is decided on the first
+    lines, polars' CSV reader splits the fields from the bytes (and so checks they are UTF-8), and
+    the field count of a line is taken to end at its last non-empty field.  One sum proves it: the
+    bytes of all fields plus one separator between fields plus the line ends must add up to the
+    file's size.  Returns ``(detected, fields, n_fields, tag column, regular)`` or None whenever
+    anything is unusual – the sum fails (a trailing empty field, a line with more fields than the
+    layout), a TAB file with space-separated lines, a file that is mostly not plain token lines,
+    undecodable bytes, a layout error – and the full line-table path then reads the file (and
+    reports what is wrong).
+    """
+    if not raw.utf8 or raw.newline != "\n" or raw.cr_in_lines:
+        return None  # \r in lines: the byte lengths would count it
+    head = raw.head(_HEAD_LINES)  # (a short pending file is split and checked here)
+    body = raw.utf8
+    if raw.problems or not body or body.startswith(BOM):
+        return None  # replaced undecodable bytes, or a U+FEFF that starts the first token
+    kinds = _line_kinds(head)
+    if not kinds.candidate.any():
+        return None
+    try:
+        det = _detect(raw, head, kinds, path, _Problems(path, "raise"), sep=sep,
+                      token_col=token_col, tag_col=tag_col)
+    except BioFormatError:
+        return None
+    del head, kinds
+    fields = _csv_fields(raw, det.sep, det.dtypes, None)
+    if fields is None:
+        return None  # (undecodable bytes among them)
+    n_lines = fields.height
+    n_fields = _field_counts_from_bytes(fields, len(body) - n_lines + (not raw.final_newline))
+    if n_fields is None or (n_fields > det.n_cols).any():
+        return None  # the sum fails, or lines with more fields than columns
+    first = fields["c0"].cast(pl.String)  # the whole line when it holds no separator
+    if det.sep == "\t":
+        mixed = _on_subset(
+            first, n_fields == 1,
+            lambda c: _line_kinds(c).candidate & c.str.contains(" ", literal=True), False,
+        )
+        if mixed.any():
+            return None
+    # lines that are never plain token lines, whatever their tag field ('-DOCSTART-' and '#'
+    # hold no separator: a line starts with them exactly when its first field does)
+    special = first.str.starts_with("-DOCSTART-") | first.str.starts_with("#")
+    del first
+    tag_cat = fields[f"c{det.tag_col}"]
+    regular = _regular(tag_cat, n_fields, det.n_cols, special)
+    if 2 * int(regular.sum()) <= n_lines:
+        return None  # mostly other lines: the layout is decided on the whole file
+    raw.mark_valid()
+    return det, fields, n_fields, tag_cat, regular
+
+
+def _field_counts_from_bytes(fields: pl.DataFrame, text_bytes: int) -> pl.Series | None:
+    """Fields per line (UInt32) of ``fields``, each taken to end at the line's last non-empty field;
+    None unless the field bytes, separators and ``text_bytes`` (the text without its line ends)
+    add up – which proves every count (a count can only be too small, never too large)."""
+    lengths = [
+        (pl.col(c).cat.len_bytes() if fields.schema[c] == pl.Categorical
+         else pl.col(c).str.len_bytes()).fill_null(0)
+        for c in fields.columns
+    ]
+    last = pl.max_horizontal(pl.lit(1, pl.UInt16), *(
+        (n > 0).cast(pl.UInt16) * pl.lit(i + 1, pl.UInt16) for i, n in enumerate(lengths)))
+    n_fields = fields.select(last.cast(pl.UInt32).alias("n_fields")).to_series()
+    total = fields.select(pl.sum_horizontal(n.cast(pl.Int64).sum() for n in lengths)).item()
+    if int(total) + int(n_fields.sum()) - n_fields.len() != text_bytes:
+        return None
+    return n_fields
+
+
+def _regular(tag_cat: pl.Series, n_fields: pl.Series, n_cols: int, special: pl.Series
+             ) -> pl.Series:
+    """Plainly token lines: the usual column count and a tag-looking tag field."""
+    vocab = tag_cat.unique().drop_nulls().cast(pl.String)
+    good = vocab.filter(vocab.str.contains(TAG_OR_O))
+    return (tag_cat.is_in(good.implode()) if good.len() < vocab.len()
+            else tag_cat.is_not_null()).fill_null(False) & (n_fields == n_cols) & ~special
 
 
 def parse_text(
@@ -337,16 +433,23 @@ def parse_text(
     known tag – and the lines that are not plainly token lines (blank, ``<s>``, ``-DOCSTART-``,
     comments, malformed lines: usually a few percent) get the full classification.
     """
-    problems = _Problems(path, errors, raw.problems)
-    lines = raw.lines
-    fast = not raw.cr_in_lines
-    content = lines if fast else lines.str.strip_suffix("\r")
-    n_lines = content.len()
-    data = raw.utf8
-
     det = None
     whole = False  # decide the layout on the whole file rather than on its first lines
-    while True:
+    quick = _quick_fields(raw, path, sep=sep, token_col=token_col, tag_col=tag_col)
+    if quick is not None:  # fields and field counts from the bytes: no line table at all
+        det, fields, n_fields, tag_cat, regular = quick
+        sep, n_cols, width = det.sep, det.n_cols, max(det.n_cols, 1)
+        n_lines, mixed = regular.len(), None
+        content = lines = wide_content = None
+        wide = pl.Series("wide", [], pl.UInt32)
+    else:
+        lines = raw.lines  # a pending file is split and checked here (decoding errors)
+        fast = not raw.cr_in_lines
+        content = lines if fast else lines.str.strip_suffix("\r")
+        n_lines = content.len()
+        data = raw.utf8
+    problems = _Problems(path, errors, raw.problems)
+    while quick is None:
         head = content if whole else content.head(_HEAD_LINES)
         kinds = _line_kinds(head)
         if not kinds.candidate.any():
@@ -385,11 +488,7 @@ def parse_text(
             fields = _fields(raw, content, sep, width, False, n_lines)
             fields = _fix_mixed(fields, content, mixed).cast(det.dtypes)
         tag_cat = fields[f"c{det.tag_col}"]
-        # plainly token lines: the usual column count and a tag-looking tag field
-        vocab = tag_cat.unique().drop_nulls().cast(pl.String)
-        good = vocab.filter(vocab.str.contains(TAG_OR_O))
-        regular = (tag_cat.is_in(good.implode()) if good.len() < vocab.len()
-                   else tag_cat.is_not_null()).fill_null(False) & (n_fields == n_cols) & ~special
+        regular = _regular(tag_cat, n_fields, n_cols, special)
         del special
         # The column count is the most common one over all token lines: when plain token lines
         # are the majority it is theirs; otherwise decide on the whole file.
@@ -407,7 +506,7 @@ def parse_text(
     if content is not None:
         odd_content = content.gather(odd)
     else:  # rebuilt from the fields (exact for lines with at most the layout's columns)
-        odd_content = _join_fields(fields.gather(odd), n_fields.gather(odd), sep)
+        odd_content = _odd_lines(fields, n_fields, odd, sep)
         if wide.len():
             odd_content = odd_content.scatter(odd.search_sorted(wide), wide_content)
     odd_kinds = _line_kinds(odd_content)
@@ -478,24 +577,25 @@ def parse_text(
     sub = {}
     for i in range(width):
         column = full.pop(i)
-        sub[i] = column.gather(keep)
+        sub[i] = column.filter(token_line)  # a filter copies less than a gather
         del column
     field_cat = sub[tag_col]  # read as Categorical
     if not identity:  # map the (few) distinct fields to effective tags
         eff = field_cat.cast(pl.String).replace_strict(eff_map, default="O", return_dtype=pl.String)
     # sentences and documents: a token line opens a sentence when the line before it is not one
-    opens = (~token_line.shift(1, fill_value=False)).gather(keep)
+    opens = (~token_line.shift(1, fill_value=False)).filter(token_line)
     sentence = (opens.cum_sum().cast(pl.UInt32) - 1).alias("sentence")
     del opens
     if is_docstart.any():
-        doc_key = is_docstart.cum_sum().gather(keep)
+        doc_key = is_docstart.cum_sum().filter(token_line)
         doc = ((doc_key != doc_key.shift(1)).fill_null(True).cum_sum().cast(pl.UInt32) - 1)
         del doc_key
     else:
         doc = pl.repeat(0, keep.len(), dtype=pl.UInt32, eager=True)
     offsets = pl.repeat(0, keep.len(), dtype=pl.UInt32, eager=True)
+    ascii_text = tag_col > 0 and bool(raw.utf8) and raw.utf8.isascii()  # characters are bytes
     for i in range(tag_col):
-        offsets = offsets + _len_chars(sub[i]) + 1
+        offsets = offsets + _len_chars(sub[i], ascii_text) + 1
     tokens = pl.DataFrame(
         {
             "line": (keep + 1).cast(pl.UInt32),
@@ -547,10 +647,12 @@ def _fix_mixed(fields: pl.DataFrame, content: pl.Series, mixed: pl.Series | None
     )
 
 
-def _len_chars(values: pl.Series) -> pl.Series:
-    """UInt32 length in characters of every value (of a String or a Categorical column)."""
+def _len_chars(values: pl.Series, ascii_text: bool = False) -> pl.Series:
+    """UInt32 length in characters of every value (of a String or a Categorical column);
+    ``ascii_text`` says the values are ASCII (their byte lengths are kept: no decoding)."""
     if values.dtype != pl.Categorical:
-        return values.str.len_chars().cast(pl.UInt32)
+        lengths = values.str.len_bytes() if ascii_text else values.str.len_chars()
+        return lengths.cast(pl.UInt32)
     return values.cat.len_chars().cast(pl.UInt32)  # measured on the categories, not per row
 
 
