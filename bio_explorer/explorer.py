@@ -531,6 +531,8 @@ class Explorer(w.VBox):
         if inputs is None:
             if old is None:
                 return False
+            if old and not self._slow.failed():
+                return False  # recomputed after an edit: the last chart stays until then (no flash)
             self._chart_inputs[name] = None
             return view.set_spec(_pending_spec(name))
         if old and len(old) == len(inputs) and all(
