@@ -99,7 +99,7 @@ def _connect(page, widget) -> None:
 
     def py_trait(name, value):
         if name in TRAITS:
-            setattr(widget, name, value)
+            widget.set_state({name: value})  # as a kernel's comm applies a front-end change
         return drain()
 
     page.expose_function("bxPySend", py_send)

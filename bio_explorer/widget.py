@@ -356,7 +356,12 @@ class SpanView(anywidget.AnyWidget):
 
     @traitlets.observe("query")
     def _on_query(self, change: dict) -> None:
-        self._refresh_counts()
+        if "query" in getattr(self, "_property_lock", {}):
+            # a filter set in the front end (a chip, the search box): the page request that
+            # follows is answered first, the counts right after it (in a kernel)
+            self._recount()
+        else:  # set in code: the counts are read next, at once
+            self._refresh_counts()
 
     def _view(self, query: dict) -> Corpus:
         """``corpus.filter(**query)``, memoised for the last query and data version."""
