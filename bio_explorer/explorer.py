@@ -63,6 +63,7 @@ _OWNED: dict[str, tuple[str, ...]] = {
 
 _CHART_WIDTH = 340  # px: width of the placeholder shown while a chart is computed
 _CHART_DELAY = 0.05  # s: debounce of chart re-renders in a kernel
+_SLOW_DELAY = 0.8  # s: after the last edit, before the whole-corpus anomaly scan starts again
 _BIG_CORPUS = 200_000  # tokens: show progress bars above this
 _COMPUTING = "computing…"
 
@@ -463,7 +464,7 @@ class Explorer(w.VBox):
         self._slow.poll()
         self._reheader()
         self._rerender()
-        self._slow.start()  # the corpus changed: anomalies are recomputed in the background
+        self._slow.start_after_edit()  # the corpus changed: anomalies recomputed in the background
 
     def _sync_selections(self) -> None:
         query = self.span_view.query
@@ -530,6 +531,8 @@ class Explorer(w.VBox):
         if inputs is None:
             if old is None:
                 return False
+            if old and not self._slow.failed():
+                return False  # recomputed after an edit: the last chart stays until then (no flash)
             self._chart_inputs[name] = None
             return view.set_spec(_pending_spec(name))
         if old and len(old) == len(inputs) and all(
@@ -755,7 +758,8 @@ class _SlowFrames:
         run = self._current()
         if run is not None:
             return run.value
-        self.start()
+        if not self.worker.pending:  # a start scheduled after an edit keeps its wait
+            self.start()
         return None
 
     def ready(self) -> bool:
@@ -781,6 +785,15 @@ class _SlowFrames:
             if self.ready() or self.busy() or self.failed():
                 return
             self.worker.start()
+
+    def start_after_edit(self) -> None:
+        """After an edit: start the job :data:`_SLOW_DELAY` s after the last edit when an event
+        loop runs (the page reply and the chart updates go first, without a whole-corpus scan
+        competing for the CPU); at once without one."""
+        if running_loop() is None:
+            self.start()
+        elif not self.failed():
+            self.worker.schedule(_SLOW_DELAY)
 
     def poll(self) -> None:
         """Main thread: run ``on_done`` once per finished run."""

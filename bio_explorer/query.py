@@ -111,6 +111,15 @@ def _token_index(corpus: View) -> pl.DataFrame:
     return st.memo("query_tokens", build, depends_on=("tokens",))
 
 
+def warm_search_index(corpus: View) -> None:
+    """Build the token search index of ``corpus`` (``token`` → sentence ids) if it is not built.
+
+    It depends on the tokens only (never on edits), so it is built once; the span view builds
+    it in a background thread at load, so that the first token search answers at once.
+    """
+    _token_index(corpus)
+
+
 def _label_index(corpus: View) -> dict[str, pl.Series]:
     def build() -> dict[str, pl.Series]:
         per = (

@@ -38,11 +38,12 @@ from .colors import palette
 from .corpus import Corpus
 from .kernel_comm import route_to_main_shell
 from .messages import MessageError, edit_fields, page_request
-from .query import QUERY_KEYS, Query
+from .query import QUERY_KEYS, Query, warm_search_index
 
 __all__ = ["QUERY_KEYS", "SpanView"]
 
 _MAX_LIMIT = 1000
+_RECOUNT_DELAY = 0.3  # s: counts after an edit wait at most this long for the page reply
 _PREVIEW_ROWS = 20
 
 # Shown when the front-end bundle has not been built (``cd js && npm ci && npm run build``).
@@ -195,6 +196,9 @@ class SpanView(anywidget.AnyWidget):
         self._seen_version = corpus._state.version
         self._pending: dict[str, dict] = {}
         self._drain = Coalescer(self._answer_pending)
+        # after an edit the rows go first: the counts (chips, anomaly kinds, matching) are
+        # refreshed right after the next page reply, or soon if no page is asked for
+        self._recount = Coalescer(self._refresh_counts, delay=_RECOUNT_DELAY)
         self._global = _GlobalRefresh(corpus, self._on_global_done,
                                       lambda: float(self.anomaly_refresh_delay))
         self._colors = palette(corpus.labels())
@@ -210,6 +214,11 @@ class SpanView(anywidget.AnyWidget):
         self._refresh_counts()  # the observer does not fire when the query stays {}
         self._refresh_status()
         self.on_msg(self._handle_message)
+        # the token search index, built once in the background: the first search needs no scan
+        self._search_index = Worker(lambda run: warm_search_index(corpus),
+                                    version=lambda: corpus._state.version,
+                                    on_done=lambda run: None, name="bio_explorer-search-index")
+        self._search_index.start()
 
     # ------------------------------------------------------------------ public API
     def __repr__(self) -> str:
@@ -261,11 +270,21 @@ class SpanView(anywidget.AnyWidget):
         result) and schedules the background recomputation of the global kinds when they are
         out of date (see :meth:`wait_idle`).
         """
+        self._refresh(counts_first=True)
+
+    def _refresh(self, counts_first: bool) -> None:
+        """:meth:`refresh`; with ``counts_first=False`` (an edit from the front end) the counts
+        are refreshed after the page reply the ``_data_version`` bump asks for (in a kernel;
+        at once without an event loop)."""
         self._seen_version = self._corpus._state.version
         self._view_cache = None
-        self._refresh_counts()
         self._refresh_status()
-        self._data_version = self._data_version + 1
+        if counts_first:
+            self._refresh_counts()
+            self._data_version = self._data_version + 1
+        else:
+            self._data_version = self._data_version + 1
+            self._recount()
         self._schedule_global()
 
     def review(self, suspects: pl.DataFrame | None = None, **query: list[str]) -> None:
@@ -324,8 +343,8 @@ class SpanView(anywidget.AnyWidget):
         """Main thread: a global result for ``version`` is installed on the corpus state."""
         if version != self._corpus._state.version or self._seen_version != version:
             return  # the corpus moved on: the edit that moved it scheduled another run
-        self._refresh_counts()
-        self._data_version = self._data_version + 1
+        self._data_version = self._data_version + 1  # the marks first, then the counts
+        self._recount()
 
     # ------------------------------------------------------------------ query handling
     @traitlets.validate("query")
@@ -337,7 +356,12 @@ class SpanView(anywidget.AnyWidget):
 
     @traitlets.observe("query")
     def _on_query(self, change: dict) -> None:
-        self._refresh_counts()
+        if "query" in getattr(self, "_property_lock", {}):
+            # a filter set in the front end (a chip, the search box): the page request that
+            # follows is answered first, the counts right after it (in a kernel)
+            self._recount()
+        else:  # set in code: the counts are read next, at once
+            self._refresh_counts()
 
     def _view(self, query: dict) -> Corpus:
         """``corpus.filter(**query)``, memoised for the last query and data version."""
@@ -500,9 +524,10 @@ class SpanView(anywidget.AnyWidget):
         except Exception as exc:  # shown in the widget, never a silent blank
             self._reply_error(msg, _describe(exc))
             return
+        self.send({**page, "kind": "page", "id": msg.get("id")})
         if offset == 0 and query == self.query:
             self._first_page = {"query": query, **page}
-        self.send({**page, "kind": "page", "id": msg.get("id")})
+        self._recount.flush()  # counts deferred by an edit: now that the rows are on their way
 
     def _answer_edit(self, msg: dict) -> None:
         try:
@@ -513,7 +538,7 @@ class SpanView(anywidget.AnyWidget):
             return
         reply = {"kind": "edit", "id": msg.get("id"), "ok": True, "message": "", **reply}
         if op != "preview_all":
-            self.refresh()
+            self._refresh(counts_first=False)
         self.send(reply)
 
     # ------------------------------------------------------------------ edit ops

@@ -318,6 +318,42 @@ def test_in_a_kernel_results_arrive_by_themselves(so_corpus, monkeypatch):
     assert [r["kind"] for r in replies] == ["page"] and replies[0]["id"] == "k"
 
 
+def test_after_an_edit_the_slow_charts_stay_until_recomputed(so_corpus, monkeypatch):
+    """In a kernel, an edit restarts the whole-corpus anomaly scan (0.8 s after the last edit):
+    meanwhile the anomaly and inconsistency charts keep their last figures instead of flashing a
+    "computing" placeholder (issue 16.7: no second redraw the user can see), then show the new."""
+    import asyncio
+
+    import bio_explorer.explorer as explorer_mod
+
+    monkeypatch.setattr(explorer_mod, "_kernel_loop", asyncio.get_running_loop, raising=True)
+    monkeypatch.setattr(explorer_mod, "_SLOW_DELAY", 0.05)
+
+    async def scenario() -> tuple[list[str], dict, bool]:
+        ex = Explorer(so_corpus)
+        ex.span_view.send = lambda m, buffers=None: None
+        for _ in range(6000):
+            if ex.ready:
+                break
+            await asyncio.sleep(0.02)
+        sp = so_corpus.spans.filter(pl.col("label") == "Library").row(0, named=True)
+        ex.span_view._handle_message(ex.span_view, {
+            "kind": "edit", "id": "e", "op": "relabel", "sentence": sp["sentence"],
+            "start": sp["start"], "end": sp["end"], "label": "Algorithm"}, [])
+        ex._rerender.flush()
+        during = [str(ex.charts[name]._spec) for name in ("anomalies", "inconsistencies")]
+        for _ in range(6000):
+            if ex.ready:
+                break
+            await asyncio.sleep(0.02)
+        return during, ex.charts.anomalies._spec, ex.ready
+
+    during, spec, ready = asyncio.run(scenario())
+    assert ready
+    assert all("computing" not in text for text in during)
+    assert sum(r["count"] for r in spec["data"]["values"]) == so_corpus.anomalies().height
+
+
 def _label_sort(spec: dict) -> list[str] | None:
     """The ``sort`` of the first encoding on the field ``label`` in a Vega-Lite spec."""
     if isinstance(spec, dict):

@@ -406,6 +406,70 @@ def test_background_refresh_in_event_loop(so_corpus, monkeypatch):
     assert not view._global.pending
 
 
+def test_edit_in_event_loop_sends_rows_before_counts(so_corpus, monkeypatch):
+    """In a kernel an edit is answered (reply, ``_data_version``) without recounting the chips
+    and anomaly kinds: the page the front end then asks for goes out first, the counts follow
+    it (issue 16.7: the rows are what the user waits for)."""
+    import asyncio
+
+    view = SpanView(so_corpus)
+    fe = FakeFrontEnd(view, monkeypatch)
+    sp = so_corpus.spans.row(0, named=True)
+    events: list[str] = []
+    view.observe(lambda ch: events.append(ch["name"]), names=["_labels", "_data_version"])
+    send = view.send
+    view.send = lambda content, buffers=None: (events.append(content["kind"]),
+                                               send(content, buffers))
+
+    async def session() -> None:
+        fe.ask(kind="edit", op="relabel", sentence=sp["sentence"], start=sp["start"],
+               end=sp["end"], label="Zzz_Rows")
+        assert events == ["_data_version", "edit"]  # no recount yet
+        fe.ask(kind="page", query=view.query, offset=0, limit=50)  # what the bump asks for
+        for _ in range(100):
+            if "page" in events:
+                break
+            await asyncio.sleep(0)
+        assert events[:3] == ["_data_version", "edit", "page"]
+        assert events[3:] == ["_labels"]  # the counts, right after the page reply
+        assert any(d["label"] == "Zzz_Rows" for d in view._labels)
+        view._global.cancel()
+
+    asyncio.run(session())
+
+
+def test_filter_from_the_front_end_sends_rows_before_counts(so_corpus, monkeypatch):
+    """A query written by the front end (chip click) is answered page first, counts after (in a
+    kernel); a query set in code has its counts at once."""
+    import asyncio
+
+    view = SpanView(so_corpus)
+    fe = FakeFrontEnd(view, monkeypatch)
+    label = view._labels[0]["label"]
+    events: list[str] = []
+    view.observe(lambda ch: events.append(ch["name"]), names=["_labels", "matching_sentences"])
+    send = view.send
+    view.send = lambda content, buffers=None: (events.append(content["kind"]),
+                                               send(content, buffers))
+
+    async def session() -> None:
+        view.set_state({"query": {"labels": [label]}})  # as the comm does it
+        assert events == []
+        fe.ask(kind="page", query=view.query, offset=0, limit=50)
+        for _ in range(100):
+            if "page" in events:
+                break
+            await asyncio.sleep(0)
+        assert events[0] == "page" and set(events[1:]) == {"_labels", "matching_sentences"}
+        events.clear()
+        view.query = {}  # in code: counted at once
+        assert set(events) == {"_labels", "matching_sentences"}
+        assert view.matching_sentences == len(so_corpus)
+        view._global.cancel()
+
+    asyncio.run(session())
+
+
 def test_background_result_for_an_old_version_is_not_applied(front):
     view = front.view
     corpus = view.corpus

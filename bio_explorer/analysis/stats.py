@@ -6,12 +6,91 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from ..state import changed_sentences, sentence_rows
+
 if TYPE_CHECKING:
     from ..state import View as Corpus  # the lower layers take a view of the state
 
 __all__ = ["label_counts", "span_lengths", "summary"]
 
 _BY = (None, "source")
+
+
+def _stats_of(spans: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``(label, length, count)`` and ``(label, sentences)`` of a span frame (Int64 counts)."""
+    lengths = (
+        spans.select("label", (pl.col("end") - pl.col("start")).cast(pl.UInt32).alias("length"))
+        .group_by("label", "length").agg(pl.len().cast(pl.Int64).alias("count"))
+    )
+    sents = (
+        spans.select("label", "sentence").unique()
+        .group_by("label").agg(pl.len().cast(pl.Int64).alias("sentences"))
+    )
+    return lengths, sents
+
+
+def _merged(old: pl.DataFrame, new: pl.DataFrame, gone: pl.DataFrame, keys: list[str],
+            value: str) -> pl.DataFrame:
+    """``old`` + ``new`` - ``gone`` per ``keys`` (rows that reach 0 dropped)."""
+    return (
+        pl.concat([old, new, gone.with_columns(-pl.col(value))])
+        .group_by(keys).agg(pl.col(value).sum())
+        .filter(pl.col(value) > 0)
+    )
+
+
+def _span_stats(corpus: Corpus) -> tuple[pl.Series, pl.DataFrame, pl.DataFrame]:
+    """The whole corpus's span lengths per label and sentences per label, with the tag column
+    they were counted on (memo ``span_stats``).
+
+    After edits the latest entry is brought up to date from the edited sentences alone (their
+    spans before are subtracted, their spans now added), so the label and span-length charts
+    never rebuild every span of a large corpus after an edit.
+    """
+    st = corpus._state
+    prev = st.last("span_stats")
+
+    def build() -> tuple[pl.Series, pl.DataFrame, pl.DataFrame]:
+        tags = st.tok["tag"]
+        if prev is not None and prev[1][0].len() == tags.len():
+            old_tags, lengths, sents = prev[1]
+            changed = changed_sentences(st, old_tags)
+            if changed.len() == 0:
+                return tags, lengths, sents
+            if changed.len() <= max(64, st.sent.height // 50):
+                rows = sentence_rows(st, changed)
+                now = corpus.rows_view(rows)
+                before = corpus.rows_view(rows)
+                before._state.tok = before._state.tok.with_columns(
+                    old_tags.gather(rows).alias("tag"))
+                l_new, s_new = _stats_of(now._all_spans())
+                l_old, s_old = _stats_of(before._all_spans())
+                return (tags, _merged(lengths, l_new, l_old, ["label", "length"], "count"),
+                        _merged(sents, s_new, s_old, ["label"], "sentences"))
+        return (tags, *_stats_of(corpus._all_spans()))
+
+    return st.memo("span_stats", build, depends_on=("tags",))
+
+
+def _whole_label_counts(corpus: Corpus) -> pl.DataFrame:
+    """:func:`label_counts` of the whole corpus from the incremental span statistics."""
+    _tags, lengths, sents = _span_stats(corpus)
+    per = lengths.group_by("label").agg(
+        pl.col("count").sum().alias("spans"),
+        (pl.col("count") * pl.col("length")).sum().alias("tokens"),
+    )
+    return (
+        per.join(sents, on="label", how="left")
+        .select(
+            "label",
+            pl.col("spans").cast(pl.UInt32),
+            pl.col("tokens").cast(pl.UInt32),
+            pl.col("sentences").fill_null(0).cast(pl.UInt32),
+            (pl.col("tokens").cast(pl.Float64) / pl.col("spans").cast(pl.Float64))
+            .alias("mean_length"),
+        )
+        .sort(["spans", "label"], descending=[True, False])
+    )
 
 
 def label_counts(corpus: Corpus, by: str | None = None) -> pl.DataFrame:
@@ -32,6 +111,8 @@ def label_counts(corpus: Corpus, by: str | None = None) -> pl.DataFrame:
     """
     if by not in _BY:
         raise ValueError(f"by={by!r}; expected None or 'source'")
+    if by is None and corpus._sel is None:
+        return _whole_label_counts(corpus)
     sp = corpus.spans.select("sentence", "label", (pl.col("end") - pl.col("start")).alias("len"))
     keys = ["label"]
     if by == "source":
@@ -58,6 +139,9 @@ def span_lengths(corpus: Corpus) -> pl.DataFrame:
     pl.DataFrame
         ``label`` (str), ``length`` (u32), ``count`` (u32), sorted by label then length.
     """
+    if corpus._sel is None:
+        lengths = _span_stats(corpus)[1]
+        return lengths.with_columns(pl.col("count").cast(pl.UInt32)).sort("label", "length")
     return (
         corpus.spans.select(
             "label", (pl.col("end") - pl.col("start")).cast(pl.UInt32).alias("length")

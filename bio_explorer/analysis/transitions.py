@@ -8,12 +8,13 @@ codes and a transition as ``prev_code * K + code``; validity is decided once per
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import polars as pl
 
 from .. import schemes
+from ..state import changed_sentences, sentence_rows
 
 if TYPE_CHECKING:
     from ..state import View as Corpus  # the lower layers take a view of the state
@@ -40,6 +41,7 @@ class _Index:
     into: pl.Series  # UInt32 key of the transition into each token
     out: pl.Series  # UInt32 key of the transition to </s> (null except on last tokens)
     pairs: pl.DataFrame  # key, prev_tag, tag, valid (distinct keys present)
+    tags: pl.Series  # the tag column the codes were computed from (where an update starts)
 
 
 def view_rows(corpus: Corpus) -> pl.Series | None:
@@ -66,40 +68,81 @@ def view_rows(corpus: Corpus) -> pl.Series | None:
     )
 
 
+def _codes(sentence: pl.Series, codes: pl.Series, k: int) -> pl.DataFrame:
+    """``into`` and ``out`` transition keys of token ``codes`` (whole sentences, in order)."""
+    s_code, e_code = k - 2, k - 1
+    df = pl.DataFrame({"c": codes, "s": sentence}).select(
+        (pl.col("s") != pl.col("s").shift(1)).fill_null(True).alias("first"),
+        (pl.col("s") != pl.col("s").shift(-1)).fill_null(True).alias("last"),
+        "c",
+    )
+    return df.select(
+        (
+            pl.when(pl.col("first")).then(pl.lit(s_code, pl.UInt32))
+            .otherwise(pl.col("c").shift(1)) * k + pl.col("c")
+        ).cast(pl.UInt32).alias("into"),
+        pl.when(pl.col("last")).then(pl.col("c") * k + e_code).cast(pl.UInt32).alias("out"),
+    )
+
+
+def _pairs(into: pl.Series, out: pl.Series, vocab: list[str], scheme: str) -> pl.DataFrame:
+    """``key``, ``prev_tag``, ``tag``, ``valid`` of the distinct keys in ``into`` and ``out``."""
+    k = len(vocab)
+    keys = pl.concat([into.unique(), out.drop_nulls().unique()]).unique().sort()
+    names = pl.Series(vocab)
+    pairs = pl.DataFrame({"key": keys}).with_columns(
+        names.gather(pl.Series(keys // k)).alias("prev_tag"),
+        names.gather(pl.Series(keys % k)).alias("tag"),
+    )
+    return pairs.with_columns(
+        schemes.transition_valid(pl.col("prev_tag"), pl.col("tag"), scheme)
+        .fill_null(True).alias("valid")
+    )
+
+
+def _update(corpus: Corpus, old: _Index) -> _Index | None:
+    """``old`` brought up to date after edits: only the sentences whose tags changed since it was
+    built are converted and coded again.  None when a full build is needed (many sentences
+    changed, or the set of file-scheme tags changed, so the vocabulary would be another)."""
+    st = corpus._state
+    tags = st.tok["tag"]
+    changed = changed_sentences(st, old.tags)
+    if changed.len() == 0:
+        return replace(old, tags=tags)
+    if changed.len() > max(64, st.sent.height // 50):
+        return None
+    rows = sentence_rows(st, changed)
+    sub = corpus.rows_view(rows)
+    code_of = {t: i for i, t in enumerate(old.vocab[:-2])}
+    fresh = sub._file_scheme_cat().cast(pl.String).fill_null("O")
+    if not set(fresh.unique().to_list()) <= code_of.keys():
+        return None  # a tag the vocabulary does not have
+    codes = fresh.replace_strict(code_of, return_dtype=pl.UInt32)
+    part = _codes(sub._state.tok["sentence"], codes, old.k)
+    into = old.into.scatter(rows, part["into"])
+    out = old.out.scatter(rows, part["out"])
+    used = (into % old.k).unique()
+    if used.len() != old.k - 2:  # a tag no longer occurs: a fresh vocabulary would drop it
+        return None
+    return _Index(old.k, old.vocab, into, out, _pairs(into, out, old.vocab, st.scheme), tags)
+
+
 def _index(corpus: Corpus) -> _Index:
+    st = corpus._state
+    prev = st.last("transitions_index")
+
     def build() -> _Index:
-        st = corpus._state
+        if prev is not None and prev[0][1] == st.versions["tokens"]:
+            updated = _update(corpus, prev[1])
+            if updated is not None:
+                return updated
         tags = schemes.TagVocab(corpus._file_scheme_cat())  # a missing tag reads as O
         vocab = [*tags.tags, START, END]
-        k = len(vocab)
-        s_code, e_code = k - 2, k - 1
-        codes = tags.codes
-        sentence = st.tok["sentence"]
-        df = pl.DataFrame({"c": codes, "s": sentence}).select(
-            (pl.col("s") != pl.col("s").shift(1)).fill_null(True).alias("first"),
-            (pl.col("s") != pl.col("s").shift(-1)).fill_null(True).alias("last"),
-            "c",
-        )
-        frame = df.select(
-            (
-                pl.when(pl.col("first")).then(pl.lit(s_code, pl.UInt32))
-                .otherwise(pl.col("c").shift(1)) * k + pl.col("c")
-            ).cast(pl.UInt32).alias("into"),
-            pl.when(pl.col("last")).then(pl.col("c") * k + e_code).cast(pl.UInt32).alias("out"),
-        )
-        keys = pl.concat([frame["into"].unique(), frame["out"].drop_nulls().unique()]).unique()
-        names = pl.Series(vocab)
-        pairs = pl.DataFrame({"key": keys.sort()}).with_columns(
-            names.gather(pl.Series(keys.sort() // k)).alias("prev_tag"),
-            names.gather(pl.Series(keys.sort() % k)).alias("tag"),
-        )
-        pairs = pairs.with_columns(
-            schemes.transition_valid(pl.col("prev_tag"), pl.col("tag"), st.scheme)
-            .fill_null(True).alias("valid")
-        )
-        return _Index(k, vocab, frame["into"], frame["out"], pairs)
+        frame = _codes(st.tok["sentence"], tags.codes, len(vocab))
+        return _Index(len(vocab), vocab, frame["into"], frame["out"],
+                      _pairs(frame["into"], frame["out"], vocab, st.scheme), st.tok["tag"])
 
-    return corpus._state.memo("transitions_index", build, depends_on=("tags", "tokens"))
+    return st.memo("transitions_index", build, depends_on=("tags", "tokens"))
 
 
 def _keys(corpus: Corpus) -> pl.Series:

@@ -8,6 +8,9 @@ import { applyLabelStyle } from "./color.js";
 import { debounce, fmtInt, h, plural, show } from "./dom.js";
 import { listOf, toggleIn, withKey } from "./query.js";
 
+/** ms after the last keystroke before the search box filters */
+export const SEARCH_DEBOUNCE_MS = 90;
+
 /**
  * @typedef {Object} FilterState
  * @property {import("./query.js").Query} query
@@ -37,7 +40,9 @@ export function createFilterBar(deps) {
       autocomplete: "off",
     },
   });
-  const pushText = debounce(() => onQuery(withKey(getQuery(), "text", search.value)), 200);
+  // short enough to feel immediate after the last keystroke, long enough to skip most of the
+  // keystrokes of a word; Enter searches at once; Python drops superseded page requests
+  const pushText = debounce(() => onQuery(withKey(getQuery(), "text", search.value)), SEARCH_DEBOUNCE_MS);
   search.addEventListener("input", () => pushText());
   search.addEventListener("keydown", (e) => {
     if (e.key === "Enter") {

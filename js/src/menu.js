@@ -14,6 +14,8 @@ import { h } from "./dom.js";
  * @property {(content: Node[], focus?: boolean) => void} replace swap the content, keep position
  * @property {() => HTMLElement | null} element
  * @property {() => void} reposition
+ * @property {(anchor: HTMLElement) => void} reanchor move the open popup to a new anchor (the same
+ *   thing drawn again), keeping its content and focus
  * @property {() => void} destroy
  */
 
@@ -165,6 +167,11 @@ export function createPopupHost(root) {
     },
     element: () => pop,
     reposition,
+    reanchor(anchor) {
+      if (!pop) return;
+      anchorEl = anchor;
+      reposition();
+    },
     destroy() {
       close(false);
     },

@@ -386,13 +386,13 @@ function render({ model, el }) {
     drawn = { keys, ctx: key };
     if (changed) {
       hideTip();
-      if (popups.isOpen() && popupAnchor && !popupAnchor.isConnected) popups.close();
       range = null;
       const a = active;
       active = -1;
       setActive(a, { focus: false, scroll: false, visible: wasActive });
       markSelection();
       if (focusKey) restoreFocus(focusKey);
+      keepMenu();
     }
     syncPager();
     return true;
@@ -406,7 +406,6 @@ function render({ model, el }) {
     const scrollTop = rows.scrollTop;
     const anchor = keepPlace ? scrollAnchor() : null;
     hideTip();
-    if (popups.isOpen() && rows.contains(popupAnchor)) popups.close();
     const prevSentence = keepPlace && active >= 0 ? page.sentences[active]?.sentence : undefined;
     range = null;
 
@@ -437,6 +436,7 @@ function render({ model, el }) {
     setActive(next >= 0 ? next : page.sentences.length ? 0 : -1, { focus: moveFocus, scroll: moveFocus, visible: next >= 0 });
     markSelection();
     if (focusKey) restoreFocus(focusKey);
+    keepMenu();
     syncPager();
   }
 
@@ -732,6 +732,44 @@ function render({ model, el }) {
   // ---------------------------------------------------------------- span menu
   /** @type {HTMLElement | null} */
   let popupAnchor = null;
+  /** the span the open span menu edits: it stays open when that span is drawn again */
+  /** @type {{ sentence: string, start: string, end: string, label: string } | null} */
+  let menuSpan = null;
+
+  /**
+   * After rows were drawn again (a page reply, an in-place update): an open span menu moves to
+   * the same span (sentence, extent, label) in the new rows; any other popup on the rows, or a
+   * span menu whose span is gone or changed, closes.  A reply that arrives after the user opened
+   * a menu on the rows still shown (a busy kernel) must not take the menu away.
+   */
+  function keepMenu() {
+    if (!popups.isOpen() || !popupAnchor || popupAnchor.isConnected) return;
+    const m = menuSpan;
+    const box = m
+      ? rows.querySelector(
+          `.bx-row[data-sentence="${CSS.escape(m.sentence)}"] .bx-span[data-start="${CSS.escape(m.start)}"]` +
+            `[data-end="${CSS.escape(m.end)}"][data-label="${CSS.escape(m.label)}"]`,
+        )
+      : null;
+    if (!(box instanceof HTMLElement)) {
+      popups.close();
+      return;
+    }
+    popupAnchor = box;
+    box.classList.add("bx-menu-open");
+    const row = rowOf(box);
+    if (row) setActive(Number(row.getAttribute("data-index")), { focus: false, scroll: false });
+    box.scrollIntoView({ block: "nearest" });
+    popups.reanchor(box);
+  }
+
+  /** True when the anchor of the open popup is within the visible part of the rows. */
+  function anchorInView() {
+    if (!popupAnchor || !popupAnchor.isConnected) return false;
+    const a = popupAnchor.getBoundingClientRect();
+    const r = rows.getBoundingClientRect();
+    return a.bottom > r.top && a.top < r.bottom;
+  }
 
   /** @param {HTMLElement} box */
   function openSpanMenu(box) {
@@ -746,16 +784,15 @@ function render({ model, el }) {
     const spans = Array.isArray(s.spans) ? s.spans : [];
     const k = spans.findIndex(([a, b]) => a === start && b === end);
     const count = k >= 0 && Array.isArray(s.span_counts) ? s.span_counts[k] : undefined;
-    popupAnchor = box;
-    box.classList.add("bx-menu-open");
     const labels = labelsTrait();
     const pop = popups.open(box, {
       label: `Edit span ${label}`,
       cls: "bx-pop-span",
       onClose: () => {
-        box.classList.remove("bx-menu-open");
+        popupAnchor?.classList.remove("bx-menu-open");
         applyAll = null;
         popupAnchor = null;
+        menuSpan = null;
       },
       content: spanMenuContent({
         text,
@@ -794,8 +831,9 @@ function render({ model, el }) {
               sendEdit("relabel_all", { text, from_label: null, to_label: to, include_untagged: includeUntagged });
             },
             onBack: () => {
+              const at = popupAnchor ?? box;
               popups.close();
-              openSpanMenu(box);
+              if (at.isConnected) openSpanMenu(at);
             },
           });
           applyAll = { id: null, panel };
@@ -804,6 +842,9 @@ function render({ model, el }) {
         },
       }),
     });
+    popupAnchor = box;
+    box.classList.add("bx-menu-open");
+    menuSpan = { sentence: String(sentence), start: String(start), end: String(end), label };
     pop.addEventListener("keydown", (e) => {
       if ((e.key === "Delete" || e.key === "Backspace") && !isEditable(e.target) && !applyAll) {
         e.preventDefault();
@@ -854,7 +895,6 @@ function render({ model, el }) {
     const anchor = /** @type {HTMLElement | null} */ (row.querySelector(`.bx-tok[data-pos="${hi - 1}"]`));
     if (!anchor) return;
     const sentence = s.sentence;
-    popupAnchor = anchor;
     popups.open(anchor, {
       label: "New span",
       cls: "bx-pop-add",
@@ -872,6 +912,7 @@ function render({ model, el }) {
         },
       }),
     });
+    popupAnchor = anchor; // after open(): closing the previous popup clears it
   }
 
   // ---------------------------------------------------------------- anomaly tooltip
@@ -1000,7 +1041,9 @@ function render({ model, el }) {
   rows.addEventListener("focusout", () => hideTip());
   rows.addEventListener("scroll", () => {
     hideTip();
-    if (popups.isOpen() && popupAnchor && rows.contains(popupAnchor)) popups.close();
+    if (!popups.isOpen() || !popupAnchor || !rows.contains(popupAnchor)) return;
+    if (anchorInView()) popups.reposition();
+    else popups.close();
   });
 
   // ---------------------------------------------------------------- events: keyboard
