@@ -24,9 +24,10 @@ Not available lazily
   dissenting occurrences; on a sample it would miss rare forms.  It is not built yet: filter or
   ``collect()`` a part of the corpus and use the eager ``Corpus``.
 * Undo/redo and the bulk edits (``relabel_all``, ``repair``...) are not offered lazily: single
-  edits (``relabel``, ``add_span``, ``delete_span``) go to a tag overlay and ``write(path)`` saves
-  by a streaming rewrite (see :mod:`bio_explorer.overlay`); ``collect()`` gives an editable eager
-  ``Corpus`` of a view that fits in memory.  ``sentences.n_spans`` is as converted (not edited).
+  edits (``relabel``, ``add_span``, ``delete_span``, ``resize_span``) go to a tag overlay and
+  ``write(path)`` saves by a streaming rewrite (see :mod:`bio_explorer.overlay`); ``collect()``
+  gives an editable eager ``Corpus`` of a view that fits in memory.  ``sentences.n_spans`` is as
+  converted (not edited).
 """
 
 from __future__ import annotations
@@ -147,6 +148,25 @@ class LazyCorpus:
         self._query = _normalise(query or {})
         self._memo: dict[str, Any] = {}
         self.overlay = overlay if overlay is not None else Overlay(self.folder)
+        self._save_path: Path | None = None
+
+    @property
+    def save_path(self) -> Path:
+        """Where :meth:`write` saves by default (the span view's Save): set it to choose.
+
+        Default: the folder ``edited`` of the dataset (one file per source file, same names),
+        so a save never writes next to the data nor over a source file.
+        """
+        if self._save_path is not None:
+            return self._save_path
+        folder = self.folder / "edited"
+        if len(self.meta["files"]) == 1:
+            return folder / Path(self.meta["files"][0]["name"]).name
+        return folder
+
+    @save_path.setter
+    def save_path(self, value: str | os.PathLike | None) -> None:
+        self._save_path = None if value is None else Path(value)
 
     # ------------------------------------------------------------------ frames
     @property
@@ -158,6 +178,16 @@ class LazyCorpus:
     def query(self) -> dict:
         """The filter this view was made with (``{}`` for the whole corpus)."""
         return {k: v for k, v in self._query.items() if v not in (None, False, "token")}
+
+    @property
+    def version(self) -> int:
+        """Data version: moved by every edit (views share it; what the widgets compare)."""
+        return self.overlay.version
+
+    @property
+    def file_names(self) -> list[str]:
+        """Names of the source files, in reading order."""
+        return [str(f["name"]) for f in self.meta["files"]]
 
     @property
     def is_view(self) -> bool:
@@ -253,6 +283,15 @@ class LazyCorpus:
             partial = self._partials("transitions")
         return plans.merge_transitions(partial, self.scheme).collect(engine="streaming")
 
+    def span_lengths(self) -> pl.DataFrame:
+        """As :meth:`Corpus.span_lengths`: label × length → count, from the spans table."""
+        from .analysis.stats import length_counts
+
+        if self.is_view and len(self.overlay):
+            return self.collect().span_lengths()
+        spans = self.spans if self.is_view else self._partials("spans")
+        return length_counts(spans).collect(engine="streaming")
+
     def labels(self) -> list[str]:
         """Entity types with a span in the whole corpus, sorted."""
         got = self._partials("labels").select(pl.col("label").unique()).collect()
@@ -305,7 +344,9 @@ class LazyCorpus:
     def filter(self, **query: Any) -> LazyCorpus:
         """A view on the sentences matching every condition (keys of :meth:`Corpus.filter`)."""
         merged = {**self.query, **query}
-        return LazyCorpus(self.folder, self.meta, merged, self.overlay)
+        view = LazyCorpus(self.folder, self.meta, merged, self.overlay)
+        view.save_path = self.save_path
+        return view
 
     def _parts_of(self, ids: pl.Series) -> list[int]:
         """Parts holding any of the sorted sentence ``ids`` (from the part metadata)."""
@@ -502,6 +543,7 @@ class LazyCorpus:
                 "transitions": lambda tok=tok: plans.transition_partial(tok),
                 "span_texts": lambda c=c: plans.span_text_partial(c.spans),
                 "anomalies": lambda c=c: local_anomalies(c),
+                "spans": lambda c=c: c.spans,
             }[table]().lazy())
         stored = [self._scan(table, keep)] if keep else []
         return pl.concat(stored + fresh, how="vertical_relaxed")
@@ -550,17 +592,36 @@ class LazyCorpus:
         """As :meth:`Corpus.delete_span`; the change goes to the overlay."""
         self._edit("delete_span", sentence, start)
 
+    def resize_span(self, sentence: int, start: int, new_start: int, new_end: int) -> None:
+        """As :meth:`Corpus.resize_span`; the change goes to the overlay."""
+        self._edit("resize_span", sentence, start, new_start, new_end)
+
     @property
     def unsaved(self) -> int:
         """Number of tokens whose tag the overlay changes."""
         return len(self.overlay)
 
-    def write(self, path: str | os.PathLike) -> list[Path]:
-        """Save the corpus with its edits to ``path`` by a streaming rewrite of the source files
-        (only tag fields change; see :func:`bio_explorer.overlay.write`)."""
+    def write(self, path: str | os.PathLike | None = None) -> list[Path]:
+        """Save the corpus with its edits to ``path`` (default :attr:`save_path`) by a streaming
+        rewrite of the source files (only tag fields change; see
+        :func:`bio_explorer.overlay.write`)."""
         from .overlay import write
 
-        return write(self, path)
+        return write(self, self.save_path if path is None else path)
+
+    def undo(self) -> bool:
+        """Not available lazily: edits go straight to the overlay (see the module docstring)."""
+        raise NotImplementedError("undo is not available on a LazyCorpus: its edits go straight "
+                                  "to the overlay; edit the span back instead")
+
+    def redo(self) -> bool:
+        """Not available lazily (see :meth:`undo`)."""
+        raise NotImplementedError("redo is not available on a LazyCorpus (see undo)")
+
+    def relabel_all(self, *args: Any, **kwargs: Any):
+        """Not available lazily: a bulk edit over the whole corpus (collect() a view first)."""
+        raise NotImplementedError("relabel_all is not available on a LazyCorpus: filter it, "
+                                  "collect() the view and use Corpus.relabel_all")
 
     def _records(self) -> list:
         from .cache import restore_layout

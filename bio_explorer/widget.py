@@ -181,18 +181,10 @@ class SpanView(anywidget.AnyWidget):
 
     def __init__(self, corpus: Corpus, query: dict | None = None, page_size: int = 50,
                  journal: bool | str | os.PathLike | None = None, **kwargs: Any) -> None:
-        if not isinstance(corpus, Corpus):
-            raise TypeError(f"SpanView needs a bio_explorer.Corpus, not {type(corpus).__name__}")
-        from .edits import auto_journal
-        from .journal import enable_journal
-
-        if journal is None:
-            auto_journal(corpus)  # interactive edits survive a crashed kernel
-        elif journal:
-            enable_journal(corpus, journal)
+        self._attach(corpus, journal)
         self._corpus = corpus
         self._view_cache: tuple[str, int, Corpus] | None = None
-        self._seen_version = corpus._state.version
+        self._seen_version = self._version()
         self._pending: dict[str, dict] = {}
         self._drain = Coalescer(self._answer_pending)
         self._global = _GlobalRefresh(corpus, self._on_global_done,
@@ -210,6 +202,25 @@ class SpanView(anywidget.AnyWidget):
         self._refresh_counts()  # the observer does not fire when the query stays {}
         self._refresh_status()
         self.on_msg(self._handle_message)
+
+    # ------------------------------------------------------------------ corpus hooks
+    # what the view needs from its corpus beyond filter/page/counts: overridden by
+    # :class:`bio_explorer.lazy_view.LazySpanView` for a LazyCorpus
+    def _attach(self, corpus: Corpus, journal: bool | str | os.PathLike | None) -> None:
+        """Check ``corpus`` and set up its edit journal."""
+        if not isinstance(corpus, Corpus):
+            raise TypeError(f"SpanView needs a bio_explorer.Corpus, not {type(corpus).__name__}")
+        from .edits import auto_journal
+        from .journal import enable_journal
+
+        if journal is None:
+            auto_journal(corpus)  # interactive edits survive a crashed kernel
+        elif journal:
+            enable_journal(corpus, journal)
+
+    def _version(self) -> int:
+        """The corpus's data version (every edit, undo, redo and save moves it)."""
+        return self._corpus._state.version
 
     # ------------------------------------------------------------------ public API
     def __repr__(self) -> str:
@@ -261,7 +272,7 @@ class SpanView(anywidget.AnyWidget):
         result) and schedules the background recomputation of the global kinds when they are
         out of date (see :meth:`wait_idle`).
         """
-        self._seen_version = self._corpus._state.version
+        self._seen_version = self._version()
         self._view_cache = None
         self._refresh_counts()
         self._refresh_status()
@@ -317,12 +328,12 @@ class SpanView(anywidget.AnyWidget):
     def _schedule_global(self) -> None:
         from .analysis.anomalies import global_version
 
-        if global_version(self._corpus) != self._corpus._state.version:
+        if global_version(self._corpus) != self._version():
             self._global.schedule()
 
     def _on_global_done(self, version: int) -> None:
         """Main thread: a global result for ``version`` is installed on the corpus state."""
-        if version != self._corpus._state.version or self._seen_version != version:
+        if version != self._version() or self._seen_version != version:
             return  # the corpus moved on: the edit that moved it scheduled another run
         self._refresh_counts()
         self._data_version = self._data_version + 1
@@ -342,7 +353,7 @@ class SpanView(anywidget.AnyWidget):
     def _view(self, query: dict) -> Corpus:
         """``corpus.filter(**query)``, memoised for the last query and data version."""
         key = _query_key(query)
-        version = self._corpus._state.version
+        version = self._version()
         hit = self._view_cache
         if hit is not None and hit[0] == key and hit[1] == version:
             return hit[2]
@@ -492,7 +503,7 @@ class SpanView(anywidget.AnyWidget):
 
     def _answer_page(self, msg: dict) -> None:
         try:
-            if self._corpus._state.version != self._seen_version:
+            if self._version() != self._seen_version:
                 self.refresh()  # changed in code since the last request
             q, offset, limit = page_request(msg, self.query, self.page_size, _MAX_LIMIT)
             query = q.to_dict()

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import polars as pl
 
 if TYPE_CHECKING:
     from ..state import View as Corpus  # the lower layers take a view of the state
 
-__all__ = ["label_counts", "span_lengths", "summary"]
+__all__ = ["label_counts", "length_counts", "span_lengths", "summary"]
+
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
 _BY = (None, "source")
 
@@ -58,8 +60,13 @@ def span_lengths(corpus: Corpus) -> pl.DataFrame:
     pl.DataFrame
         ``label`` (str), ``length`` (u32), ``count`` (u32), sorted by label then length.
     """
+    return length_counts(corpus.spans)
+
+
+def length_counts(spans: Frame) -> Frame:
+    """:func:`span_lengths` of a spans frame, eager or lazy (a ``LazyCorpus`` runs it lazily)."""
     return (
-        corpus.spans.select(
+        spans.select(
             "label", (pl.col("end") - pl.col("start")).cast(pl.UInt32).alias("length")
         )
         .group_by("label", "length")
