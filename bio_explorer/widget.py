@@ -209,7 +209,8 @@ class SpanView(anywidget.AnyWidget):
     def _attach(self, corpus: Corpus, journal: bool | str | os.PathLike | None) -> None:
         """Check ``corpus`` and set up its edit journal."""
         if not isinstance(corpus, Corpus):
-            raise TypeError(f"SpanView needs a bio_explorer.Corpus, not {type(corpus).__name__}")
+            raise TypeError(f"SpanView needs a bio_explorer.Corpus, not {type(corpus).__name__} "
+                            "(a LazyCorpus: bx.LazySpanView, or bx.explore)")
         from .edits import auto_journal
         from .journal import enable_journal
 
@@ -322,7 +323,8 @@ class SpanView(anywidget.AnyWidget):
 
     def close(self) -> None:
         """Close the widget and cancel a scheduled background recomputation."""
-        self._global.cancel()
+        if hasattr(self, "_global"):  # not when __init__ refused the corpus
+            self._global.cancel()
         super().close()
 
     def _schedule_global(self) -> None:
