@@ -258,39 +258,67 @@ class LazyCorpus:
                 f"{len(self.meta['parts'])} parts, scheme {self.scheme}, at {self.folder}>")
 
     # ------------------------------------------------------------------ aggregates
+    def _aggregate(self, key: str, build) -> pl.DataFrame:
+        """``build()`` memoised per view and data version (the widgets ask twice per filter)."""
+        memo_key = f"agg:{key}:{self.version}"
+        if memo_key not in self._memo:
+            for old in [k for k in self._memo if k.startswith(f"agg:{key}:")]:
+                del self._memo[old]
+            self._memo[memo_key] = build()
+        return self._memo[memo_key]
+
+    def _view_rows(self, table: str, columns: tuple[str, ...] | None = None) -> pl.LazyFrame:
+        """Rows of ``table`` (tokens, spans, sentences) of this view's sentences, with the
+        overlay's edits (an edited part's rows are recomputed), in reading order."""
+        ids = self.sentence_ids()
+        frames = []
+        for i in self._parts_of(ids):
+            frame = self._part_frames(i)[table]
+            frames.append(frame if columns is None else frame.select(columns))
+        if not frames:
+            return self._scan(table).clear() if columns is None else \
+                self._scan(table).select(columns).clear()
+        rows = pl.concat(frames, how="vertical_relaxed")
+        return rows.filter(pl.col("sentence").is_in(ids.implode()))
+
     def label_counts(self, by: str | None = None) -> pl.DataFrame:
         """As :meth:`Corpus.label_counts`: merged per-part counts (or the view's rows)."""
         if by not in (None, "source"):
             raise ValueError(f"by={by!r}; expected None or 'source'")
-        if self.is_view:
-            if len(self.overlay):
-                return self.collect().label_counts(by=by)
-            partial = plans.label_partial(self.spans, self.sentences)
-        else:
-            partial = self._partials("labels")
-        return plans.merge_labels(partial, by).collect(engine="streaming")
+
+        def build() -> pl.DataFrame:
+            if self.is_view:
+                spans = self._view_rows("spans", ("sentence", "label", "start", "end"))
+                sents = self._view_rows("sentences", ("sentence", "source"))
+                partial = plans.label_partial(spans, sents)
+            else:
+                partial = self._partials("labels")
+            return plans.merge_labels(partial, by).collect(engine="streaming")
+
+        return self._aggregate(f"labels-{by}", build)
 
     def transitions(self) -> pl.DataFrame:
         """As :meth:`Corpus.transitions`: merged per-part transition counts."""
-        if self.is_view:
-            if len(self.overlay):
-                return self.collect().transitions()
-            ids = self.sentence_ids()
-            tok = self._scan("tokens", self._parts_of(ids)).filter(
-                pl.col("sentence").is_in(ids.implode()))
-            partial = plans.transition_partial(tok)
-        else:
-            partial = self._partials("transitions")
-        return plans.merge_transitions(partial, self.scheme).collect(engine="streaming")
+        def build() -> pl.DataFrame:
+            if self.is_view:
+                tok = self._view_rows("tokens", ("sentence", "position", "_eff"))
+                partial = plans.transition_partial(tok)
+            else:
+                partial = self._partials("transitions")
+            return plans.merge_transitions(partial, self.scheme).collect(engine="streaming")
+
+        return self._aggregate("transitions", build)
 
     def span_lengths(self) -> pl.DataFrame:
         """As :meth:`Corpus.span_lengths`: label × length → count, from the spans table."""
         from .analysis.stats import length_counts
 
-        if self.is_view and len(self.overlay):
-            return self.collect().span_lengths()
-        spans = self.spans if self.is_view else self._partials("spans")
-        return length_counts(spans).collect(engine="streaming")
+        def build() -> pl.DataFrame:
+            spans = self._view_rows("spans", ("sentence", "label", "start", "end")) if \
+                self.is_view else self._partials("spans")
+            return length_counts(spans).collect(engine="streaming")
+
+        return self._aggregate("lengths", build)
 
     def labels(self) -> list[str]:
         """Entity types with a span in the whole corpus, sorted."""

@@ -129,9 +129,11 @@ def test_relabel_through_the_lazy_explorer_lands_in_the_overlay_and_saves_like_e
     lines = (lazy.folder / OVERLAY).read_text("utf-8").splitlines()
     assert len(lines) >= len(edits)
     assert lazy_ex.span_view._status["unsaved"] > 0
-    for ex in (lazy_ex, eager_ex):
-        ex.wait()
-    _same_screen(lazy_ex, eager_ex, monkeypatch)
+    for query in ({}, {"labels": ["MISC"]}, {"transition": ["O", "B-LOC"]}):
+        for ex in (lazy_ex, eager_ex):  # edited parts are recomputed, filtered or not
+            ex.query = query
+            ex.wait()
+        _same_screen(lazy_ex, eager_ex, monkeypatch)
     # Save: the lazy view writes by the streaming writer (never over the source), the eager one
     # in place; the bytes are the same
     fronts["lazy"].ask(kind="edit", op="save")
