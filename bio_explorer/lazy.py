@@ -289,7 +289,7 @@ class LazyCorpus:
         def build() -> pl.DataFrame:
             if self.is_view:
                 spans = self._view_rows("spans", ("sentence", "label", "start", "end"))
-                sents = self._view_rows("sentences", ("sentence", "source"))
+                sents = self._view_rows("sentences", ("sentence", "source")) if by else None
                 partial = plans.label_partial(spans, sents)
             else:
                 partial = self._partials("labels")
