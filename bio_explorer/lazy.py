@@ -432,18 +432,7 @@ class LazyCorpus:
             conds.append(scan["spans"].filter(pl.col("label").is_in(labels)).select("sentence"))
         kinds = [str(k) for k in _as_list(q["anomaly"])]
         if kinds:
-            from .analysis.anomalies import KINDS, LOCAL_KINDS
-
-            bad = [k for k in kinds if k not in KINDS]
-            if bad:
-                raise ValueError(f"unknown anomaly kind {bad[0]!r}; expected one of "
-                                 f"{', '.join(KINDS)}")
-            glob = [k for k in kinds if k not in LOCAL_KINDS]
-            if glob:
-                raise NotImplementedError(
-                    f"anomaly kind {glob[0]!r} needs the whole-corpus consistency pass, which a "
-                    "LazyCorpus does not run (see bio_explorer.lazy)")
-            conds.append(scan["anomalies"].filter(pl.col("kind").is_in(kinds))
+            conds.append(scan["anomalies"].filter(_anomaly_condition(kinds))
                          .select("sentence").drop_nulls())
         if q["transition"] is not None:
             prev, tag = q["transition"]
@@ -703,6 +692,25 @@ def _normalise(query: dict[str, Any]) -> dict[str, Any]:
     tr = q.get("transition")
     q["transition"] = tuple(tr) if tr else None
     return q
+
+
+def _anomaly_condition(kinds: list[str]) -> pl.Expr:
+    """Rows of the anomaly table of ``kinds``: ``"kind"`` or ``"kind:label"`` (one bar of the
+    anomaly chart: that kind on that label), local kinds only."""
+    from .analysis.anomalies import KINDS, LOCAL_KINDS
+
+    pairs = [[*k.split(":", 1), None][:2] for k in kinds]
+    bad = [k for k, _ in pairs if k not in KINDS]
+    if bad:
+        raise ValueError(f"unknown anomaly kind {bad[0]!r}; expected one of {', '.join(KINDS)}")
+    glob = [k for k, _ in pairs if k not in LOCAL_KINDS]
+    if glob:
+        raise NotImplementedError(
+            f"anomaly kind {glob[0]!r} needs the whole-corpus consistency pass, which a "
+            "LazyCorpus does not run (see bio_explorer.lazy)")
+    kind, label = pl.col("kind").cast(pl.String), pl.col("label").cast(pl.String)
+    return pl.any_horizontal(*((kind == k) & (label == lab) if lab is not None else kind == k
+                               for k, lab in pairs))
 
 
 def _matcher(pattern: str, regex: bool, case: bool):

@@ -99,6 +99,17 @@ def test_lazy_explorer_charts_and_pages_equal_the_eager_explorer(pair, monkeypat
     _same_screen(lazy_ex, eager_ex, monkeypatch)
     assert lazy_ex.header_stats() == {**eager_ex.header_stats(), "cells": lazy_ex.header_stats()[
         "cells"]}
+    # a bar of the anomaly chart: that kind on that label
+    bars = lazy_ex._chart_inputs["anomalies"][0].drop_nulls("label")
+    assert bars.height
+    kind, label = bars["kind"][0], bars["label"][0]
+    for ex in (lazy_ex, eager_ex):
+        ex.clear()
+        ex.charts.anomalies.selection = [{"kind": kind, "label": label}]
+        ex.wait()
+    assert lazy_ex.query == eager_ex.query == {"anomaly": [f"{kind}:{label}"]}
+    assert lazy_ex.span_view.matching_sentences > 0
+    _same_screen(lazy_ex, eager_ex, monkeypatch)
 
 
 def test_relabel_through_the_lazy_explorer_lands_in_the_overlay_and_saves_like_eager(
