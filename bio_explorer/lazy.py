@@ -9,7 +9,9 @@ What runs lazily, and how
 -------------------------
 * ``summary``, ``label_counts``, ``transitions`` and the local anomaly kinds: per-part partial
   aggregates (written during the conversion by :mod:`bio_explorer.plans`) merged by a streaming
-  group-by; on a filtered view the same plans run on the view's rows.
+  group-by; on a filtered view the same plans run on the view's rows (``span_lengths`` always
+  does), with the parts holding an edit recomputed.
+* The Explorer and the span view run on it through :mod:`bio_explorer.lazy_view`.
 * ``filter`` + ``page``: conditions are evaluated part by part (only the columns they need are
   read; a part without the wanted label, or outside the wanted sentence ids, is skipped from its
   metadata), and paging stops reading parts once the page is full.  The page itself is built by
