@@ -22,6 +22,7 @@ __all__ = [
     "EditError",
     "Explorer",
     "LazyCorpus",
+    "LazySpanView",
     "SpanView",
     "compare",
     "explore",
@@ -44,7 +45,7 @@ def compare(gold: Corpus, pred: Corpus, *, mode: str = "default", scheme: str | 
 
 
 def explore(corpus: Corpus | Any, **kwargs: Any):
-    """Open the Explorer dashboard (charts + span view) on a corpus or a path."""
+    """Open the Explorer dashboard (charts + span view) on a corpus, a ``LazyCorpus`` or a path."""
     from .explorer import explore as _explore
 
     return _explore(corpus, **kwargs)
@@ -60,6 +61,10 @@ def __getattr__(name: str) -> Any:
         from .explorer import Explorer
 
         return Explorer
+    if name == "LazySpanView":  # the span view of a LazyCorpus
+        from .lazy_view import LazySpanView
+
+        return LazySpanView
     if name in ("scan", "LazyCorpus"):  # the lazy path (bio_explorer.lazy)
         from . import lazy
 

@@ -19,7 +19,7 @@ def common_token_prefix(corpus: Any, share: float = 0.9, sample: int = 200_000) 
 
     Parameters
     ----------
-    corpus : Corpus
+    corpus : Corpus or LazyCorpus
         The corpus (only its first ``sample`` tokens are looked at).
     share : float, default 0.9
         Fraction of those tokens that must carry the same prefix.
@@ -31,7 +31,8 @@ def common_token_prefix(corpus: Any, share: float = 0.9, sample: int = 200_000) 
     str
         The prefix (with its colon), or an empty string.
     """
-    tokens = corpus.tokens["token"].head(sample)
+    # ``.lazy()``: an eager Corpus and a LazyCorpus alike (only the first rows are read)
+    tokens = corpus.tokens.lazy().select("token").head(sample).collect()["token"]
     if tokens.len() == 0:
         return ""
     counts = tokens.str.extract(_PREFIX, 1).drop_nulls().value_counts(sort=True)

@@ -32,7 +32,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import altair as alt
 import ipywidgets as w
@@ -200,8 +200,9 @@ class Explorer(w.VBox):
 
     Parameters
     ----------
-    corpus : Corpus
-        The corpus to explore (edits made in the span view change it).
+    corpus : Corpus or LazyCorpus
+        The corpus to explore (edits made in the span view change it; a ``LazyCorpus`` keeps
+        them in its overlay, see :mod:`bio_explorer.lazy_view`).
     query : dict, optional
         Initial filter of the span view.
     page_size : int, default 50
@@ -232,6 +233,8 @@ class Explorer(w.VBox):
                 f"unknown chart(s) {unknown}; expected some of {', '.join(CHART_NAMES)}"
             )
         self.corpus = corpus
+        # what the Explorer asks of its corpus (versions, file names, aggregates, the span view)
+        self._data = corpus_data(corpus)
         self._all_labels = corpus.labels()
         self._whole: dict[str, tuple[int, Any]] = {}
         self._templates = {
@@ -248,9 +251,9 @@ class Explorer(w.VBox):
         self._reheader = Coalescer(self._render_header, delay=_CHART_DELAY)
         # anomalies (with the consistency finder) and the inconsistency table of the whole corpus
         # take seconds on large corpora: a daemon thread computes them after the first display
-        self._slow = _SlowFrames(corpus, self._slow_done, self._warm_slow_charts)
+        self._slow = _SlowFrames(self._data, self._slow_done, self._warm_slow_charts)
 
-        self.span_view = _ExplorerSpanView(corpus, self._slow, query=query, page_size=page_size)
+        self.span_view = self._data.span_view(self._slow, query=query, page_size=page_size)
         self.header = w.HTML(layout=w.Layout(flex="1 1 auto"))
         self._clear_button = w.Button(
             description="Clear filter", icon="times", tooltip="Show the whole corpus again",
@@ -276,9 +279,11 @@ class Explorer(w.VBox):
         from .review_chart import ReviewChart
 
         # the review queue's suspects by label and finder (issue 13): a click filters the queue
-        self.review_chart = ReviewChart(self.span_view, layout=w.Layout(
-            flex="1 1 380px", min_width="300px", max_width="100%", overflow="auto",
-            margin="4px 8px"), view_class=SharedChartView if views else ChartView)
+        self.review_chart: ReviewChart | None = None  # None where suspects are not available
+        if "review" not in self._data.unavailable:
+            self.review_chart = ReviewChart(self.span_view, layout=w.Layout(
+                flex="1 1 380px", min_width="300px", max_width="100%", overflow="auto",
+                margin="4px 8px"), view_class=SharedChartView if views else ChartView)
         self._render_header()
         self._slow.start()
 
@@ -287,7 +292,8 @@ class Explorer(w.VBox):
 
         top = w.HBox([self.header, self._majority_button, self._clear_button],
                       layout=w.Layout(align_items="center", width="100%", flex_flow="row wrap"))
-        chart_box = w.Box([*views.values(), self.review_chart.view], layout=w.Layout(
+        extra = [self.review_chart.view] if self.review_chart is not None else []
+        chart_box = w.Box([*views.values(), *extra], layout=w.Layout(
             display="flex", flex_flow="row wrap", align_items="flex-start", width="100%"))
         self.span_view.layout = w.Layout(width="100%")
         layout = kwargs.pop("layout", w.Layout(width="100%"))
@@ -485,7 +491,7 @@ class Explorer(w.VBox):
 
     # ------------------------------------------------------------------ data
     def _version(self) -> int:
-        return self.corpus._state.version
+        return self._data.version()
 
     def _whole_frame(self, what: str) -> Any:
         """A whole-corpus analysis frame, memoised per data version."""
@@ -493,12 +499,12 @@ class Explorer(w.VBox):
         hit = self._whole.get(what)
         if hit is not None and hit[0] == version:
             return hit[1]
-        value = _analysis(self.corpus, what)
+        value = self._data.analysis(self.corpus, what)
         self._whole[what] = (version, value)
         return value
 
     def _frame(self, what: str, view: Corpus) -> Any:
-        return self._whole_frame(what) if view is self.corpus else _analysis(view, what)
+        return self._whole_frame(what) if view is self.corpus else self._data.analysis(view, what)
 
     def _inputs(self, name: str) -> tuple[pl.DataFrame, ...] | None:
         """The aggregated frames chart ``name`` is drawn from, for the current query.
@@ -526,6 +532,12 @@ class Explorer(w.VBox):
         The spec comes from the chart's :class:`~bio_explorer.charts.SpecTemplate`: Altair runs
         once, later filters only replace the data and the values derived from it.
         """
+        reason = self._data.unavailable.get(name)
+        if reason is not None:  # an analysis this corpus cannot run: say so, once
+            if name in self._chart_inputs:
+                return False
+            self._chart_inputs[name] = ()
+            return view.set_spec(_note_spec(name, reason))
         inputs = self._inputs(name)
         old = self._chart_inputs.get(name, ())
         if inputs is None:
@@ -556,7 +568,7 @@ class Explorer(w.VBox):
         """Background thread: build the Altair templates of the slow charts (no widget touched)."""
         shown = getattr(self, "charts", None)  # the thread may finish before __init__ does
         for name in _SLOW_CHARTS:
-            if shown is None or name in shown._views:
+            if (shown is None or name in shown._views) and name not in self._data.unavailable:
                 frame = frames["anomaly_counts" if name == "anomalies" else name]
                 self._templates[name].spec(frame)
 
@@ -627,7 +639,7 @@ class Explorer(w.VBox):
             return hit[1]
         corpus = self.corpus
         trans = self._whole_frame("transitions")
-        files = [f.name for f in corpus._state.files]
+        files = self._data.file_names()
         if slow is not None:
             anomalies: Any = int(slow["anomaly_counts"]["count"].sum())
         else:
@@ -675,13 +687,18 @@ def _extra(name: str, inputs: tuple[pl.DataFrame, ...]) -> dict[str, Any]:
 
 def _pending_spec(name: str) -> dict[str, Any]:
     """A small valid Vega-Lite spec standing for a chart whose data is still computed."""
+    return _note_spec(name, f"{_COMPUTING} (large corpus: a few seconds)")
+
+
+def _note_spec(name: str, note: str) -> dict[str, Any]:
+    """A small valid Vega-Lite spec: the chart's title and one line of text instead of data."""
     titles = {"anomalies": "Anomalies per kind",
               "inconsistencies": "Inconsistently labelled surface forms"}
     return {
         "$schema": alt.SCHEMA_URL,
         "config": ch.THEME_CONFIG,
         "title": titles.get(name, name),
-        "data": {"values": [{"note": f"{_COMPUTING} (large corpus: a few seconds)"}]},
+        "data": {"values": [{"note": note}]},
         "mark": {"type": "text", "align": "left", "baseline": "middle", "x": 0},
         "encoding": {"text": {"field": "note", "type": "nominal"}},
         "width": _CHART_WIDTH,
@@ -717,12 +734,12 @@ class _SlowFrames:
     meanwhile makes the job compute again, and stale results are never shown.
     """
 
-    def __init__(self, corpus: Corpus, on_done: Callable[[], None],
+    def __init__(self, data: CorpusData, on_done: Callable[[], None],
                  warm: Callable[[dict[str, pl.DataFrame]], None]) -> None:
         # import the analysis modules here: importing them from two threads at once can fail
         from .analysis import anomalies, consistency  # noqa: F401
 
-        self._corpus = corpus
+        self._data = data
         self._warm = warm
         self._lock = threading.Lock()
         self._computed = False  # a first result was computed (set by the worker's thread)
@@ -734,13 +751,14 @@ class _SlowFrames:
         return self.worker.loop
 
     def _version(self) -> int:
-        return self._corpus._state.version
+        return self._data.version()
 
     def _job(self, run: Run) -> dict[str, pl.DataFrame] | None:
         for _attempt in range(5):
             run.version = self._version()
-            frames = {"anomaly_counts": _analysis(self._corpus, "anomaly_counts"),
-                      "inconsistencies": _analysis(self._corpus, "inconsistencies")}
+            corpus = self._data.corpus
+            frames = {"anomaly_counts": self._data.analysis(corpus, "anomaly_counts"),
+                      "inconsistencies": self._data.analysis(corpus, "inconsistencies")}
             if self._version() == run.version:
                 self._warm(frames)
                 self._computed = True
@@ -855,9 +873,58 @@ class _ExplorerSpanView(SpanView):
 def _analysis(corpus: Corpus, what: str) -> pl.DataFrame:
     """One aggregated analysis frame of ``corpus`` (never raw token rows)."""
     if what == "anomaly_counts":
-        found = corpus.anomalies()
-        return found.group_by("kind", "label").agg(pl.len().alias("count")).sort("kind", "label")
+        from .analysis.anomalies import kind_label_counts
+
+        return kind_label_counts(corpus.anomalies())
     return getattr(corpus, what)()
+
+
+class CorpusData:
+    """What the Explorer needs from its corpus, for an eager :class:`~bio_explorer.Corpus`.
+
+    The Explorer asks its corpus only for aggregates and pages; this adapter (and
+    :class:`bio_explorer.lazy_view.LazyExplorerData` for a ``LazyCorpus``) says how.
+
+    Attributes
+    ----------
+    corpus : Corpus
+    unavailable : dict
+        Analyses this corpus cannot run (``"inconsistencies"`` chart, ``"review"`` chart) →
+        the message shown instead.
+    """
+
+    unavailable: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, corpus: Corpus) -> None:
+        self.corpus = corpus
+
+    def version(self) -> int:
+        """The corpus's data version."""
+        return self.corpus._state.version
+
+    def file_names(self) -> list[str]:
+        """Names of the files the corpus was read from."""
+        return [f.name for f in self.corpus._state.files]
+
+    def analysis(self, view: Corpus, what: str) -> pl.DataFrame:
+        """One aggregated frame of ``view`` (``label_counts``, ``transitions``,
+        ``span_lengths``, ``anomaly_counts``, ``inconsistencies``)."""
+        return _analysis(view, what)
+
+    def span_view(self, slow: _SlowFrames, **kwargs: Any) -> SpanView:
+        """The Explorer's span view of the corpus."""
+        return _ExplorerSpanView(self.corpus, slow, **kwargs)
+
+
+def corpus_data(corpus: Any) -> Any:
+    """The Explorer's adapter of ``corpus``: :class:`CorpusData` or ``LazyExplorerData``."""
+    from .lazy import LazyCorpus
+
+    if isinstance(corpus, LazyCorpus):
+        from .lazy_view import LazyExplorerData
+
+        return LazyExplorerData(corpus)
+    return CorpusData(corpus)
 
 
 def header_html(stats: dict[str, Any], view: tuple[int, int] | None = None) -> str:
@@ -918,8 +985,10 @@ def explore(corpus_or_path: Corpus | str | os.PathLike | Any, *, query: dict | N
 
     Parameters
     ----------
-    corpus_or_path : Corpus, path, glob, list of paths or DataFrame
-        What to explore; anything but a ``Corpus`` goes through :func:`bio_explorer.read`.
+    corpus_or_path : Corpus, LazyCorpus, path, glob, list of paths or DataFrame
+        What to explore; anything but a ``Corpus`` or a ``LazyCorpus`` (:func:`bio_explorer.scan`:
+        charts from merged aggregates, pages by pushdown, edits in its overlay; see
+        :mod:`bio_explorer.lazy_view`) goes through :func:`bio_explorer.read`.
         Reading and building the charts show progress (an ipywidgets bar in a notebook, a line
         on stderr elsewhere; see :mod:`bio_explorer.progress`); pass ``progress=False`` to hide
         it, for a ``Corpus`` too.
@@ -935,10 +1004,13 @@ def explore(corpus_or_path: Corpus | str | os.PathLike | Any, *, query: dict | N
     -------
     Explorer
     """
-    if isinstance(corpus_or_path, Corpus):
+    from .lazy import LazyCorpus
+
+    if isinstance(corpus_or_path, (Corpus, LazyCorpus)):
         progress = read_kwargs.pop("progress", None)  # accepted: it governs the chart progress
         if read_kwargs:
-            raise TypeError(f"read options {sorted(read_kwargs)} need a path, not a Corpus")
+            raise TypeError(f"read options {sorted(read_kwargs)} need a path, not a "
+                            f"{type(corpus_or_path).__name__}")
         corpus = corpus_or_path
     else:
         from .reading import read

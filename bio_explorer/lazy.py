@@ -9,7 +9,9 @@ What runs lazily, and how
 -------------------------
 * ``summary``, ``label_counts``, ``transitions`` and the local anomaly kinds: per-part partial
   aggregates (written during the conversion by :mod:`bio_explorer.plans`) merged by a streaming
-  group-by; on a filtered view the same plans run on the view's rows.
+  group-by; on a filtered view the same plans run on the view's rows (``span_lengths`` always
+  does), with the parts holding an edit recomputed.
+* The Explorer and the span view run on it through :mod:`bio_explorer.lazy_view`.
 * ``filter`` + ``page``: conditions are evaluated part by part (only the columns they need are
   read; a part without the wanted label, or outside the wanted sentence ids, is skipped from its
   metadata), and paging stops reading parts once the page is full.  The page itself is built by
@@ -24,9 +26,10 @@ Not available lazily
   dissenting occurrences; on a sample it would miss rare forms.  It is not built yet: filter or
   ``collect()`` a part of the corpus and use the eager ``Corpus``.
 * Undo/redo and the bulk edits (``relabel_all``, ``repair``...) are not offered lazily: single
-  edits (``relabel``, ``add_span``, ``delete_span``) go to a tag overlay and ``write(path)`` saves
-  by a streaming rewrite (see :mod:`bio_explorer.overlay`); ``collect()`` gives an editable eager
-  ``Corpus`` of a view that fits in memory.  ``sentences.n_spans`` is as converted (not edited).
+  edits (``relabel``, ``add_span``, ``delete_span``, ``resize_span``) go to a tag overlay and
+  ``write(path)`` saves by a streaming rewrite (see :mod:`bio_explorer.overlay`); ``collect()``
+  gives an editable eager ``Corpus`` of a view that fits in memory.  ``sentences.n_spans`` is as
+  converted (not edited).
 """
 
 from __future__ import annotations
@@ -147,6 +150,25 @@ class LazyCorpus:
         self._query = _normalise(query or {})
         self._memo: dict[str, Any] = {}
         self.overlay = overlay if overlay is not None else Overlay(self.folder)
+        self._save_path: Path | None = None
+
+    @property
+    def save_path(self) -> Path:
+        """Where :meth:`write` saves by default (the span view's Save): set it to choose.
+
+        Default: the folder ``edited`` of the dataset (one file per source file, same names),
+        so a save never writes next to the data nor over a source file.
+        """
+        if self._save_path is not None:
+            return self._save_path
+        folder = self.folder / "edited"
+        if len(self.meta["files"]) == 1:
+            return folder / Path(self.meta["files"][0]["name"]).name
+        return folder
+
+    @save_path.setter
+    def save_path(self, value: str | os.PathLike | None) -> None:
+        self._save_path = None if value is None else Path(value)
 
     # ------------------------------------------------------------------ frames
     @property
@@ -158,6 +180,16 @@ class LazyCorpus:
     def query(self) -> dict:
         """The filter this view was made with (``{}`` for the whole corpus)."""
         return {k: v for k, v in self._query.items() if v not in (None, False, "token")}
+
+    @property
+    def version(self) -> int:
+        """Data version: moved by every edit (views share it; what the widgets compare)."""
+        return self.overlay.version
+
+    @property
+    def file_names(self) -> list[str]:
+        """Names of the source files, in reading order."""
+        return [str(f["name"]) for f in self.meta["files"]]
 
     @property
     def is_view(self) -> bool:
@@ -228,30 +260,67 @@ class LazyCorpus:
                 f"{len(self.meta['parts'])} parts, scheme {self.scheme}, at {self.folder}>")
 
     # ------------------------------------------------------------------ aggregates
+    def _aggregate(self, key: str, build) -> pl.DataFrame:
+        """``build()`` memoised per view and data version (the widgets ask twice per filter)."""
+        memo_key = f"agg:{key}:{self.version}"
+        if memo_key not in self._memo:
+            for old in [k for k in self._memo if k.startswith(f"agg:{key}:")]:
+                del self._memo[old]
+            self._memo[memo_key] = build()
+        return self._memo[memo_key]
+
+    def _view_rows(self, table: str, columns: tuple[str, ...] | None = None) -> pl.LazyFrame:
+        """Rows of ``table`` (tokens, spans, sentences) of this view's sentences, with the
+        overlay's edits (an edited part's rows are recomputed), in reading order."""
+        ids = self.sentence_ids()
+        frames = []
+        for i in self._parts_of(ids):
+            frame = self._part_frames(i)[table]
+            frames.append(frame if columns is None else frame.select(columns))
+        if not frames:
+            return self._scan(table).clear() if columns is None else \
+                self._scan(table).select(columns).clear()
+        rows = pl.concat(frames, how="vertical_relaxed")
+        return rows.filter(pl.col("sentence").is_in(ids.implode()))
+
     def label_counts(self, by: str | None = None) -> pl.DataFrame:
         """As :meth:`Corpus.label_counts`: merged per-part counts (or the view's rows)."""
         if by not in (None, "source"):
             raise ValueError(f"by={by!r}; expected None or 'source'")
-        if self.is_view:
-            if len(self.overlay):
-                return self.collect().label_counts(by=by)
-            partial = plans.label_partial(self.spans, self.sentences)
-        else:
-            partial = self._partials("labels")
-        return plans.merge_labels(partial, by).collect(engine="streaming")
+
+        def build() -> pl.DataFrame:
+            if self.is_view:
+                spans = self._view_rows("spans", ("sentence", "label", "start", "end"))
+                sents = self._view_rows("sentences", ("sentence", "source")) if by else None
+                partial = plans.label_partial(spans, sents)
+            else:
+                partial = self._partials("labels")
+            return plans.merge_labels(partial, by).collect(engine="streaming")
+
+        return self._aggregate(f"labels-{by}", build)
 
     def transitions(self) -> pl.DataFrame:
         """As :meth:`Corpus.transitions`: merged per-part transition counts."""
-        if self.is_view:
-            if len(self.overlay):
-                return self.collect().transitions()
-            ids = self.sentence_ids()
-            tok = self._scan("tokens", self._parts_of(ids)).filter(
-                pl.col("sentence").is_in(ids.implode()))
-            partial = plans.transition_partial(tok)
-        else:
-            partial = self._partials("transitions")
-        return plans.merge_transitions(partial, self.scheme).collect(engine="streaming")
+        def build() -> pl.DataFrame:
+            if self.is_view:
+                tok = self._view_rows("tokens", ("sentence", "position", "_eff"))
+                partial = plans.transition_partial(tok)
+            else:
+                partial = self._partials("transitions")
+            return plans.merge_transitions(partial, self.scheme).collect(engine="streaming")
+
+        return self._aggregate("transitions", build)
+
+    def span_lengths(self) -> pl.DataFrame:
+        """As :meth:`Corpus.span_lengths`: label × length → count, from the spans table."""
+        from .analysis.stats import length_counts
+
+        def build() -> pl.DataFrame:
+            spans = self._view_rows("spans", ("sentence", "label", "start", "end")) if \
+                self.is_view else self._partials("spans")
+            return length_counts(spans).collect(engine="streaming")
+
+        return self._aggregate("lengths", build)
 
     def labels(self) -> list[str]:
         """Entity types with a span in the whole corpus, sorted."""
@@ -305,7 +374,9 @@ class LazyCorpus:
     def filter(self, **query: Any) -> LazyCorpus:
         """A view on the sentences matching every condition (keys of :meth:`Corpus.filter`)."""
         merged = {**self.query, **query}
-        return LazyCorpus(self.folder, self.meta, merged, self.overlay)
+        view = LazyCorpus(self.folder, self.meta, merged, self.overlay)
+        view.save_path = self.save_path
+        return view
 
     def _parts_of(self, ids: pl.Series) -> list[int]:
         """Parts holding any of the sorted sentence ``ids`` (from the part metadata)."""
@@ -363,18 +434,7 @@ class LazyCorpus:
             conds.append(scan["spans"].filter(pl.col("label").is_in(labels)).select("sentence"))
         kinds = [str(k) for k in _as_list(q["anomaly"])]
         if kinds:
-            from .analysis.anomalies import KINDS, LOCAL_KINDS
-
-            bad = [k for k in kinds if k not in KINDS]
-            if bad:
-                raise ValueError(f"unknown anomaly kind {bad[0]!r}; expected one of "
-                                 f"{', '.join(KINDS)}")
-            glob = [k for k in kinds if k not in LOCAL_KINDS]
-            if glob:
-                raise NotImplementedError(
-                    f"anomaly kind {glob[0]!r} needs the whole-corpus consistency pass, which a "
-                    "LazyCorpus does not run (see bio_explorer.lazy)")
-            conds.append(scan["anomalies"].filter(pl.col("kind").is_in(kinds))
+            conds.append(scan["anomalies"].filter(_anomaly_condition(kinds))
                          .select("sentence").drop_nulls())
         if q["transition"] is not None:
             prev, tag = q["transition"]
@@ -502,6 +562,7 @@ class LazyCorpus:
                 "transitions": lambda tok=tok: plans.transition_partial(tok),
                 "span_texts": lambda c=c: plans.span_text_partial(c.spans),
                 "anomalies": lambda c=c: local_anomalies(c),
+                "spans": lambda c=c: c.spans,
             }[table]().lazy())
         stored = [self._scan(table, keep)] if keep else []
         return pl.concat(stored + fresh, how="vertical_relaxed")
@@ -550,17 +611,36 @@ class LazyCorpus:
         """As :meth:`Corpus.delete_span`; the change goes to the overlay."""
         self._edit("delete_span", sentence, start)
 
+    def resize_span(self, sentence: int, start: int, new_start: int, new_end: int) -> None:
+        """As :meth:`Corpus.resize_span`; the change goes to the overlay."""
+        self._edit("resize_span", sentence, start, new_start, new_end)
+
     @property
     def unsaved(self) -> int:
         """Number of tokens whose tag the overlay changes."""
         return len(self.overlay)
 
-    def write(self, path: str | os.PathLike) -> list[Path]:
-        """Save the corpus with its edits to ``path`` by a streaming rewrite of the source files
-        (only tag fields change; see :func:`bio_explorer.overlay.write`)."""
+    def write(self, path: str | os.PathLike | None = None) -> list[Path]:
+        """Save the corpus with its edits to ``path`` (default :attr:`save_path`) by a streaming
+        rewrite of the source files (only tag fields change; see
+        :func:`bio_explorer.overlay.write`)."""
         from .overlay import write
 
-        return write(self, path)
+        return write(self, self.save_path if path is None else path)
+
+    def undo(self) -> bool:
+        """Not available lazily: edits go straight to the overlay (see the module docstring)."""
+        raise NotImplementedError("undo is not available on a LazyCorpus: its edits go straight "
+                                  "to the overlay; edit the span back instead")
+
+    def redo(self) -> bool:
+        """Not available lazily (see :meth:`undo`)."""
+        raise NotImplementedError("redo is not available on a LazyCorpus (see undo)")
+
+    def relabel_all(self, *args: Any, **kwargs: Any):
+        """Not available lazily: a bulk edit over the whole corpus (collect() a view first)."""
+        raise NotImplementedError("relabel_all is not available on a LazyCorpus: filter it, "
+                                  "collect() the view and use Corpus.relabel_all")
 
     def _records(self) -> list:
         from .cache import restore_layout
@@ -614,6 +694,25 @@ def _normalise(query: dict[str, Any]) -> dict[str, Any]:
     tr = q.get("transition")
     q["transition"] = tuple(tr) if tr else None
     return q
+
+
+def _anomaly_condition(kinds: list[str]) -> pl.Expr:
+    """Rows of the anomaly table of ``kinds``: ``"kind"`` or ``"kind:label"`` (one bar of the
+    anomaly chart: that kind on that label), local kinds only."""
+    from .analysis.anomalies import KINDS, LOCAL_KINDS
+
+    pairs = [[*k.split(":", 1), None][:2] for k in kinds]
+    bad = [k for k, _ in pairs if k not in KINDS]
+    if bad:
+        raise ValueError(f"unknown anomaly kind {bad[0]!r}; expected one of {', '.join(KINDS)}")
+    glob = [k for k, _ in pairs if k not in LOCAL_KINDS]
+    if glob:
+        raise NotImplementedError(
+            f"anomaly kind {glob[0]!r} needs the whole-corpus consistency pass, which a "
+            "LazyCorpus does not run (see bio_explorer.lazy)")
+    kind, label = pl.col("kind").cast(pl.String), pl.col("label").cast(pl.String)
+    return pl.any_horizontal(*((kind == k) & (label == lab) if lab is not None else kind == k
+                               for k, lab in pairs))
 
 
 def _matcher(pattern: str, regex: bool, case: bool):

@@ -38,6 +38,10 @@ class Overlay:
     def __init__(self, folder: Path) -> None:
         self.path = folder / OVERLAY
         self.frame = pl.DataFrame(schema=_SCHEMA)
+        #: edits recorded since this overlay was opened (a data version for the widgets)
+        self.version = 0
+        #: ``version`` at the last :func:`write` (None: never written in this session)
+        self.saved_version: int | None = None
         if self.path.is_file():
             rows = [json.loads(line) for line in self.path.read_text("utf-8").splitlines()
                     if line.strip()]
@@ -62,6 +66,7 @@ class Overlay:
             fh.flush()
             os.fsync(fh.fileno())
         self._merge(rows)
+        self.version += 1
 
     def sentences(self) -> pl.Series:
         """Sorted ids of the edited sentences."""
@@ -100,6 +105,7 @@ def write(lazy: LazyCorpus, path: str | os.PathLike) -> list[Path]:
         target.mkdir(parents=True, exist_ok=True)
         targets = [target / Path(f["name"]).name for f in files]
     else:
+        target.parent.mkdir(parents=True, exist_ok=True)
         targets = [target]
     edited = set(lazy.overlay.sentences().to_list())
     written = []
@@ -138,6 +144,7 @@ def write(lazy: LazyCorpus, path: str | os.PathLike) -> list[Path]:
             shutil.copyfileobj(fin, fout)
         os.replace(tmp, out)
         written.append(Path(out))
+    lazy.overlay.saved_version = lazy.overlay.version
     return written
 
 

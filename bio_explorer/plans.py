@@ -38,12 +38,20 @@ START, END = "<s>", "</s>"
 Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
 
-def label_partial(spans: Frame, sentences: Frame) -> Frame:
-    """Per label and source: spans, tokens in them, sentences holding one (a part's share)."""
-    src = sentences.select("sentence", pl.col("source").cast(pl.String))
+def label_partial(spans: Frame, sentences: Frame | None) -> Frame:
+    """Per label and source: spans, tokens in them, sentences holding one (a part's share).
+
+    ``sentences=None`` leaves ``source`` null (enough for ``merge_labels(by=None)``: a sentence
+    has one source, so no sentence is counted twice) and skips the join.
+    """
+    rows = spans.select("sentence", "label", (pl.col("end") - pl.col("start")).alias("len"))
+    if sentences is None:
+        rows = rows.with_columns(pl.lit(None, pl.String).alias("source"))
+    else:
+        src = sentences.select("sentence", pl.col("source").cast(pl.String))
+        rows = rows.join(src, on="sentence", how="left")
     return (
-        spans.select("sentence", "label", (pl.col("end") - pl.col("start")).alias("len"))
-        .join(src, on="sentence", how="left")
+        rows
         .group_by("label", "source")
         .agg(
             pl.len().cast(pl.UInt64).alias("spans"),

@@ -182,18 +182,10 @@ class SpanView(anywidget.AnyWidget):
 
     def __init__(self, corpus: Corpus, query: dict | None = None, page_size: int = 50,
                  journal: bool | str | os.PathLike | None = None, **kwargs: Any) -> None:
-        if not isinstance(corpus, Corpus):
-            raise TypeError(f"SpanView needs a bio_explorer.Corpus, not {type(corpus).__name__}")
-        from .edits import auto_journal
-        from .journal import enable_journal
-
-        if journal is None:
-            auto_journal(corpus)  # interactive edits survive a crashed kernel
-        elif journal:
-            enable_journal(corpus, journal)
+        self._attach(corpus, journal)
         self._corpus = corpus
         self._view_cache: tuple[str, int, Corpus] | None = None
-        self._seen_version = corpus._state.version
+        self._seen_version = self._version()
         self._pending: dict[str, dict] = {}
         self._drain = Coalescer(self._answer_pending)
         # after an edit the rows go first: the counts (chips, anomaly kinds, matching) are
@@ -214,9 +206,33 @@ class SpanView(anywidget.AnyWidget):
         self._refresh_counts()  # the observer does not fire when the query stays {}
         self._refresh_status()
         self.on_msg(self._handle_message)
-        # the token search index, built once in the background: the first search needs no scan
+        self._warm_search()
+
+    # ------------------------------------------------------------------ corpus hooks
+    # what the view needs from its corpus beyond filter/page/counts: overridden by
+    # :class:`bio_explorer.lazy_view.LazySpanView` for a LazyCorpus
+    def _attach(self, corpus: Corpus, journal: bool | str | os.PathLike | None) -> None:
+        """Check ``corpus`` and set up its edit journal."""
+        if not isinstance(corpus, Corpus):
+            raise TypeError(f"SpanView needs a bio_explorer.Corpus, not {type(corpus).__name__} "
+                            "(a LazyCorpus: bx.LazySpanView, or bx.explore)")
+        from .edits import auto_journal
+        from .journal import enable_journal
+
+        if journal is None:
+            auto_journal(corpus)  # interactive edits survive a crashed kernel
+        elif journal:
+            enable_journal(corpus, journal)
+
+    def _version(self) -> int:
+        """The corpus's data version (every edit, undo, redo and save moves it)."""
+        return self._corpus._state.version
+
+    def _warm_search(self) -> None:
+        """Build the token search index once in the background: the first search needs no scan."""
+        corpus = self._corpus
         self._search_index = Worker(lambda run: warm_search_index(corpus),
-                                    version=lambda: corpus._state.version,
+                                    version=self._version,
                                     on_done=lambda run: None, name="bio_explorer-search-index")
         self._search_index.start()
 
@@ -276,7 +292,7 @@ class SpanView(anywidget.AnyWidget):
         """:meth:`refresh`; with ``counts_first=False`` (an edit from the front end) the counts
         are refreshed after the page reply the ``_data_version`` bump asks for (in a kernel;
         at once without an event loop)."""
-        self._seen_version = self._corpus._state.version
+        self._seen_version = self._version()
         self._view_cache = None
         self._refresh_status()
         if counts_first:
@@ -330,18 +346,19 @@ class SpanView(anywidget.AnyWidget):
 
     def close(self) -> None:
         """Close the widget and cancel a scheduled background recomputation."""
-        self._global.cancel()
+        if hasattr(self, "_global"):  # not when __init__ refused the corpus
+            self._global.cancel()
         super().close()
 
     def _schedule_global(self) -> None:
         from .analysis.anomalies import global_version
 
-        if global_version(self._corpus) != self._corpus._state.version:
+        if global_version(self._corpus) != self._version():
             self._global.schedule()
 
     def _on_global_done(self, version: int) -> None:
         """Main thread: a global result for ``version`` is installed on the corpus state."""
-        if version != self._corpus._state.version or self._seen_version != version:
+        if version != self._version() or self._seen_version != version:
             return  # the corpus moved on: the edit that moved it scheduled another run
         self._data_version = self._data_version + 1  # the marks first, then the counts
         self._recount()
@@ -366,7 +383,7 @@ class SpanView(anywidget.AnyWidget):
     def _view(self, query: dict) -> Corpus:
         """``corpus.filter(**query)``, memoised for the last query and data version."""
         key = _query_key(query)
-        version = self._corpus._state.version
+        version = self._version()
         hit = self._view_cache
         if hit is not None and hit[0] == key and hit[1] == version:
             return hit[2]
@@ -516,7 +533,7 @@ class SpanView(anywidget.AnyWidget):
 
     def _answer_page(self, msg: dict) -> None:
         try:
-            if self._corpus._state.version != self._seen_version:
+            if self._version() != self._seen_version:
                 self.refresh()  # changed in code since the last request
             q, offset, limit = page_request(msg, self.query, self.page_size, _MAX_LIMIT)
             query = q.to_dict()

@@ -42,7 +42,7 @@ tokens.  So that an edit stays instant:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import polars as pl
 
@@ -53,6 +53,8 @@ from .transitions import invalid_tokens
 if TYPE_CHECKING:
     from ..state import State
 
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
+
 __all__ = [
     "GLOBAL_KINDS",
     "KINDS",
@@ -60,6 +62,7 @@ __all__ = [
     "anomalies",
     "anomaly_sentences",
     "global_version",
+    "kind_label_counts",
     "local_anomalies",
     "refresh_global",
     "sentence_anomalies",
@@ -555,6 +558,14 @@ def anomalies(corpus: View, *, stale_ok: bool = False) -> pl.DataFrame:
     if corpus._sel is None:
         return full
     return full.filter(pl.col("sentence").is_in(corpus._sel.implode()))
+
+
+def kind_label_counts(found: Frame) -> Frame:
+    """Findings per ``kind`` and ``label`` (``count``), sorted: what the anomaly chart draws.
+
+    ``found`` is an anomalies frame, eager or lazy (a ``LazyCorpus``'s local kinds).
+    """
+    return found.group_by("kind", "label").agg(pl.len().alias("count")).sort("kind", "label")
 
 
 def anomaly_sentences(corpus: View, kinds: list[str]) -> pl.Series:

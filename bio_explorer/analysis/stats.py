@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import polars as pl
 
@@ -11,7 +11,9 @@ from ..state import changed_sentences, sentence_rows
 if TYPE_CHECKING:
     from ..state import View as Corpus  # the lower layers take a view of the state
 
-__all__ = ["label_counts", "span_lengths", "summary"]
+__all__ = ["label_counts", "length_counts", "span_lengths", "summary"]
+
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
 _BY = (None, "source")
 
@@ -142,8 +144,13 @@ def span_lengths(corpus: Corpus) -> pl.DataFrame:
     if corpus._sel is None:
         lengths = _span_stats(corpus)[1]
         return lengths.with_columns(pl.col("count").cast(pl.UInt32)).sort("label", "length")
+    return length_counts(corpus.spans)
+
+
+def length_counts(spans: Frame) -> Frame:
+    """:func:`span_lengths` of a spans frame, eager or lazy (a ``LazyCorpus`` runs it lazily)."""
     return (
-        corpus.spans.select(
+        spans.select(
             "label", (pl.col("end") - pl.col("start")).cast(pl.UInt32).alias("length")
         )
         .group_by("label", "length")
