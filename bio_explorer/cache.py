@@ -211,7 +211,7 @@ def load(paths: list[Path], options: dict) -> tuple[Corpus | None, Lookup]:
 def _restore(folder: Path, key: str, files: list[tuple[Path, bytes]]) -> Corpus | None:
     from .corpus import Corpus
     from .io import FileRecord
-    from .io.lines import BOM, RawText
+    from .io.lines import BOM, RawText, start_digest
     meta = json.loads((folder / "meta.json").read_text("utf-8"))
     if meta.get("format") != FORMAT or meta.get("key") != key:
         return None
@@ -229,7 +229,8 @@ def _restore(folder: Path, key: str, files: list[tuple[Path, bytes]]) -> Corpus 
         raw_info = info["raw"]
         body = data[len(BOM):] if raw_info["bom"] else data
         raw = RawText(None, raw_info["newline"], raw_info["final_newline"], raw_info["bom"],
-                      raw_info["encoding"], body, [], raw_info["cr_in_lines"], False)
+                      raw_info["encoding"], body, [], cr_in_lines=raw_info["cr_in_lines"],
+                      _digest=start_digest(data))
         parsed = SimpleNamespace(layout=restore_layout(info["layout"]), n_docs=info["n_docs"])
         records.append(FileRecord(path, info["name"], raw, parsed, info["scheme"]))
         if info.get("evidence"):

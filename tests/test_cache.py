@@ -149,3 +149,27 @@ def test_reopen_keeps_scheme_evidence_and_warns_again(tmp_path):
     assert_frame_equal(reopened.scheme_evidence, parsed.scheme_evidence)
     assert_frame_equal(reopened.problems, parsed.problems)
     assert reopened.summary(anomalies=False) == parsed.summary(anomalies=False)
+
+
+def test_a_reopened_corpus_knows_its_file_digest(shared_corpora, tmp_path):
+    """The writer's "changed on disk" check and the journal's base record need the SHA-256 of
+    the bytes read, also when the parse came from the cache (it was once restored as False)."""
+    import hashlib
+
+    path = _copy(shared_corpora / "wikigold" / "wikigold.conll.txt", tmp_path)
+    bx.read(path)
+    cache.wait()
+    again = bx.read(path)
+    assert len(_entries()) == 1
+    raw = again._state.files[0].raw
+    assert raw.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    stat = path.stat()
+    data = bytearray(path.read_bytes())
+    # same size, same mtime: only the hash sees the change
+    data[-3:-2] = b"X" if data[-3:-2] != b"X" else b"Y"
+    path.write_bytes(bytes(data))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    again.relabel(0, 0, 1, "PER")
+    with pytest.raises(FileExistsError, match="changed on disk"):
+        again.write()
+    assert path.read_bytes() == bytes(data)

@@ -165,8 +165,13 @@ class _Digest:
         return self._hex
 
 
-def _digest(data: bytes) -> str | _Digest:
+def start_digest(data: bytes) -> Any:
+    """SHA-256 (hex) of ``data``: a str, or for a large file a digest computed in a thread
+    (store it in :attr:`RawText._digest`; :attr:`RawText.sha256` waits for it)."""
     return _Digest(data) if len(data) > (4 << 20) else hashlib.sha256(data).hexdigest()
+
+
+_digest = start_digest
 
 
 def _is_utf8(encoding: str) -> bool:
