@@ -120,22 +120,6 @@ class LazySpanView(SpanView):
     def _span_text(self, sentence: int, start: int, end: int) -> str:
         raise NotImplementedError(_APPLY_ALL_UNAVAILABLE)
 
-    @property
-    def selected(self) -> pl.DataFrame | None:
-        """The clicked span (a row of ``corpus.spans``) or sentence, or ``None``."""
-        sel = self._selection
-        if not sel or sel.get("sentence") is None:
-            return None
-        sentence = int(sel["sentence"])
-        start = sel.get("start")
-        if start is not None:
-            spans = self._corpus.spans.filter(
-                (pl.col("sentence") == sentence) & (pl.col("start") == int(start))
-            ).head(1).collect()
-            if spans.height:
-                return spans
-        return self._corpus.sentences.filter(pl.col("sentence") == sentence).collect()
-
     # ------------------------------------------------------------------ messages
     def _handle_message(self, widget: Any, content: Any, buffers: Any = None) -> None:
         if isinstance(content, dict) and content.get("kind") == "review":

@@ -272,12 +272,12 @@ class SpanView(anywidget.AnyWidget):
         sentence = int(sel["sentence"])
         start = sel.get("start")
         if start is not None:
-            spans = self._corpus.spans.filter(
+            spans = _collected(self._corpus.spans.filter(
                 (pl.col("sentence") == sentence) & (pl.col("start") == int(start))
-            )
+            ).head(1))
             if spans.height:
-                return spans.head(1)
-        return self._corpus.sentences.filter(pl.col("sentence") == sentence)
+                return spans
+        return _collected(self._corpus.sentences.filter(pl.col("sentence") == sentence))
 
     def refresh(self) -> None:
         """Re-read the corpus after it was changed in code (edits, undo): counts and page.
@@ -649,3 +649,8 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, (KeyError, TypeError)) and not isinstance(exc, ValueError):
         return f"{exc.__class__.__name__}: {text}"
     return text
+
+
+def _collected(frame: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+    """``frame`` as a DataFrame (a LazyCorpus's frames are lazy)."""
+    return frame.collect() if isinstance(frame, pl.LazyFrame) else frame
