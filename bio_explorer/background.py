@@ -244,6 +244,19 @@ class Coalescer:
         self._handle = None
         self._fn()
 
+    def soon(self) -> None:
+        """Call it without the delay: on the loop's next turn (at once without a loop)."""
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        self._scheduled = False
+        loop = running_loop()
+        if self._held or loop is None:
+            self()
+            return
+        self._scheduled = True
+        self._handle = loop.call_soon(self._run)
+
     def flush(self) -> None:
         """Run a pending call now."""
         if self._handle is not None:

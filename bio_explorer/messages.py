@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from .query import Query
 from .suggest import did_you_mean
 
-__all__ = ["EDIT_FIELDS", "MessageError", "chart_selection", "edit_fields", "page_request"]
+__all__ = ["EDIT_FIELDS", "MessageError", "ShownPage", "chart_selection", "edit_fields", "page_request",
+           "shown_page"]
 
 
 class MessageError(ValueError):
@@ -119,6 +121,54 @@ def page_request(msg: Mapping, query: Mapping, page_size: int,
     offset = 0 if msg.get("offset") is None else _index(where, msg, "offset")
     limit = page_size if msg.get("limit") is None else _index(where, msg, "limit")
     return q, offset, min(max(1, limit), max_limit)
+
+
+@dataclass(frozen=True)
+class ShownPage:
+    """The page a span view shows when it sends an edit (the ``view`` field of the message).
+
+    Attributes
+    ----------
+    id : str
+        The id of the page request the rows on screen answer.
+    query : Query
+        The query of that page.
+    offset : int
+        Its offset.
+    sentences : tuple of int
+        The sentence ids of its rows, in order.
+    """
+
+    id: str
+    query: Query
+    offset: int
+    sentences: tuple[int, ...]
+
+
+def shown_page(msg: Mapping, max_rows: int) -> ShownPage | None:
+    """The ``view`` field of an ``edit`` message, checked by type (``None`` when absent).
+
+    A front end that shows a page answered by Python (not one saved with the notebook, not review
+    mode) sends it, so that the edit reply can carry that page's rows, re-rendered.
+    """
+    view = msg.get("view")
+    if view is None:
+        return None
+    where = "edit 'view'"
+    if not isinstance(view, Mapping):
+        raise MessageError(f"{where} must be an object, got {_js(view)}")
+    page_id = _text(where, view, "id")
+    offset = _index(where, view, "offset")
+    ids = view.get("sentences")
+    if not isinstance(ids, list) or not 0 < len(ids) <= max_rows:
+        raise MessageError(f"{where}: 'sentences' must be a list of 1 to {max_rows} sentence ids, "
+                           f"got {_js(ids)}")
+    checked = tuple(_index(where, {"sentences": i}, "sentences") for i in ids)
+    try:
+        query = Query.from_dict(view.get("query"))
+    except ValueError as exc:
+        raise MessageError(f"{where}: {exc}") from None
+    return ShownPage(str(page_id), query, offset, checked)
 
 
 # chart name → the fields a selected point may carry, and whether null is allowed

@@ -4,8 +4,12 @@ The browser only ever holds one page of sentences.  It asks for pages with custo
 Python answers them (see ``docs/ARCHITECTURE.md``, "Widget protocol"):
 
 * ``{"kind": "page", "id", "query", "offset", "limit"}`` → ``{"kind": "page", "id", ...page}``;
-* ``{"kind": "edit", "id", "op", ...}`` → ``{"kind": "edit", "id", "ok", "message"}`` and a bump
-  of ``_data_version`` so the front end re-requests its page;
+* ``{"kind": "edit", "id", "op", ..., "view"?}`` → ``{"kind": "edit", "id", "ok", "message"}`` and a
+  bump of ``_data_version``.  When the edit names the page it was made on (``view``: its request
+  id, query, offset and sentence ids) and left that page's sentences in the filter, the reply
+  carries the page's rows re-rendered (``view``, ``rows``, ``version``: the ``_data_version`` they
+  are current for), so the front end updates them in place and asks for nothing; otherwise the
+  bump makes it re-request its page;
 * any failure → ``{"kind": "error", "id", "message"}``.
 
 Requests that queue up while Python is busy are coalesced: of several page requests waiting in
@@ -37,7 +41,7 @@ from .background import Coalescer, Run, Worker
 from .colors import palette
 from .corpus import Corpus
 from .kernel_comm import route_to_main_shell
-from .messages import MessageError, edit_fields, page_request
+from .messages import MessageError, ShownPage, edit_fields, page_request, shown_page
 from .query import QUERY_KEYS, Query, warm_search_index
 
 __all__ = ["QUERY_KEYS", "SpanView"]
@@ -288,9 +292,10 @@ class SpanView(anywidget.AnyWidget):
         """
         self._refresh(counts_first=True)
 
-    def _refresh(self, counts_first: bool) -> None:
+    def _refresh(self, counts_first: bool, in_place: bool = False) -> None:
         """:meth:`refresh`; with ``counts_first=False`` (an edit from the front end) the counts
-        are refreshed after the page reply the ``_data_version`` bump asks for (in a kernel;
+        are refreshed after the page reply the ``_data_version`` bump asks for, or, when the
+        edit reply carried the rows (``in_place``), on the event loop's next turn (in a kernel;
         at once without an event loop)."""
         self._seen_version = self._version()
         self._view_cache = None
@@ -300,7 +305,10 @@ class SpanView(anywidget.AnyWidget):
             self._data_version = self._data_version + 1
         else:
             self._data_version = self._data_version + 1
-            self._recount()
+            if in_place:
+                self._recount.soon()
+            else:
+                self._recount()
         self._schedule_global()
 
     def review(self, suspects: pl.DataFrame | None = None, **query: list[str]) -> None:
@@ -549,14 +557,42 @@ class SpanView(anywidget.AnyWidget):
     def _answer_edit(self, msg: dict) -> None:
         try:
             op, fields = edit_fields(msg)
+            shown = shown_page(msg, _MAX_LIMIT) if op != "preview_all" else None
+            tags = self._corpus._state.tok["tag"]  # before the edit: what it changed
             reply = _EDIT_OPS[op](self, fields)
         except Exception as exc:
             self._reply_error(msg, _describe(exc))
             return
         reply = {"kind": "edit", "id": msg.get("id"), "ok": True, "message": "", **reply}
-        if op != "preview_all":
-            self._refresh(counts_first=False)
+        if op == "preview_all":
+            self.send(reply)
+            return
+        rows = None if shown is None else self._rows_in_place(shown, tags)
+        if rows is not None:
+            # the rows go first, current for the data version bumped next; the counts, header
+            # and charts follow without drawing the rows again
+            reply.update(view=shown.id, rows=rows, version=self._data_version + 1)
         self.send(reply)
+        self._refresh(counts_first=False, in_place=rows is not None)
+        if rows is not None:
+            self._keep_first_page(shown, rows)
+
+    def _rows_in_place(self, shown: ShownPage, tags: pl.Series) -> list[dict] | None:
+        """The rows of the page ``shown`` after an edit, or None when the page must be asked
+        for again (an edited sentence entered or left its filter)."""
+        from .edit_rows import membership_kept, rows_by_id
+
+        query = shown.query.to_dict()
+        if not membership_kept(self._corpus, query, shown.sentences, tags):
+            return None
+        return rows_by_id(self._corpus, query, shown.sentences)
+
+    def _keep_first_page(self, shown: ShownPage, rows: list[dict]) -> None:
+        """The first page kept in the widget state follows an in-place update of that page."""
+        first = self._first_page
+        if (shown.offset == 0 and first.get("query") == shown.query.to_dict()
+                and [s["sentence"] for s in first.get("sentences", [])] == list(shown.sentences)):
+            self._first_page = {**first, "sentences": rows}
 
     # ------------------------------------------------------------------ edit ops
     def _span_text(self, sentence: int, start: int, end: int) -> str:

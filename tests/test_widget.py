@@ -424,13 +424,13 @@ def test_edit_in_event_loop_sends_rows_before_counts(so_corpus, monkeypatch):
     async def session() -> None:
         fe.ask(kind="edit", op="relabel", sentence=sp["sentence"], start=sp["start"],
                end=sp["end"], label="Zzz_Rows")
-        assert events == ["_data_version", "edit"]  # no recount yet
+        assert events == ["edit", "_data_version"]  # no recount yet
         fe.ask(kind="page", query=view.query, offset=0, limit=50)  # what the bump asks for
         for _ in range(100):
             if "page" in events:
                 break
             await asyncio.sleep(0)
-        assert events[:3] == ["_data_version", "edit", "page"]
+        assert events[:3] == ["edit", "_data_version", "page"]
         assert events[3:] == ["_labels"]  # the counts, right after the page reply
         assert any(d["label"] == "Zzz_Rows" for d in view._labels)
         view._global.cancel()

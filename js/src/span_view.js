@@ -4,8 +4,10 @@
  *
  * Pages of sentences are requested from Python with custom messages; only the reply to the latest
  * request is rendered. Filters write the `query` trait (always a new object). Edits are sent as
- * `{kind: "edit", op, ...}` messages; Python answers, bumps `_data_version`, and the view re-requests
- * its page.
+ * `{kind: "edit", op, ..., view}` messages, `view` naming the page on screen; Python answers with
+ * that page's rows re-rendered when the edit left them in the filter (updated in place at once, no
+ * page request), then bumps `_data_version`; a bump the rows on screen are not current for makes
+ * the view re-request its page.
  */
 import { debounce, fmtInt, h, isEditable, plural, show } from "./dom.js";
 import { addMenuContent, applyAllPanel, spanMenuContent } from "./edit_menu.js";
@@ -74,6 +76,11 @@ function render({ model, el }) {
   let offset = 0;
   /** @type {string | null} */
   let latestPageId = null;
+  /** the id of the page request whose reply is on screen (null: saved page, review, error) */
+  /** @type {string | null} */
+  let shownPageId = null;
+  /** the `_data_version` the rows on screen are current for, from an edit reply that carried them */
+  let rowsVersion = -Infinity;
   let showTags = false;
   let plainText = false;
   let active = -1;
@@ -312,6 +319,7 @@ function render({ model, el }) {
     if (!saved || !Array.isArray(saved.sentences) || saved.sentences.length === 0) return;
     if (!jsonEqual(normalize(saved.query ?? {}), normalize(model.get("query")))) return;
     page = { offset: 0, total: Number(saved.total ?? saved.sentences.length), sentences: saved.sentences, saved: true };
+    shownPageId = null;
     renderPage(false);
   }
 
@@ -341,6 +349,7 @@ function render({ model, el }) {
     }
     const samePlace = page !== null && page.offset === newOffset;
     page = { offset: newOffset, total, sentences };
+    shownPageId = msg.id;
     if (errorSource === "page") clearError();
     renderPage(samePlace);
   }
@@ -481,6 +490,7 @@ function render({ model, el }) {
   function showReviewRow(row) {
     activateAfterLoad = null;
     page = { offset: 0, total: row ? 1 : 0, sentences: row ? [row] : [] };
+    shownPageId = null;
     renderPage(false);
     if (row) setActive(0, { visible: true });
   }
@@ -667,8 +677,41 @@ function render({ model, el }) {
     const id = newId();
     pendingEdits.set(id, { op, sentence: args.sentence });
     if (EDIT_VERBS[op]) setStatus(EDIT_VERBS[op], true);
-    model.send({ kind: "edit", id, op, ...args });
+    const view = op === "preview_all" ? null : shownView();
+    model.send({ kind: "edit", id, op, ...args, ...(view ? { view } : {}) });
     return id;
+  }
+
+  /**
+   * The page on screen, for an edit reply to carry its rows: only a page answered by Python for
+   * the latest request (none in flight or scheduled), outside review mode.
+   */
+  function shownView() {
+    if (review.active() || !page || page.saved || page.sentences.length === 0) return null;
+    if (shownPageId === null || latestPageId !== shownPageId || scheduled !== null || !lastRequest) return null;
+    return {
+      id: shownPageId,
+      query: lastRequest.query,
+      offset: page.offset,
+      sentences: page.sentences.map((s) => s.sentence),
+    };
+  }
+
+  /**
+   * An edit reply with the rows of the page it was made on: update them in place, unless the
+   * page on screen is not that one any more or a page request went out since (its reply, or a
+   * newer one, decides then).
+   * @param {any} msg
+   */
+  function applyEditRows(msg) {
+    if (!Array.isArray(msg.rows) || msg.view == null || review.active() || !page) return;
+    if (msg.view !== shownPageId || latestPageId !== shownPageId) return;
+    if (msg.rows.length !== page.sentences.length) return;
+    if (msg.rows.some((/** @type {any} */ r, /** @type {number} */ i) => r?.sentence !== page?.sentences[i].sentence)) return;
+    page = { ...page, sentences: msg.rows };
+    const v = Number(msg.version);
+    if (Number.isFinite(v)) rowsVersion = Math.max(rowsVersion, v);
+    renderPage(true);
   }
 
   /** @param {any} msg */
@@ -689,6 +732,7 @@ function render({ model, el }) {
       return;
     }
     if (errorSource === "edit") clearError();
+    applyEditRows(msg);
     setStatus(String(msg.message ?? "Done"));
     if (pending) review.afterEdit(pending);
   }
@@ -701,6 +745,7 @@ function render({ model, el }) {
       notBusy();
       // the filter cannot run (a bad regex…): no rows of an older filter stay on screen
       page = { offset: 0, total: 0, sentences: [] };
+      shownPageId = null;
       hideTip();
       if (popups.isOpen() && popupAnchor && rows.contains(popupAnchor)) popups.close();
       drawn = null;
@@ -1148,6 +1193,7 @@ function render({ model, el }) {
   });
   listen("change:_data_version", () => {
     if (review.active()) review.refresh();
+    else if (Number(model.get("_data_version")) <= rowsVersion) return; // an edit reply drew these rows
     else schedulePage(page ? page.offset : offset);
   });
   listen("change:review_mode", () => review.syncMode());
