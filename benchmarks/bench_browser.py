@@ -11,6 +11,11 @@ page with ``performance.now()`` from the click to the frame after the rows chang
   included); ``search Enter → rows``: a word typed then Enter (searches at once);
 * ``edit → rows``: relabel through the menu until the row shows the new label, and how many
   rows are drawn again by the background anomaly refresh that follows (0 = updated in place);
+  with its breakdown in the page: playwright's click (from the start of the measure to the
+  trusted ``pointerdown``: actionability checks, not part of what a user waits for), the click
+  event → rows drawn, the edit message's round trip through the bridge (and the Python handler's
+  share of it), its reply → rows drawn, and how many page requests went out before the rows were
+  drawn;
 * ``click → charts``: a chart click sets the span view's query; Python re-renders the five charts
   (polars aggregates + spec patch), then the browser draws the heat map's new spec.
 
@@ -58,11 +63,30 @@ _ARM = """(sel) => {
   const target = document.querySelector(sel);
   window.__bxMs = null;
   const t0 = performance.now();
+  Object.assign(window.__bxTrace, {t0, down: null, at: null, sends: []});
   const mo = new MutationObserver(() => {
     mo.disconnect();
-    requestAnimationFrame(() => { window.__bxMs = performance.now() - t0; });
+    requestAnimationFrame(() => {
+      window.__bxTrace.at = performance.now();
+      window.__bxMs = window.__bxTrace.at - t0;
+    });
   });
   mo.observe(target, {childList: true, subtree: true});  // rebuilt rows, not attributes
+}"""
+
+
+# the in-page breakdown: the trusted pointerdown, and each message's send and reply times
+_TRACE = """() => {
+  window.__bxTrace = {t0: 0, down: null, at: null, sends: []};
+  document.addEventListener('pointerdown', (e) => {
+    if (e.isTrusted && window.__bxTrace.down === null) window.__bxTrace.down = performance.now();
+  }, true);
+  const send = window.bxPySend;
+  window.bxPySend = (msg) => {
+    const rec = {kind: msg.kind, op: msg.op ?? null, sent: performance.now(), back: null};
+    window.__bxTrace.sends.push(rec);
+    return send(msg).then((items) => { rec.back = performance.now(); return items; });
+  };
 }"""
 
 
@@ -82,8 +106,11 @@ def _serve() -> tuple[http.server.ThreadingHTTPServer, str]:
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
-def _connect(page, widget) -> None:
+def _connect(page, widget) -> list[float]:
+    """Bridge ``widget`` into the page; returns the list the Python handler's times (ms) of the
+    edit messages are appended to."""
     outbox: list[dict] = []
+    edit_ms: list[float] = []
     widget.send = lambda content, buffers=None: outbox.append({"msg": _json(content)})
     widget.observe(lambda ch: outbox.append({"trait": ch["name"], "value": _json(ch["new"])})
                    if ch["name"] in TRAITS else None)
@@ -94,7 +121,10 @@ def _connect(page, widget) -> None:
         return items
 
     def py_send(msg):
+        t0 = time.perf_counter()
         widget._handle_message(widget, msg)
+        if msg.get("kind") == "edit":
+            edit_ms.append((time.perf_counter() - t0) * 1000)
         return drain()
 
     def py_trait(name, value):
@@ -106,7 +136,9 @@ def _connect(page, widget) -> None:
     page.expose_function("bxPyTrait", py_trait)
     page.expose_function("bxPyFlush", drain)
     page.evaluate(_BRIDGE, {name: _json(getattr(widget, name)) for name in TRAITS})
+    page.evaluate(_TRACE)
     page.wait_for_selector("#app .bx-row")
+    return edit_ms
 
 
 def _settled(page, total: int, offset: int = 0, page_size: int = 50) -> None:
@@ -135,6 +167,27 @@ def _timed(page, action, sel: str = "#app .bx-rows") -> float:
     return float(page.evaluate("window.__bxMs"))
 
 
+EDIT_PARTS = ("  playwright click", "  pointerdown → rows", "  edit sent → reply",
+              "    python handler", "  reply → rows drawn", "  page requests first")
+
+
+def _edit_parts(trace: dict, edit_ms: list[float]) -> dict[str, float]:
+    """The in-page breakdown of one edit → rows measure (see the module docstring)."""
+    at, down = trace["at"], trace["down"]
+    nan = float("nan")
+    edit = next((m for m in trace["sends"] if m["kind"] == "edit"), None)
+    pages = [m for m in trace["sends"] if m["kind"] == "page" and at is not None and m["sent"] < at]
+    back = edit["back"] if edit and edit["back"] is not None else None
+    return {
+        "  playwright click": nan if down is None else down - trace["t0"],
+        "  pointerdown → rows": nan if down is None or at is None else at - down,
+        "  edit sent → reply": nan if back is None else back - edit["sent"],
+        "    python handler": edit_ms[0] if edit_ms else nan,
+        "  reply → rows drawn": nan if back is None or at is None else at - back,
+        "  page requests first": float(len(pages)),
+    }
+
+
 def measure(browser, base: str, n_tokens: int, repeat: int, folder: Path) -> dict[str, float]:
     path = make_corpus(n_tokens, folder)
     ex = bx.explore(path, progress=False, journal=False)
@@ -143,10 +196,11 @@ def measure(browser, base: str, n_tokens: int, repeat: int, folder: Path) -> dic
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{base}/tests/browser/harness.html")
     page.wait_for_function("window.bxHarness !== undefined")
-    _connect(page, view)
+    edit_ms = _connect(page, view)
     out: dict[str, list[float]] = {k: [] for k in (
         "chip → rows", "next page → rows", "search → rows", "search Enter → rows", "edit → rows",
-        "rows redrawn after edit", "click → charts (python)", "click → charts (draw)")}
+        *EDIT_PARTS, "rows redrawn after edit", "click → charts (python)",
+        "click → charts (draw)")}
     labels = [d["label"] for d in view._labels][:repeat + 1]
     for i in range(repeat):
         lab = labels[i % len(labels)]
@@ -176,7 +230,10 @@ def measure(browser, base: str, n_tokens: int, repeat: int, folder: Path) -> dic
         new = next(d["label"] for d in view._labels if d["label"] != old)
         item = page.locator(".bx-pop-span [role='menuitemradio']").filter(
             has=page.get_by_text(new, exact=True)).first
+        edit_ms.clear()
         out["edit → rows"].append(_timed(page, item.click))
+        for key, ms in _edit_parts(page.evaluate("window.__bxTrace"), edit_ms).items():
+            out[key].append(ms)
         try:  # the row shows the new label (the status line clears itself after 4 s)
             page.wait_for_function(
                 "([s, a, lab]) => document.querySelector("
@@ -235,7 +292,7 @@ def main() -> None:
         big = measure(browser, base, int(args.n_tokens), args.repeat, Path(tmp) / "b")
         browser.close()
     server.shutdown()
-    print(f"median of {args.repeat} runs (ms; 'rows redrawn' is a count)")
+    print(f"median of {args.repeat} runs (ms; 'rows redrawn' and 'page requests' are counts)")
     print(f"{'':28}{int(args.baseline_tokens):>12,}{int(args.n_tokens):>12,}   ratio")
     for key in small:
         a, b = small[key], big[key]

@@ -244,8 +244,9 @@ class Coalescer:
         self._handle = None
         self._fn()
 
-    def soon(self) -> None:
-        """Call it without the delay: on the loop's next turn (at once without a loop)."""
+    def after(self, delay: float) -> None:
+        """Call it once ``delay`` seconds from now instead of after its own delay (at once
+        without a loop); a call already scheduled is moved."""
         if self._handle is not None:
             self._handle.cancel()
             self._handle = None
@@ -255,7 +256,7 @@ class Coalescer:
             self()
             return
         self._scheduled = True
-        self._handle = loop.call_soon(self._run)
+        self._handle = loop.call_later(delay, self._run)
 
     def flush(self) -> None:
         """Run a pending call now."""

@@ -16,8 +16,8 @@ from typing import Any
 from .query import Query
 from .suggest import did_you_mean
 
-__all__ = ["EDIT_FIELDS", "MessageError", "ShownPage", "chart_selection", "edit_fields", "page_request",
-           "shown_page"]
+__all__ = ["EDIT_FIELDS", "MessageError", "ShownPage", "chart_selection", "edit_fields",
+           "page_request", "shown_page"]
 
 
 class MessageError(ValueError):

@@ -48,6 +48,10 @@ __all__ = ["QUERY_KEYS", "SpanView"]
 
 _MAX_LIMIT = 1000
 _RECOUNT_DELAY = 0.3  # s: counts after an edit wait at most this long for the page reply
+# s: counts after an edit whose reply carried the rows, as the Explorer's header and charts:
+# the reply is out and drawn first (a bridge that answers when the handler's loop turn ends must
+# not wait for them, and they do not take the CPU from the browser drawing the rows)
+_RECOUNT_AFTER_ROWS = 0.05
 _PREVIEW_ROWS = 20
 
 # Shown when the front-end bundle has not been built (``cd js && npm ci && npm run build``).
@@ -306,7 +310,7 @@ class SpanView(anywidget.AnyWidget):
         else:
             self._data_version = self._data_version + 1
             if in_place:
-                self._recount.soon()
+                self._recount.after(_RECOUNT_AFTER_ROWS)
             else:
                 self._recount()
         self._schedule_global()
