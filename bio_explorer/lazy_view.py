@@ -80,6 +80,10 @@ class LazySpanView(SpanView):
     def _version(self) -> int:
         return self._corpus.version
 
+    def _tags_before_edit(self) -> None:
+        """No tag column in memory: an edit reply carries no rows (the page is asked for)."""
+        return None
+
     def _warm_search(self) -> None:
         """A LazyCorpus searches by predicate pushdown: there is no in-memory index to warm."""
 

@@ -236,6 +236,11 @@ class SpanView(anywidget.AnyWidget):
         """The corpus's data version (every edit, undo, redo and save moves it)."""
         return self._corpus._state.version
 
+    def _tags_before_edit(self) -> pl.Series | None:
+        """The tag column before an edit (to tell the sentences it changed); None: edit replies
+        carry no rows and the front end asks for its page again."""
+        return self._corpus._state.tok["tag"]
+
     def _warm_search(self) -> None:
         """Build the token search index once in the background: the first search needs no scan."""
         corpus = self._corpus
@@ -562,7 +567,7 @@ class SpanView(anywidget.AnyWidget):
         try:
             op, fields = edit_fields(msg)
             shown = shown_page(msg, _MAX_LIMIT) if op != "preview_all" else None
-            tags = self._corpus._state.tok["tag"]  # before the edit: what it changed
+            tags = None if shown is None else self._tags_before_edit()
             reply = _EDIT_OPS[op](self, fields)
         except Exception as exc:
             self._reply_error(msg, _describe(exc))
@@ -571,7 +576,7 @@ class SpanView(anywidget.AnyWidget):
         if op == "preview_all":
             self.send(reply)
             return
-        rows = None if shown is None else self._rows_in_place(shown, tags)
+        rows = None if shown is None or tags is None else self._rows_in_place(shown, tags)
         if rows is not None:
             # the rows go first, current for the data version bumped next; the counts, header
             # and charts follow without drawing the rows again

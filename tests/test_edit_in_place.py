@@ -295,3 +295,21 @@ def test_matching_on_a_few_sentences_agrees_with_the_whole_corpus_filter(so_corp
         assert matching(c, query, ids, tags=tags).to_list() == old.to_list()
         shown = [i for i in ids.to_list() if i in set(old.to_list())]
         assert membership_kept(c, query, shown, tags) == (want.to_list() == old.to_list())
+
+
+def test_a_lazy_view_answers_an_edit_with_a_view_and_asks_for_the_page(so_corpus, tmp_path,
+                                                                      monkeypatch):
+    """A LazyCorpus has no tag column in memory: its edit replies carry no rows, and the bump
+    makes the front end ask for its page (which shows the edit)."""
+    lazy = bx.scan(so_corpus._state.files[0].path, tmp_path / "ds")
+    front = Front(bx.LazySpanView(lazy, page_size=50), monkeypatch)
+    page = front.show()
+    s, a, b, lab = _span_on_page(page)
+    new = _other_label(front.view, lab)
+    n = front.page_requests
+    front.edit(op="relabel", sentence=s, start=a, end=b, label=new)
+    assert front.inbox[0]["ok"] is True and "rows" not in front.inbox[0]
+    front.handle()
+    assert front.page_requests == n + 1
+    row = next(r for r in front.page["sentences"] if r["sentence"] == s)
+    assert [a, b, new] in row["spans"]
