@@ -72,7 +72,10 @@ class Front:
                 self.page, self.shown_id = msg, msg["id"]
             elif msg["kind"] == "edit" and msg.get("rows") is not None:
                 if msg["view"] == self.shown_id == self.latest_id:
-                    self.page = {**self.page, "sentences": msg["rows"]}
+                    new = {r["sentence"]: r for r in msg["rows"]}
+                    assert set(new) <= {s["sentence"] for s in self.page["sentences"]}
+                    self.page = {**self.page, "sentences": [new.get(s["sentence"], s)
+                                                            for s in self.page["sentences"]]}
                     self.rows_version = max(self.rows_version, msg["version"])
             elif msg["kind"] == "error":
                 raise AssertionError(msg)
@@ -139,6 +142,29 @@ def test_edit_reply_carries_the_page_rows_and_no_page_is_asked(front):
     row = next(r for r in front.page["sentences"] if r["sentence"] == s)
     assert [a, b, new] in row["spans"] and a in row["edited"]
     assert front.page["sentences"] == front.fresh()  # exactly what a page request answers
+    assert [r["sentence"] for r in reply["rows"]] == [s]  # only the row the edit changed
+
+
+def test_a_deleted_span_updates_the_counts_of_other_rows_with_its_text(front):
+    """``span_counts`` (the span menu's "apply to all N") count a text over the corpus: deleting
+    one span changes them on every row of the page holding that text, and those rows come too."""
+    page = front.show()
+    seen: dict[str, list[tuple[int, int]]] = {}
+    for row in page["sentences"]:
+        for a, b, _ in row["spans"]:
+            seen.setdefault(" ".join(row["tokens"][a:b]), []).append((row["sentence"], a))
+    text, where = next((t, w) for t, w in seen.items() if len({x[0] for x in w}) >= 2)
+    s, a = where[0]
+    n = front.page_requests
+    front.edit(op="delete", sentence=s, start=a)
+    sent = {r["sentence"] for r in front.inbox[0]["rows"]}
+    assert {x[0] for x in where} <= sent, text
+    front.handle()
+    assert front.page["sentences"] == front.fresh()
+    front.edit(op="undo")
+    front.handle()
+    assert front.page["sentences"] == front.fresh()
+    assert front.page_requests == n
 
 
 def test_undo_redo_save_and_relabel_all_update_in_place(front):
