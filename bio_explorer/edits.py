@@ -1139,7 +1139,7 @@ def after_save(c: Corpus) -> None:
     from .io.writer import file_tags
 
     st = c._state
-    tok = st.tok
+    tok = st.full_tok()
     if tok.height and st.version and not (tok["tag"] == tok["_orig"]).all():
         field_s = tok["_field"].cast(pl.String).clone()
         eff_s = tok["_eff"].cast(pl.String).clone()

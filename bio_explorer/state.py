@@ -89,6 +89,23 @@ class State:
         self.review_log: Any = None  # review.ReviewLog, created on the first decision
         self.predictions: pl.DataFrame | None = None  # analysis.predictions.load_predictions
         self.sent = sentence_index(tok) if sent is None else sent
+        #: columns the reader left out of ``tok`` (``io.text.Deferred``): see :meth:`full_tok`
+        self.deferred: Any = None
+        self._full_lock = threading.Lock()
+
+    def full_tok(self) -> pl.DataFrame:
+        """``tok`` with every column: the extra file columns (POS, chunk...) and the tag-field
+        offsets that a fast first read leaves out are added on the first call.
+
+        Only what shows them (``Corpus.tokens``, exports, the cache snapshot) or writes the file
+        asks for them; analyses and views read ``tok``.  Edits never change the rows of ``tok``,
+        so the columns (picked by line number) can be added at any time.
+        """
+        with self._full_lock:
+            if self.deferred is not None:
+                self.tok = self.deferred.apply(self.tok)
+                self.deferred = None
+        return self.tok
 
     # ------------------------------------------------------------------ versions
     @property
@@ -176,6 +193,7 @@ class State:
         """
         sub = State(self.tok[rows], self.files, self.scheme, self.problems.clear())
         sub.versions = dict(self.versions)
+        sub.deferred = self.deferred
         return sub
 
 
@@ -388,8 +406,9 @@ class View:
     @property
     def tokens(self) -> pl.DataFrame:
         """One row per token (only the sentences of this view)."""
-        cols = [c for c in self._state.tok.columns if not c.startswith("_")]
-        return self._restrict(self._state.tok).select(cols)
+        tok = self._state.full_tok()
+        cols = [c for c in tok.columns if not c.startswith("_")]
+        return self._restrict(tok).select(cols)
 
     @property
     def spans(self) -> pl.DataFrame:
