@@ -384,10 +384,10 @@ def _odd_stand_in(fields: pl.DataFrame, n_fields: pl.Series, odd: pl.Series, sep
     kind (:func:`_line_kinds`: ``_quick_fields`` has ruled out a blank or marker first field on
     a longer line) and no trailing separator, which is all the line text is read for."""
     text = fields.get_column("c0").gather(odd).cast(pl.String).alias("raw")
-    multi = n_fields.gather(odd) > 1
-    if not multi.any():
+    multi = (n_fields.gather(odd) > 1).arg_true()
+    if multi.len() == 0:
         return text
-    return pl.select(pl.when(multi).then(text + sep + "x").otherwise(text)).to_series()
+    return text.scatter(multi, text.gather(multi) + (sep + "x"))
 
 
 def _maybe_in(data: bytes, needle: bytes, *, line_start: bool = False) -> bool:
@@ -513,7 +513,7 @@ def _field_counts_from_seps(fields: pl.DataFrame, read: list[int], body: bytes, 
         pl.when((pl.col(f"c{i}").cat.len_bytes() if fields.schema[f"c{i}"] == pl.Categorical
                  else pl.col(f"c{i}").str.len_bytes()) > 0)
         .then(pl.lit(i, pl.UInt32)).otherwise(pl.lit(0, pl.UInt32))
-        for i in read)).alias("n_fields")).to_series()
+        for i in read if i > 0)).alias("n_fields")).to_series()
     expected = int(bound.sum()) + bound.len() - (not final_newline)
     data = np.frombuffer(body, np.uint8)
 
