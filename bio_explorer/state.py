@@ -410,6 +410,11 @@ class View:
         cols = [c for c in tok.columns if not c.startswith("_")]
         return self._restrict(tok).select(cols)
 
+    def _token_rows(self) -> pl.DataFrame:
+        """The internal token rows of this view as they are (no deferred column is read): for
+        internal callers that need only the fixed columns."""
+        return self._restrict(self._state.tok)
+
     @property
     def spans(self) -> pl.DataFrame:
         """One row per entity span: sentence, start, end (exclusive), label, text."""

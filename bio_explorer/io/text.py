@@ -634,22 +634,25 @@ def parse_text(
         if wide.len():
             odd_content = odd_content.scatter(odd.search_sorted(wide), wide_content)
     odd_kinds = _line_kinds(odd_content)
-    is_blank = _scatter(n_lines, odd, odd_kinds.blank, False)
-    is_marker = _scatter(n_lines, odd, odd_kinds.marker, False)
-    is_docstart = _scatter(n_lines, odd, odd_kinds.docstart, False)
-    maybe_comment = _scatter(n_lines, odd, odd_kinds.hashed, False)
-    candidate = ~(is_blank | is_marker | is_docstart)
+    # whole-file masks only for the kinds that occur (each is a scatter over every line)
+    candidate = _scatter(n_lines, odd, odd_kinds.candidate, True)
+    has_marker = bool(odd_kinds.marker.any())
+    is_docstart = (_scatter(n_lines, odd, odd_kinds.docstart, False)
+                   if odd_kinds.docstart.any() else None)
+    maybe_comment = (_scatter(n_lines, odd, odd_kinds.hashed, False)
+                     if odd_kinds.hashed.any() else None)
     trailing = _trailing_seps(odd_content, sep).cast(n_fields.dtype)
-    n_eff = n_fields - _scatter(n_lines, odd, trailing, 0)
+    n_eff = n_fields - _scatter(n_lines, odd, trailing, 0) if (trailing > 0).any() else n_fields
     if mixed is not None:
         n_eff = pl.select(pl.when(mixed).then(n_fields).otherwise(n_eff)).to_series()
     del odd_content, odd_kinds, trailing, regular, wide, wide_content
-    body = candidate & ~maybe_comment
 
     # comment lines: '#' lines whose tag field is not a tag, or with another column count
     # (a '#' line is a token when its tag field is a tag seen on the other lines: '#include B-X')
-    hashed = maybe_comment & candidate
-    if hashed.any():
+    hashed = None if maybe_comment is None else maybe_comment & candidate
+    comment = None
+    if hashed is not None and hashed.any():
+        body = candidate & ~maybe_comment
         seen_tags = _distinct_where(tag_cat, body).implode()
         looks_tag = _on_subset(
             tag_cat, hashed,
@@ -658,9 +661,8 @@ def parse_text(
             True,
         )
         comment = hashed & (~looks_tag | (n_eff < n_cols))
-    else:
-        comment = hashed
-    token_line = candidate & ~comment
+        del body
+    token_line = candidate if comment is None else candidate & ~comment
 
     # strict column count
     bad_cols = token_line & ((n_fields < n_cols) | (n_eff > n_cols))
@@ -693,7 +695,7 @@ def parse_text(
 
     # gather the token lines column by column (no wide filtered copy): drop every other reference
     # to the full-length columns first, so that each one is freed once gathered
-    del n_fields, n_eff, bad_cols, body
+    del n_fields, n_eff, bad_cols
     keep = token_line.arg_true()
     extra_cols = [i for i in range(width) if i not in (tag_col, token_col)]
     full = {int(column.name[1:]): column for column in fields.get_columns()}
@@ -710,7 +712,7 @@ def parse_text(
     opens = (~token_line.shift(1, fill_value=False)).filter(token_line)
     sentence = (opens.cum_sum().cast(pl.UInt32) - 1).alias("sentence")
     del opens
-    if is_docstart.any():
+    if is_docstart is not None:
         doc_key = is_docstart.cum_sum().filter(token_line)
         doc = ((doc_key != doc_key.shift(1)).fill_null(True).cum_sum().cast(pl.UInt32) - 1)
         del doc_key
@@ -739,7 +741,7 @@ def parse_text(
     tokens = _with_positions(tokens)
     if multi_tag == "keep":
         tokens = tokens.with_columns(tag_all_column(tokens["_field"], eff_map))
-    dialect = "seed" if bool(is_marker.any()) else ("conll" if sep == " " else "tsv")
+    dialect = "seed" if has_marker else ("conll" if sep == " " else "tsv")
     layout = Layout(dialect, sep, n_cols, token_col, tag_col, [t[0] for t in det.tagish])
     n_docs = int(tokens["doc"].max()) + 1 if tokens.height else 0
     deferred = None
