@@ -66,31 +66,41 @@ class Deferred:
     sep: str
     dtypes: dict
     extra: list[int]  # columns other than the token and tag ones
+    token_col: int
     tag_col: int
     offsets: bool  # ``_off`` too (a column before the tag one was not read)
     ascii_text: bool
 
-    def frame(self, line: pl.Series) -> pl.DataFrame:
-        """The deferred columns of the token lines ``line`` (1-based line numbers)."""
-        wanted = sorted(set(self.extra) | (set(range(self.tag_col)) if self.offsets else set()))
+    def frame(self, line: pl.Series, token: pl.Series) -> pl.DataFrame:
+        """The deferred columns of the token lines ``line`` (1-based line numbers, increasing),
+        whose tokens are ``token``."""
+        before = set(range(self.tag_col)) - {self.token_col} if self.offsets else set()
+        wanted = sorted(set(self.extra) | before)
         out: dict[str, pl.Series] = {}
         if wanted:
             fields = _csv_fields(self.raw, self.sep, self.dtypes, None, columns=wanted)
             if fields is None:  # pragma: no cover - the same bytes were read before
                 raise RuntimeError("the kept text of a corpus file could not be read again")
-            fields = fields.gather((line - 1).cast(pl.UInt32))
+            rows = (line - 1).cast(pl.UInt32)
+            if line.len() < 2 or bool((line.diff().drop_nulls() > 0).all()):
+                # increasing lines: a filter (it copies less than a gather)
+                keep = pl.repeat(False, fields.height, eager=True).scatter(rows, True)
+                fields = fields.filter(keep)
+            else:  # pragma: no cover - token rows are always in line order
+                fields = fields.gather(rows)
             out = {f"col{i}": _compact(fields[f"c{i}"]) for i in self.extra}
-            if self.offsets:
-                offsets = pl.repeat(0, line.len(), dtype=pl.UInt32, eager=True)
-                for i in range(self.tag_col):
-                    offsets = offsets + _len_chars(fields[f"c{i}"], self.ascii_text) + 1
-                out["_off"] = offsets
+        if self.offsets:
+            offsets = pl.repeat(0, line.len(), dtype=pl.UInt32, eager=True)
+            for i in range(self.tag_col):
+                values = token if i == self.token_col else fields[f"c{i}"]
+                offsets = offsets + _len_chars(values, self.ascii_text) + 1
+            out["_off"] = offsets
         return pl.DataFrame(out, height=line.len())
 
     def apply(self, tok: pl.DataFrame) -> pl.DataFrame:
         """``tok`` (an internal token frame of this file's rows) with the deferred columns, in the
         order a full read gives: public columns, extra columns, then ``_off`` after ``_eff``."""
-        add = self.frame(tok["line"])
+        add = self.frame(tok["line"], tok["token"])
         public = [c for c in tok.columns if not c.startswith("_")]
         internal = [c for c in tok.columns if c.startswith("_")]
         if "_off" in add.columns:
@@ -746,7 +756,8 @@ def parse_text(
     n_docs = int(tokens["doc"].max()) + 1 if tokens.height else 0
     deferred = None
     if projected and (extra_cols or defer_off):
-        deferred = Deferred(raw, sep, det.dtypes, extra_cols, tag_col, defer_off, ascii_text)
+        deferred = Deferred(raw, sep, det.dtypes, extra_cols, token_col, tag_col, defer_off,
+                            ascii_text)
     return Parsed(tokens, layout, problems.rows, n_docs, deferred)
 
 
