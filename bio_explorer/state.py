@@ -103,7 +103,9 @@ class State:
         """
         with self._full_lock:
             if self.deferred is not None:
-                self.tok = self.deferred.apply(self.tok)
+                tok = self.tok  # (its line and token columns never change)
+                add = self.deferred.frame(tok["line"], tok["token"])
+                self.tok = self.deferred.join(self.tok, add)  # the tags as they are now
                 self.deferred = None
         return self.tok
 

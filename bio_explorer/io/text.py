@@ -100,7 +100,11 @@ class Deferred:
     def apply(self, tok: pl.DataFrame) -> pl.DataFrame:
         """``tok`` (an internal token frame of this file's rows) with the deferred columns, in the
         order a full read gives: public columns, extra columns, then ``_off`` after ``_eff``."""
-        add = self.frame(tok["line"], tok["token"])
+        return self.join(tok, self.frame(tok["line"], tok["token"]))
+
+    @staticmethod
+    def join(tok: pl.DataFrame, add: pl.DataFrame) -> pl.DataFrame:
+        """``tok`` with the columns ``add`` (from :meth:`frame`) in a full read's order."""
         public = [c for c in tok.columns if not c.startswith("_")]
         internal = [c for c in tok.columns if c.startswith("_")]
         if "_off" in add.columns:
