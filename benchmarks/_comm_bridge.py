@@ -13,8 +13,9 @@ over the kernel's WebSocket, in order.  :class:`Kernel` reproduces that shape wi
 * a trait set by the front end is not echoed back (ipywidgets does not send a value back to the
   view that set it).
 
-Each pushed page reply carries ``py_ms``: the time from the request's arrival in Python to its
-reply being sent, so a benchmark can split a round trip into transport, Python and drawing.
+Each pushed page reply carries ``py_ms`` (and ``py_cpu_ms``, the kernel thread's CPU time): the
+time from the request's arrival in Python to its reply being sent, so a benchmark can split a
+round trip into transport, Python and drawing.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def as_json(x: Any) -> Any:
 # records page requests sent and replies received (performance.now() ms) for the breakdown.
 BRIDGE_JS = """([url, state]) => new Promise((resolve, reject) => {
   const ws = new WebSocket(url);
-  window.__bxNet = {sent: {}, recv: {}, py: {}};
+  window.__bxNet = {sent: {}, recv: {}, py: {}, cpu: {}};
   ws.onerror = reject;
   ws.onmessage = (e) => {
     const it = JSON.parse(e.data);
@@ -50,6 +51,7 @@ BRIDGE_JS = """([url, state]) => new Promise((resolve, reject) => {
       if (it.msg && it.msg.kind === 'page') {
         window.__bxNet.recv[it.msg.id] = performance.now();
         window.__bxNet.py[it.msg.id] = it.py_ms;
+        window.__bxNet.cpu[it.msg.id] = it.py_cpu_ms;
       }
       bxHarness.receive(it.msg);
     } else bxHarness.set(it.trait, it.value);
@@ -98,7 +100,7 @@ class Kernel:
         self.widget: Any = None
         self._socket: _Socket | None = None
         self._from_front: tuple[str, Any] | None = None
-        self._arrived: dict[str, float] = {}
+        self._arrived: dict[str, tuple[float, float]] = {}
         ready: concurrent.futures.Future = concurrent.futures.Future()
         self._thread = threading.Thread(target=self._serve, args=(ready,), daemon=True,
                                          name="bench-kernel")
@@ -174,7 +176,8 @@ class Kernel:
         if isinstance(content, dict) and content.get("kind") == "page":
             t = self._arrived.pop(str(content.get("id")), None)
             if t is not None:
-                item["py_ms"] = (time.perf_counter() - t) * 1000
+                item["py_ms"] = (time.perf_counter() - t[0]) * 1000
+                item["py_cpu_ms"] = (time.thread_time() - t[1]) * 1000
         self._push(item)
 
     def _on_change(self, change: dict) -> None:
@@ -193,7 +196,7 @@ class Kernel:
         if "msg" in item:
             msg = item["msg"]
             if isinstance(msg, dict) and msg.get("kind") == "page":
-                self._arrived[str(msg.get("id"))] = time.perf_counter()
+                self._arrived[str(msg.get("id"))] = (time.perf_counter(), time.thread_time())
             widget._handle_message(widget, msg)
         elif item.get("trait") in self.traits:
             name, value = item["trait"], item["value"]

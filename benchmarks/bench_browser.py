@@ -21,8 +21,9 @@ event (the click, the last keystroke, the Enter key) to the frame after the rows
 
 Every figure is the median of ``--repeat`` runs, printed for a small corpus (the baseline) and for
 ``--n-tokens`` (default 1M) with their ratio, then the parts of each click → rows: event → page
-request sent (the debounce, the edit's own round trip), Python (request arrived → reply sent),
-transport both ways, and reply → rows drawn.  Run: ``python benchmarks/bench_browser.py``.
+request sent (the debounce, the edit's own round trip), Python (request arrived → reply sent;
+and the CPU time of the kernel thread meanwhile), transport both ways, and reply → rows drawn.
+Run: ``python benchmarks/bench_browser.py``.
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ _ARM = """([sel, ev]) => {
       window.__bxParts = best === null ? null : {
         request: net.sent[best] - t0,
         python: net.py[best] ?? NaN,
+        'py cpu': net.cpu[best] ?? NaN,
         transport: net.recv[best] - net.sent[best] - (net.py[best] ?? 0),
         draw: tEnd - net.recv[best],
       };
@@ -88,7 +90,7 @@ _ARM = """([sel, ev]) => {
 CLICK = {"type": "click"}
 KEY = {"type": "input"}  # fill() types the word: one input event, the last keystroke
 ENTER = {"type": "keydown", "key": "Enter"}
-PARTS = ("request", "python", "transport", "draw")
+PARTS = ("request", "python", "py cpu", "transport", "draw")
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -280,7 +282,8 @@ def main() -> None:
         ratio = b / a if a else float("nan")
         print(f"{key:28}{a:>12.1f}{b:>12.1f}   {ratio:5.2f}")
     print("\nparts of click → rows (ms, medians): event → page request sent | python (request "
-          "arrived → reply sent) | transport (both ways) | reply → rows drawn (next frame)")
+          "arrived → reply sent) | its CPU | transport (both ways) | reply → rows drawn "
+          "(next frame)")
     for key in small_parts:
         row = "  ".join(f"{p} {small_parts[key][p]:5.1f} / {big_parts[key][p]:5.1f}"
                         for p in PARTS)
