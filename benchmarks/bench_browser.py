@@ -8,8 +8,9 @@ one WebSocket, pushed both ways the moment they are sent.  (Until 2026-12-06 the
 every 20 ms through playwright's ``expose_function``; the poll and playwright's relay of every
 call added 20–120 ms to every round trip, and a reply waited behind whatever Python ran next.)
 
-Times are taken in the page with ``performance.now()``, from the ``timeStamp`` of the user's DOM
-event (the click, the last keystroke, the Enter key) to the frame after the rows changed:
+Times are taken in the page with ``performance.now()``, from the user's DOM event (the click,
+the last keystroke, the Enter key, as a capturing listener on ``window`` first sees it) to the
+frame after the rows changed:
 
 * ``chip → rows``: click a label chip (filter), until the filtered page is drawn;
 * ``next page → rows``; ``search → rows``: from the last keystroke (the search debounce
@@ -51,21 +52,22 @@ import bio_explorer as bx  # noqa: E402
 TRAITS = ("query", "total_sentences", "matching_sentences", "page_size", "_labels",
           "_anomaly_kinds", "_sources", "_data_version", "_selection", "_status", "_token_prefix")
 
-# resolve with the ms from the user's action (the timeStamp of the last `ev` event: the click, the
-# last keystroke, Enter) until the frame after `.bx-rows` (or `sel`) changed, and its parts
+# resolve with the ms from the user's action (when the page saw the last `ev` event: the click, the
+# last keystroke, Enter; a capturing listener on window, the first script to see it) until the
+# frame after `.bx-rows` (or `sel`) changed, and its parts
 _ARM = """([sel, ev]) => {
   const target = document.querySelector(sel);
   window.__bxMs = null;
   window.__bxT0 = null;
   const tCall = performance.now();
-  const on = (e) => { if (!ev.key || e.key === ev.key) window.__bxT0 = e.timeStamp; };
-  if (ev.type) document.addEventListener(ev.type, on, true);
+  const on = (e) => { if (!ev.key || e.key === ev.key) window.__bxT0 = performance.now(); };
+  if (ev.type) window.addEventListener(ev.type, on, true);
   const mo = new MutationObserver(() => {
     mo.disconnect();
     const tMut = performance.now();
     requestAnimationFrame(() => {
       const tEnd = performance.now();
-      if (ev.type) document.removeEventListener(ev.type, on, true);
+      if (ev.type) window.removeEventListener(ev.type, on, true);
       const t0 = window.__bxT0 ?? tCall;
       // the page request the drawn rows answer: the latest sent after t0, answered before tMut
       const net = window.__bxNet;
@@ -80,6 +82,7 @@ _ARM = """([sel, ev]) => {
         'py cpu': net.cpu[best] ?? NaN,
         transport: net.recv[best] - net.sent[best] - (net.py[best] ?? 0),
         draw: tEnd - net.recv[best],
+        layout: bxHarness.lastRenderMs,
       };
       window.__bxMs = {ms: tEnd - t0, fromEvent: window.__bxT0 !== null && window.__bxT0 <= tMut};
     });
@@ -90,7 +93,7 @@ _ARM = """([sel, ev]) => {
 CLICK = {"type": "click"}
 KEY = {"type": "input"}  # fill() types the word: one input event, the last keystroke
 ENTER = {"type": "keydown", "key": "Enter"}
-PARTS = ("request", "python", "py cpu", "transport", "draw")
+PARTS = ("request", "python", "py cpu", "transport", "draw", "layout")
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -122,8 +125,14 @@ def _settled(page, total: int, offset: int = 0, page_size: int = 50) -> None:
 
 
 def _type_enter(box, word: str) -> None:
-    box.fill(word)
-    box.press("Enter")
+    """The word typed and Enter pressed in one task of the page: Enter always comes before the
+    search debounce fires (two playwright calls can be further apart than that on a busy machine,
+    and then the rows answered the debounced request, not Enter)."""
+    box.evaluate("(el, w) => { el.focus(); el.value = w;"
+                 " el.dispatchEvent(new Event('input', {bubbles: true}));"
+                 " el.dispatchEvent(new KeyboardEvent('keydown',"
+                 " {key: 'Enter', bubbles: true})); }",
+                 word)
 
 
 def _timed(page, action, ev: dict | None, sel: str = "#app .bx-rows",
@@ -242,6 +251,7 @@ def measure(browser, base: str, kernel: Kernel, n_tokens: int, repeat: int,
             None, "#chart-holder")
         out["click → charts (draw)"].append(t)
         call(lambda: (ex.clear(), ex.flush()))
+        _settled(page, view.total_sentences)  # its page drawn before the next click is timed
     page.close()
     kernel.detach()
 
@@ -283,7 +293,7 @@ def main() -> None:
         print(f"{key:28}{a:>12.1f}{b:>12.1f}   {ratio:5.2f}")
     print("\nparts of click → rows (ms, medians): event → page request sent | python (request "
           "arrived → reply sent) | its CPU | transport (both ways) | reply → rows drawn "
-          "(next frame)")
+          "(next frame), of which building the rows + layout")
     for key in small_parts:
         row = "  ".join(f"{p} {small_parts[key][p]:5.1f} / {big_parts[key][p]:5.1f}"
                         for p in PARTS)

@@ -1143,8 +1143,12 @@ function render({ model, el }) {
   };
   listen("msg:custom", onCustom);
   listen("change:query", () => {
-    syncFilters();
+    // the page request goes out first (its microtask is queued before this one); the filter bar
+    // (chips, counts) is redrawn right after, while Python answers
     schedulePage(0);
+    queueMicrotask(() => {
+      if (!disposed) syncFilters();
+    });
   });
   listen("change:_data_version", () => {
     if (review.active()) review.refresh();
