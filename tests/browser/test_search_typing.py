@@ -106,3 +106,25 @@ def test_a_filter_change_sends_its_page_request_before_redrawing_the_chips(harne
     harness.wait_for_function("window.__sentAtChips.length > 0")
     first = harness.evaluate("window.__sentAtChips[0]")
     assert first[-1] == {"labels": ["Library"]}
+
+
+def test_counts_that_follow_a_page_reply_are_drawn_after_its_rows(harness):
+    _mount_manual(harness)
+    first = _page_requests(harness)[0]
+    count = harness.locator("#app .bx-count-line")
+    total = harness.evaluate("bxHarness.get('total_sentences')")
+    # counts alone (no page just drawn): the filter bar follows at once
+    now = harness.evaluate("""n => { bxHarness.set('matching_sentences', n);
+        return document.querySelector('#app .bx-count-line').textContent; }""", 7)
+    assert now.startswith("7 of")
+    # a page reply, then its counts in the same task (as a kernel sends them): the rows are drawn
+    # at once, the count line once the rows are on screen
+    reply = {"kind": "page", "id": first["id"], "offset": 0, "limit": 50, "total": 1,
+             "sentences": [{"sentence": 4, "source": "train.txt", "line": 1, "doc": 0,
+                            "tokens": ["x"], "tags": ["O"], "spans": [], "span_counts": [],
+                            "anomalies": [], "highlight": [], "edited": []}]}
+    seen = harness.evaluate("""m => { bxHarness.receive(m); bxHarness.set('matching_sentences', 1);
+        return [document.querySelectorAll('#app .bx-row').length,
+                document.querySelector('#app .bx-count-line').textContent]; }""", reply)
+    assert seen[0] == 1 and seen[1].startswith("7 of")
+    expect(count).to_have_text(f"1 of {total:,} sentences")
