@@ -49,8 +49,11 @@ from _make_corpus import make_corpus  # noqa: E402
 
 import bio_explorer as bx  # noqa: E402
 
+# the synced traits the span view's kernel sends (``_first_page``: a copy of the first page of the
+# current filter, kept in the widget state for notebooks saved with it)
 TRAITS = ("query", "total_sentences", "matching_sentences", "page_size", "_labels",
-          "_anomaly_kinds", "_sources", "_data_version", "_selection", "_status", "_token_prefix")
+          "_anomaly_kinds", "_sources", "_data_version", "_selection", "_status", "_token_prefix",
+          "_first_page")
 
 # resolve with the ms from the user's action (when the page saw the last `ev` event: the click, the
 # last keystroke, Enter; a capturing listener on window, the first script to see it) until the
