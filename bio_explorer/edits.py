@@ -181,10 +181,11 @@ def _step_record(kind: str, st: _State, step: Step) -> dict:
 
 # ====================================================================== primitive
 def _set_tags(st: _State, rows: pl.Series, tags: pl.Series) -> None:
-    col = st.tok["tag"].clone()
-    col.scatter(rows, tags.cast(pl.Categorical))
-    st.tok = st.tok.with_columns(col.alias("tag"))
-    st.touch()
+    with st.tok_lock:  # the deferred columns may be swapped in by another thread
+        col = st.tok["tag"].clone()
+        col.scatter(rows, tags.cast(pl.Categorical))
+        st.tok = st.tok.with_columns(col.alias("tag"))
+        st.touch()
 
 
 def _check_labels_valid(labels: list[str], c: Corpus | None = None) -> None:

@@ -92,6 +92,9 @@ class State:
         #: columns the reader left out of ``tok`` (``io.text.Deferred``): see :meth:`full_tok`
         self.deferred: Any = None
         self._full_lock = threading.Lock()
+        #: held by whoever replaces ``tok`` from its current value (an edit, the completion of
+        #: the deferred columns), so that neither overwrites the other's change
+        self.tok_lock = threading.RLock()
 
     def full_tok(self) -> pl.DataFrame:
         """``tok`` with every column: the extra file columns (POS, chunk...) and the tag-field
@@ -101,12 +104,14 @@ class State:
         asks for them; analyses and views read ``tok``.  Edits never change the rows of ``tok``,
         so the columns (picked by line number) can be added at any time.
         """
-        with self._full_lock:
-            if self.deferred is not None:
+        with self._full_lock:  # one completion at a time
+            deferred = self.deferred
+            if deferred is not None:
                 tok = self.tok  # (its line and token columns never change)
-                add = self.deferred.frame(tok["line"], tok["token"])
-                self.tok = self.deferred.join(self.tok, add)  # the tags as they are now
-                self.deferred = None
+                add = deferred.frame(tok["line"], tok["token"])  # the slow part: edits go on
+                with self.tok_lock:  # an edit in another thread waits for the swap
+                    self.tok = deferred.join(self.tok, add)  # the tags as they are now
+                    self.deferred = None
         return self.tok
 
     # ------------------------------------------------------------------ versions

@@ -112,3 +112,35 @@ def test_several_files_are_completed_at_read(tmp_path):
     corpus = bx.read([a, b], cache=False)
     assert corpus._state.deferred is None
     assert_frame_equal(corpus._state.tok, _full_read([a, b])._state.tok)
+
+
+def test_an_edit_made_while_the_columns_are_swapped_in_is_kept(tmp_path, monkeypatch):
+    """The reopen snapshot completes the columns in its own thread: an edit made by the user at
+    that moment must survive the swap (edits are data, never lost)."""
+    import threading
+    import time
+
+    corpus = bx.read(_file(tmp_path), cache=False)
+    st = corpus._state
+    deferred = st.deferred
+    edit_done = threading.Event()
+
+    span = corpus.spans.row(0, named=True)
+    new = "LOC" if span["label"] != "LOC" else "PER"
+
+    def edit() -> None:
+        corpus.relabel(span["sentence"], span["start"], span["end"], new)
+        edit_done.set()
+
+    def slow_join(tok, add):
+        editor = threading.Thread(target=edit)
+        editor.start()
+        edit_done.wait(0.3)  # without the lock the edit lands here, on the old frame
+        time.sleep(0.05)
+        return type(deferred).join(tok, add)
+
+    monkeypatch.setattr(deferred, "join", slow_join)
+    st.full_tok()
+    assert edit_done.wait(10)
+    assert corpus.spans.row(0, named=True)["label"] == new
+    assert corpus.tokens["col1"].to_list()[:2] == ["NNP", "VBZ"]
