@@ -240,15 +240,18 @@ def _parsed_pieces(pieces: Iterator[tuple[bytes, int, int]], scratch: Path, name
     alone: it fixes the layout (``opts``, updated by the caller) that the others are read with."""
     from concurrent.futures import ThreadPoolExecutor
 
+    from .io.text import defer_columns
     from .reading import read
 
     def parse(k: int, piece: bytes, options: dict):
         chunk = scratch / str(k) / name
         chunk.parent.mkdir()
         chunk.write_bytes(piece)
+        every = defer_columns.set(False)  # every column is written: parse them all at once
         try:
             return read(chunk, cache=False, **options)
         finally:
+            defer_columns.reset(every)
             shutil.rmtree(chunk.parent, ignore_errors=True)
 
     it = iter(pieces)

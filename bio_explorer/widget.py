@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -53,6 +54,7 @@ _RECOUNT_DELAY = 0.3  # s: counts after an edit wait at most this long for the p
 # not wait for them, and they do not take the CPU from the browser drawing the rows)
 _RECOUNT_AFTER_ROWS = 0.05
 _PREVIEW_ROWS = 20
+_VIEWS_KEPT = 4  # filtered views memoised by SpanView._view (the last few searches / chips)
 
 # Shown when the front-end bundle has not been built (``cd js && npm ci && npm run build``).
 _MISSING_ESM = """
@@ -192,7 +194,9 @@ class SpanView(anywidget.AnyWidget):
                  journal: bool | str | os.PathLike | None = None, **kwargs: Any) -> None:
         self._attach(corpus, journal)
         self._corpus = corpus
-        self._view_cache: tuple[str, int, Corpus] | None = None
+        # the filtered views of the last few queries (search words typed and erased, a chip
+        # toggled on and off), each valid for one data version; cleared by every refresh
+        self._filtered_views: OrderedDict[str, tuple[int, Corpus]] = OrderedDict()
         self._seen_version = self._version()
         self._pending: dict[str, dict] = {}
         self._drain = Coalescer(self._answer_pending)
@@ -307,7 +311,7 @@ class SpanView(anywidget.AnyWidget):
         edit reply carried the rows (``in_place``), on the event loop's next turn (in a kernel;
         at once without an event loop)."""
         self._seen_version = self._version()
-        self._view_cache = None
+        self._filtered_views.clear()
         self._refresh_status()
         if counts_first:
             self._refresh_counts()
@@ -398,14 +402,20 @@ class SpanView(anywidget.AnyWidget):
             self._refresh_counts()
 
     def _view(self, query: dict) -> Corpus:
-        """``corpus.filter(**query)``, memoised for the last query and data version."""
+        """``corpus.filter(**query)``, memoised for the last :data:`_VIEWS_KEPT` queries of the
+        current data version (an older version's views are never returned)."""
         key = _query_key(query)
         version = self._version()
-        hit = self._view_cache
-        if hit is not None and hit[0] == key and hit[1] == version:
-            return hit[2]
+        views = self._filtered_views
+        hit = views.get(key)
+        if hit is not None and hit[0] == version:
+            views.move_to_end(key)
+            return hit[1]
         view = self._corpus.filter(**query) if query else self._corpus
-        self._view_cache = (key, version, view)
+        views[key] = (version, view)
+        views.move_to_end(key)
+        while len(views) > _VIEWS_KEPT:
+            views.popitem(last=False)
         return view
 
     def _source_names(self) -> list[str]:
