@@ -28,7 +28,7 @@ from .query import Query, filter_ids, page
 from .state import View, changed_sentences, sentence_rows
 
 __all__ = ["MAX_CHANGED", "changed_since", "matching", "membership_kept", "page_ids_ok",
-           "rows_by_id", "rows_to_update"]
+           "rows_by_id"]
 
 #: above this many edited sentences (a large relabel-all) the page is asked for again instead
 MAX_CHANGED = 256
@@ -116,57 +116,6 @@ def matching(corpus: View, query: dict, ids: pl.Series, tags: pl.Series | None =
         hit = marks.filter(pl.col("kind").is_in(kinds) | pl.col("pair").is_in(kinds))
         got = got.filter(got.is_in(hit["sentence"].cast(pl.UInt32).implode()))
     return got.sort()
-
-
-def _texts_moved(corpus: View, changed: pl.Series, tags: pl.Series) -> pl.Series:
-    """Span texts whose number of spans the edit changed (spans added, removed or resized:
-    their ``span_counts`` change on every row that holds them)."""
-    rows = sentence_rows(corpus.state, changed)
-    now = corpus.rows_view(rows)
-    old = corpus.rows_view(rows)
-    old.state.tok = old.state.tok.with_columns(tags.gather(rows).alias("tag"))
-    counts = [v.spans.group_by("text").agg(pl.len().alias(f"n{i}"))
-              for i, v in enumerate((old, now))]
-    both = counts[0].join(counts[1], on="text", how="full", coalesce=True)
-    return both.filter(pl.col("n0").fill_null(0) != pl.col("n1").fill_null(0))["text"]
-
-
-def rows_to_update(corpus: View, shown: Sequence[int], tags: pl.Series) -> list[int]:
-    """The sentences of the page ``shown`` that an edit may have changed on screen.
-
-    Those whose tags changed (spans, tags, ``edited`` and anomaly marks, highlights), and those
-    holding a span whose text now has another number of spans in the corpus (their
-    ``span_counts``).  Every other row of the page renders exactly as before the edit: the
-    consistency marks of other sentences only change with the next whole-corpus result, which
-    asks for the page again.
-
-    Parameters
-    ----------
-    corpus : View
-        The corpus, after the edit.
-    shown : sequence of int
-        Sentence ids of the page shown, in order.
-    tags : pl.Series
-        The whole corpus's ``tag`` column before the edit.
-
-    Returns
-    -------
-    list of int
-        Ids of ``shown``, in page order.
-    """
-    ids = pl.Series("sentence", list(shown), pl.UInt32)
-    changed = changed_since(corpus, tags)
-    if changed.len() == 0:
-        return []
-    if changed.len() > MAX_CHANGED:
-        return ids.to_list()
-    keep = ids.is_in(changed.implode())
-    moved = _texts_moved(corpus, changed, tags)
-    if moved.len():
-        page_spans = corpus.rows_view(sentence_rows(corpus.state, ids)).spans
-        hit = page_spans.filter(pl.col("text").is_in(moved.implode()))["sentence"]
-        keep = keep | ids.is_in(hit.cast(pl.UInt32).implode())
-    return ids.filter(keep).to_list()
 
 
 def _depends_on_tags(q: Query) -> bool:

@@ -7,7 +7,7 @@ Python answers them (see ``docs/ARCHITECTURE.md``, "Widget protocol"):
 * ``{"kind": "edit", "id", "op", ..., "view"?}`` → ``{"kind": "edit", "id", "ok", "message"}`` and a
   bump of ``_data_version``.  When the edit names the page it was made on (``view``: its request
   id, query, offset and sentence ids) and left that page's sentences in the filter, the reply
-  carries the rows of that page the edit changed, re-rendered (``view``, ``rows``, ``version``:
+  carries that page's rows re-rendered (``view``, ``rows``, ``version``:
   the ``_data_version`` they are current for), so the front end updates them in place and asks
   for nothing; otherwise the bump makes it re-request its page;
 * any failure → ``{"kind": "error", "id", "message"}``.
@@ -586,9 +586,7 @@ class SpanView(anywidget.AnyWidget):
         if op == "preview_all":
             self.send(reply)
             return
-        rows = None
-        if shown is not None and tags is not None:
-            rows = self._rows_in_place(shown, tags, every=op == "save")
+        rows = None if shown is None or tags is None else self._rows_in_place(shown, tags)
         if rows is not None:
             # the rows go first, current for the data version bumped next; the counts, header
             # and charts follow without drawing the rows again
@@ -598,20 +596,19 @@ class SpanView(anywidget.AnyWidget):
         if rows is not None:
             self._keep_first_page(shown, rows)
 
-    def _rows_in_place(self, shown: ShownPage, tags: pl.Series, every: bool) -> list[dict] | None:
-        """The rows of the page ``shown`` that an edit changed (``every``: all of them, as after
-        a save), or None when the page must be asked for again (an edited sentence entered or
-        left its filter)."""
-        from .edit_rows import membership_kept, page_ids_ok, rows_by_id, rows_to_update
+    def _rows_in_place(self, shown: ShownPage, tags: pl.Series) -> list[dict] | None:
+        """The rows of the page ``shown`` after an edit (all of them: rendering one costs about
+        as much as fifty right after an edit, and a save changes every row's ``edited`` marks),
+        or None when the page must be asked for again (an edited sentence entered or left its
+        filter)."""
+        from .edit_rows import membership_kept, page_ids_ok, rows_by_id
 
         query = shown.query.to_dict()
         if not page_ids_ok(self._corpus, shown.sentences):
             return None
         if not membership_kept(self._corpus, query, shown.sentences, tags):
             return None
-        ids = list(shown.sentences) if every else rows_to_update(self._corpus, shown.sentences,
-                                                                  tags)
-        return rows_by_id(self._corpus, query, ids) if ids else []
+        return rows_by_id(self._corpus, query, shown.sentences)
 
     def _keep_first_page(self, shown: ShownPage, rows: list[dict]) -> None:
         """The first page kept in the widget state follows an in-place update of that page."""

@@ -5,8 +5,8 @@
  * Pages of sentences are requested from Python with custom messages; only the reply to the latest
  * request is rendered. Filters write the `query` trait (always a new object). Edits are sent as
  * `{kind: "edit", op, ..., view}` messages, `view` naming the page on screen; Python answers with
- * the rows of that page the edit changed, re-rendered, when it left them in the filter (updated in
- * place at once, no page request), then bumps `_data_version`; a bump the rows on screen are not
+ * that page's rows re-rendered when the edit left them in the filter (updated in place at once, no
+ * page request), then bumps `_data_version`; a bump the rows on screen are not
  * current for makes the view re-request its page.
  */
 import { debounce, fmtInt, h, isEditable, plural, show } from "./dom.js";
@@ -730,7 +730,7 @@ function render({ model, el }) {
   function applyEditRows(msg) {
     if (!Array.isArray(msg.rows) || msg.view == null || review.active() || !page) return;
     if (msg.view !== shownPageId || latestPageId !== shownPageId) return;
-    // the rows the edit changed (all of them after a save), each a sentence of this page
+    // rows of this page, re-rendered (merged by sentence id: only those that differ are rebuilt)
     /** @type {Map<unknown, Sentence>} */
     const byId = new Map(msg.rows.map((/** @type {any} */ r) => [r?.sentence, r]));
     const onPage = new Set(page.sentences.map((s) => s.sentence));
