@@ -82,8 +82,7 @@ def _chunks(path: Path, size: int) -> Iterator[tuple[bytes, int, int]]:
                 if data:
                     yield data, lines_before, bytes_before
                 return
-            found = [(data.rfind(b), len(b)) for b in _BREAKS]  # one search per break
-            cut = max((at + n for at, n in found if at >= 0), default=-1)
+            cut = _last_break(data)
             if cut <= 0 or len(data) - cut > size:  # no sentence break in reach: read more
                 rest = data
                 continue
@@ -91,6 +90,22 @@ def _chunks(path: Path, size: int) -> Iterator[tuple[bytes, int, int]]:
             yield piece, lines_before, bytes_before
             lines_before += piece.count(b"\n")
             bytes_before += len(piece)
+
+
+def _last_break(data: bytes) -> int:
+    """Where the last sentence break of ``data`` ends (-1: none).
+
+    Searches a growing window at the end: a break found there that ends past the window's start
+    by more than the longest break outlasts any break starting before the window.
+    """
+    longest = max(len(b) for b in _BREAKS)
+    window = 1 << 16
+    while True:
+        lo = max(0, len(data) - window)
+        cut = max((at + len(b) for b in _BREAKS if (at := data.rfind(b, lo)) >= 0), default=-1)
+        if lo == 0 or cut >= lo + longest:
+            return cut
+        window *= 8
 
 
 def _docstart_around(piece: bytes, first_line: int, last_line: int) -> tuple[bool, bool]:
@@ -319,20 +334,23 @@ def _write_part(folder: Path, i: int, c, anomalies: pl.DataFrame, *, name: str, 
         pl.lit(name).alias("source"),
     )
     fname = part_name(i)
-    _write(tok, folder / "tokens" / fname)
+    _write(tok, folder / "tokens" / fname, statistics=False)
     _write(spans, folder / "spans" / fname)
     _write(sentences, folder / "sentences" / fname)
     _write(anomalies.with_columns(sent.cast(pl.UInt32)), folder / "anomalies" / fname)
     from . import plans
 
-    _write(plans.label_partial(spans, sentences), folder / "labels" / fname)
+    # a part is one file: its sentences share one source (no join with the sentences)
+    labels = plans.label_partial(spans, None).with_columns(pl.lit(name).alias("source"))
+    _write(labels, folder / "labels" / fname)
     _write(plans.transition_partial(tok), folder / "transitions" / fname)
     _write(plans.span_text_partial(spans), folder / "span_texts" / fname)
 
 
-def _write(frame: pl.DataFrame, path: Path) -> None:
-    # one row group per part: parts are the unit the lazy corpus skips or reads
-    frame.write_parquet(path, compression="lz4", statistics=True,
+def _write(frame: pl.DataFrame, path: Path, *, statistics: bool = True) -> None:
+    # one row group per part: parts are the unit the lazy corpus skips or reads (from the part
+    # metadata: the tokens' column statistics, costly for strings, are never used)
+    frame.write_parquet(path, compression="lz4", statistics=statistics,
                         row_group_size=max(frame.height, 1))
 
 
