@@ -299,14 +299,17 @@ def _prepare(k: int, piece: tuple[bytes, int, int], scratch: Path, name: str, op
     tok = st.tok.drop("_orig").with_columns(*(pl.col(col).cast(pl.String) for col in extra))
     spans = c.spans
     # a part is one file: its sentences share one source (no join with the sentences)
+    anomalies = local_anomalies(c) if n_tok else pl.DataFrame()
+    # the part's transition counts are the eager corpus's (its transition index is built for
+    # the anomalies already): the same rows as plans.transition_partial(tok)
     partials = {} if not n_tok else {
         "labels": plans.label_partial(spans, None).with_columns(pl.lit(name).alias("source")),
-        "transitions": plans.transition_partial(tok),
+        "transitions": c.transitions().select("prev_tag", "tag",
+                                              pl.col("count").cast(pl.UInt64)),
         "span_texts": plans.span_text_partial(spans),
     }
     return _Part(
-        tok=tok, spans=spans, sent=c.sentences,
-        anomalies=local_anomalies(c) if n_tok else pl.DataFrame(),
+        tok=tok, spans=spans, sent=c.sentences, anomalies=anomalies,
         partials=partials, columns=st.tok.columns, tokens=n_tok, sentences=st.sent.height,
         last_doc=int(st.tok["doc"].max()) if n_tok else 0, votes=votes,
         docstart=b"-DOCSTART-" in data, before=before, after=after, nbytes=len(data),
