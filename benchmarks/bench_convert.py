@@ -15,6 +15,7 @@ Usage::
 
     python benchmarks/bench_convert.py                       # 100M tokens, 1 repeat
     python benchmarks/bench_convert.py --tokens 10000000 --repeat 3
+    python benchmarks/bench_convert.py --compare /work/main   # also bx.scan of another checkout
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def child(kind: str, path: str, out: str) -> dict:
                     truncate_ragged_lines=True).sink_parquet(out)
         parts = 1
     else:
-        sys.path.insert(0, str(ROOT))
+        sys.path.insert(0, os.environ.get("BX_BENCH_ROOT", str(ROOT)))
         import bio_explorer as bx
 
         parts = len(bx.scan(path, out, rebuild=True, progress=False).meta["parts"])
@@ -62,8 +63,8 @@ def child(kind: str, path: str, out: str) -> dict:
     return {"wall_s": wall, "cpu_s": cpu - cpu0, "rss_mb": rss, "parts": parts}
 
 
-def _run(kind: str, path: Path, out: Path) -> dict:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+def _run(kind: str, path: Path, out: Path, root: Path = ROOT) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(root), BX_BENCH_ROOT=str(root))
     done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", kind,
                            str(path), str(out)], capture_output=True, text=True, check=True,
                           env=env)
@@ -81,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--folder", type=Path, default=None,
                         help="where to build the file (kept there; default: a temporary folder)")
+    parser.add_argument("--compare", type=Path, default=None,
+                        help="another checkout (e.g. main's worktree): its bx.scan runs too")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -100,10 +103,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{path.name}: {path.stat().st_size / 1e9:.2f} GB; load average at start "
               f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
         runs: dict[str, list[dict]] = {"baseline": [], "bx": []}
+        if args.compare is not None:
+            runs["compare"] = []
         for _ in range(args.repeat):
             for kind in runs:
                 out = folder / ("base.parquet" if kind == "baseline" else "dataset")
-                res = _run(kind, path, out)
+                root = args.compare if kind == "compare" else ROOT
+                res = _run("bx" if kind == "compare" else kind, path, out, root)
                 runs[kind].append(res)
                 print(f"  {kind:8s} wall {res['wall_s']:7.1f} s  CPU {res['cpu_s']:7.1f} s  "
                       f"peak RSS {res['rss_mb']:5.0f} MB  load {res['load']:.1f}", flush=True)
@@ -120,6 +126,11 @@ def main(argv: list[str] | None = None) -> int:
           f"{b['cpu_s']:.1f} s CPU: {x['wall_s'] / b['wall_s']:.2f}x wall, "
           f"{x['cpu_s'] / b['cpu_s']:.2f}x CPU; target <= {TARGET_S:.0f} s: {verdict}; "
           f"load average now {os.getloadavg()[0]:.1f}")
+    if "compare" in med:
+        o = med["compare"]
+        print(f"  {args.compare}: bx.scan {o['wall_s']:.1f} s wall / {o['cpu_s']:.1f} s CPU, "
+              f"peak RSS {o['rss_mb']:.0f} MB: {o['wall_s'] / b['wall_s']:.2f}x wall, "
+              f"{o['cpu_s'] / b['cpu_s']:.2f}x CPU of the baseline")
     return 0
 
 
