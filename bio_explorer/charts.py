@@ -1055,9 +1055,9 @@ def _prep_inconsistencies(
 
 
 def _draw_inconsistencies(p: _Prepared) -> alt.LayerChart:
-    # column layout in pixels
-    x_text, x_major, x_ratio, x_bar0, x_bar1 = 6, 200, 420, 440, 590
-    width = x_bar1 + 50
+    # column layout in pixels: fits a 400 px notebook column (tests/browser/test_many_labels.py)
+    x_text, x_major, x_ratio, x_bar0, x_bar1 = 6, 150, 296, 304, 352
+    width = x_bar1 + 36
     scale, max_score = p.meta["scale"], p.meta["max_score"]
     select = _selection(["text"])
     tooltip = [

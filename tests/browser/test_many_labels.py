@@ -50,13 +50,14 @@ def specs(shared_corpora):
     return {name: view.spec for name, view in ex.charts.items()}
 
 
-@pytest.mark.parametrize("name", ["labels", "transitions", "anomalies", "lengths"])
+@pytest.mark.parametrize(
+    "name", ["labels", "transitions", "anomalies", "lengths", "inconsistencies"])
 def test_chart_fits_its_column_without_overlapping_or_cut_labels(harness, specs, name):
     harness.evaluate("([s, w]) => bxHarness.mountChart(s, {width: w + 'px'})",
                      [specs[name], COLUMN])
     expect(harness.locator("#chart-holder svg .role-mark").first).to_be_attached()
     got = harness.evaluate(_BOXES, "role-axis-label")
-    if name == "transitions":
+    if name in ("transitions", "inconsistencies"):
         assert got["svg"]["w"] <= COLUMN, got["svg"]
     overlaps = _overlaps(got["texts"])
     assert not overlaps, overlaps[:5]
