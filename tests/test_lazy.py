@@ -177,8 +177,8 @@ def test_lazy_edit_saved_by_streaming_equals_eager_writer(shared_corpora, name, 
 
 
 def test_parts_cut_at_breaks_far_from_the_piece_end(tmp_path):
-    """A sentence longer than the window searched for the last break first (64 KB): parts still
-    end at blank lines (TAB-only and space-only ones too) and the dataset equals the eager corpus."""
+    """A sentence longer than the window searched for the last break first (64 KB): parts
+    still end at blank lines (TAB-only and space-only ones too) and equal the eager corpus."""
     short = "".join(f"w{i} O\nParis B-LOC\n\n" for i in range(1500))  # ~30 KB
     long_sentence = "".join(f"tok{i} {'B-PER' if i % 7 == 0 else 'O'}\n"
                             for i in range(7000))  # ~75 KB: a 100 KB piece ends 70 KB past a break
