@@ -31,7 +31,7 @@ import zlib
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -287,7 +287,11 @@ def store(lookup: Lookup, corpus: Corpus, said: list | None = None) -> None:
             "raw": {"newline": raw.newline, "final_newline": raw.final_newline, "bom": raw.bom,
                     "encoding": raw.encoding, "cr_in_lines": raw.cr_in_lines},
         })
-    frames = {"tok": st.tok.drop("_orig"), "spans": corpus.spans, "sent": st.sent}
+    # the columns a fast read left out are read in the writing thread, from the rows as they
+    # are now (edits never change them)
+    tok, deferred = st.tok, st.deferred
+    frames = {"tok": lambda: (tok if deferred is None else deferred.apply(tok)).drop("_orig"),
+              "spans": corpus.spans, "sent": st.sent}
     meta = {"format": FORMAT, "key": lookup.key, "scheme": st.scheme, "files": infos,
             "problems": st.problems.to_dicts(), "warnings": said or []}
     thread = threading.Thread(target=_write, args=(lookup.key, frames, meta),
@@ -296,13 +300,15 @@ def store(lookup: Lookup, corpus: Corpus, said: list | None = None) -> None:
     thread.start()
 
 
-def _write(key: str, frames: dict[str, pl.DataFrame], meta: dict) -> None:
+def _write(key: str, frames: dict[str, Any], meta: dict) -> None:
     root = cache_dir()
     tmp = root / f".{key}.{os.getpid()}.{threading.get_ident()}.tmp"
     try:
         tmp.mkdir(parents=True, exist_ok=True)
         hashes = {}
         for name, frame in frames.items():
+            if callable(frame):
+                frame = frame()
             data = frame.write_ipc(None, compat_level=pl.CompatLevel.newest()).getvalue()
             hashes[name] = content_hash(data)
             (tmp / f"{name}.arrow").write_bytes(data)

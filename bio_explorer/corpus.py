@@ -158,6 +158,7 @@ class Corpus(View):
         from .saving import Planned, save_files
 
         st = self._state
+        st.full_tok()  # the tag-field offsets (and extra columns) of a fast read
         other = write_by_suffix(self, path, [(r.path, r.layout.dialect) for r in st.files],
                                 backup=backup)
         if other is not None:  # Parquet/Arrow, annotation-tool JSON(L), spaCy DocBin

@@ -272,15 +272,18 @@ def _prepare(k: int, piece: tuple[bytes, int, int], scratch: Path, name: str, op
     """
     from . import plans
     from .analysis.anomalies import local_anomalies
+    from .io.text import defer_columns
     from .reading import read
 
     data, lines_before, bytes_before = piece
     chunk = scratch / str(k) / name
     chunk.parent.mkdir()
     chunk.write_bytes(data)
+    every = defer_columns.set(False)  # every column is written: parse them all at once
     try:
         c = read(chunk, cache=False, **options)
     finally:
+        defer_columns.reset(every)
         shutil.rmtree(chunk.parent, ignore_errors=True)
     st = c._state
     rec = st.files[0]

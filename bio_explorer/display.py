@@ -31,8 +31,11 @@ def common_token_prefix(corpus: Any, share: float = 0.9, sample: int = 200_000) 
     str
         The prefix (with its colon), or an empty string.
     """
-    # ``.lazy()``: an eager Corpus and a LazyCorpus alike (only the first rows are read)
-    tokens = corpus.tokens.lazy().select("token").head(sample).collect()["token"]
+    # ``.lazy()``: an eager Corpus and a LazyCorpus alike (only the first rows are read); an eager
+    # corpus's own rows, so that the columns a fast read deferred are not read for this
+    rows = getattr(corpus, "_token_rows", None)
+    frame = corpus.tokens if rows is None else rows()
+    tokens = frame.lazy().select("token").head(sample).collect()["token"]
     if tokens.len() == 0:
         return ""
     counts = tokens.str.extract(_PREFIX, 1).drop_nulls().value_counts(sort=True)

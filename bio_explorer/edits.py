@@ -181,10 +181,11 @@ def _step_record(kind: str, st: _State, step: Step) -> dict:
 
 # ====================================================================== primitive
 def _set_tags(st: _State, rows: pl.Series, tags: pl.Series) -> None:
-    col = st.tok["tag"].clone()
-    col.scatter(rows, tags.cast(pl.Categorical))
-    st.tok = st.tok.with_columns(col.alias("tag"))
-    st.touch()
+    with st.tok_lock:  # the deferred columns may be swapped in by another thread
+        col = st.tok["tag"].clone()
+        col.scatter(rows, tags.cast(pl.Categorical))
+        st.tok = st.tok.with_columns(col.alias("tag"))
+        st.touch()
 
 
 def _check_labels_valid(labels: list[str], c: Corpus | None = None) -> None:
@@ -1139,7 +1140,7 @@ def after_save(c: Corpus) -> None:
     from .io.writer import file_tags
 
     st = c._state
-    tok = st.tok
+    tok = st.full_tok()
     if tok.height and st.version and not (tok["tag"] == tok["_orig"]).all():
         field_s = tok["_field"].cast(pl.String).clone()
         eff_s = tok["_eff"].cast(pl.String).clone()

@@ -127,8 +127,14 @@ def state_from_parts(parts: list, *, scheme: str = "auto") -> State:
     frames, files, problems = [], [], []
     sent_off = doc_off = 0
     schemes_seen = []
+    deferred = None
     for i, (raw, parsed, name, path) in enumerate(parts):
         tok = parsed.tokens
+        if parsed.deferred is not None:
+            if len(parts) == 1 and tok.height:
+                deferred = parsed.deferred  # its columns are read when first asked for
+            else:  # several files: each file's rows are completed now
+                tok = parsed.deferred.apply(tok)
         vocab = schemes.TagVocab(tok["_eff"]) if tok.height else None
         evidence = schemes.scheme_evidence(tok["_eff"], tok["sentence"], vocab=vocab) \
             if tok.height else schemes.SchemeEvidence("IOB2")
@@ -180,7 +186,7 @@ def state_from_parts(parts: list, *, scheme: str = "auto") -> State:
         *extra,
         pl.col("_field").cast(pl.Categorical),
         pl.col("_eff").cast(pl.Categorical),
-        pl.col("_off").cast(pl.UInt32),
+        *([pl.col("_off").cast(pl.UInt32)] if "_off" in tok.columns else []),
         *(["_has_key"] if "_has_key" in tok.columns else []),
         pl.col("_file").cast(pl.UInt16),
         pl.col("tag").cast(pl.Categorical).alias("_orig"),
@@ -196,6 +202,7 @@ def state_from_parts(parts: list, *, scheme: str = "auto") -> State:
         },
     )
     state = State(tok, files, main_scheme, prob)
+    state.deferred = deferred
     if len(parts) == 1 and schemes_seen == ["IOB2"] and vocab is not None:
         # one IOB2 file: its tags are its tag fields, whose vocabulary the scheme vote built
         state.put("tag_vocab", vocab, state.stamp(("tags",)), ("tags",))

@@ -13,15 +13,15 @@ def span_texts(token: pl.Series, first: pl.Series, lens: pl.Series) -> pl.Series
 
     ``first`` is the row of each span's first token in ``token`` and ``lens`` its length.
     """
-    parts = [
-        token.gather(first),
-        *(
-            pl.select(pl.when(lens > k).then(token.gather((first + k).clip(0, token.len() - 1))))
-            .to_series()
-            for k in range(1, _SHORT_SPAN)
-        ),
-    ]
-    text = pl.select(pl.concat_str(parts, separator=" ", ignore_nulls=True)).to_series()
+    text = token.gather(first)
+    for k in range(1, _SHORT_SPAN):  # the k-th token, gathered for the spans that have one
+        idx = (lens > k).arg_true()
+        if idx.len() == 0:
+            break
+        with_k = pl.select(pl.concat_str([pl.lit(text.gather(idx)),
+                                          pl.lit(token.gather(first.gather(idx) + k))],
+                                         separator=" ", ignore_nulls=True)).to_series()
+        text = text.scatter(idx, with_k)
     long_ = (lens > _SHORT_SPAN).arg_true()
     if long_.len():  # the few long spans: explode their rows and join
         idx = (

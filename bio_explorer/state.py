@@ -89,6 +89,30 @@ class State:
         self.review_log: Any = None  # review.ReviewLog, created on the first decision
         self.predictions: pl.DataFrame | None = None  # analysis.predictions.load_predictions
         self.sent = sentence_index(tok) if sent is None else sent
+        #: columns the reader left out of ``tok`` (``io.text.Deferred``): see :meth:`full_tok`
+        self.deferred: Any = None
+        self._full_lock = threading.Lock()
+        #: held by whoever replaces ``tok`` from its current value (an edit, the completion of
+        #: the deferred columns), so that neither overwrites the other's change
+        self.tok_lock = threading.RLock()
+
+    def full_tok(self) -> pl.DataFrame:
+        """``tok`` with every column: the extra file columns (POS, chunk...) and the tag-field
+        offsets that a fast first read leaves out are added on the first call.
+
+        Only what shows them (``Corpus.tokens``, exports, the cache snapshot) or writes the file
+        asks for them; analyses and views read ``tok``.  Edits never change the rows of ``tok``,
+        so the columns (picked by line number) can be added at any time.
+        """
+        with self._full_lock:  # one completion at a time
+            deferred = self.deferred
+            if deferred is not None:
+                tok = self.tok  # (its line and token columns never change)
+                add = deferred.frame(tok["line"], tok["token"])  # the slow part: edits go on
+                with self.tok_lock:  # an edit in another thread waits for the swap
+                    self.tok = deferred.join(self.tok, add)  # the tags as they are now
+                    self.deferred = None
+        return self.tok
 
     # ------------------------------------------------------------------ versions
     @property
@@ -176,6 +200,7 @@ class State:
         """
         sub = State(self.tok[rows], self.files, self.scheme, self.problems.clear())
         sub.versions = dict(self.versions)
+        sub.deferred = self.deferred
         return sub
 
 
@@ -388,8 +413,14 @@ class View:
     @property
     def tokens(self) -> pl.DataFrame:
         """One row per token (only the sentences of this view)."""
-        cols = [c for c in self._state.tok.columns if not c.startswith("_")]
-        return self._restrict(self._state.tok).select(cols)
+        tok = self._state.full_tok()
+        cols = [c for c in tok.columns if not c.startswith("_")]
+        return self._restrict(tok).select(cols)
+
+    def _token_rows(self) -> pl.DataFrame:
+        """The internal token rows of this view as they are (no deferred column is read): for
+        internal callers that need only the fixed columns."""
+        return self._restrict(self._state.tok)
 
     @property
     def spans(self) -> pl.DataFrame:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -45,6 +46,7 @@ __all__ = ["QUERY_KEYS", "SpanView"]
 _MAX_LIMIT = 1000
 _RECOUNT_DELAY = 0.3  # s: counts after an edit wait at most this long for the page reply
 _PREVIEW_ROWS = 20
+_VIEWS_KEPT = 4  # filtered views memoised by SpanView._view (the last few searches / chips)
 
 # Shown when the front-end bundle has not been built (``cd js && npm ci && npm run build``).
 _MISSING_ESM = """
@@ -184,7 +186,9 @@ class SpanView(anywidget.AnyWidget):
                  journal: bool | str | os.PathLike | None = None, **kwargs: Any) -> None:
         self._attach(corpus, journal)
         self._corpus = corpus
-        self._view_cache: tuple[str, int, Corpus] | None = None
+        # the filtered views of the last few queries (search words typed and erased, a chip
+        # toggled on and off), each valid for one data version; cleared by every refresh
+        self._filtered_views: OrderedDict[str, tuple[int, Corpus]] = OrderedDict()
         self._seen_version = self._version()
         self._pending: dict[str, dict] = {}
         self._drain = Coalescer(self._answer_pending)
@@ -293,7 +297,7 @@ class SpanView(anywidget.AnyWidget):
         are refreshed after the page reply the ``_data_version`` bump asks for (in a kernel;
         at once without an event loop)."""
         self._seen_version = self._version()
-        self._view_cache = None
+        self._filtered_views.clear()
         self._refresh_status()
         if counts_first:
             self._refresh_counts()
@@ -381,14 +385,20 @@ class SpanView(anywidget.AnyWidget):
             self._refresh_counts()
 
     def _view(self, query: dict) -> Corpus:
-        """``corpus.filter(**query)``, memoised for the last query and data version."""
+        """``corpus.filter(**query)``, memoised for the last :data:`_VIEWS_KEPT` queries of the
+        current data version (an older version's views are never returned)."""
         key = _query_key(query)
         version = self._version()
-        hit = self._view_cache
-        if hit is not None and hit[0] == key and hit[1] == version:
-            return hit[2]
+        views = self._filtered_views
+        hit = views.get(key)
+        if hit is not None and hit[0] == version:
+            views.move_to_end(key)
+            return hit[1]
         view = self._corpus.filter(**query) if query else self._corpus
-        self._view_cache = (key, version, view)
+        views[key] = (version, view)
+        views.move_to_end(key)
+        while len(views) > _VIEWS_KEPT:
+            views.popitem(last=False)
         return view
 
     def _source_names(self) -> list[str]:

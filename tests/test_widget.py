@@ -492,3 +492,46 @@ def test_undo_redo_with_nothing_to_do_is_not_an_error(front):
     front.ask(kind="edit", id="r1", op="redo")
     reply = front.replies[-1]
     assert reply["ok"] is True and reply["message"] == "Nothing to redo"
+
+
+def test_the_last_few_searches_are_kept_for_one_data_version(front):
+    """Typing "Lib", "Library", then erasing back to "Lib" filters once per query; an edit makes
+    every kept view unusable (pages after it are of the edited corpus); only the last four
+    queries are kept."""
+    from bio_explorer import widget as widget_mod
+
+    view = front.view
+    corpus = view.corpus
+    calls: list[dict] = []
+    real_filter = corpus.filter
+
+    def counting_filter(**query):
+        calls.append(query)
+        return real_filter(**query)
+
+    corpus.filter = counting_filter
+    words = ["Lib", "Library", "Lib", "Library"]
+    replies = [front.page({"text": w}) for w in words]
+    assert [q["text"] for q in calls] == ["Lib", "Library"]  # erased and retyped: no new filter
+    assert replies[0]["total"] == replies[2]["total"] == len(real_filter(text="Lib"))
+
+    # an edit: the kept views are of an older version, so the next page filters again and shows
+    # the edited corpus
+    sid = int(replies[1]["sentences"][0]["sentence"])
+    start, end, label = replies[1]["sentences"][0]["spans"][0]
+    other = next(d["label"] for d in view._labels if d["label"] != label)
+    front.ask(kind="edit", op="relabel", sentence=sid, start=start, end=end, label=other)
+    calls.clear()
+    after = front.page({"text": "Library"})
+    assert [q["text"] for q in calls] == ["Library"]
+    row = next(s for s in after["sentences"] if s["sentence"] == sid)
+    assert [start, end, other] in row["spans"]
+
+    # at most _VIEWS_KEPT queries: the oldest one is filtered again
+    kept = widget_mod._VIEWS_KEPT
+    for i in range(kept + 1):
+        front.page({"text": f"w{i}"})
+    calls.clear()
+    front.page({"text": f"w{kept}"})
+    front.page({"text": "w0"})
+    assert [q["text"] for q in calls] == ["w0"]

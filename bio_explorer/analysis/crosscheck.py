@@ -284,7 +284,7 @@ def run_fold(path: str, fold: int, params: dict) -> dict:
 # ------------------------------------------------------------------------------------ driver
 def _prepare(corpus: Corpus, folds: int, seed: int) -> pl.DataFrame:
     st = corpus._state
-    tok = st.tok
+    tok = st.full_tok()  # the extra columns (POS, chunk...) are features
     spans = corpus._all_spans()
     sent = st.sent.select("sentence", "row")
     ann = spans.join(sent, on="sentence", how="left").select(

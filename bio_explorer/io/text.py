@@ -8,6 +8,7 @@ lone-TAB sentence breaks.  Every step is a polars expression over all lines at o
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -22,6 +23,10 @@ _TAG_ATTEMPT = r"^(O|[BIESLUM]-.*)$"
 _DETECT_SAMPLE = 20_000  # lines the layout is decided on (x2, x4 for some checks)
 _HEAD_LINES = 4 * _DETECT_SAMPLE
 _CATEGORICAL_MAX = 1_000  # extra columns with at most this many values (in a sample): Categorical
+_COUNT_CHUNK = 1 << 24  # bytes counted at a time by the separator proof (bounded scratch memory)
+#: whether :func:`parse_text` may leave the extra columns and ``_off`` for later (see
+#: :class:`Deferred`); a caller that needs every column at once (the dataset conversion) sets False
+defer_columns: ContextVar[bool] = ContextVar("defer_columns", default=True)
 
 
 @dataclass
@@ -44,6 +49,69 @@ class Parsed:
     layout: Layout
     problems: list[dict]
     n_docs: int
+    deferred: Deferred | None = None  # columns left out of ``tokens`` until asked for
+
+
+@dataclass
+class Deferred:
+    """Token columns a fast read left out: the extra columns (``col{i}``: POS, chunk...) and the
+    tag-field offsets ``_off``, read again from the kept bytes when first asked for.
+
+    The first read parses only the token and tag columns; :meth:`apply` parses the others from the
+    same bytes with the same reader and picks the token lines by their ``line`` numbers, so the
+    result equals what a full read would have built (and any subset of rows can be completed).
+    """
+
+    raw: RawText = field(repr=False)
+    sep: str
+    dtypes: dict
+    extra: list[int]  # columns other than the token and tag ones
+    token_col: int
+    tag_col: int
+    offsets: bool  # ``_off`` too (a column before the tag one was not read)
+    ascii_text: bool
+
+    def frame(self, line: pl.Series, token: pl.Series) -> pl.DataFrame:
+        """The deferred columns of the token lines ``line`` (1-based line numbers, increasing),
+        whose tokens are ``token``."""
+        before = set(range(self.tag_col)) - {self.token_col} if self.offsets else set()
+        wanted = sorted(set(self.extra) | before)
+        out: dict[str, pl.Series] = {}
+        if wanted:
+            fields = _csv_fields(self.raw, self.sep, self.dtypes, None, columns=wanted)
+            if fields is None:  # pragma: no cover - the same bytes were read before
+                raise RuntimeError("the kept text of a corpus file could not be read again")
+            rows = (line - 1).cast(pl.UInt32)
+            if line.len() < 2 or bool((line.diff().drop_nulls() > 0).all()):
+                # increasing lines: a filter (it copies less than a gather)
+                keep = pl.repeat(False, fields.height, eager=True).scatter(rows, True)
+                fields = fields.filter(keep)
+            else:  # pragma: no cover - token rows are always in line order
+                fields = fields.gather(rows)
+            out = {f"col{i}": _compact(fields[f"c{i}"]) for i in self.extra}
+        if self.offsets:
+            offsets = pl.repeat(0, line.len(), dtype=pl.UInt32, eager=True)
+            for i in range(self.tag_col):
+                values = token if i == self.token_col else fields[f"c{i}"]
+                offsets = offsets + _len_chars(values, self.ascii_text) + 1
+            out["_off"] = offsets
+        return pl.DataFrame(out, height=line.len())
+
+    def apply(self, tok: pl.DataFrame) -> pl.DataFrame:
+        """``tok`` (an internal token frame of this file's rows) with the deferred columns, in the
+        order a full read gives: public columns, extra columns, then ``_off`` after ``_eff``."""
+        return self.join(tok, self.frame(tok["line"], tok["token"]))
+
+    @staticmethod
+    def join(tok: pl.DataFrame, add: pl.DataFrame) -> pl.DataFrame:
+        """``tok`` with the columns ``add`` (from :meth:`frame`) in a full read's order."""
+        public = [c for c in tok.columns if not c.startswith("_")]
+        internal = [c for c in tok.columns if c.startswith("_")]
+        if "_off" in add.columns:
+            at = internal.index("_eff") + 1 if "_eff" in internal else len(internal)
+            internal.insert(at, "_off")
+        extra = [c for c in add.columns if not c.startswith("_")]
+        return tok.hstack(add).select(*public, *extra, *internal)
 
 
 class _Problems:
@@ -322,6 +390,20 @@ def _odd_lines(fields: pl.DataFrame, n_fields: pl.Series, odd: pl.Series, sep: s
     return text
 
 
+def _odd_stand_in(fields: pl.DataFrame, n_fields: pl.Series, odd: pl.Series, sep: str
+                  ) -> pl.Series:
+    """Stand-ins for the text of lines ``odd`` when only some columns were read: a one-field
+    line is its first field; a longer one is its first field, a separator and a non-empty last
+    field (its field count is proven, its last field is not empty).  A stand-in has the line's
+    kind (:func:`_line_kinds`: ``_quick_fields`` has ruled out a blank or marker first field on
+    a longer line) and no trailing separator, which is all the line text is read for."""
+    text = fields.get_column("c0").gather(odd).cast(pl.String).alias("raw")
+    multi = (n_fields.gather(odd) > 1).arg_true()
+    if multi.len() == 0:
+        return text
+    return text.scatter(multi, text.gather(multi) + (sep + "x"))
+
+
 def _maybe_in(data: bytes, needle: bytes, *, line_start: bool = False) -> bool:
     """Whether ``needle`` may occur (at a line start): False only when the bytes rule it out."""
     if not data:
@@ -333,14 +415,17 @@ def _maybe_in(data: bytes, needle: bytes, *, line_start: bool = False) -> bool:
 
 def _quick_fields(
     raw: RawText, path: str, *, sep: str, token_col: int | None, tag_col: int | None,
-) -> tuple[_Detected, pl.DataFrame, pl.Series, pl.Series, pl.Series] | None:
+) -> tuple[_Detected, pl.DataFrame, pl.Series, pl.Series, pl.Series, list[int] | None] | None:
     """The layout, fields, field counts and plain token lines of a file read from its bytes alone.
 
     The common case of :func:`parse_text` without a line table: the layout is decided on the first
     lines, polars' CSV reader splits the fields from the bytes (and so checks they are UTF-8), and
     the field count of a line is taken to end at its last non-empty field.  One sum proves it: the
     bytes of all fields plus one separator between fields plus the line ends must add up to the
-    file's size.  Returns ``(detected, fields, n_fields, tag column, regular)`` or None whenever
+    file's size.  When the layout has columns besides the token, tag and last ones, only those
+    are read (the others are left to :class:`Deferred`) and the separators prove the counts (see
+    :func:`_field_counts_from_seps`); if that fails every column is read.  Returns ``(detected,
+    fields, n_fields, tag column, regular, columns read or None for all)`` or None whenever
     anything is unusual – the sum fails (a trailing empty field, a line with more fields than the
     layout), a TAB file with space-separated lines, a file that is mostly not plain token lines,
     undecodable bytes, a layout error – and the full line-table path then reads the file (and
@@ -361,13 +446,23 @@ def _quick_fields(
     except BioFormatError:
         return None
     del head, kinds
-    fields = _csv_fields(raw, det.sep, det.dtypes, None)
-    if fields is None:
-        return None  # (undecodable bytes among them)
+    projected = None  # the columns read when the others are left for later (see Deferred)
+    wanted = sorted({0, det.token_col, det.tag_col, det.n_cols - 1})
+    if defer_columns.get() and len(wanted) < det.n_cols:
+        fields = _csv_fields(raw, det.sep, det.dtypes, None, columns=wanted)
+        n_fields = None if fields is None else _field_counts_from_seps(
+            fields, wanted, body, det.sep, raw.final_newline)
+        if n_fields is not None:
+            projected = wanted
+    if projected is None:
+        fields = _csv_fields(raw, det.sep, det.dtypes, None)
+        if fields is None:
+            return None  # (undecodable bytes among them)
+        n_lines = fields.height
+        n_fields = _field_counts_from_bytes(fields, len(body) - n_lines + (not raw.final_newline))
+        if n_fields is None or (n_fields > det.n_cols).any():
+            return None  # the sum fails, or lines with more fields than columns
     n_lines = fields.height
-    n_fields = _field_counts_from_bytes(fields, len(body) - n_lines + (not raw.final_newline))
-    if n_fields is None or (n_fields > det.n_cols).any():
-        return None  # the sum fails, or lines with more fields than columns
     first = fields["c0"].cast(pl.String)  # the whole line when it holds no separator
     if det.sep == "\t":
         mixed = _on_subset(
@@ -379,13 +474,21 @@ def _quick_fields(
     # lines that are never plain token lines, whatever their tag field ('-DOCSTART-' and '#'
     # hold no separator: a line starts with them exactly when its first field does)
     special = first.str.starts_with("-DOCSTART-") | first.str.starts_with("#")
-    del first
     tag_cat = fields[f"c{det.tag_col}"]
     regular = _regular(tag_cat, n_fields, det.n_cols, special)
     if 2 * int(regular.sum()) <= n_lines:
         return None  # mostly other lines: the layout is decided on the whole file
+    if projected is not None:
+        # the other lines are classified on their first field (see _odd_stand_in): a line of
+        # several fields whose first one is blank or a sentence marker could be a blank or marker
+        # line only if its unread fields are blank too – leave such files to the full path
+        odd_multi = ~regular & (n_fields > 1)
+        if odd_multi.any() and first.filter(odd_multi).str.strip_chars().is_in(
+                ["", "<s>", "</s>"]).any():
+            return None
+    del first
     raw.mark_valid()
-    return det, fields, n_fields, tag_cat, regular
+    return det, fields, n_fields, tag_cat, regular, projected
 
 
 def _field_counts_from_bytes(fields: pl.DataFrame, text_bytes: int) -> pl.Series | None:
@@ -404,6 +507,39 @@ def _field_counts_from_bytes(fields: pl.DataFrame, text_bytes: int) -> pl.Series
     if int(total) + int(n_fields.sum()) - n_fields.len() != text_bytes:
         return None
     return n_fields
+
+
+def _field_counts_from_seps(fields: pl.DataFrame, read: list[int], body: bytes, sep: str,
+                            final_newline: bool) -> pl.Series | None:
+    """Fields per line (UInt32) when only the columns ``read`` of ``fields`` were parsed.
+
+    A line's count is taken to end at its last non-empty read field.  That is a lower bound of its
+    separators, so one count proves them all: the bounds plus the line ends must equal the
+    separator and newline bytes of ``body`` (first tried as every byte up to the space, one cheap
+    comparison, then as the two bytes themselves).  None when they do not add up (a trailing empty
+    field, an unread last field, a wider line...) or numpy is missing.
+    """
+    try:
+        import numpy as np
+    except ImportError:  # pragma: no cover - numpy comes with pyarrow and most installs
+        return None
+    bound = fields.select(pl.max_horizontal(pl.lit(0, pl.UInt32), *(
+        pl.when((pl.col(f"c{i}").cat.len_bytes() if fields.schema[f"c{i}"] == pl.Categorical
+                 else pl.col(f"c{i}").str.len_bytes()) > 0)
+        .then(pl.lit(i, pl.UInt32)).otherwise(pl.lit(0, pl.UInt32))
+        for i in read if i > 0)).alias("n_fields")).to_series()
+    expected = int(bound.sum()) + bound.len() - (not final_newline)
+    data = np.frombuffer(body, np.uint8)
+
+    def count(test) -> int:  # in slices: a bounded scratch array
+        return sum(int(np.count_nonzero(test(data[i:i + _COUNT_CHUNK])))
+                   for i in range(0, len(data), _COUNT_CHUNK))
+
+    if count(lambda a: a <= 32) != expected:
+        code = ord(sep)
+        if count(lambda a: (a == code) | (a == 10)) != expected:
+            return None
+    return bound + 1
 
 
 def _regular(tag_cat: pl.Series, n_fields: pl.Series, n_cols: int, special: pl.Series
@@ -436,8 +572,9 @@ def parse_text(
     det = None
     whole = False  # decide the layout on the whole file rather than on its first lines
     quick = _quick_fields(raw, path, sep=sep, token_col=token_col, tag_col=tag_col)
+    projected = None
     if quick is not None:  # fields and field counts from the bytes: no line table at all
-        det, fields, n_fields, tag_cat, regular = quick
+        det, fields, n_fields, tag_cat, regular, projected = quick
         sep, n_cols, width = det.sep, det.n_cols, max(det.n_cols, 1)
         n_lines, mixed = regular.len(), None
         content = lines = wide_content = None
@@ -506,26 +643,30 @@ def parse_text(
     if content is not None:
         odd_content = content.gather(odd)
     else:  # rebuilt from the fields (exact for lines with at most the layout's columns)
-        odd_content = _odd_lines(fields, n_fields, odd, sep)
+        odd_content = (_odd_stand_in(fields, n_fields, odd, sep) if projected
+                       else _odd_lines(fields, n_fields, odd, sep))
         if wide.len():
             odd_content = odd_content.scatter(odd.search_sorted(wide), wide_content)
     odd_kinds = _line_kinds(odd_content)
-    is_blank = _scatter(n_lines, odd, odd_kinds.blank, False)
-    is_marker = _scatter(n_lines, odd, odd_kinds.marker, False)
-    is_docstart = _scatter(n_lines, odd, odd_kinds.docstart, False)
-    maybe_comment = _scatter(n_lines, odd, odd_kinds.hashed, False)
-    candidate = ~(is_blank | is_marker | is_docstart)
+    # whole-file masks only for the kinds that occur (each is a scatter over every line)
+    candidate = _scatter(n_lines, odd, odd_kinds.candidate, True)
+    has_marker = bool(odd_kinds.marker.any())
+    is_docstart = (_scatter(n_lines, odd, odd_kinds.docstart, False)
+                   if odd_kinds.docstart.any() else None)
+    maybe_comment = (_scatter(n_lines, odd, odd_kinds.hashed, False)
+                     if odd_kinds.hashed.any() else None)
     trailing = _trailing_seps(odd_content, sep).cast(n_fields.dtype)
-    n_eff = n_fields - _scatter(n_lines, odd, trailing, 0)
+    n_eff = n_fields - _scatter(n_lines, odd, trailing, 0) if (trailing > 0).any() else n_fields
     if mixed is not None:
         n_eff = pl.select(pl.when(mixed).then(n_fields).otherwise(n_eff)).to_series()
     del odd_content, odd_kinds, trailing, regular, wide, wide_content
-    body = candidate & ~maybe_comment
 
     # comment lines: '#' lines whose tag field is not a tag, or with another column count
     # (a '#' line is a token when its tag field is a tag seen on the other lines: '#include B-X')
-    hashed = maybe_comment & candidate
-    if hashed.any():
+    hashed = None if maybe_comment is None else maybe_comment & candidate
+    comment = None
+    if hashed is not None and hashed.any():
+        body = candidate & ~maybe_comment
         seen_tags = _distinct_where(tag_cat, body).implode()
         looks_tag = _on_subset(
             tag_cat, hashed,
@@ -534,9 +675,8 @@ def parse_text(
             True,
         )
         comment = hashed & (~looks_tag | (n_eff < n_cols))
-    else:
-        comment = hashed
-    token_line = candidate & ~comment
+        del body
+    token_line = candidate if comment is None else candidate & ~comment
 
     # strict column count
     bad_cols = token_line & ((n_fields < n_cols) | (n_eff > n_cols))
@@ -569,13 +709,13 @@ def parse_text(
 
     # gather the token lines column by column (no wide filtered copy): drop every other reference
     # to the full-length columns first, so that each one is freed once gathered
-    del n_fields, n_eff, bad_cols, body
+    del n_fields, n_eff, bad_cols
     keep = token_line.arg_true()
     extra_cols = [i for i in range(width) if i not in (tag_col, token_col)]
-    full = dict(enumerate(fields.get_columns()))
+    full = {int(column.name[1:]): column for column in fields.get_columns()}
     del fields, tag_cat, content, lines
     sub = {}
-    for i in range(width):
+    for i in sorted(full):
         column = full.pop(i)
         sub[i] = column.filter(token_line)  # a filter copies less than a gather
         del column
@@ -586,15 +726,16 @@ def parse_text(
     opens = (~token_line.shift(1, fill_value=False)).filter(token_line)
     sentence = (opens.cum_sum().cast(pl.UInt32) - 1).alias("sentence")
     del opens
-    if is_docstart.any():
+    if is_docstart is not None:
         doc_key = is_docstart.cum_sum().filter(token_line)
         doc = ((doc_key != doc_key.shift(1)).fill_null(True).cum_sum().cast(pl.UInt32) - 1)
         del doc_key
     else:
         doc = pl.repeat(0, keep.len(), dtype=pl.UInt32, eager=True)
-    offsets = pl.repeat(0, keep.len(), dtype=pl.UInt32, eager=True)
     ascii_text = tag_col > 0 and bool(raw.utf8) and raw.utf8.isascii()  # characters are bytes
-    for i in range(tag_col):
+    defer_off = any(i not in sub for i in range(tag_col))
+    offsets = None if defer_off else pl.repeat(0, keep.len(), dtype=pl.UInt32, eager=True)
+    for i in range(tag_col if offsets is not None else 0):
         offsets = offsets + _len_chars(sub[i], ascii_text) + 1
     tokens = pl.DataFrame(
         {
@@ -604,8 +745,8 @@ def parse_text(
             "token": sub[token_col].cast(pl.String),
             "_field": field_cat,
             **({} if identity else {"_eff": eff.cast(pl.Categorical)}),
-            "_off": offsets,
-            **{f"col{i}": _compact(sub[i]) for i in extra_cols},
+            **({} if offsets is None else {"_off": offsets}),
+            **({} if projected else {f"col{i}": _compact(sub[i]) for i in extra_cols}),
         }
     )
     del sub, sentence, doc, offsets, keep
@@ -614,10 +755,14 @@ def parse_text(
     tokens = _with_positions(tokens)
     if multi_tag == "keep":
         tokens = tokens.with_columns(tag_all_column(tokens["_field"], eff_map))
-    dialect = "seed" if bool(is_marker.any()) else ("conll" if sep == " " else "tsv")
+    dialect = "seed" if has_marker else ("conll" if sep == " " else "tsv")
     layout = Layout(dialect, sep, n_cols, token_col, tag_col, [t[0] for t in det.tagish])
     n_docs = int(tokens["doc"].max()) + 1 if tokens.height else 0
-    return Parsed(tokens, layout, problems.rows, n_docs)
+    deferred = None
+    if projected and (extra_cols or defer_off):
+        deferred = Deferred(raw, sep, det.dtypes, extra_cols, token_col, tag_col, defer_off,
+                            ascii_text)
+    return Parsed(tokens, layout, problems.rows, n_docs, deferred)
 
 
 def _on_subset(values: pl.Series, mask: pl.Series, fn, default) -> pl.Series:

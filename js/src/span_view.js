@@ -242,6 +242,29 @@ function render({ model, el }) {
     });
   }
 
+  // The counts Python sends right after a page reply (chips, anomaly kinds, matching) are drawn
+  // once, after the frame that shows the new rows: the rows are not held back by the filter bar.
+  let rowsUnpainted = false;
+  let filterSyncWaiting = false;
+  function rowsDrawn() {
+    if (rowsUnpainted) return;
+    rowsUnpainted = true;
+    const done = () => {
+      if (!rowsUnpainted) return;
+      rowsUnpainted = false;
+      if (filterSyncWaiting && !disposed) {
+        filterSyncWaiting = false;
+        syncFilters();
+      }
+    };
+    requestAnimationFrame(() => setTimeout(done, 0));
+    setTimeout(done, 100); // no frames in a hidden tab
+  }
+  function syncFiltersAfterRows() {
+    if (rowsUnpainted) filterSyncWaiting = true;
+    else syncFilters();
+  }
+
   function syncStatus() {
     const st = model.get("_status") || {};
     const n = Number(st.unsaved ?? 0);
@@ -343,6 +366,7 @@ function render({ model, el }) {
     page = { offset: newOffset, total, sentences };
     if (errorSource === "page") clearError();
     renderPage(samePlace);
+    rowsDrawn();
   }
 
   // ---------------------------------------------------------------- rendering
@@ -1143,8 +1167,12 @@ function render({ model, el }) {
   };
   listen("msg:custom", onCustom);
   listen("change:query", () => {
-    syncFilters();
+    // the page request goes out first (its microtask is queued before this one); the filter bar
+    // (chips, counts) is redrawn right after, while Python answers
     schedulePage(0);
+    queueMicrotask(() => {
+      if (!disposed) syncFilters();
+    });
   });
   listen("change:_data_version", () => {
     if (review.active()) review.refresh();
@@ -1155,15 +1183,15 @@ function render({ model, el }) {
   listen("change:page_size", () => schedulePage(0));
   listen("change:_labels", () => {
     styleFor = makeStyleCache(labelsTrait());
-    syncFilters();
+    syncFiltersAfterRows();
   });
-  listen("change:_anomaly_kinds", syncFilters);
-  listen("change:_sources", syncFilters);
+  listen("change:_anomaly_kinds", syncFiltersAfterRows);
+  listen("change:_sources", syncFiltersAfterRows);
   listen("change:matching_sentences", () => {
-    syncFilters();
+    syncFiltersAfterRows();
     syncPager();
   });
-  listen("change:total_sentences", syncFilters);
+  listen("change:total_sentences", syncFiltersAfterRows);
   listen("change:_status", syncStatus);
   listen("change:_token_prefix", () => {
     syncPlainTitle();
