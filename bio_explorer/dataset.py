@@ -26,6 +26,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -82,8 +83,7 @@ def _chunks(path: Path, size: int) -> Iterator[tuple[bytes, int, int]]:
                 if data:
                     yield data, lines_before, bytes_before
                 return
-            found = [(data.rfind(b), len(b)) for b in _BREAKS]  # one search per break
-            cut = max((at + n for at, n in found if at >= 0), default=-1)
+            cut = _last_break(data)
             if cut <= 0 or len(data) - cut > size:  # no sentence break in reach: read more
                 rest = data
                 continue
@@ -91,6 +91,22 @@ def _chunks(path: Path, size: int) -> Iterator[tuple[bytes, int, int]]:
             yield piece, lines_before, bytes_before
             lines_before += piece.count(b"\n")
             bytes_before += len(piece)
+
+
+def _last_break(data: bytes) -> int:
+    """Where the last sentence break of ``data`` ends (-1: none).
+
+    Searches a growing window at the end: a break found there that ends past the window's start
+    by more than the longest break outlasts any break starting before the window.
+    """
+    longest = max(len(b) for b in _BREAKS)
+    window = 1 << 16
+    while True:
+        lo = max(0, len(data) - window)
+        cut = max((at + len(b) for b in _BREAKS if (at := data.rfind(b, lo)) >= 0), default=-1)
+        if lo == 0 or cut >= lo + longest:
+            return cut
+        window *= 8
 
 
 def _docstart_around(piece: bytes, first_line: int, last_line: int) -> tuple[bool, bool]:
@@ -142,7 +158,7 @@ def _convert(paths: list[Path], folder: Path, options: dict, signature: str, *,
     progress : bool, optional
         Show a progress bar (default: for inputs over 20 MB).
     """
-    from .analysis.anomalies import local_anomalies
+    from concurrent.futures import Future, ThreadPoolExecutor
 
     size = max(int(part_mb * 1e6), 1)
     total = sum(p.stat().st_size for p in paths)
@@ -156,6 +172,11 @@ def _convert(paths: list[Path], folder: Path, options: dict, signature: str, *,
     sent_off = 0
     last_doc = -1
     scratch = Path(tempfile.mkdtemp(prefix="bx-convert-"))
+    # two workers prepare parts (parse, spans, anomalies, partial aggregates) and write them; this
+    # thread only numbers them in order (sentence, document and line offsets need the parts
+    # before).  polars releases the GIL: both cores work.
+    pool = ThreadPoolExecutor(_WORKERS)
+    writes: list[Future] = []
     try:
         for fi, path in enumerate(paths):
             info: dict[str, Any] = {"name": path.name, "path": str(path.resolve())}
@@ -164,51 +185,33 @@ def _convert(paths: list[Path], folder: Path, options: dict, signature: str, *,
                 opts["scheme"] = forced[fi]
             votes = [0, 0]
             first_doc, pending = True, False
-            for (piece, lines_before, bytes_before), c in _parsed_pieces(
-                    _chunks(path, size), scratch, path.name, opts, info):
-                if "layout" not in info:  # the first part fixes the layout and the scheme
-                    rec = c._state.files[0]
-                    raw = rec.raw
-                    info.update(scheme=rec.scheme, layout=vars(rec.layout),
-                                raw=None if raw is None else {
-                                    "bom": raw.bom, "encoding": raw.encoding,
-                                    "newline": raw.newline})
-                    if rec.layout.dialect == "conllu":
-                        opts["format"] = "conllu"
-                    else:
-                        opts.update(sep=rec.layout.sep, token_col=rec.layout.token_col,
-                                    tag_col=rec.layout.tag_col)
-                    opts["scheme"] = rec.scheme
-                st = c._state
-                ev = getattr(st.files[0], "evidence", None)
-                if ev is not None:
-                    votes[0] += ev.iob1_votes
-                    votes[1] += ev.iob2_votes
-                if st.tok.height == 0:
-                    pending = pending or b"-DOCSTART-" in piece
+            for p in _prepared(pool, _chunks(path, size), scratch, path.name, opts, info):
+                votes[0] += p.votes[0]
+                votes[1] += p.votes[1]
+                if p.tokens == 0:
+                    pending = pending or p.docstart
                     if bar is not None:
-                        bar.update(len(piece))
+                        bar.update(p.nbytes)
                     continue
-                lines = st.tok["line"]
-                before, after = (False, False) if lines.null_count() else _docstart_around(
-                    piece, int(lines[0]), int(lines[-1]))
                 doc_off = last_doc + 1
-                if not (first_doc or pending or before):  # the document goes on
+                if not (first_doc or pending or p.before):  # the document goes on
                     doc_off = last_doc
-                first_doc, pending = False, after
-                _write_part(tmp_folder, len(parts), c, local_anomalies(c), name=path.name,
-                            file_index=fi, sent_off=sent_off, doc_off=doc_off,
-                            line_off=lines_before)
-                n_sent = st.sent.height
-                parts.append({"file": fi, "columns": st.tok.columns, "first_sentence": sent_off,
-                              "last_sentence": sent_off + n_sent - 1,
-                              "tokens": st.tok.height, "sentences": n_sent,
-                              "line_offset": lines_before, "byte_start": bytes_before,
-                              "byte_end": bytes_before + len(piece)})
-                sent_off += n_sent
-                last_doc = doc_off + int(st.tok["doc"].max())
+                first_doc, pending = False, p.after
+                writes = [w for w in writes if not w.done() or w.result()]
+                if len(writes) >= _WORKERS:  # bound the parts held in memory
+                    writes.pop(0).result()
+                writes.append(pool.submit(_write_part, tmp_folder, len(parts), p,
+                                          name=path.name, file_index=fi, sent_off=sent_off,
+                                          doc_off=doc_off, line_off=p.lines_before))
+                parts.append({"file": fi, "columns": p.columns, "first_sentence": sent_off,
+                              "last_sentence": sent_off + p.sentences - 1,
+                              "tokens": p.tokens, "sentences": p.sentences,
+                              "line_offset": p.lines_before, "byte_start": p.bytes_before,
+                              "byte_end": p.bytes_before + p.nbytes})
+                sent_off += p.sentences
+                last_doc = doc_off + p.last_doc
                 if bar is not None:
-                    bar.update(len(piece))
+                    bar.update(p.nbytes)
             info["size"] = path.stat().st_size
             if "scheme" in info:
                 info["evidence"] = _evidence(info["scheme"], *votes)
@@ -217,7 +220,10 @@ def _convert(paths: list[Path], folder: Path, options: dict, signature: str, *,
                         and decided != info["scheme"]:
                     raise _Redo(fi, decided)
             files.append(info)
+        for w in writes:
+            w.result()
     finally:
+        pool.shutdown(wait=True, cancel_futures=True)
         shutil.rmtree(scratch, ignore_errors=True)
         if bar is not None:
             bar.close()
@@ -233,47 +239,129 @@ def _convert(paths: list[Path], folder: Path, options: dict, signature: str, *,
     return meta
 
 
-def _parsed_pieces(pieces: Iterator[tuple[bytes, int, int]], scratch: Path, name: str,
-                   opts: dict, info: dict) -> Iterator[tuple[tuple[bytes, int, int], Any]]:
-    """Each piece with its parsed corpus; the next piece is parsed in a thread while the caller
-    writes the current one (polars releases the GIL: two cores work).  The first piece is parsed
-    alone: it fixes the layout (``opts``, updated by the caller) that the others are read with."""
-    from concurrent.futures import ThreadPoolExecutor
+_WORKERS = 2
 
+
+@dataclass
+class _Part:
+    """A parsed piece of a file with everything of it that needs no offset (see _write_part)."""
+
+    tok: pl.DataFrame  # token rows, extra columns as String, ``_orig`` dropped
+    spans: pl.DataFrame
+    sent: pl.DataFrame  # the sentences table
+    anomalies: pl.DataFrame
+    partials: dict[str, pl.DataFrame]  # labels, transitions, span_texts
+    columns: list[str]  # of the parsed token frame
+    tokens: int
+    sentences: int
+    last_doc: int  # the largest document number inside the piece
+    votes: tuple[int, int]  # IOB1, IOB2 votes of the scheme evidence
+    docstart: bool  # a -DOCSTART- line in the piece
+    before: bool  # ... before its first token line
+    after: bool  # ... after its last token line
+    nbytes: int
+    lines_before: int
+    bytes_before: int
+
+
+def _prepare(k: int, piece: tuple[bytes, int, int], scratch: Path, name: str, options: dict,
+             layout: dict | None) -> _Part:
+    """Parse piece ``k`` with the eager reader and build what its part holds.
+
+    ``layout`` (the first piece only) receives the file's layout, scheme and raw-text facts.
+    """
+    from . import plans
+    from .analysis.anomalies import local_anomalies
     from .io.text import defer_columns
     from .reading import read
 
-    def parse(k: int, piece: bytes, options: dict):
-        chunk = scratch / str(k) / name
-        chunk.parent.mkdir()
-        chunk.write_bytes(piece)
-        every = defer_columns.set(False)  # every column is written: parse them all at once
-        try:
-            return read(chunk, cache=False, **options)
-        finally:
-            defer_columns.reset(every)
-            shutil.rmtree(chunk.parent, ignore_errors=True)
+    data, lines_before, bytes_before = piece
+    chunk = scratch / str(k) / name
+    chunk.parent.mkdir()
+    chunk.write_bytes(data)
+    every = defer_columns.set(False)  # every column is written: parse them all at once
+    try:
+        c = read(chunk, cache=False, **options)
+    finally:
+        defer_columns.reset(every)
+        shutil.rmtree(chunk.parent, ignore_errors=True)
+    st = c._state
+    rec = st.files[0]
+    if layout is not None:
+        layout["record"] = rec
+    ev = getattr(rec, "evidence", None)
+    votes = (ev.iob1_votes, ev.iob2_votes) if ev is not None else (0, 0)
+    before = after = False
+    n_tok = st.tok.height
+    if n_tok:
+        lines = st.tok["line"]
+        if not lines.null_count():
+            before, after = _docstart_around(data, int(lines[0]), int(lines[-1]))
+    extra = [col for col in st.tok.columns if col not in _FIXED and not col.startswith("_")]
+    # extra columns: String in every part (a piece may guess Categorical, another not)
+    tok = st.tok.drop("_orig").with_columns(*(pl.col(col).cast(pl.String) for col in extra))
+    spans = c.spans
+    # a part is one file: its sentences share one source (no join with the sentences)
+    anomalies = local_anomalies(c) if n_tok else pl.DataFrame()
+    # the part's transition counts are the eager corpus's (its transition index is built for
+    # the anomalies already): the same rows as plans.transition_partial(tok)
+    partials = {} if not n_tok else {
+        "labels": plans.label_partial(spans, None).with_columns(pl.lit(name).alias("source")),
+        "transitions": c.transitions().select("prev_tag", "tag",
+                                              pl.col("count").cast(pl.UInt64)),
+        "span_texts": plans.span_text_partial(spans),
+    }
+    return _Part(
+        tok=tok, spans=spans, sent=c.sentences, anomalies=anomalies,
+        partials=partials, columns=st.tok.columns, tokens=n_tok, sentences=st.sent.height,
+        last_doc=int(st.tok["doc"].max()) if n_tok else 0, votes=votes,
+        docstart=b"-DOCSTART-" in data, before=before, after=after, nbytes=len(data),
+        lines_before=lines_before, bytes_before=bytes_before)
+
+
+def _prepared(pool, pieces: Iterator[tuple[bytes, int, int]], scratch: Path, name: str,
+              opts: dict, info: dict) -> Iterator[_Part]:
+    """The parts of a file in order, prepared by ``pool`` a few ahead.  The first piece is
+    prepared alone: it fixes the layout and scheme (``info``, ``opts``) the others are read with."""
+    from collections import deque
+    from itertools import count
 
     it = iter(pieces)
-    cur = next(it, None)
-    if cur is None:
+    numbers = count(1)
+    first = next(it, None)
+    if first is None:
         return
-    parsed = parse(0, cur[0], dict(opts))
-    with ThreadPoolExecutor(1) as pool:
-        k = 0
-        while cur is not None:
-            c = parsed
-            if "layout" not in info:  # the caller fixes the layout on the first piece
-                yield cur, c
-                c = None
-            nxt = next(it, None)
-            k += 1
-            future = pool.submit(parse, k, nxt[0], dict(opts)) if nxt is not None else None
-            if c is not None:
-                yield cur, c
-            del c
-            cur = nxt
-            parsed = future.result() if future is not None else None
+    layout: dict = {}
+    part = _prepare(0, first, scratch, name, dict(opts), layout)
+    rec = layout["record"]
+    raw = rec.raw
+    info.update(scheme=rec.scheme, layout=vars(rec.layout), raw=None if raw is None else {
+        "bom": raw.bom, "encoding": raw.encoding, "newline": raw.newline})
+    if rec.layout.dialect == "conllu":
+        opts["format"] = "conllu"
+    else:
+        opts.update(sep=rec.layout.sep, token_col=rec.layout.token_col,
+                    tag_col=rec.layout.tag_col)
+    opts["scheme"] = rec.scheme
+    del layout, rec
+    queue: deque = deque()
+
+    def fill() -> None:
+        while len(queue) < _WORKERS:
+            piece = next(it, None)
+            if piece is None:
+                return
+            queue.append(pool.submit(_prepare, next(numbers), piece, scratch, name, dict(opts),
+                                     None))
+
+    fill()
+    yield part
+    del part
+    while queue:
+        part = queue.popleft().result()
+        fill()
+        yield part
+        del part
 
 
 class _Redo(Exception):
@@ -298,10 +386,9 @@ def _evidence(first_scheme: str, iob1: int, iob2: int) -> dict:
     return SchemeEvidence(scheme, round(confidence, 4), iob1, iob2, mixed).as_dict()
 
 
-def _write_part(folder: Path, i: int, c, anomalies: pl.DataFrame, *, name: str, file_index: int,
-                sent_off: int, doc_off: int, line_off: int) -> None:
-    """Write the tables of one part (a parsed piece of a file) with shifted numbering."""
-    st = c._state
+def _write_part(folder: Path, i: int, p: _Part, *, name: str, file_index: int,
+                sent_off: int, doc_off: int, line_off: int) -> bool:
+    """Write the tables of one part (a prepared piece of a file) with shifted numbering."""
     sent = pl.col("sentence") + sent_off
     shifted = {
         "sentence": sent.cast(pl.UInt32),
@@ -309,33 +396,26 @@ def _write_part(folder: Path, i: int, c, anomalies: pl.DataFrame, *, name: str, 
         "line": (pl.col("line") + line_off).cast(pl.UInt32),
         "source": pl.lit(name).cast(pl.Categorical),
     }
-    extra = [c for c in st.tok.columns if c not in _FIXED and not c.startswith("_")]
-    tok = st.tok.drop("_orig").with_columns(
-        *(e.alias(k) for k, e in shifted.items()),
-        pl.lit(file_index, pl.UInt16).alias("_file"),
-        # extra columns: String in every part (a piece may guess Categorical, another not)
-        *(pl.col(c).cast(pl.String) for c in extra),
-    )
-    spans = c.spans.with_columns(sent.cast(pl.UInt32))
-    sentences = c.sentences.with_columns(
+    tok = p.tok.with_columns(*(e.alias(k) for k, e in shifted.items()),
+                             pl.lit(file_index, pl.UInt16).alias("_file"))
+    sentences = p.sent.with_columns(
         *(e.alias(k) for k, e in shifted.items() if k != "source"),
         pl.lit(name).alias("source"),
     )
     fname = part_name(i)
-    _write(tok, folder / "tokens" / fname)
-    _write(spans, folder / "spans" / fname)
+    _write(tok, folder / "tokens" / fname, statistics=False)
+    _write(p.spans.with_columns(sent.cast(pl.UInt32)), folder / "spans" / fname)
     _write(sentences, folder / "sentences" / fname)
-    _write(anomalies.with_columns(sent.cast(pl.UInt32)), folder / "anomalies" / fname)
-    from . import plans
-
-    _write(plans.label_partial(spans, sentences), folder / "labels" / fname)
-    _write(plans.transition_partial(tok), folder / "transitions" / fname)
-    _write(plans.span_text_partial(spans), folder / "span_texts" / fname)
+    _write(p.anomalies.with_columns(sent.cast(pl.UInt32)), folder / "anomalies" / fname)
+    for table, frame in p.partials.items():
+        _write(frame, folder / table / fname)
+    return True
 
 
-def _write(frame: pl.DataFrame, path: Path) -> None:
-    # one row group per part: parts are the unit the lazy corpus skips or reads
-    frame.write_parquet(path, compression="lz4", statistics=True,
+def _write(frame: pl.DataFrame, path: Path, *, statistics: bool = True) -> None:
+    # one row group per part: parts are the unit the lazy corpus skips or reads (from the part
+    # metadata: the tokens' column statistics, costly for strings, are never used)
+    frame.write_parquet(path, compression="lz4", statistics=statistics,
                         row_group_size=max(frame.height, 1))
 
 

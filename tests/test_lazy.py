@@ -174,3 +174,25 @@ def test_lazy_edit_saved_by_streaming_equals_eager_writer(shared_corpora, name, 
     assert mine.read_bytes() != path.read_bytes()
     again = bx.scan(lazy.folder)  # the overlay survives a restart
     assert again.unsaved == lazy.unsaved
+
+
+def test_parts_cut_at_breaks_far_from_the_piece_end(tmp_path):
+    """A sentence longer than the window searched for the last break first (64 KB): parts
+    still end at blank lines (TAB-only and space-only ones too) and equal the eager corpus."""
+    short = "".join(f"w{i} O\nParis B-LOC\n\n" for i in range(1500))  # ~30 KB
+    long_sentence = "".join(f"tok{i} {'B-PER' if i % 7 == 0 else 'O'}\n"
+                            for i in range(7000))  # ~75 KB: a 100 KB piece ends 70 KB past a break
+    text = short + long_sentence + "\t\n" + short + long_sentence + " \n" + short + long_sentence
+    path = tmp_path / "long.txt"
+    path.write_text(text, "utf-8")
+    eager = bx.read(path, cache=False)
+    lazy = bx.scan(path, tmp_path / "ds", part_mb=0.1)
+    data = path.read_bytes()
+    ends = [p["byte_end"] for p in lazy.meta["parts"]]
+    assert len(ends) >= 4
+    for end in ends[:-1]:  # every part but the last ends right after a blank line
+        assert data[:end].endswith((b"\n\n", b"\n\t\n", b"\n \n"))
+    assert ends[-1] == len(data)
+    assert_frame_equal(lazy.sentences.collect(), eager.sentences)
+    assert_frame_equal(lazy.tokens.collect(), eager.tokens, check_dtypes=False)
+    _same_view(lazy, eager, offsets=(0, 300, 600))

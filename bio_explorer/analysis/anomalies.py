@@ -99,6 +99,8 @@ EDGE_PUNCT = r"^[.,;:!?…/\\|\-–—'`\"“”‘’«»()\[\]{}]+$"
 BRACKETS = (("(", ")"), ("[", "]"), ("{", "}"), ("“", "”"), ("«", "»"))
 #: a lone bracket or quote at an edge is fine when it is balanced inside the span
 _BALANCED_EDGE = r"^[()\[\]{}“”«»\"]+$"
+#: any character of BRACKETS or a straight quote
+_MARKS = r"[()\[\]{}“”«»\"]"
 
 
 def _empty() -> pl.DataFrame:
@@ -155,6 +157,11 @@ def _boundary_punct(corpus: View) -> pl.DataFrame:
         tokens.gather(sp["row"] + sp["start"]).alias("first"),
         tokens.gather(sp["row"] + sp["end"] - 1).alias("last"),
     )
+    # only spans with a bracket or quote inside, or a punctuation token at an edge, can be
+    # flagged: the per-bracket counts below run on those alone
+    sp = sp.filter(pl.col("text").str.contains(_MARKS)
+                   | pl.col("first").str.contains(EDGE_PUNCT)
+                   | pl.col("last").str.contains(EDGE_PUNCT))
     unbalanced = [
         (pl.col("text").str.count_matches(o, literal=True)
          != pl.col("text").str.count_matches(c, literal=True)).alias(f"u{i}")
