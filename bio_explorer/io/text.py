@@ -69,7 +69,7 @@ class Deferred:
     token_col: int
     tag_col: int
     offsets: bool  # ``_off`` too (a column before the tag one was not read)
-    ascii_text: bool
+    ascii_text: bool | None  # None: decided from ``raw`` when the offsets are counted
 
     def frame(self, line: pl.Series, token: pl.Series) -> pl.DataFrame:
         """The deferred columns of the token lines ``line`` (1-based line numbers, increasing),
@@ -90,10 +90,12 @@ class Deferred:
                 fields = fields.gather(rows)
             out = {f"col{i}": _compact(fields[f"c{i}"]) for i in self.extra}
         if self.offsets:
+            ascii_text = (_ascii_text(self.raw, self.tag_col) if self.ascii_text is None
+                          else self.ascii_text)
             offsets = pl.repeat(0, line.len(), dtype=pl.UInt32, eager=True)
             for i in range(self.tag_col):
                 values = token if i == self.token_col else fields[f"c{i}"]
-                offsets = offsets + _len_chars(values, self.ascii_text) + 1
+                offsets = offsets + _len_chars(values, ascii_text) + 1
             out["_off"] = offsets
         return pl.DataFrame(out, height=line.len())
 
@@ -692,67 +694,54 @@ def parse_text(
                 )
             token_line = token_line & ~bad_cols
 
+    # The token table in two polars runs of independent expressions (run side by side): the
+    # token lines of every read column, then sentence, doc and position next to the vocabulary.
+    del n_fields, n_eff, bad_cols, content, lines
+    extra_cols = [i for i in range(width) if i not in (tag_col, token_col)]
+    read_cols = [int(c[1:]) for c in fields.columns]
+    docstart = is_docstart is not None
+    frame = fields.with_columns(token_line.alias("_tl"), *([is_docstart.alias("_ds")]
+                                                           if docstart else []))
+    del fields, candidate, maybe_comment, hashed, comment, is_docstart, token_line, tag_cat
+    tokens = frame.lazy().select(_token_line_exprs(read_cols, token_col, tag_col, docstart))
+    del frame
+    tokens = tokens.collect(engine="in-memory")  # (single-chunk columns, like eager steps)
+    tokens, vocab_frame = pl.collect_all([
+        tokens.lazy().with_columns(_token_index_exprs(docstart)).drop("_dk", strict=False),
+        # the distinct tag fields of the token lines (a Categorical column: few values)
+        tokens.lazy().select(pl.col("_field").unique().drop_nulls().cast(pl.String)),
+    ], engine="in-memory")
+
     # tags: validate the vocabulary (small) in Python, map back to lines with polars
-    vocab = _distinct_where(tag_cat, token_line).to_list()
-    eff_map, bad = _tag_vocabulary(vocab, multi_tag)
-    if bad:
+    eff_map, bad = _tag_vocabulary(vocab_frame.to_series().to_list(), multi_tag)
+    if bad:  # the token table holds the token lines in order, with their line numbers
         first_bad = (
-            pl.DataFrame({"t": tag_cat, "ok": token_line})
-            .with_row_index("i")
-            .filter(pl.col("ok"))
-            .with_columns(pl.col("t").cast(pl.String))
+            tokens.select("line", pl.col("_field").cast(pl.String).alias("t"))
             .filter(pl.col("t").is_in(list(bad)))
         )
-        for i, t in first_bad.head(1000 if errors == "collect" else 1).select("i", "t").iter_rows():
-            problems.report(i + 1, bad[t][0], bad[t][1])
+        for i, t in first_bad.head(1000 if errors == "collect" else 1).iter_rows():
+            problems.report(i, bad[t][0], bad[t][1])
     identity = all(k == v for k, v in eff_map.items())
-
-    # gather the token lines column by column (no wide filtered copy): drop every other reference
-    # to the full-length columns first, so that each one is freed once gathered
-    del n_fields, n_eff, bad_cols
-    keep = token_line.arg_true()
-    extra_cols = [i for i in range(width) if i not in (tag_col, token_col)]
-    full = {int(column.name[1:]): column for column in fields.get_columns()}
-    del fields, tag_cat, content, lines
-    sub = {}
-    for i in sorted(full):
-        column = full.pop(i)
-        sub[i] = column.filter(token_line)  # a filter copies less than a gather
-        del column
-    field_cat = sub[tag_col]  # read as Categorical
-    if not identity:  # map the (few) distinct fields to effective tags
-        eff = field_cat.cast(pl.String).replace_strict(eff_map, default="O", return_dtype=pl.String)
-    # sentences and documents: a token line opens a sentence when the line before it is not one
-    opens = (~token_line.shift(1, fill_value=False)).filter(token_line)
-    sentence = (opens.cum_sum().cast(pl.UInt32) - 1).alias("sentence")
-    del opens
-    if is_docstart is not None:
-        doc_key = is_docstart.cum_sum().filter(token_line)
-        doc = ((doc_key != doc_key.shift(1)).fill_null(True).cum_sum().cast(pl.UInt32) - 1)
-        del doc_key
-    else:
-        doc = pl.repeat(0, keep.len(), dtype=pl.UInt32, eager=True)
-    ascii_text = tag_col > 0 and bool(raw.utf8) and raw.utf8.isascii()  # characters are bytes
-    defer_off = any(i not in sub for i in range(tag_col))
-    offsets = None if defer_off else pl.repeat(0, keep.len(), dtype=pl.UInt32, eager=True)
+    defer_off = any(i not in read_cols for i in range(tag_col))
+    ascii_text = None if defer_off else _ascii_text(raw, tag_col)
+    offsets = None if defer_off else pl.repeat(0, tokens.height, dtype=pl.UInt32, eager=True)
     for i in range(tag_col if offsets is not None else 0):
-        offsets = offsets + _len_chars(sub[i], ascii_text) + 1
-    tokens = pl.DataFrame(
-        {
-            "line": (keep + 1).cast(pl.UInt32),
-            "sentence": sentence,
-            "doc": doc.alias("doc"),
-            "token": sub[token_col].cast(pl.String),
-            "_field": field_cat,
-            **({} if identity else {"_eff": eff.cast(pl.Categorical)}),
-            **({} if offsets is None else {"_off": offsets}),
-            **({} if projected else {f"col{i}": _compact(sub[i]) for i in extra_cols}),
-        }
+        values = tokens["token"] if i == token_col else tokens[f"c{i}"]
+        offsets = offsets + _len_chars(values, ascii_text) + 1
+    eff = [] if identity else [  # map the (few) distinct fields to effective tags
+        pl.col("_field").cast(pl.String).replace_strict(eff_map, default="O",
+                                                        return_dtype=pl.String)
+        .cast(pl.Categorical).alias("_eff")]
+    off = [] if offsets is None else [pl.lit(offsets).alias("_off")]
+    extra = [] if projected else [pl.lit(_compact(tokens[f"c{i}"])).alias(f"col{i}")
+                                  for i in extra_cols]
+    del offsets
+    # (the columns in the order of the earlier reader: with an identity map, ``_eff`` shares the
+    # ``_field`` column and comes after the extra columns)
+    tokens = tokens.select(
+        "line", "sentence", "doc", pl.col("token").cast(pl.String), "_field", *eff, *off, *extra,
+        *([pl.col("_field").alias("_eff")] if identity else []), "position",
     )
-    del sub, sentence, doc, offsets, keep
-    if identity:  # the effective tag is the field: share the column
-        tokens = tokens.with_columns(pl.col("_field").alias("_eff"))
-    tokens = _with_positions(tokens)
     if multi_tag == "keep":
         tokens = tokens.with_columns(tag_all_column(tokens["_field"], eff_map))
     dialect = "seed" if has_marker else ("conll" if sep == " " else "tsv")
@@ -764,6 +753,42 @@ def parse_text(
                             ascii_text)
     return Parsed(tokens, layout, problems.rows, n_docs, deferred)
 
+
+def _ascii_text(raw: RawText, tag_col: int) -> bool:
+    """Whether the characters of ``raw`` are its bytes (tag-field offsets then count bytes)."""
+    return tag_col > 0 and bool(raw.utf8) and raw.utf8.isascii()
+
+
+def _token_line_exprs(read_cols: list[int], token_col: int, tag_col: int, docstart: bool
+                      ) -> list[pl.Expr]:
+    """The token lines as expressions over every line (columns ``c{i}``, the token-line mask
+    ``_tl`` and, when the file has ``-DOCSTART-`` lines, their mask ``_ds``): line, token,
+    ``_field``, the other read columns and ``_dk`` (``-DOCSTART-`` lines up to here), each
+    filtered to the token lines."""
+    tl = pl.col("_tl")
+    return [
+        (tl.arg_true().cast(pl.UInt32) + 1).alias("line"),
+        pl.col(f"c{token_col}").filter(tl).alias("token"),
+        pl.col(f"c{tag_col}").filter(tl).alias("_field"),
+        *(pl.col(f"c{i}").filter(tl) for i in read_cols if i not in (token_col, tag_col)),
+        *([pl.col("_ds").cum_sum().filter(tl).alias("_dk")] if docstart else []),
+    ]
+
+
+def _token_index_exprs(docstart: bool) -> list[pl.Expr]:
+    """Sentence, doc and position of the token lines (see :func:`_token_line_exprs`).
+
+    A sentence is a run of consecutive token lines, i.e. of a constant ``line - row``; a document
+    a run of a constant ``_dk``."""
+    row = pl.int_range(pl.len(), dtype=pl.UInt32)
+    gap = pl.col("line") - row  # lines that are not token lines before this one (plus one)
+    first = (gap != gap.shift(1)).fill_null(True)
+    doc = pl.col("_dk").rle_id() if docstart else pl.lit(0, pl.UInt32)
+    return [
+        gap.rle_id().cast(pl.UInt32).alias("sentence"),
+        doc.cast(pl.UInt32).alias("doc"),
+        (row - pl.when(first).then(row).otherwise(None).forward_fill()).alias("position"),
+    ]
 
 def _on_subset(values: pl.Series, mask: pl.Series, fn, default) -> pl.Series:
     """``fn`` applied to the rows of ``values`` where ``mask`` holds; ``default`` elsewhere.
