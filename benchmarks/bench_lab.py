@@ -31,7 +31,6 @@ chromium or the built front end are missing).
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import functools
 import importlib.util
@@ -80,6 +79,19 @@ _bx_sv.send = _bx_send
 _FIRST_PY = "([v[2:] for v in _bx_log.values() if v[2] is not None] or [[None, None]])[0]"
 
 
+# the page's main thread: long tasks (> 50 ms: Lab, the charts, the rows) recorded from page load
+_LONGTASKS = """window.__bxLong = [];
+new PerformanceObserver((l) => { for (const e of l.getEntries())
+  window.__bxLong.push([e.startTime, e.startTime + e.duration]); })
+  .observe({type: 'longtask', buffered: true});"""
+
+# ms of long tasks inside the last timed click (from its event, ``ms`` long)
+_BUSY = """(ms) => { const t0 = window.__bxT0; if (t0 === null) return NaN;
+  let busy = 0;
+  for (const [a, b] of window.__bxLong) busy += Math.max(0, Math.min(b, t0 + ms) - Math.max(a, t0));
+  return busy; }"""
+
+
 def _missing() -> str | None:
     """Why the benchmark cannot run here, or None."""
     for mod, pip in (("jupyterlab", "jupyterlab"), ("playwright", "playwright"),
@@ -103,9 +115,9 @@ def _settled(page, total: int) -> None:
 
 
 def measure(page, base: str, token: str, root: Path, n_tokens: int, repeat: int,
-            ) -> tuple[dict[str, float], dict[str, tuple[float, float]]]:
+            ) -> tuple[dict[str, float], dict[str, tuple[float, ...]]]:
     """Open a notebook exploring an ``n_tokens`` corpus and time the clicks; medians of the
-    figures, and of the kernel's (python ms, its CPU ms) for each click → rows."""
+    figures, and of (python ms, its CPU ms, the page's long tasks ms) for each click → rows."""
     from _make_corpus import make_corpus
     from bench_browser import CLICK, ENTER, KEY, _timed, _type_enter
     from lab_helpers import kernel, kernel_value, open_and_run_all, write_notebook
@@ -130,14 +142,16 @@ def measure(page, base: str, token: str, root: Path, n_tokens: int, repeat: int,
     keys = ("chip → rows", "next page → rows", "search → rows", "search Enter → rows",
             "edit → rows")
     out: dict[str, list[float]] = {k: [] for k in (*keys, "rows redrawn after edit")}
-    py: dict[str, list[tuple[float, float]]] = {k: [] for k in keys}
+    py: dict[str, list[tuple[float, float, float]]] = {k: [] for k in keys}
 
     def timed(key: str, action, ev) -> None:
         kernel(page, "_bx_log.clear()")
-        out[key].append(_timed(page, action, ev, f"{SV} .bx-rows"))
+        ms_click = _timed(page, action, ev, f"{SV} .bx-rows")
+        out[key].append(ms_click)
         ms, cpu = kernel_value(page, _FIRST_PY)
+        busy = page.evaluate(_BUSY, ms_click)
         if ms is not None:
-            py[key].append((ms, cpu))
+            py[key].append((ms, cpu, busy))
 
     for i in range(repeat):
         lab = labels[i % len(labels)]
@@ -193,19 +207,17 @@ def measure(page, base: str, token: str, root: Path, n_tokens: int, repeat: int,
         return statistics.median(v) if v else float("nan")
 
     return ({k: med(v) for k, v in out.items()},
-            {k: (med([a for a, _ in v]), med([b for _, b in v])) for k, v in py.items()})
+            {k: tuple(med([x[j] for x in v]) for j in range(3)) for k, v in py.items()})
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--n-tokens", type=float, default=1_000_000)
-    ap.add_argument("--baseline-tokens", type=float, default=20_000)
-    ap.add_argument("--repeat", type=int, default=3)
-    args = ap.parse_args()
     why = _missing()
     if why:
         print(f"bench_lab skipped: {why}")
         return
+    from bench_browser import print_medians, size_args
+
+    args = size_args(__doc__, repeat=3)
     from conftest import _jupyter_server  # the e2e tests' server set-up (tests/e2e)
     from playwright.sync_api import sync_playwright
 
@@ -225,6 +237,7 @@ def main() -> None:
             ctx.route("**/*", lambda r: r.continue_() if urlsplit(r.request.url).hostname
                       == "127.0.0.1" else r.abort())
             page = ctx.new_page()
+            page.add_init_script(_LONGTASKS)
             page.set_default_timeout(60_000)
             small, small_py = measure(page, base, token, root, int(args.baseline_tokens),
                                       args.repeat)
@@ -236,18 +249,16 @@ def main() -> None:
     print(f"JupyterLab {jupyterlab.__version__}, real kernel; median of {args.repeat} runs (ms; "
           "'rows redrawn' is a count); timed in the page from the DOM event (click, last "
           "keystroke, Enter) to the frame after the rows changed")
-    print(f"{'':28}{int(args.baseline_tokens):>12,}{int(args.n_tokens):>12,}   ratio")
-    for key in small:
-        a, b = small[key], big[key]
-        ratio = b / a if a else float("nan")
-        print(f"{key:28}{a:>12.1f}{b:>12.1f}   {ratio:5.2f}")
-    print("\nin the kernel (ms, medians): python = the span view's request arrived → reply sent, "
-          "and the kernel thread's CPU meanwhile; the rest of each click is browser + Lab + "
-          "transport")
+    print_medians(small, big, int(args.baseline_tokens), int(args.n_tokens))
+    print("\nparts (ms, medians, small / big): python = in the kernel, the span view's request "
+          "arrived → reply sent, and the kernel thread's CPU meanwhile; rest = the click minus "
+          "python (browser, Lab, server, WebSocket); long tasks = the page's main thread busy "
+          "in tasks > 50 ms during the click")
     for key in small_py:
-        (a, ac), (b, bc) = small_py[key], big_py[key]
-        print(f"{key:22} python {a:6.1f} / {b:6.1f}   cpu {ac:6.1f} / {bc:6.1f}   "
-              f"rest {small[key] - a:6.1f} / {big[key] - b:6.1f}")
+        (a, ac, al), (b, bc, bl) = small_py[key], big_py[key]
+        print(f"{key:20} python {a:5.1f} / {b:5.1f}  cpu {ac:5.1f} / {bc:5.1f}  "
+              f"rest {small[key] - a:6.1f} / {big[key] - b:6.1f}  "
+              f"long tasks {al:6.1f} / {bl:6.1f}")
     print(f"\nthis script's CPU {time.process_time() - cpu0:.1f} s; load before {load0}, "
           f"after {os.getloadavg()}")
 
