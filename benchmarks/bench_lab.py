@@ -222,7 +222,7 @@ def main() -> None:
     from bench_browser import print_medians, size_args
 
     args = size_args(__doc__, repeat=3)
-    from conftest import _jupyter_server  # the e2e tests' server set-up (tests/e2e)
+    from conftest import jupyter_server  # the e2e tests' server set-up (tests/e2e)
     from playwright.sync_api import sync_playwright
 
     load0 = os.getloadavg()
@@ -231,7 +231,7 @@ def main() -> None:
         tmp_path = Path(tmp)
         root = tmp_path / "root"
         root.mkdir()
-        server = contextlib.contextmanager(_jupyter_server)(
+        server = contextlib.contextmanager(jupyter_server)(
             tmp_path, root, "jupyterlab",
             ["--LabApp.expose_app_in_browser=True", "--LabApp.news_url="])
         with server as (base, token, root):
