@@ -10,7 +10,7 @@ changed:
 
 * ``chip → rows``: click a label chip; ``next page → rows``;
 * ``search Enter → rows``: a word typed then Enter; ``search → rows``: from the last keystroke
-  (includes the 90 ms search debounce);
+  (includes the 40 ms search debounce);
 * ``edit → rows``: relabel a span through its menu until the row shows the new label, and
   ``rows redrawn after edit``: rows drawn again once the kernel's background work is done (0 = the
   edit was drawn in place and nothing else redrew).
