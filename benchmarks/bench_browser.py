@@ -267,12 +267,28 @@ def measure(browser, base: str, kernel: Kernel, n_tokens: int, repeat: int,
             {k: {p: med(v.get(p, [])) for p in PARTS} for k, v in parts.items()})
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def size_args(doc: str, repeat: int) -> argparse.Namespace:
+    """The command line of the browser benchmarks: ``--n-tokens``, ``--baseline-tokens``,
+    ``--repeat``."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
     ap.add_argument("--n-tokens", type=float, default=1_000_000)
     ap.add_argument("--baseline-tokens", type=float, default=20_000)
-    ap.add_argument("--repeat", type=int, default=5)
-    args = ap.parse_args()
+    ap.add_argument("--repeat", type=int, default=repeat)
+    return ap.parse_args()
+
+
+def print_medians(small: dict[str, float], big: dict[str, float], n_small: int,
+                  n_big: int) -> None:
+    """Print the medians of the baseline and the big corpus side by side, with their ratio."""
+    print(f"{'':28}{n_small:>12,}{n_big:>12,}   ratio")
+    for key in small:
+        a, b = small[key], big[key]
+        ratio = b / a if a else float("nan")
+        print(f"{key:28}{a:>12.1f}{b:>12.1f}   {ratio:5.2f}")
+
+
+def main() -> None:
+    args = size_args(__doc__, repeat=5)
     from playwright.sync_api import sync_playwright
 
     server, base = _serve()
@@ -290,11 +306,7 @@ def main() -> None:
     server.shutdown()
     print(f"median of {args.repeat} runs (ms; 'rows redrawn' is a count); click → rows is timed "
           "from the DOM event (click, last keystroke, Enter) to the frame after the rows changed")
-    print(f"{'':28}{int(args.baseline_tokens):>12,}{int(args.n_tokens):>12,}   ratio")
-    for key in small:
-        a, b = small[key], big[key]
-        ratio = b / a if a else float("nan")
-        print(f"{key:28}{a:>12.1f}{b:>12.1f}   {ratio:5.2f}")
+    print_medians(small, big, int(args.baseline_tokens), int(args.n_tokens))
     print("\nparts of click → rows (ms, medians): event → page request sent | python (request "
           "arrived → reply sent) | its CPU | transport (both ways) | reply → rows drawn "
           "(next frame), of which building the rows + layout")

@@ -47,6 +47,14 @@ def _own_state_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("BIO_EXPLORER_STATE_DIR", str(tmp_path_factory.mktemp("state")))
 
 
+@pytest.fixture()
+def seed_copy(tmp_path, shared_corpora):
+    """A copy of the shared seed corpus (pytorch_wiki.bio) in a temporary folder, to edit."""
+    dst = tmp_path / "pytorch_wiki.bio"
+    shutil.copyfile(shared_corpora / "seed" / "pytorch_wiki.bio", dst)
+    return dst
+
+
 @pytest.fixture(scope="session")
 def sample_corpus():
     import bio_explorer as bx

@@ -10,31 +10,19 @@ from __future__ import annotations
 import errno
 import json
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
-import polars as pl
 import pytest
+from bx_testdata import tags_of
 
 import bio_explorer as bx
 from bio_explorer.errors import EditError
 from bio_explorer.journal import JOURNAL_SUFFIX
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def tags_of(c: bx.Corpus) -> list[str]:
-    return c.tokens["tag"].cast(pl.String).to_list()
-
-
-@pytest.fixture()
-def seed_copy(tmp_path, shared_corpora):
-    dst = tmp_path / "pytorch_wiki.bio"
-    shutil.copyfile(shared_corpora / "seed" / "pytorch_wiki.bio", dst)
-    return dst
 
 
 def _journal_writes(monkeypatch, fake) -> None:

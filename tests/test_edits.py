@@ -6,6 +6,7 @@ import json
 
 import polars as pl
 import pytest
+from bx_testdata import tags_of
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from seqeval.metrics.sequence_labeling import get_entities
@@ -14,10 +15,6 @@ import bio_explorer as bx
 from bio_explorer.errors import EditError
 
 # ---------------------------------------------------------------- independent helpers
-
-
-def tags_of(c: bx.Corpus) -> list[str]:
-    return c.tokens["tag"].cast(pl.String).to_list()
 
 
 def sentence_tags(c: bx.Corpus, s: int) -> list[str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -13,16 +12,13 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from bx_testdata import tags_of
 
 import bio_explorer as bx
 from bio_explorer.errors import EditError
 from bio_explorer.journal import JOURNAL_SUFFIX
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def tags_of(c: bx.Corpus) -> list[str]:
-    return c.tokens["tag"].cast(pl.String).to_list()
 
 
 def journal_lines(path: Path) -> list[dict]:
@@ -39,13 +35,6 @@ def do_session(c: bx.Corpus) -> None:
     c.undo()
     c.repair("begin").apply()
     c.relabel_label("Algorithm", "Algo").apply()
-
-
-@pytest.fixture()
-def seed_copy(tmp_path, shared_corpora):
-    dst = tmp_path / "pytorch_wiki.bio"
-    shutil.copyfile(shared_corpora / "seed" / "pytorch_wiki.bio", dst)
-    return dst
 
 
 def test_journal_lines_per_operation(seed_copy):

@@ -15,6 +15,7 @@ import shutil
 import polars as pl
 import pytest
 from bx_sessions import apply_op, choose_op, tag_hash
+from bx_testdata import tags_of
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,17 +28,6 @@ from bio_explorer.journal import JOURNAL_SUFFIX
 
 class Killed(BaseException):
     """Stands for SIGKILL: nothing after the raise point runs."""
-
-
-def tags_of(c: bx.Corpus) -> list[str]:
-    return c.tokens["tag"].cast(pl.String).to_list()
-
-
-@pytest.fixture()
-def seed_copy(tmp_path, shared_corpora):
-    dst = tmp_path / "pytorch_wiki.bio"
-    shutil.copyfile(shared_corpora / "seed" / "pytorch_wiki.bio", dst)
-    return dst
 
 
 def test_save_then_undo_twice_recovers_both_undos(seed_copy):

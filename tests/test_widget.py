@@ -406,6 +406,17 @@ def test_background_refresh_in_event_loop(so_corpus, monkeypatch):
     assert not view._global.pending
 
 
+def _record_events(view, traits: list[str]) -> list[str]:
+    """A list that records, in order, each change of ``traits`` (by name) and the kind of each
+    message ``view`` sends."""
+    events: list[str] = []
+    view.observe(lambda ch: events.append(ch["name"]), names=traits)
+    send = view.send
+    view.send = lambda content, buffers=None: (events.append(content["kind"]),
+                                               send(content, buffers))
+    return events
+
+
 def test_edit_in_event_loop_sends_rows_before_counts(so_corpus, monkeypatch):
     """In a kernel an edit is answered (reply, ``_data_version``) without recounting the chips
     and anomaly kinds: the page the front end then asks for goes out first, the counts follow
@@ -415,11 +426,7 @@ def test_edit_in_event_loop_sends_rows_before_counts(so_corpus, monkeypatch):
     view = SpanView(so_corpus)
     fe = FakeFrontEnd(view, monkeypatch)
     sp = so_corpus.spans.row(0, named=True)
-    events: list[str] = []
-    view.observe(lambda ch: events.append(ch["name"]), names=["_labels", "_data_version"])
-    send = view.send
-    view.send = lambda content, buffers=None: (events.append(content["kind"]),
-                                               send(content, buffers))
+    events = _record_events(view, ["_labels", "_data_version"])
 
     async def session() -> None:
         fe.ask(kind="edit", op="relabel", sentence=sp["sentence"], start=sp["start"],
@@ -446,11 +453,7 @@ def test_filter_from_the_front_end_sends_rows_before_counts(so_corpus, monkeypat
     view = SpanView(so_corpus)
     fe = FakeFrontEnd(view, monkeypatch)
     label = view._labels[0]["label"]
-    events: list[str] = []
-    view.observe(lambda ch: events.append(ch["name"]), names=["_labels", "matching_sentences"])
-    send = view.send
-    view.send = lambda content, buffers=None: (events.append(content["kind"]),
-                                               send(content, buffers))
+    events = _record_events(view, ["_labels", "matching_sentences"])
 
     async def session() -> None:
         view.set_state({"query": {"labels": [label]}})  # as the comm does it

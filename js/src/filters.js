@@ -9,7 +9,7 @@ import { debounce, fmtInt, h, plural, show } from "./dom.js";
 import { listOf, toggleIn, withKey } from "./query.js";
 
 /** ms after the last keystroke before the search box filters */
-export const SEARCH_DEBOUNCE_MS = 90;
+export const SEARCH_DEBOUNCE_MS = 40;
 
 /**
  * @typedef {Object} FilterState

@@ -79,8 +79,9 @@ def test_bad_regex_clears_rows_and_shows_the_error(view, connect_widget):
     expect(page.locator("#app .bx-row").first).to_be_visible()
 
 
-def test_menu_opens_after_undo_then_chip_click(view, connect_widget):
-    page = connect_widget(view)
+def _relabel_then_undo(view, page):
+    """Relabel the first span of sentence 0 through its menu, then Ctrl+Z; returns the span's
+    label, the label it was briefly given, and a locator of that span."""
     span = page.locator("#app .bx-row[data-sentence='0'] .bx-span").first
     label = span.get_attribute("data-label")
     start = span.get_attribute("data-start")
@@ -91,6 +92,12 @@ def test_menu_opens_after_undo_then_chip_click(view, connect_widget):
     expect(edited).to_have_attribute("data-label", target)
     page.keyboard.press("Control+z")
     expect(edited).to_have_attribute("data-label", label)
+    return label, target, edited
+
+
+def test_menu_opens_after_undo_then_chip_click(view, connect_widget):
+    page = connect_widget(view)
+    label, _target, _edited = _relabel_then_undo(view, page)
     page.locator(f"#app .bx-lchip[data-label='{label}']").click()
     expect(page.locator("#app .bx-lchip[data-label='" + label + "']")).to_have_attribute(
         "aria-pressed", "true")
@@ -130,16 +137,7 @@ def test_menu_opened_before_the_filtered_page_arrives_stays_open(view, connect_w
     the new page shows too, and act on it."""
     hold, release = _hold_pages(view)
     page = connect_widget(view)
-    span = page.locator("#app .bx-row[data-sentence='0'] .bx-span").first
-    label = span.get_attribute("data-label")
-    start = span.get_attribute("data-start")
-    span.click()
-    target = next(d["label"] for d in view._labels if d["label"] != label)
-    page.locator(".bx-pop-span [role='menuitemradio']", has_text=target).first.click()
-    edited = page.locator(f"#app .bx-row[data-sentence='0'] .bx-span[data-start='{start}']")
-    expect(edited).to_have_attribute("data-label", target)
-    page.keyboard.press("Control+z")
-    expect(edited).to_have_attribute("data-label", label)
+    label, target, edited = _relabel_then_undo(view, page)
     n_all = len(view.corpus)
     expect(page.locator("#app .bx-position")).to_have_text(f"sentences 1–{n_all} of {n_all}")
     hold["on"] = True  # the chip's page request waits

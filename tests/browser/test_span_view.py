@@ -231,7 +231,7 @@ def test_search_box_is_debounced_and_writes_text(harness):
     mount(harness)
     wait_rows(harness)
     before = len(sent(harness, "page"))
-    # five keystrokes in one task (well inside the 90 ms debounce, however loaded the machine is)
+    # five keystrokes in one task (well inside the 40 ms debounce, however loaded the machine is)
     harness.evaluate(
         """() => { const s = document.querySelector('#app .bx-search'); s.focus();
                    for (const v of ['t', 'to', 'tor', 'torc', 'torch']) {

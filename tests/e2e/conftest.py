@@ -167,7 +167,7 @@ def lab_server(tmp_path):
     if importlib.util.find_spec("jupyterlab") is None:
         _unavailable("jupyterlab is not installed")
     root = _notebook_root(tmp_path)
-    yield from _jupyter_server(tmp_path, root, "jupyterlab",
+    yield from jupyter_server(tmp_path, root, "jupyterlab",
                                ["--LabApp.expose_app_in_browser=True", "--LabApp.news_url="])
 
 
@@ -185,11 +185,11 @@ def notebook_server(tmp_path):
     if int(version("notebook").split(".")[0]) < 7:
         _unavailable(f"notebook {version('notebook')} is installed; Notebook 7 is needed")
     root = _notebook_root(tmp_path)
-    yield from _jupyter_server(tmp_path, root, "notebook",
+    yield from jupyter_server(tmp_path, root, "notebook",
                                ["--JupyterNotebookApp.expose_app_in_browser=True"])
 
 
-def _jupyter_server(tmp_path: Path, root: Path, module: str, extra: list[str]):
+def jupyter_server(tmp_path: Path, root: Path, module: str, extra: list[str]):
     """Start ``python -m <module>`` (JupyterLab or Notebook 7) on 127.0.0.1 with a private home,
     a token and ``--allow-root``; yield ``(base_url, token, root_dir)`` once it answers."""
     env = _jupyter_env(tmp_path / "home")
