@@ -23,11 +23,11 @@ rest of a click → rows is the browser, Lab's kernel connection, the server and
 Every figure is the median of ``--repeat`` runs, for a small corpus (the baseline) and for
 ``--n-tokens`` (default 1M), with their ratio, process CPU of this script and ``uptime`` load.
 
-In real JupyterLab 4.6.6, 2026-12-06, 2-core machine shared with other jobs (load 4.6–8.3), three
-runs, median of 5, at 1M tokens: chip → rows 127–174 ms, next page 82–114, search Enter 66–138,
-search from the last keystroke 162–193 (over 150 ms in every run; 90 ms of it the debounce),
-relabel → rows 84–159, rows redrawn after an edit 0; Python in the kernel 4–6 ms of CPU a filter
-click, 28–29 ms a relabel (README, "In real JupyterLab 4.x").
+In real JupyterLab 4.6.6, 2026-12-06, quiet 2-core machine (load 0.9–3.3), two runs, median of 5,
+at 1M tokens: chip → rows 74 / 96 ms, next page 59 / 64, search Enter 75 / 72, search from the last
+keystroke 112 / 120 (40 ms of it the debounce), relabel → rows 61 / 60, 0 rows redrawn by an edit;
+Python in the kernel 4–6 ms of CPU a filter click, 25–29 ms a relabel.  On a loaded machine (load
+4.6–8.3) the same clicks took 66–254 ms (README, "In real JupyterLab").
 
 Run: ``python benchmarks/bench_lab.py`` (skips with a message when jupyterlab, playwright,
 chromium or the built front end are missing).
