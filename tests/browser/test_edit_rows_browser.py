@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
+from span_menu import relabel_through_menu, scrolled_to_sentence_12
 
 import bio_explorer as bx
 
@@ -21,32 +22,17 @@ def _pages(page) -> int:
     return page.evaluate(_PAGES)
 
 
-def _relabel(page, view, span) -> tuple[str, str]:
-    """Relabel ``span`` through its menu to another label; returns (start, new label)."""
-    label = span.get_attribute("data-label")
-    start = span.get_attribute("data-start")
-    span.click()
-    target = next(d["label"] for d in view._labels if d["label"] != label)
-    page.locator(".bx-pop-span [role='menuitemradio']", has_text=target).first.click()
-    return start, target
-
-
 def test_relabel_updates_the_row_without_a_page_request_or_a_scroll(connect_widget):
     view = bx.SpanView(bx.sample(), journal=False)
     view.anomaly_refresh_delay = 600.0  # the background refresh runs at wait_idle() only
     page = connect_widget(view)
-    rows = page.locator("#app .bx-rows")
-    expect(page.locator("#app .bx-row")).to_have_count(len(view.corpus))
-    rows.evaluate("el => { el.style.maxHeight = '260px'; el.style.overflowY = 'auto'; }")
-    rows.evaluate("el => { el.scrollTop = el.scrollHeight / 2; }")
-    span = page.locator("#app .bx-row[data-sentence='12'] .bx-span").first
-    span.scroll_into_view_if_needed()
+    rows, span = scrolled_to_sentence_12(page, view)
     page.locator("#app .bx-row").evaluate_all("rs => rs.forEach(r => r.dataset.mark = '1')")
     scroll = rows.evaluate("el => el.scrollTop")
     top = span.evaluate("el => el.getBoundingClientRect().top")
     asked = _pages(page)
     version = view._data_version
-    start, target = _relabel(page, view, span)
+    start, target = relabel_through_menu(page, view, span)
     edited = page.locator(f"#app .bx-row[data-sentence='12'] .bx-span[data-start='{start}']")
     expect(edited).to_have_attribute("data-label", target)
     expect(page.locator("#app .bx-status")).to_have_text(f"relabelled as {target}")
@@ -80,7 +66,7 @@ def test_relabel_that_leaves_the_filter_refreshes_the_page(connect_widget):
     n = view.matching_sentences
     expect(page.locator("#app .bx-position")).to_have_text(f"sentences 1–{n} of {n}")
     asked = _pages(page)
-    _relabel(page, view, row.locator(f".bx-span[data-label='{label}']"))
+    relabel_through_menu(page, view, row.locator(f".bx-span[data-label='{label}']"))
     expect(row).to_have_count(0)
     assert _pages(page) == asked + 1
     expect(page.locator("#app .bx-position")).to_have_text(f"sentences 1–{n - 1} of {n - 1}")
@@ -101,17 +87,25 @@ def _page(id_, sentences, total=60, offset=0):
             "sentences": sentences}
 
 
-def test_rows_of_an_edit_reply_are_dropped_once_a_page_request_went_out(harness):
+def _show_two_rows_and_relabel(harness, total: int):
+    """Mount the span view with the manual harness, answer its first page request with two
+    sentences (of ``total``), and relabel sentence 0's span as Language through its menu;
+    returns (that page's request id, its rows, the edit message sent)."""
     harness.evaluate("t => bxHarness.mount(t, 'manual')",
-                     {"_labels": _LABELS, "total_sentences": 60, "matching_sentences": 60})
+                     {"_labels": _LABELS, "total_sentences": total, "matching_sentences": total})
     first = harness.evaluate("bxHarness.sent")[0]["id"]
     rows = [_sentence(0, ["PyTorch", "is", "fast"], [(0, 1, "Library")]),
             _sentence(1, ["NumPy", "too"], [(0, 1, "Library")])]
-    harness.evaluate("m => bxHarness.receive(m)", _page(first, rows))
-    span = harness.locator("#app .bx-row[data-sentence='0'] .bx-span")
-    span.click()
+    harness.evaluate("m => bxHarness.receive(m)", _page(first, rows, total=total))
+    harness.locator("#app .bx-row[data-sentence='0'] .bx-span").click()
     harness.locator(".bx-pop-span [role='menuitemradio']", has_text="Language").click()
     edit = next(m for m in harness.evaluate("bxHarness.sent") if m["kind"] == "edit")
+    return first, rows, edit
+
+
+def test_rows_of_an_edit_reply_are_dropped_once_a_page_request_went_out(harness):
+    first, rows, edit = _show_two_rows_and_relabel(harness, total=60)
+    span = harness.locator("#app .bx-row[data-sentence='0'] .bx-span")
     assert edit["view"] == {"id": first, "query": {}, "offset": 0, "sentences": [0, 1]}
     new_rows = [_sentence(0, ["PyTorch", "is", "fast"], [(0, 1, "Language")]), rows[1]]
     reply = {"kind": "edit", "id": edit["id"], "ok": True, "message": "relabelled as Language",
@@ -131,15 +125,7 @@ def test_rows_of_an_edit_reply_are_dropped_once_a_page_request_went_out(harness)
 
 
 def test_rows_of_an_edit_reply_cover_their_data_version_only(harness):
-    harness.evaluate("t => bxHarness.mount(t, 'manual')",
-                     {"_labels": _LABELS, "total_sentences": 2, "matching_sentences": 2})
-    first = harness.evaluate("bxHarness.sent")[0]["id"]
-    rows = [_sentence(0, ["PyTorch", "is", "fast"], [(0, 1, "Library")]),
-            _sentence(1, ["NumPy", "too"], [(0, 1, "Library")])]
-    harness.evaluate("m => bxHarness.receive(m)", _page(first, rows, total=2))
-    harness.locator("#app .bx-row[data-sentence='0'] .bx-span").click()
-    harness.locator(".bx-pop-span [role='menuitemradio']", has_text="Language").click()
-    edit = next(m for m in harness.evaluate("bxHarness.sent") if m["kind"] == "edit")
+    first, rows, edit = _show_two_rows_and_relabel(harness, total=2)
     new_rows = [_sentence(0, ["PyTorch", "is", "fast"], [(0, 1, "Language")]), rows[1]]
     harness.evaluate("m => bxHarness.receive(m)", {
         "kind": "edit", "id": edit["id"], "ok": True, "message": "ok", "view": first,

@@ -11,6 +11,7 @@ import re
 
 import pytest
 from playwright.sync_api import expect
+from span_menu import relabel_through_menu, scrolled_to_sentence_12
 
 import bio_explorer as bx
 
@@ -27,18 +28,9 @@ def view():
 
 def test_relabel_keeps_the_edited_span_in_place(view, connect_widget):
     page = connect_widget(view)
-    rows = page.locator("#app .bx-rows")
-    expect(page.locator("#app .bx-row")).to_have_count(len(view.corpus))
-    rows.evaluate("el => { el.style.maxHeight = '260px'; el.style.overflowY = 'auto'; }")
-    rows.evaluate("el => { el.scrollTop = el.scrollHeight / 2; }")
-    span = page.locator("#app .bx-row[data-sentence='12'] .bx-span").first
-    span.scroll_into_view_if_needed()
-    label = span.get_attribute("data-label")
-    start = span.get_attribute("data-start")
+    _rows, span = scrolled_to_sentence_12(page, view)
     before = page.evaluate(_TOP, 12)
-    span.click()
-    target = next(d["label"] for d in view._labels if d["label"] != label)
-    page.locator(".bx-pop-span [role='menuitemradio']", has_text=target).first.click()
+    start, target = relabel_through_menu(page, view, span)
     edited = page.locator(f"#app .bx-row[data-sentence='12'] .bx-span[data-start='{start}']")
     expect(edited).to_have_attribute("data-label", target)
     page.wait_for_function(f"Math.abs(({_TOP})(12) - {before}) < 2", timeout=5_000)
@@ -84,10 +76,7 @@ def _relabel_then_undo(view, page):
     label, the label it was briefly given, and a locator of that span."""
     span = page.locator("#app .bx-row[data-sentence='0'] .bx-span").first
     label = span.get_attribute("data-label")
-    start = span.get_attribute("data-start")
-    span.click()
-    target = next(d["label"] for d in view._labels if d["label"] != label)
-    page.locator(".bx-pop-span [role='menuitemradio']", has_text=target).first.click()
+    start, target = relabel_through_menu(page, view, span)
     edited = page.locator(f"#app .bx-row[data-sentence='0'] .bx-span[data-start='{start}']")
     expect(edited).to_have_attribute("data-label", target)
     page.keyboard.press("Control+z")
@@ -170,11 +159,7 @@ def test_edit_updates_in_place_without_a_second_redraw(view, connect_widget):
     rows.evaluate_all("rs => rs.forEach(r => r.setAttribute('data-mark', '1'))")
     expect(marked).to_have_count(n)
     span = page.locator("#app .bx-row[data-sentence='3'] .bx-span").first
-    label = span.get_attribute("data-label")
-    start = span.get_attribute("data-start")
-    span.click()
-    target = next(d["label"] for d in view._labels if d["label"] != label)
-    page.locator(".bx-pop-span [role='menuitemradio']", has_text=target).first.click()
+    start, target = relabel_through_menu(page, view, span)
     edited = page.locator(f"#app .bx-row[data-sentence='3'] .bx-span[data-start='{start}']")
     expect(edited).to_have_attribute("data-label", target)
     expect(marked).to_have_count(n - 1)  # only the edited sentence was drawn again
