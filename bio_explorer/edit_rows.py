@@ -27,8 +27,7 @@ from .analysis.anomalies import sentence_anomalies
 from .query import Query, filter_ids, page
 from .state import View, changed_sentences, sentence_rows
 
-__all__ = ["MAX_CHANGED", "changed_since", "matching", "membership_kept", "page_ids_ok",
-           "rows_by_id"]
+__all__ = ["MAX_CHANGED", "matching", "membership_kept", "page_ids_ok", "rows_by_id"]
 
 #: above this many edited sentences (a large relabel-all) the page is asked for again instead
 MAX_CHANGED = 256
@@ -65,12 +64,6 @@ def page_ids_ok(corpus: View, ids: Sequence[int]) -> bool:
     if sel.len() == 0 or not sel.is_sorted() or sel.n_unique() != sel.len():
         return False
     return bool(sel.is_in(corpus.state.sent["sentence"].implode()).all())
-
-
-def changed_since(corpus: View, tags: pl.Series) -> pl.Series:
-    """Sorted ids of the sentences whose tags differ from ``tags`` (the tag column before an
-    edit)."""
-    return changed_sentences(corpus.state, tags)
 
 
 def matching(corpus: View, query: dict, ids: pl.Series, tags: pl.Series | None = None) -> pl.Series:
@@ -133,7 +126,8 @@ def membership_kept(corpus: View, query: dict, shown: Sequence[int], tags: pl.Se
     query : dict
         The query of the page shown.
     shown : sequence of int
-        Sentence ids of the page shown (they matched ``query`` before the edit).
+        Sentence ids of the page shown (they matched ``query`` before the edit; ids that are not
+        a page's are allowed: :func:`rows_by_id` then refuses them).
     tags : pl.Series
         The whole corpus's ``tag`` column before the edit.
 
@@ -148,7 +142,7 @@ def membership_kept(corpus: View, query: dict, shown: Sequence[int], tags: pl.Se
     q = Query.from_dict(query)
     if not _depends_on_tags(q):
         return True
-    changed = changed_since(corpus, tags)
+    changed = changed_sentences(corpus.state, tags)
     if changed.len() == 0:
         return True
     if changed.len() > MAX_CHANGED:

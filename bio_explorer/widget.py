@@ -601,14 +601,12 @@ class SpanView(anywidget.AnyWidget):
         as much as fifty right after an edit, and a save changes every row's ``edited`` marks),
         or None when the page must be asked for again (an edited sentence entered or left its
         filter)."""
-        from .edit_rows import membership_kept, page_ids_ok, rows_by_id
+        from .edit_rows import membership_kept, rows_by_id
 
         query = shown.query.to_dict()
-        if not page_ids_ok(self._corpus, shown.sentences):
-            return None
         if not membership_kept(self._corpus, query, shown.sentences, tags):
             return None
-        return rows_by_id(self._corpus, query, shown.sentences)
+        return rows_by_id(self._corpus, query, shown.sentences)  # None: ids not a page's
 
     def _keep_first_page(self, shown: ShownPage, rows: list[dict]) -> None:
         """The first page kept in the widget state follows an in-place update of that page."""
