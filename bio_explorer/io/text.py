@@ -8,6 +8,7 @@ lone-TAB sentence breaks.  Every step is a polars expression over all lines at o
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -92,11 +93,9 @@ class Deferred:
         if self.offsets:
             ascii_text = (_ascii_text(self.raw, self.tag_col) if self.ascii_text is None
                           else self.ascii_text)
-            offsets = pl.repeat(0, line.len(), dtype=pl.UInt32, eager=True)
-            for i in range(self.tag_col):
-                values = token if i == self.token_col else fields[f"c{i}"]
-                offsets = offsets + _len_chars(values, ascii_text) + 1
-            out["_off"] = offsets
+            out["_off"] = _tag_offsets(
+                lambda i: token if i == self.token_col else fields[f"c{i}"],
+                self.tag_col, line.len(), ascii_text)
         return pl.DataFrame(out, height=line.len())
 
     def apply(self, tok: pl.DataFrame) -> pl.DataFrame:
@@ -724,10 +723,9 @@ def parse_text(
     identity = all(k == v for k, v in eff_map.items())
     defer_off = any(i not in read_cols for i in range(tag_col))
     ascii_text = None if defer_off else _ascii_text(raw, tag_col)
-    offsets = None if defer_off else pl.repeat(0, tokens.height, dtype=pl.UInt32, eager=True)
-    for i in range(tag_col if offsets is not None else 0):
-        values = tokens["token"] if i == token_col else tokens[f"c{i}"]
-        offsets = offsets + _len_chars(values, ascii_text) + 1
+    offsets = None if defer_off else _tag_offsets(
+        lambda i: tokens["token"] if i == token_col else tokens[f"c{i}"],
+        tag_col, tokens.height, ascii_text)
     eff = [] if identity else [  # map the (few) distinct fields to effective tags
         pl.col("_field").cast(pl.String).replace_strict(eff_map, default="O",
                                                         return_dtype=pl.String)
@@ -752,6 +750,16 @@ def parse_text(
         deferred = Deferred(raw, sep, det.dtypes, extra_cols, token_col, tag_col, defer_off,
                             ascii_text)
     return Parsed(tokens, layout, problems.rows, n_docs, deferred)
+
+
+def _tag_offsets(field: Callable[[int], pl.Series], tag_col: int, n: int, ascii_text: bool
+                 ) -> pl.Series:
+    """Characters before the tag field of each of ``n`` lines: every field before it (``field(i)``
+    gives column ``i``) and one separator after each (UInt32)."""
+    offsets = pl.repeat(0, n, dtype=pl.UInt32, eager=True)
+    for i in range(tag_col):
+        offsets = offsets + _len_chars(field(i), ascii_text) + 1
+    return offsets
 
 
 def _ascii_text(raw: RawText, tag_col: int) -> bool:
@@ -780,14 +788,12 @@ def _token_index_exprs(docstart: bool) -> list[pl.Expr]:
 
     A sentence is a run of consecutive token lines, i.e. of a constant ``line - row``; a document
     a run of a constant ``_dk``."""
-    row = pl.int_range(pl.len(), dtype=pl.UInt32)
-    gap = pl.col("line") - row  # lines that are not token lines before this one (plus one)
-    first = (gap != gap.shift(1)).fill_null(True)
+    gap = pl.col("line") - pl.int_range(pl.len(), dtype=pl.UInt32)  # non-token lines before, + 1
     doc = pl.col("_dk").rle_id() if docstart else pl.lit(0, pl.UInt32)
     return [
         gap.rle_id().cast(pl.UInt32).alias("sentence"),
         doc.cast(pl.UInt32).alias("doc"),
-        (row - pl.when(first).then(row).otherwise(None).forward_fill()).alias("position"),
+        _position(gap).alias("position"),
     ]
 
 def _on_subset(values: pl.Series, mask: pl.Series, fn, default) -> pl.Series:
@@ -839,12 +845,16 @@ def _compact(values: pl.Series) -> pl.Series:
     return values
 
 
+def _position(run: pl.Expr) -> pl.Expr:
+    """Index of each row within its run of equal ``run`` values (rows in order: no group-by)."""
+    row = pl.int_range(pl.len(), dtype=pl.UInt32)
+    first = (run != run.shift(1)).fill_null(True)
+    return row - pl.when(first).then(row).otherwise(None).forward_fill()
+
+
 def _with_positions(tokens: pl.DataFrame) -> pl.DataFrame:
     """Add ``position`` (index in sentence) for a frame sorted by sentence – no group-by needed."""
-    row = pl.int_range(pl.len(), dtype=pl.UInt32)
-    first = (pl.col("sentence") != pl.col("sentence").shift(1)).fill_null(True)
-    start = pl.when(first).then(row).otherwise(None).forward_fill()
-    return tokens.with_columns((row - start).alias("position"))
+    return tokens.with_columns(_position(pl.col("sentence")).alias("position"))
 
 
 #: the types of a CoNLL-2000 chunk column (``B-NP``…): never the NER layer when another column
