@@ -197,9 +197,8 @@ def _convert(paths: list[Path], folder: Path, options: dict, signature: str, *,
                 if not (first_doc or pending or p.before):  # the document goes on
                     doc_off = last_doc
                 first_doc, pending = False, p.after
-                writes = [w for w in writes if not w.done() or w.result()]
-                if len(writes) >= _WORKERS:  # bound the parts held in memory
-                    writes.pop(0).result()
+                if len(writes) >= _WORKERS:  # bound the parts held in memory (a failed write
+                    writes.pop(0).result()  # raises here)
                 writes.append(pool.submit(_write_part, tmp_folder, len(parts), p,
                                           name=path.name, file_index=fi, sent_off=sent_off,
                                           doc_off=doc_off, line_off=p.lines_before))
@@ -387,7 +386,7 @@ def _evidence(first_scheme: str, iob1: int, iob2: int) -> dict:
 
 
 def _write_part(folder: Path, i: int, p: _Part, *, name: str, file_index: int,
-                sent_off: int, doc_off: int, line_off: int) -> bool:
+                sent_off: int, doc_off: int, line_off: int) -> None:
     """Write the tables of one part (a prepared piece of a file) with shifted numbering."""
     sent = pl.col("sentence") + sent_off
     shifted = {
@@ -409,7 +408,6 @@ def _write_part(folder: Path, i: int, p: _Part, *, name: str, file_index: int,
     _write(p.anomalies.with_columns(sent.cast(pl.UInt32)), folder / "anomalies" / fname)
     for table, frame in p.partials.items():
         _write(frame, folder / table / fname)
-    return True
 
 
 def _write(frame: pl.DataFrame, path: Path, *, statistics: bool = True) -> None:
