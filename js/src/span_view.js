@@ -71,14 +71,12 @@ function render({ model, el }) {
 
   // ---------------------------------------------------------------- state
   let styleFor = makeStyleCache(labelsTrait());
-  /** @type {{ offset: number, total: number, sentences: Sentence[], saved?: boolean } | null} */
+  /** `id`: the page request this page answers (absent: a saved page, review, an error) */
+  /** @type {{ offset: number, total: number, sentences: Sentence[], saved?: boolean, id?: string } | null} */
   let page = null;
   let offset = 0;
   /** @type {string | null} */
   let latestPageId = null;
-  /** the id of the page request whose reply is on screen (null: saved page, review, error) */
-  /** @type {string | null} */
-  let shownPageId = null;
   /** the `_data_version` the rows on screen are current for, from an edit reply that carried them */
   let rowsVersion = -Infinity;
   let showTags = false;
@@ -342,7 +340,6 @@ function render({ model, el }) {
     if (!saved || !Array.isArray(saved.sentences) || saved.sentences.length === 0) return;
     if (!jsonEqual(normalize(saved.query ?? {}), normalize(model.get("query")))) return;
     page = { offset: 0, total: Number(saved.total ?? saved.sentences.length), sentences: saved.sentences, saved: true };
-    shownPageId = null;
     renderPage(false);
   }
 
@@ -371,8 +368,7 @@ function render({ model, el }) {
       }
     }
     const samePlace = page !== null && page.offset === newOffset;
-    page = { offset: newOffset, total, sentences };
-    shownPageId = msg.id;
+    page = { offset: newOffset, total, sentences, id: msg.id };
     if (errorSource === "page") clearError();
     renderPage(samePlace);
     rowsDrawn();
@@ -514,7 +510,6 @@ function render({ model, el }) {
   function showReviewRow(row) {
     activateAfterLoad = null;
     page = { offset: 0, total: row ? 1 : 0, sentences: row ? [row] : [] };
-    shownPageId = null;
     renderPage(false);
     if (row) setActive(0, { visible: true });
   }
@@ -712,9 +707,9 @@ function render({ model, el }) {
    */
   function shownView() {
     if (review.active() || !page || page.saved || page.sentences.length === 0) return null;
-    if (shownPageId === null || latestPageId !== shownPageId || scheduled !== null || !lastRequest) return null;
+    if (page.id == null || latestPageId !== page.id || scheduled !== null || !lastRequest) return null;
     return {
-      id: shownPageId,
+      id: page.id,
       query: lastRequest.query,
       offset: page.offset,
       sentences: page.sentences.map((s) => s.sentence),
@@ -729,7 +724,7 @@ function render({ model, el }) {
    */
   function applyEditRows(msg) {
     if (!Array.isArray(msg.rows) || msg.view == null || review.active() || !page) return;
-    if (msg.view !== shownPageId || latestPageId !== shownPageId) return;
+    if (page.id == null || msg.view !== page.id || latestPageId !== page.id) return;
     // rows of this page, re-rendered (merged by sentence id: only those that differ are rebuilt)
     /** @type {Map<unknown, Sentence>} */
     const byId = new Map(msg.rows.map((/** @type {any} */ r) => [r?.sentence, r]));
@@ -773,7 +768,6 @@ function render({ model, el }) {
       notBusy();
       // the filter cannot run (a bad regex…): no rows of an older filter stay on screen
       page = { offset: 0, total: 0, sentences: [] };
-      shownPageId = null;
       hideTip();
       if (popups.isOpen() && popupAnchor && rows.contains(popupAnchor)) popups.close();
       drawn = null;
