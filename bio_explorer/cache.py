@@ -230,7 +230,7 @@ def _restore(folder: Path, key: str, files: list[tuple[Path, bytes]]) -> Corpus 
         body = data[len(BOM):] if raw_info["bom"] else data
         raw = RawText(None, raw_info["newline"], raw_info["final_newline"], raw_info["bom"],
                       raw_info["encoding"], body, [], cr_in_lines=raw_info["cr_in_lines"],
-                      _digest=start_digest(data))
+                      _digest=start_digest(body, raw_info["bom"]))
         parsed = SimpleNamespace(layout=restore_layout(info["layout"]), n_docs=info["n_docs"])
         records.append(FileRecord(path, info["name"], raw, parsed, info["scheme"]))
         if info.get("evidence"):

@@ -18,7 +18,7 @@ from . import schemes
 from .corpus import Corpus
 from .io import FileRecord, check_options, expand_source, names_files, read_parts
 from .io.text import empty_tokens
-from .state import State
+from .state import State, spans_of
 
 __all__ = ["PUBLIC_TOKEN_COLUMNS", "read", "sample", "state_from_parts"]
 
@@ -135,8 +135,10 @@ def state_from_parts(parts: list, *, scheme: str = "auto") -> State:
                 deferred = parsed.deferred  # its columns are read when first asked for
             else:  # several files: each file's rows are completed now
                 tok = parsed.deferred.apply(tok)
-        vocab = schemes.TagVocab(tok["_eff"]) if tok.height else None
-        evidence = schemes.scheme_evidence(tok["_eff"], tok["sentence"], vocab=vocab) \
+        vocab = schemes.TagVocab(tok["_eff"], values=parsed.tag_values) if tok.height else None
+        codes = None if vocab is None else schemes.code_frame(vocab, tok["sentence"])
+        evidence = schemes.scheme_evidence(tok["_eff"], tok["sentence"], vocab=vocab,
+                                           codes=codes) \
             if tok.height else schemes.SchemeEvidence("IOB2")
         file_scheme = evidence.scheme if scheme == "auto" else scheme
         if scheme == "auto" and evidence.mixed:
@@ -203,9 +205,10 @@ def state_from_parts(parts: list, *, scheme: str = "auto") -> State:
     )
     state = State(tok, files, main_scheme, prob)
     state.deferred = deferred
-    if len(parts) == 1 and schemes_seen == ["IOB2"] and vocab is not None:
-        # one IOB2 file: its tags are its tag fields, whose vocabulary the scheme vote built
-        state.put("tag_vocab", vocab, state.stamp(("tags",)), ("tags",))
+    if len(parts) == 1 and schemes_seen[0] in ("IOB1", "IOB2") and vocab is not None:
+        # one file of B-/I- tags: its spans are those of its tag fields (the same chunks in both
+        # schemes), from the codes the scheme vote used
+        state.put("spans", spans_of(tok, vocab, codes), state.stamp(("tags",)), ("tags",))
     return state
 
 

@@ -18,6 +18,7 @@ convention: an orphan ``I-X`` starts a span, a change of type starts a span, ``E
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -88,39 +89,57 @@ def categorical_codes(col: pl.Series) -> tuple[list[str], pl.Series]:
     them (null stays null)."""
     distinct = col.unique().drop_nulls()
     values = sorted(distinct.cast(pl.String).to_list())
-    codes = _dense_codes(col, distinct) if col.dtype == pl.Categorical else None
+    codes = None
+    if col.dtype == pl.Categorical:
+        table = _physical_table(col.dtype, distinct.cast(pl.String).to_list(), values)
+        codes = None if table is None else table.gather(col.to_physical())
     if codes is None:
         codes = col.cast(pl.Enum(values)).to_physical()
     return values, codes
 
 
-def _dense_codes(col: pl.Series, distinct: pl.Series) -> pl.Series | None:
-    """Index of every value of a Categorical ``col`` in its sorted distinct values.
+_MAX_PHYSICAL = 4_000_000  # a lookup table indexed by category codes is built up to this size
 
-    ``distinct`` holds those values (as Categorical).  A lookup table indexed by the global
-    category codes is gathered – several times faster than a cast to an Enum; None when the
-    codes are too sparse for a table.
-    """
-    global_codes = distinct.to_physical()
-    if global_codes.len() == 0 or int(global_codes.max()) > 4_000_000:
+
+def _physical_table(categorical: pl.DataType, present: list[str], order: list[str]
+                    ) -> pl.Series | None:
+    """A lookup table indexed by the category code (in the Categorical type ``categorical``) of
+    each string of ``present``: the string's index in ``order``, null elsewhere; None when the
+    codes are too sparse for a table.  Gathering it by ``col.to_physical()`` maps a Categorical
+    column several times faster than a cast to an Enum."""
+    if not present:
         return None
-    order = distinct.cast(pl.String).arg_sort()
-    table = pl.repeat(None, int(global_codes.max()) + 1, dtype=pl.UInt32, eager=True).scatter(
-        global_codes.gather(order), pl.int_range(order.len(), dtype=pl.UInt32, eager=True)
-    )
-    return table.gather(col.to_physical())
+    codes = pl.Series(present, dtype=pl.String).cast(categorical).to_physical()
+    size = int(codes.max()) + 1
+    if size > _MAX_PHYSICAL:
+        return None
+    index = {v: i for i, v in enumerate(order)}
+    at = pl.Series([index[v] for v in present], dtype=pl.UInt32)
+    return pl.repeat(None, size, dtype=pl.UInt32, eager=True).scatter(codes, at)
 
 
 class TagVocab:
     """The distinct tags of a column, split once, and the column as codes into them.
 
     Every per-token step (prefix, type, chunk starts, IOB2 tags) becomes an integer gather from a
-    table of a few dozen entries instead of string work on millions of rows.
+    table of a few dozen entries instead of string work on millions of rows.  For a Categorical
+    column the tables are indexed by the category codes themselves, so a prefix or type per token
+    is one gather and :attr:`codes` is only built when asked for.
+
+    Parameters
+    ----------
+    column : pl.Series
+        The tags (String, Categorical or Enum).
+    bare : bool
+        Labels without prefixes (an IO file): every non-``O`` tag is an ``I-`` of its own type.
+    values : list of str, optional
+        The distinct non-null values of ``column`` when the caller knows them (the reader does):
+        saves a pass over the column.
 
     Attributes
     ----------
     tags : list of str
-        Distinct tags (the categories of ``codes``).
+        Distinct tags, sorted, with ``O`` appended when absent (the code of a missing tag).
     codes : pl.Series
         UInt32 index into ``tags`` for every token.
     prefix : list of int
@@ -131,14 +150,24 @@ class TagVocab:
         Index into ``types`` of every tag (``None`` for ``O``).
     """
 
-    def __init__(self, column: pl.Series, *, bare: bool = False) -> None:
+    def __init__(self, column: pl.Series, *, bare: bool = False,
+                 values: list[str] | None = None) -> None:
+        self._column = column
+        self._codes: pl.Series | None = None
+        self._by_code: pl.Series | None = None  # category code -> index into tags
         if isinstance(column.dtype, pl.Enum):
             self.tags = list(column.dtype.categories)
-            codes = column.to_physical()
+            self._codes = column.to_physical()
+        elif column.dtype == pl.Categorical:
+            present = values if values is not None else \
+                column.unique().drop_nulls().cast(pl.String).to_list()
+            self.tags = sorted(present)
+            self._by_code = _physical_table(column.dtype, present, self.tags)
+            if self._by_code is None:
+                self.tags, self._codes = categorical_codes(column)
         else:
-            col = column if column.dtype == pl.Categorical else column.cast(pl.String)
-            self.tags, codes = categorical_codes(col)
-        self.codes = codes.cast(pl.UInt32).fill_null(self._o_code())
+            self.tags, self._codes = categorical_codes(column.cast(pl.String))
+        self._o = self._o_code()
         self.prefix, types_of = [], []
         for t in self.tags:  # loop over the small vocabulary of distinct tags
             if t == "O":
@@ -159,16 +188,35 @@ class TagVocab:
             self.tags.append("O")
         return self.tags.index("O")
 
+    @property
+    def codes(self) -> pl.Series:
+        """UInt32 index into :attr:`tags` of every token (a missing tag reads as ``O``)."""
+        if self._codes is None:
+            self._codes = self._gather(pl.Series(range(len(self.tags)), dtype=pl.UInt32))
+        return self._codes.cast(pl.UInt32).fill_null(self._o)
+
+    def _gather(self, per_tag: pl.Series) -> pl.Series:
+        """``per_tag[code of each token]`` (null for a missing tag)."""
+        if self._codes is not None:
+            return per_tag.gather(self._codes)
+        assert self._by_code is not None
+        table = per_tag.gather(self._by_code)  # per category code: a few dozen entries
+        return table.gather(self._column.to_physical())
+
     def prefix_codes(self) -> pl.Series:
-        """UInt8 canonical prefix code of every token."""
-        return pl.Series(self.prefix, dtype=pl.UInt8).gather(self.codes)
+        """UInt8 canonical prefix code of every token (a missing tag reads as ``O``)."""
+        return self._gather(pl.Series(self.prefix, dtype=pl.UInt8)).fill_null(_O)
 
     def type_ids(self) -> pl.Series:
         """UInt32 type id of every token (null for ``O``)."""
-        return pl.Series(self.type_id, dtype=pl.UInt32).gather(self.codes)
+        return self._gather(pl.Series(self.type_id, dtype=pl.UInt32))
 
     def type_enum(self) -> pl.DataType:
         return pl.Enum(self.types)
+
+    def bare_labels(self) -> bool:
+        """True when the non-O tags carry no prefix at all (an IO file with bare labels)."""
+        return _bare_values(self.tags)
 
 
 def _starts_from_codes(prefix: pl.Expr, tid: pl.Expr, sentence: pl.Expr) -> pl.Expr:
@@ -185,11 +233,14 @@ def _starts_from_codes(prefix: pl.Expr, tid: pl.Expr, sentence: pl.Expr) -> pl.E
 
 def _bare_labels(tags: pl.Series) -> bool:
     """True when the non-O tags carry no prefix at all (an IO file with bare labels)."""
-    vocab = tags.unique().drop_nulls().cast(pl.String)
-    non_o = vocab.filter(vocab != "O")
-    if non_o.len() == 0:
-        return False
-    return not bool(non_o.str.contains(TAG_PATTERN).any())
+    return _bare_values(tags.unique().drop_nulls().cast(pl.String).to_list())
+
+
+def _bare_values(values: list[str]) -> bool:
+    """:func:`_bare_labels` on the distinct tags."""
+    non_o = [v for v in values if v != "O"]
+    pat = re.compile(TAG_PATTERN)
+    return bool(non_o) and not any(pat.match(v) for v in non_o)
 
 
 @dataclass(frozen=True)
@@ -255,8 +306,8 @@ def detect_scheme(tags: pl.Series, sentence: pl.Series) -> str:
     return scheme_evidence(tags, sentence).scheme
 
 
-def scheme_evidence(tags: pl.Series, sentence: pl.Series, *, vocab: TagVocab | None = None
-                    ) -> SchemeEvidence:
+def scheme_evidence(tags: pl.Series, sentence: pl.Series, *, vocab: TagVocab | None = None,
+                    codes: pl.DataFrame | None = None) -> SchemeEvidence:
     """Detect the tagging scheme of a column of raw tags and say how sure the detection is.
 
     IOB1 and IOB2 are decided by a vote over the transitions that open a span: an ``I-X`` at a
@@ -274,12 +325,14 @@ def scheme_evidence(tags: pl.Series, sentence: pl.Series, *, vocab: TagVocab | N
         Sentence id of each token (tokens in reading order).
     vocab : TagVocab, optional
         ``TagVocab(tags)`` when the caller already built it (built here otherwise).
+    codes : pl.DataFrame, optional
+        ``code_frame(vocab, sentence)`` when the caller already built it.
 
     Returns
     -------
     SchemeEvidence
     """
-    if _bare_labels(tags):
+    if vocab.bare_labels() if vocab is not None else _bare_labels(tags):
         return SchemeEvidence("IO")
     vocab = vocab if vocab is not None else TagVocab(tags)
     present = {t[:1] for t in vocab.tags if t != "O" and len(t) > 2 and t[1] == "-"}
@@ -289,7 +342,7 @@ def scheme_evidence(tags: pl.Series, sentence: pl.Series, *, vocab: TagVocab | N
         return SchemeEvidence("BMES")
     if present & {"S"} or ("E" in present and "B" in present):
         return SchemeEvidence("BIOES")
-    frame = pl.DataFrame({"p": vocab.prefix_codes(), "t": vocab.type_ids(), "s": sentence})
+    frame = codes if codes is not None else code_frame(vocab, sentence)
     if "E" in present:
         # IOE1 uses E- only before a same-type span; IOE2 ends every span with E-.
         before_same = frame.select(
@@ -318,15 +371,19 @@ def scheme_evidence(tags: pl.Series, sentence: pl.Series, *, vocab: TagVocab | N
     return SchemeEvidence(scheme, round(confidence, 4), iob1, iob2, mixed)
 
 
+def code_frame(vocab: TagVocab, sentence: pl.Series) -> pl.DataFrame:
+    """The canonical prefix code ``p`` (UInt8), type id ``t`` (UInt32, null for ``O``) and
+    sentence ``s`` of every token: what the scheme vote and :func:`chunk_bounds` work on."""
+    return pl.DataFrame({"p": vocab.prefix_codes(), "t": vocab.type_ids(), "s": sentence})
+
+
 def mixed_scheme_problem(source: str, evidence: SchemeEvidence, tok: pl.DataFrame) -> dict:
     """A problems-table row (and a warning) for a file that mixes IOB1 and IOB2.
 
     ``tok`` holds the file's ``line``, ``sentence`` and raw tags (``_eff``); the row names the
     first line where a span opens the minority's way.
     """
-    vocab = TagVocab(tok["_eff"])
-    frame = pl.DataFrame({"p": vocab.prefix_codes(), "t": vocab.type_ids(), "s": tok["sentence"],
-                          "line": tok["line"]})
+    frame = code_frame(TagVocab(tok["_eff"]), tok["sentence"]).with_columns(tok["line"])
     minority = _B if evidence.scheme == "IOB1" else _I
     opens = ((pl.col("s").shift(1) != pl.col("s")) | (pl.col("t").shift(1) != pl.col("t")))
     first = frame.filter((pl.col("p") == minority) & opens.fill_null(True))["line"].head(1)
@@ -408,18 +465,21 @@ def to_iob2(df: pl.DataFrame, tag_col: str, scheme: str) -> pl.Expr:
     return pl.lit(pl.Series(table, dtype=pl.Categorical)).gather(index)
 
 
+def _chunk_last(inside: pl.Expr, start: pl.Expr, sentence: pl.Expr) -> pl.Expr:
+    """Does a chunk end at this token?  A span runs from a chunk start to the token before the
+    next chunk start, ``O`` or sentence change – found with shifts, no group-by."""
+    nxt_same = (sentence.shift(-1) == sentence).fill_null(False)
+    return inside & (~nxt_same | ~inside.shift(-1).fill_null(False)
+                     | start.shift(-1).fill_null(True))
+
+
 def spans_from(df: pl.DataFrame) -> pl.DataFrame:
     """Spans of an :func:`annotate`-d token frame (needs ``sentence``, ``position``, ``_start``,
     ``_prefix``, ``_type``).
 
-    Returns ``sentence``, ``start``, ``end`` (exclusive), ``label``.  A span runs from a chunk
-    start to the token before the next chunk start, ``O`` or sentence change – found with shifts,
-    no group-by.
+    Returns ``sentence``, ``start``, ``end`` (exclusive), ``label``.
     """
-    inside = pl.col("_prefix") != "O"
-    nxt_same = (pl.col("sentence").shift(-1) == pl.col("sentence")).fill_null(False)
-    last = inside & (~nxt_same | ~inside.shift(-1).fill_null(False)
-                     | pl.col("_start").shift(-1).fill_null(True))
+    last = _chunk_last(pl.col("_prefix") != "O", pl.col("_start"), pl.col("sentence"))
     flags = df.select(
         "sentence", "position", "_type", pl.col("_start").alias("_s"), last.alias("_l")
     )
@@ -431,6 +491,38 @@ def spans_from(df: pl.DataFrame) -> pl.DataFrame:
         "end": (ends["position"].cast(pl.UInt32) + 1),
         "label": starts["_type"].cast(pl.String),
     })
+
+
+def chunk_bounds(codes: pl.DataFrame, position: pl.Series, types: list[str]) -> pl.DataFrame:
+    """The chunks (seqeval's rules) of a :func:`code_frame` in reading order, in one polars run.
+
+    Parameters
+    ----------
+    codes : pl.DataFrame
+        ``p``, ``t`` and ``s`` of every token (see :func:`code_frame`).
+    position : pl.Series
+        Index of every token in its sentence.
+    types : list of str
+        The type names (``TagVocab.types``) the type ids index.
+
+    Returns
+    -------
+    pl.DataFrame
+        ``sentence``, ``start``, ``end`` (exclusive), ``label`` and ``row`` (the row of the first
+        token in ``codes``) of every chunk.
+    """
+    p, t, s = pl.col("p"), pl.col("t"), pl.col("s")
+    start = _starts_from_codes(p, t, s)
+    flags = codes.lazy().with_columns(
+        position.alias("_pos"), start.alias("_s"), _chunk_last(p != _O, start, s).alias("_l"))
+    is_start, is_last = pl.col("_s"), pl.col("_l")
+    return flags.select(
+        s.filter(is_start).cast(pl.UInt32).alias("sentence"),
+        pl.col("_pos").filter(is_start).cast(pl.UInt32).alias("start"),
+        (pl.col("_pos").filter(is_last).cast(pl.UInt32) + 1).alias("end"),
+        pl.lit(pl.Series(types, dtype=pl.String)).gather(t.filter(is_start)).alias("label"),
+        pl.int_range(pl.len(), dtype=pl.UInt32).filter(is_start).alias("row"),
+    ).collect()
 
 
 def from_iob2(tag: pl.Expr, sentence: pl.Expr, scheme: str) -> pl.Expr:

@@ -13,15 +13,20 @@ def span_texts(token: pl.Series, first: pl.Series, lens: pl.Series) -> pl.Series
 
     ``first`` is the row of each span's first token in ``token`` and ``lens`` its length.
     """
-    text = token.gather(first)
-    for k in range(1, _SHORT_SPAN):  # the k-th token, gathered for the spans that have one
-        idx = (lens > k).arg_true()
-        if idx.len() == 0:
-            break
-        with_k = pl.select(pl.concat_str([pl.lit(text.gather(idx)),
-                                          pl.lit(token.gather(first.gather(idx) + k))],
-                                         separator=" ", ignore_nulls=True)).to_series()
-        text = text.scatter(idx, with_k)
+    n = token.len()
+    if first.len() == 0 or n == 0:
+        return pl.Series("text", [], pl.String)
+    tokens = pl.lit(token.cast(pl.String))
+    start, length = pl.col("first").cast(pl.Int64), pl.col("len")
+    # the k-th token of every span that has one, in one polars run (clipped: no out-of-bounds
+    # gather for the spans that end before it)
+    parts = [tokens.gather(start)] + [
+        pl.when(length > k).then(tokens.gather((start + k).clip(upper_bound=n - 1)))
+        for k in range(1, _SHORT_SPAN)
+    ]
+    frame = pl.DataFrame({"first": first, "len": lens})
+    text = frame.lazy().select(
+        pl.concat_str(parts, separator=" ", ignore_nulls=True).alias("text")).collect()["text"]
     long_ = (lens > _SHORT_SPAN).arg_true()
     if long_.len():  # the few long spans: explode their rows and join
         idx = (

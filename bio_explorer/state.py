@@ -240,19 +240,19 @@ def sentence_index(tok: pl.DataFrame) -> pl.DataFrame:
 def build_spans(st: State) -> pl.DataFrame:
     """Every span of ``st`` (no cache): sentence, start, end, label, text."""
     tok = st.tok
-    vocab = st.peek("tag_vocab")  # the reader's, while the tags are those it read: used once
-    st._memo.pop("tag_vocab", None)
-    if vocab is not None and vocab.codes.len() != tok.height:
-        vocab = None
-    ann = schemes.annotate(tok.select("sentence", "position", "tag"), "tag", "IOB2", vocab=vocab)
-    sp = schemes.spans_from(ann)
+    vocab = schemes.TagVocab(tok["tag"])
+    return spans_of(tok, vocab, schemes.code_frame(vocab, tok["sentence"]))
+
+
+def spans_of(tok: pl.DataFrame, vocab: schemes.TagVocab, codes: pl.DataFrame) -> pl.DataFrame:
+    """The spans of the token frame ``tok`` whose tags (IOB2, or IOB1: the chunks are the same)
+    ``vocab`` and ``codes`` (:func:`bio_explorer.schemes.code_frame`) describe: sentence, start,
+    end, label, text."""
+    sp = schemes.chunk_bounds(codes, tok["position"], vocab.types)
     if sp.height == 0:
         return pl.DataFrame(schema=_SPAN_SCHEMA)
-    rows = st.sent.select("sentence", "row")
-    with_rows = sp.join(rows, on="sentence", how="left", maintain_order="left")
-    first = (with_rows["row"] + with_rows["start"]).cast(pl.UInt32)
-    lens = (with_rows["end"] - with_rows["start"]).cast(pl.UInt32)
-    return sp.with_columns(span_texts(tok["token"], first, lens).alias("text"))
+    text = span_texts(tok["token"], sp["row"], sp["end"] - sp["start"])
+    return sp.select("sentence", "start", "end", "label", text.alias("text"))
 
 
 def all_spans(st: State) -> pl.DataFrame:
@@ -490,4 +490,5 @@ __all__ = [
     "sentence_index",
     "sentence_rows",
     "sentences_all",
+    "spans_of",
 ]

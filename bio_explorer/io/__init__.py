@@ -12,7 +12,7 @@ from typing import Any
 from ..errors import BioFormatError
 from .conllu import looks_like_conllu, parse_conllu
 from .frames import parse_frame
-from .lines import split_lines
+from .lines import RawText, split_lines
 from .options import check_columns, check_path, check_sep, normalise_scheme
 from .routes import from_object, parse_routed, sniff
 from .text import Parsed, parse_text
@@ -70,13 +70,24 @@ def _parse_file(path: Path, *, format: str, sep: str, token_col: int | None, tag
         return None, parse_routed(routed, data, path, multi_tag=multi_tag, errors=errors)
     raw = split_lines(data, str(path), encoding, errors, defer=True)
     del data
-    if format == "conllu" or (format == "auto" and looks_like_conllu(raw.head(2000))):
+    if format == "conllu" or (format == "auto" and _may_be_conllu(raw)
+                              and looks_like_conllu(raw.head(2000))):
         parsed = parse_conllu(raw, str(path), multi_tag=multi_tag, errors=errors)
     else:
         parsed = parse_text(raw, str(path), sep=sep, token_col=token_col, tag_col=tag_col,
                             multi_tag=multi_tag, errors=errors, strict=strict)
     raw.release_lines()  # keep the text once, as bytes (the writer rebuilds lines on demand)
     return raw, parsed
+
+
+def _may_be_conllu(raw: RawText) -> bool:
+    """False when the first 2,000 lines hold no TAB (then they cannot be CoNLL-U); a search of
+    the bytes, cheaper than splitting those lines."""
+    data = raw.utf8
+    if not data:
+        return True  # (decoded text only: let the line check decide)
+    tab = data.find(b"\t")
+    return tab >= 0 and data.count(b"\n", 0, tab) < 2000
 
 
 def read_parts(

@@ -7,7 +7,6 @@ file can be written back byte for byte.
 from __future__ import annotations
 
 import hashlib
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,7 +62,7 @@ class RawText:
     utf8: bytes
     problems: list = field(default_factory=list)
     cr_in_lines: bool = False  # some lines end with (or hold) a \r that is part of the line
-    _digest: Any = ""  # SHA-256 of the bytes read: a str, or a _Digest still being computed
+    _digest: Any = ""  # SHA-256 of the bytes read: a str, or a _Digest computed on first use
     _cache: bool = True  # keep a rebuilt line table (False once released after reading)
     _pending: tuple | None = None  # (path, errors) while the bytes are unsplit and unchecked
 
@@ -92,18 +91,11 @@ class RawText:
         """The first ``n`` lines (all of them when the file is shorter), without splitting the
         whole text of a pending file."""
         if self._pending is not None:
-            size = max(n, 1) * 64
-            while True:  # the n-th line end, in a prefix of the bytes
-                prefix = self.utf8[:size]
-                rest = prefix.split(b"\n", n)
-                if len(rest) > n:  # n line ends found: rest[n] is what follows the n-th
-                    lines = _csv_lines(prefix[: len(prefix) - len(rest[n])], n)
-                    if lines is not None:
-                        return lines
-                    break
-                if size >= len(self.utf8):
-                    break
-                size *= 4
+            end = line_end(self.utf8, n)
+            if end is not None:  # n line ends found
+                lines = _csv_lines(self.utf8[:end], n)
+                if lines is not None:
+                    return lines
         return self.lines.head(n)
 
     @property
@@ -122,6 +114,7 @@ class RawText:
     @lines.setter
     def lines(self, value: pl.Series) -> None:
         self._lines = value
+        _ = self.sha256  # (a digest still to compute holds the old bytes)
         self.utf8 = b""  # the new lines are the truth now: the old bytes are stale
 
     def _split_pending(self) -> None:
@@ -134,6 +127,7 @@ class RawText:
             data = (BOM if self.bom else b"") + body
             text, _ = decode(data, path, self.encoding, errors, self.problems)
             if self.problems:
+                _ = self.sha256  # (of the bytes as read)
                 self.utf8 = text.encode("utf-8")
             lines = _split_text(text)
         self._pending = None
@@ -149,29 +143,37 @@ class RawText:
 
 
 class _Digest:
-    """SHA-256 of a large file's bytes, computed in a thread while the reader parses them
-    (``hashlib`` releases the GIL), so that reading does not wait for it."""
+    """SHA-256 of a file's bytes, computed when first asked for (by a save's check that the file
+    on disk is unchanged, or a journal header): a read never waits for it, and never shares the
+    cores with it.  Holds the bytes it hashes (the reader keeps them anyway)."""
 
-    def __init__(self, data: bytes) -> None:
-        self._hex = ""
-        self._thread = threading.Thread(target=self._run, args=(data,), daemon=True)
-        self._thread.start()
-
-    def _run(self, data: bytes) -> None:
-        self._hex = hashlib.sha256(data).hexdigest()
+    def __init__(self, body: bytes, bom: bool = False) -> None:
+        self._body, self._bom = body, bom
 
     def result(self) -> str:
-        self._thread.join()
-        return self._hex
+        digest = hashlib.sha256(BOM) if self._bom else hashlib.sha256()
+        digest.update(self._body)
+        return digest.hexdigest()
 
 
-def start_digest(data: bytes) -> Any:
-    """SHA-256 (hex) of ``data``: a str, or for a large file a digest computed in a thread
-    (store it in :attr:`RawText._digest`; :attr:`RawText.sha256` waits for it)."""
-    return _Digest(data) if len(data) > (4 << 20) else hashlib.sha256(data).hexdigest()
+def line_end(data: bytes, n: int, chunk: int = 1 << 16) -> int | None:
+    """Offset just past the ``n``-th ``\\n`` of ``data`` (None when it has fewer): newlines are
+    counted a chunk at a time (C speed), and only the chunk holding the ``n``-th is split."""
+    seen = pos = 0
+    while n > 0 and pos < len(data):
+        found = data.count(b"\n", pos, pos + chunk)
+        if seen + found >= n:
+            part = data[pos:pos + chunk]
+            return pos + len(part) - len(part.split(b"\n", n - seen)[-1])
+        seen, pos = seen + found, pos + chunk
+    return 0 if n <= 0 else None
 
 
-_digest = start_digest
+def start_digest(body: bytes, bom: bool = False) -> Any:
+    """SHA-256 (hex) of the file ``BOM + body`` (``bom``) or ``body``: a str for a small file,
+    else a digest computed on first use (store it in :attr:`RawText._digest`;
+    :attr:`RawText.sha256` computes it)."""
+    return _Digest(body, bom) if len(body) > (4 << 20) else _Digest(body, bom).result()
 
 
 def _is_utf8(encoding: str) -> bool:
@@ -274,11 +276,12 @@ def split_lines(data: bytes, path: str, encoding: str = "utf-8", errors: str = "
     """
     problems: list = []
     text: str | None = None
-    digest = _digest(data)
     if _is_utf8(encoding):
         bom = data.startswith(BOM)
         body = data[len(BOM):] if bom else data
+        digest = start_digest(body, bom)  # (the bytes as read, before any line-end change)
     else:
+        digest = _Digest(data).result()  # (only the decoded text is kept: hash the bytes now)
         text, bom = decode(data, path, encoding, errors, problems)
         body = text.encode("utf-8")
     if not body:
@@ -286,6 +289,7 @@ def split_lines(data: bytes, path: str, encoding: str = "utf-8", errors: str = "
                        _digest=digest)
     cr_only = b"\n" not in body and b"\r" in body  # classic Mac line ends: read as LF, write CR
     if cr_only:
+        digest = digest.result() if isinstance(digest, _Digest) else digest  # before the rewrite
         body = body.replace(b"\r", b"\n")
         text = None if text is None else text.replace("\r", "\n")
         data = (BOM if bom else b"") + body if _is_utf8(encoding) else data

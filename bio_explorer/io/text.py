@@ -51,6 +51,7 @@ class Parsed:
     problems: list[dict]
     n_docs: int
     deferred: Deferred | None = None  # columns left out of ``tokens`` until asked for
+    tag_values: list[str] | None = None  # the distinct ``_eff`` tags, when the parser knows them
 
 
 @dataclass
@@ -303,15 +304,10 @@ def _detect(
         None if mixed is None else mixed.head(head),
     )
     sample_idx = sample_fields.filter(body.head(head))
-    tagish: list[tuple[int, float, int]] = []
-    shares: list[float] = []
-    for i in range(width):
-        col = sample_idx[f"c{i}"]
-        share = col.str.contains(TAG_OR_O).mean() or 0.0
-        shares.append(share)
-        n_types = col.filter(col.str.contains(TAG_PATTERN)).str.slice(2).n_unique()
-        if share >= 0.5 and col.str.contains(TAG_PATTERN).any():
-            tagish.append((i, share, n_types))
+    stats = _column_stats(sample_idx, width)
+    shares = [stats[f"share{i}"] or 0.0 for i in range(width)]
+    tagish = [(i, shares[i], stats[f"types{i}"]) for i in range(width)
+              if shares[i] >= 0.5 and stats[f"tagged{i}"]]
     first_line = int(body.arg_true()[0]) + 1 if body.any() else None
     if tag_col is None:
         if not tagish:
@@ -343,11 +339,27 @@ def _detect(
     # (4 bytes a line instead of a 16-byte string view)
     dtypes = {
         f"c{i}": pl.Categorical
-        if i == tag_col or (i != token_col and sample_idx[f"c{i}"].n_unique() <= _CATEGORICAL_MAX)
+        if i == tag_col or (i != token_col and stats[f"distinct{i}"] <= _CATEGORICAL_MAX)
         else pl.String
         for i in range(width)
     }
     return _Detected(sep, n_cols, token_col, tag_col, dtypes, tagish)
+
+
+def _column_stats(sample: pl.DataFrame, width: int) -> dict:
+    """What the layout is decided on, for each column ``c{i}`` of ``sample`` (in one polars run):
+    ``share{i}`` of values that look like a tag or ``O``, whether any is a prefixed tag
+    (``tagged{i}``), the number of entity types among those (``types{i}``) and of distinct
+    values (``distinct{i}``)."""
+    exprs = []
+    for i in range(width):
+        col = pl.col(f"c{i}")
+        tagged = col.str.contains(TAG_PATTERN)
+        exprs += [col.str.contains(TAG_OR_O).mean().alias(f"share{i}"),
+                  tagged.any().alias(f"tagged{i}"),
+                  col.filter(tagged).str.slice(2).n_unique().alias(f"types{i}"),
+                  col.n_unique().alias(f"distinct{i}")]
+    return sample.select(exprs).row(0, named=True)
 
 
 def _distinct_where(values: pl.Series, mask: pl.Series) -> pl.Series:
@@ -749,7 +761,7 @@ def parse_text(
     if projected and (extra_cols or defer_off):
         deferred = Deferred(raw, sep, det.dtypes, extra_cols, token_col, tag_col, defer_off,
                             ascii_text)
-    return Parsed(tokens, layout, problems.rows, n_docs, deferred)
+    return Parsed(tokens, layout, problems.rows, n_docs, deferred, sorted(set(eff_map.values())))
 
 
 def _tag_offsets(field: Callable[[int], pl.Series], tag_col: int, n: int, ascii_text: bool
