@@ -354,8 +354,9 @@ def _column_stats(sample: pl.DataFrame, width: int) -> dict:
     exprs = []
     for i in range(width):
         col = pl.col(f"c{i}")
-        tagged = col.str.contains(TAG_PATTERN)
-        exprs += [col.str.contains(TAG_OR_O).mean().alias(f"share{i}"),
+        looks = col.str.contains(TAG_OR_O)
+        tagged = looks & (col != "O")  # (TAG_PATTERN: a tag or 'O', but not 'O')
+        exprs += [looks.mean().alias(f"share{i}"),
                   tagged.any().alias(f"tagged{i}"),
                   col.filter(tagged).str.slice(2).n_unique().alias(f"types{i}"),
                   col.n_unique().alias(f"distinct{i}")]
@@ -486,9 +487,8 @@ def _quick_fields(
             return None
     # lines that are never plain token lines, whatever their tag field ('-DOCSTART-' and '#'
     # hold no separator: a line starts with them exactly when its first field does)
-    special = first.str.starts_with("-DOCSTART-") | first.str.starts_with("#")
     tag_cat = fields[f"c{det.tag_col}"]
-    regular = _regular(tag_cat, n_fields, det.n_cols, special)
+    regular = _regular(tag_cat, n_fields, det.n_cols, first=first)
     if 2 * int(regular.sum()) <= n_lines:
         return None  # mostly other lines: the layout is decided on the whole file
     if projected is not None:
@@ -555,13 +555,31 @@ def _field_counts_from_seps(fields: pl.DataFrame, read: list[int], body: bytes, 
     return bound + 1
 
 
-def _regular(tag_cat: pl.Series, n_fields: pl.Series, n_cols: int, special: pl.Series
-             ) -> pl.Series:
-    """Plainly token lines: the usual column count and a tag-looking tag field."""
-    vocab = tag_cat.unique().drop_nulls().cast(pl.String)
+def _special(first: pl.Expr) -> pl.Expr:
+    """Lines that are never plain token lines, whatever their tag field, told by their first
+    field (or their text): ``-DOCSTART-`` and ``#`` lines."""
+    return first.str.starts_with("-DOCSTART-") | first.str.starts_with("#")
+
+
+def _regular(tag_cat: pl.Series, n_fields: pl.Series, n_cols: int,
+             special: pl.Series | None = None, *, first: pl.Series | None = None) -> pl.Series:
+    """Plainly token lines: the usual column count, a tag-looking tag field, and not ``special``
+    (given, or found from the first fields ``first`` by :func:`_special`).  The distinct tag
+    fields are found while the rest is computed (two polars runs side by side)."""
+    columns = {"_tag": tag_cat, "_n": n_fields}
+    if first is not None:
+        columns["_first"], is_special = first, _special(pl.col("_first"))
+    else:
+        columns["_special"], is_special = special, pl.col("_special")
+    frame = pl.DataFrame(columns).lazy()
+    shape, vocab = pl.collect_all([
+        frame.select(((pl.col("_n") == n_cols) & ~is_special).alias("regular")),
+        frame.select(pl.col("_tag").unique().drop_nulls().cast(pl.String)),
+    ])
+    vocab = vocab.to_series()
     good = vocab.filter(vocab.str.contains(TAG_OR_O))
-    return (tag_cat.is_in(good.implode()) if good.len() < vocab.len()
-            else tag_cat.is_not_null()).fill_null(False) & (n_fields == n_cols) & ~special
+    tag_ok = tag_cat.is_in(good.implode()) if good.len() < vocab.len() else tag_cat.is_not_null()
+    return tag_ok.fill_null(False) & shape.to_series()
 
 
 def parse_text(
@@ -614,10 +632,8 @@ def parse_text(
         n_fields, mixed = _field_counts(content, sep)
         # lines that are never plain token lines, whatever their tag field
         special = pl.repeat(False, n_lines, eager=True)
-        if _maybe_in(data, b"-DOCSTART-"):
-            special = special | content.str.starts_with("-DOCSTART-")
-        if _maybe_in(data, b"#", line_start=True):
-            special = special | content.str.starts_with("#")
+        if _maybe_in(data, b"-DOCSTART-") or _maybe_in(data, b"#", line_start=True):
+            special = special | pl.select(_special(pl.lit(content))).to_series()
         if mixed is not None:
             special = special | mixed
         wide = wide_content = None
