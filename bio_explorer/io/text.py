@@ -363,13 +363,12 @@ def _column_stats(sample: pl.DataFrame, width: int) -> dict:
     return sample.select(exprs).row(0, named=True)
 
 
-def _distinct_where(values: pl.Series, mask: pl.Series) -> pl.Series:
-    """Distinct values (as strings) of a Categorical column on the rows where ``mask`` holds.
-
-    Counted over all rows minus the (few) rows outside ``mask``: no filtered copy of the column.
-    """
+def _distinct_where(values: pl.Series, outside: pl.Series) -> pl.Series:
+    """Distinct values (as strings) of a Categorical column once the values ``outside`` (of a few
+    rows) are taken out: counted over all rows minus those rows, with no filtered copy of the
+    column."""
     counts = values.value_counts(name="n")
-    outside = values.filter(~mask).value_counts(name="m")
+    outside = outside.value_counts(name="m")
     kept = counts.join(outside, on=values.name, how="left", nulls_equal=True).filter(
         pl.col("n") > pl.col("m").fill_null(0)
     )
@@ -676,60 +675,57 @@ def parse_text(
                        else _odd_lines(fields, n_fields, odd, sep))
         if wide.len():
             odd_content = odd_content.scatter(odd.search_sorted(wide), wide_content)
+    # Every line that is not a plain token line is among the odd ones: what is decided about
+    # lines (kind, comment, column count) is decided on them, and one scatter makes the mask.
     odd_kinds = _line_kinds(odd_content)
-    # whole-file masks only for the kinds that occur (each is a scatter over every line)
-    candidate = _scatter(n_lines, odd, odd_kinds.candidate, True)
     has_marker = bool(odd_kinds.marker.any())
     is_docstart = (_scatter(n_lines, odd, odd_kinds.docstart, False)
                    if odd_kinds.docstart.any() else None)
-    maybe_comment = (_scatter(n_lines, odd, odd_kinds.hashed, False)
-                     if odd_kinds.hashed.any() else None)
-    trailing = _trailing_seps(odd_content, sep).cast(n_fields.dtype)
-    n_eff = n_fields - _scatter(n_lines, odd, trailing, 0) if (trailing > 0).any() else n_fields
+    odd_n = n_fields.gather(odd)
+    odd_eff = odd_n - _trailing_seps(odd_content, sep).cast(odd_n.dtype)
     if mixed is not None:
-        n_eff = pl.select(pl.when(mixed).then(n_fields).otherwise(n_eff)).to_series()
-    del odd_content, odd_kinds, trailing, regular, wide, wide_content
-
+        odd_eff = pl.select(pl.when(mixed.gather(odd)).then(odd_n).otherwise(odd_eff)).to_series()
+    odd_token = odd_kinds.candidate
     # comment lines: '#' lines whose tag field is not a tag, or with another column count
     # (a '#' line is a token when its tag field is a tag seen on the other lines: '#include B-X')
-    hashed = None if maybe_comment is None else maybe_comment & candidate
-    comment = None
-    if hashed is not None and hashed.any():
-        body = candidate & ~maybe_comment
-        seen_tags = _distinct_where(tag_cat, body).implode()
+    hashed = odd_kinds.hashed & odd_token
+    if hashed.any():
+        odd_tags = tag_cat.gather(odd)
+        seen_tags = _distinct_where(tag_cat, odd_tags.filter(~odd_token | odd_kinds.hashed))
         looks_tag = _on_subset(
-            tag_cat, hashed,
+            odd_tags, hashed,
             lambda t: t.cast(pl.String).str.contains(_TAG_ATTEMPT)
-            | t.cast(pl.String).is_in(seen_tags),
+            | t.cast(pl.String).is_in(seen_tags.implode()),
             True,
         )
-        comment = hashed & (~looks_tag | (n_eff < n_cols))
-        del body
-    token_line = candidate if comment is None else candidate & ~comment
+        odd_token = odd_token & ~(hashed & (~looks_tag | (odd_eff < n_cols)))
+        del odd_tags
+    del odd_content, odd_kinds, regular, wide, wide_content
 
-    # strict column count
-    bad_cols = token_line & ((n_fields < n_cols) | (n_eff > n_cols))
+    # strict column count (a plain token line has the layout's columns)
+    bad_cols = odd_token & ((odd_n < n_cols) | (odd_eff > n_cols))
     if bad_cols.any():
-        idx = bad_cols.arg_true()
         if strict:
-            for i in idx.head(1000 if errors == "collect" else 1).to_list():
+            bad_lines = pl.DataFrame({"i": odd, "n": odd_n}).filter(bad_cols)
+            for i, n in bad_lines.head(1000 if errors == "collect" else 1).iter_rows():
                 problems.report(
                     i + 1,
                     "column_count",
                     f"expected {n_cols} {'TAB' if sep == chr(9) else 'space'}-separated columns "
-                    f"(like the lines around it), found {int(n_fields[i])}",
+                    f"(like the lines around it), found {n}",
                 )
-            token_line = token_line & ~bad_cols
+            odd_token = odd_token & ~bad_cols
+    token_line = _scatter(n_lines, odd, odd_token, True)
 
     # The token table in two polars runs of independent expressions (run side by side): the
     # token lines of every read column, then sentence, doc and position next to the vocabulary.
-    del n_fields, n_eff, bad_cols, content, lines
+    del n_fields, odd, odd_n, odd_eff, odd_token, bad_cols, hashed, content, lines
     extra_cols = [i for i in range(width) if i not in (tag_col, token_col)]
     read_cols = [int(c[1:]) for c in fields.columns]
     docstart = is_docstart is not None
     frame = fields.with_columns(token_line.alias("_tl"), *([is_docstart.alias("_ds")]
                                                            if docstart else []))
-    del fields, candidate, maybe_comment, hashed, comment, is_docstart, token_line, tag_cat
+    del fields, is_docstart, token_line, tag_cat
     tokens = frame.lazy().select(_token_line_exprs(read_cols, token_col, tag_col, docstart))
     del frame
     tokens = tokens.collect(engine="in-memory")  # (single-chunk columns, like eager steps)
