@@ -20,13 +20,9 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,16 +31,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 TARGET_S = 180.0
+sys.path.insert(0, str(HERE))
 
-
-def _usage() -> tuple[float, float]:
-    ru = resource.getrusage(resource.RUSAGE_SELF)
-    return ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024
+from _child import bench_parser, cpu_seconds, peak_rss_mb, print_result, run_child  # noqa: E402
 
 
 def child(kind: str, path: str, out: str) -> dict:
     """Run one conversion in this process; wall, CPU and peak RSS."""
-    cpu0, _ = _usage()
+    cpu0 = cpu_seconds()
     start = time.perf_counter()
     if kind == "baseline":
         import polars as pl
@@ -59,16 +53,13 @@ def child(kind: str, path: str, out: str) -> dict:
 
         parts = len(bx.scan(path, out, rebuild=True, progress=False).meta["parts"])
     wall = time.perf_counter() - start
-    cpu, rss = _usage()
-    return {"wall_s": wall, "cpu_s": cpu - cpu0, "rss_mb": rss, "parts": parts}
+    return {"wall_s": wall, "cpu_s": cpu_seconds() - cpu0, "rss_mb": peak_rss_mb(),
+            "parts": parts}
 
 
 def _run(kind: str, path: Path, out: Path, root: Path = ROOT) -> dict:
-    env = dict(os.environ, PYTHONPATH=str(root), BX_BENCH_ROOT=str(root))
-    done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", kind,
-                           str(path), str(out)], capture_output=True, text=True, check=True,
-                          env=env)
-    res = json.loads(done.stdout.strip().splitlines()[-1])
+    res = run_child(__file__, kind, str(path), str(out),
+                    env={"PYTHONPATH": str(root), "BX_BENCH_ROOT": str(root)})
     res["load"] = os.getloadavg()[0]
     shutil.rmtree(out, ignore_errors=True)
     if out.is_file():
@@ -77,19 +68,17 @@ def _run(kind: str, path: Path, out: Path, root: Path = ROOT) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = bench_parser(__doc__, nargs=3)
     parser.add_argument("--tokens", type=int, default=100_000_000)
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--folder", type=Path, default=None,
                         help="where to build the file (kept there; default: a temporary folder)")
     parser.add_argument("--compare", type=Path, default=None,
                         help="another checkout (e.g. main's worktree): its bx.scan runs too")
-    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(child(*args.child)))
+        print_result(child(*args.child))
         return 0
-    sys.path.insert(0, str(HERE))
     from _make_corpus import CONLL, make_corpus
 
     tmp = None

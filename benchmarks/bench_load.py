@@ -30,10 +30,7 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -43,6 +40,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from _child import bench_parser, peak_rss_mb, print_result, run_child  # noqa: E402
+
 TARGETS = {"speedup_vs_plain": 10.0, "max_vs_raw": 6.0, "rss_vs_plain_10M": 1.2,
            "first_vs_floor": 1.3, "reopen_vs_raw": 3.0}
 # base corpus → (field separator, tag column) for the plain reader and the floor
@@ -174,7 +175,7 @@ def _child(kind: str, path: str, repeat: int, base: str) -> None:
 
         read_reopen(path)
         cache.wait()
-        print(json.dumps({"seconds": 0.0, "cpu": 0.0, "rss_mb": 0.0}))
+        print_result({"seconds": 0.0, "cpu": 0.0, "rss_mb": 0.0})
         return
     fn = {"raw": read_raw, "plain": read_plain, "csv": read_csv_floor, "floor": read_floor,
           "bx": read_bx, "reopen": read_reopen}[kind]
@@ -185,10 +186,9 @@ def _child(kind: str, path: str, repeat: int, base: str) -> None:
         result = fn(path)
         best_cpu = min(best_cpu, time.process_time() - start_cpu)  # every thread's CPU time
         best = min(best, time.perf_counter() - start)
-    rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     tokens, spans = result if isinstance(result, tuple) else (None, None)
-    print(json.dumps({"seconds": best, "cpu": best_cpu, "rss_mb": rss_kb / 1024,
-                      "tokens": tokens, "spans": spans}))
+    print_result({"seconds": best, "cpu": best_cpu, "rss_mb": peak_rss_mb(),
+                  "tokens": tokens, "spans": spans})
 
 
 def measure(kind: str, path: Path, repeat: int, runs: int = 1, base: str = "stackoverflow") -> dict:
@@ -198,12 +198,8 @@ def measure(kind: str, path: Path, repeat: int, runs: int = 1, base: str = "stac
     if kind == "reopen":  # the snapshot is written by another process: RSS is the reopen's own
         measure("prime", path, 1, 1, base)
     for _ in range(runs):
-        done = subprocess.run(
-            [sys.executable, str(Path(__file__).resolve()), "--child", kind, str(path),
-             "--repeat", str(repeat), "--base", base],
-            capture_output=True, text=True, check=True, cwd=ROOT,
-        )
-        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        results.append(run_child(__file__, kind, str(path), "--repeat", str(repeat),
+                                 "--base", base, cwd=ROOT))
     out = dict(results[0])
     for key in ("seconds", "cpu", "rss_mb"):
         out[key] = statistics.median(r[key] for r in results)
@@ -224,7 +220,7 @@ def baseline_rss() -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = bench_parser(__doc__, nargs=2, metavar=("KIND", "PATH"))
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--repeat", type=int, default=3, help="runs per child, best time kept")
     parser.add_argument("--runs", type=int, default=3,
@@ -233,13 +229,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="the corpus repeated to build the files")
     parser.add_argument("--folder", type=Path, default=None,
                         help="where to build the files (default: a temporary folder)")
-    parser.add_argument("--child", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         _child(args.child[0], args.child[1], args.repeat, args.base)
         return 0
 
-    sys.path.insert(0, str(HERE))
     from _make_corpus import BASE, CONLL, make_corpus
 
     tmp = None

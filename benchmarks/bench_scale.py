@@ -28,11 +28,7 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,6 +36,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from _child import bench_parser, cpu_seconds, peak_rss_mb, print_result, run_child  # noqa: E402
+
 TARGETS = {
     "reopen_vs_raw": 3.0, "first_vs_floor": 1.3, "convert_s": 180.0, "explorer_s": 10.0,
     "filter_page_s": 1.0, "aggregate_s": 5.0, "rss_mb": 4096.0,
@@ -53,10 +53,6 @@ QUERIES = {
 }
 
 
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def _timed(fn):
     start = time.perf_counter()
     value = fn()
@@ -68,9 +64,8 @@ def child_convert(path: str, dataset: str) -> dict:
     import bio_explorer as bx
 
     seconds, lazy = _timed(lambda: bx.scan(path, dataset, rebuild=True, progress=False))
-    ru = resource.getrusage(resource.RUSAGE_SELF)
-    return {"convert_s": seconds, "cpu_s": ru.ru_utime + ru.ru_stime,
-            "parts": len(lazy.meta["parts"]), "rss_mb": _rss_mb()}
+    return {"convert_s": seconds, "cpu_s": cpu_seconds(),
+            "parts": len(lazy.meta["parts"]), "rss_mb": peak_rss_mb()}
 
 
 def child_screen(dataset: str) -> dict:
@@ -91,7 +86,7 @@ def child_screen(dataset: str) -> dict:
     seconds, (reply, specs) = _timed(screen)
     assert reply["kind"] == "page" and reply["sentences"], reply.get("message")
     out = {"explorer_s": seconds, "rows": len(reply["sentences"]),
-           "charts": sorted(n for n, spec in specs.items() if spec), "rss_mb": _rss_mb()}
+           "charts": sorted(n for n, spec in specs.items() if spec), "rss_mb": peak_rss_mb()}
     # not a target: a click on the label chart (filter, counts, every chart for the filter)
     explorer = bx.explore(bx.scan(dataset), progress=False)
     explorer.wait()
@@ -101,7 +96,7 @@ def child_screen(dataset: str) -> dict:
         explorer.wait()
 
     out["click_s"], _ = _timed(click)
-    out["click_rss_mb"] = _rss_mb()
+    out["click_rss_mb"] = peak_rss_mb()
     return out
 
 
@@ -127,15 +122,12 @@ def child_explore(dataset: str) -> dict:
         out[f"filter_{name}_n"] = len(page["sentences"])
     out["label_counts_s"], _ = _timed(lambda: bx.scan(dataset).label_counts())
     out["transitions_s"], _ = _timed(lambda: bx.scan(dataset).transitions())
-    out["rss_mb"] = _rss_mb()
+    out["rss_mb"] = peak_rss_mb()
     return out
 
 
 def _run(*args: str) -> dict:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", *args],
-                          capture_output=True, text=True, check=True, cwd=ROOT, env=env)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_child(__file__, *args, cwd=ROOT, env={"PYTHONPATH": str(ROOT)})
 
 
 def _explore_lines(dataset: Path) -> list[str]:
@@ -177,21 +169,19 @@ def _verdict(ok: bool) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = bench_parser(__doc__, nargs="+")
     parser.add_argument("--tokens", type=int, default=100_000_000)
     parser.add_argument("--load-sizes", type=int, nargs="*", default=[1_000_000, 10_000_000])
     parser.add_argument("--folder", type=Path, default=None)
     parser.add_argument("--dataset", type=Path, default=None,
                         help="a dataset converted by an earlier run (--folder F keeps it in "
                              "F/dataset): measure only the Explorer, filters and aggregates")
-    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         sys.path.insert(0, str(ROOT))
         kind, rest = args.child[0], args.child[1:]
         child = {"convert": child_convert, "screen": child_screen}.get(kind, child_explore)
-        result = child(*rest)
-        print(json.dumps(result))
+        print_result(child(*rest))
         return 0
 
     if args.dataset is not None:
@@ -201,7 +191,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nload average now {os.getloadavg()[0]:.1f}:")
         print("\n".join(f"  {line}" for line in lines))
         return 0
-    sys.path.insert(0, str(HERE))
     import bench_load
     from _make_corpus import CONLL, make_corpus
 

@@ -132,7 +132,7 @@ def read_cached(paths: list[Path], options: dict, parse: Callable[[], Corpus], *
     else:
         corpus, lookup = load(paths, options)
         if corpus is not None:
-            said = corpus._state.cache.pop("_reader_warnings", [])
+            said = corpus.state.cache.pop("_reader_warnings", [])
         else:
             corpus, said = _parse_warned(parse)
             store(lookup, corpus, said)
@@ -242,7 +242,7 @@ def _restore(folder: Path, key: str, files: list[tuple[Path, bytes]]) -> Corpus 
     tok = frames["tok"].with_columns(pl.col("tag").alias("_orig"))
     corpus = Corpus.from_snapshot(tok, records, meta["scheme"], problems,
                                   spans=frames["spans"], sentences=frames["sent"])
-    corpus._state.cache["_reader_warnings"] = [tuple(w) for w in meta.get("warnings", [])]
+    corpus.state.cache["_reader_warnings"] = [tuple(w) for w in meta.get("warnings", [])]
     return corpus
 
 
@@ -269,7 +269,7 @@ def store(lookup: Lookup, corpus: Corpus, said: list | None = None) -> None:
     """
     if lookup.key is None:
         return
-    st = corpus._state
+    st = corpus.state
     infos = []
     from .io.lines import BOM
 

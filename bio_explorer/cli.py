@@ -104,8 +104,10 @@ def invalid_transition_rows(corpus) -> pl.DataFrame:
         ``source``, ``line``, ``sentence``, ``position``, ``from_tag``, ``to_tag`` (``<s>`` /
         ``</s>`` at sentence edges), in reading order.
     """
-    st = corpus._state
-    tags = corpus._file_scheme_tags().alias("_ftag")
+    from .state import file_scheme_tags
+
+    st = corpus.state
+    tags = file_scheme_tags(st).alias("_ftag")
     tok = st.tok.select("source", "line", "sentence", "position", "_file").with_columns(tags)
     parts = []
     for i, rec in enumerate(st.files):  # a loop over files, not tokens
@@ -135,7 +137,7 @@ def _stats(corpus) -> dict:
     return {
         "tokens": corpus.n_tokens,
         "sentences": len(corpus),
-        "docs": int(corpus._state.tok["doc"].n_unique()),
+        "docs": int(corpus.state.tok["doc"].n_unique()),
         "spans": spans.height,
         "labels": per_label.height,
         "scheme": corpus.scheme,

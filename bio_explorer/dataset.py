@@ -284,7 +284,7 @@ def _prepare(k: int, piece: tuple[bytes, int, int], scratch: Path, name: str, op
     finally:
         defer_columns.reset(every)
         shutil.rmtree(chunk.parent, ignore_errors=True)
-    st = c._state
+    st = c.state
     rec = st.files[0]
     if layout is not None:
         layout["record"] = rec

@@ -33,7 +33,7 @@ def common_token_prefix(corpus: Any, share: float = 0.9, sample: int = 200_000) 
     """
     # ``.lazy()``: an eager Corpus and a LazyCorpus alike (only the first rows are read); an eager
     # corpus's own rows, so that the columns a fast read deferred are not read for this
-    rows = getattr(corpus, "_token_rows", None)
+    rows = getattr(corpus, "token_rows", None)
     frame = corpus.tokens if rows is None else rows()
     tokens = frame.lazy().select("token").head(sample).collect()["token"]
     if tokens.len() == 0:

@@ -48,6 +48,7 @@ from .errors import EditError
 from .journal import Journal, auto_journal_path, enable_journal
 from .labels import check_labels
 from .rowarg import row_as_dict
+from .state import all_spans
 
 if TYPE_CHECKING:
     from .state import State as _State
@@ -194,7 +195,7 @@ def _check_labels_valid(labels: list[str], c: Corpus | None = None) -> None:
     A label the corpus already has is allowed (its files hold it).
     """
     try:
-        check_labels(labels, c._state.files if c is not None else ())
+        check_labels(labels, c.state.files if c is not None else ())
     except EditError:
         if c is None or not set(labels) <= set(c.labels()):
             raise
@@ -204,7 +205,7 @@ def _commit(c: Corpus, op: str, args: dict, rows: pl.Series, new: pl.Series,
             old: pl.Series | None = None, *, edit_id: int | None = None,
             when: float | None = None) -> Step | None:
     """Apply ``rows → new`` as one undo step (no-op rows dropped).  Returns the step or None."""
-    st = c._state
+    st = c.state
     rows = rows.cast(pl.UInt32)
     new = new.cast(pl.String)
     current = st.tok["tag"].gather(rows).cast(pl.String)
@@ -316,7 +317,7 @@ def _with_fixes(st: _State, rows: pl.Series, new: pl.Series, structural: bool) -
 # ====================================================================== sentence helpers
 def _sentence(c: Corpus, sentence: int) -> tuple[int, int]:
     """(first row, number of tokens) of a sentence; EditError when it does not exist."""
-    sent = c._state.sent
+    sent = c.state.sent
     if not isinstance(sentence, (int,)) or isinstance(sentence, bool):
         try:
             sentence = int(sentence)
@@ -358,14 +359,14 @@ def _sentence_edit(c: Corpus, op: str, args: dict, sentence: int,
                    build) -> Step | None:
     """Run a single-sentence operation: ``build(tags, spans) -> {position: new_tag}``."""
     row0, n = _sentence(c, sentence)
-    tags = c._state.tok["tag"].slice(row0, n).cast(pl.String).to_list()
+    tags = c.state.tok["tag"].slice(row0, n).cast(pl.String).to_list()
     changes = build(tags, _spans_in(tags), n)
     if not changes:
         return None
     pos = sorted(changes)
     rows = pl.Series([row0 + p for p in pos], dtype=pl.UInt32)
     new = pl.Series([changes[p] for p in pos], dtype=pl.String)
-    fixed = _with_fixes(c._state, rows, new, structural=True)
+    fixed = _with_fixes(c.state, rows, new, structural=True)
     return _commit(c, op, args, fixed["row"], fixed["new"])
 
 
@@ -494,7 +495,7 @@ def redo(c: Corpus) -> bool:
 def _replay_step(c: Corpus, kind: str) -> bool:
     """Move the newest step from one stack of the log to the other, setting its old (undo) or
     new (redo) tags.  False when that stack is empty."""
-    st = c._state
+    st = c.state
     log = _log(st)
     source, target = (log.done, log.undone) if kind == "undo" else (log.undone, log.done)
     if not source:
@@ -508,7 +509,7 @@ def _replay_step(c: Corpus, kind: str) -> bool:
 
 def unsaved_count(c: Corpus) -> int:
     """Edits applied since the last save (an undo of an unsaved edit reduces it)."""
-    log = c._state.log
+    log = c.state.log
     return 0 if log is None else log.unsaved()
 
 
@@ -562,7 +563,7 @@ def edits_frame(c: Corpus) -> pl.DataFrame:
     operation's arguments as JSON).  A bulk edit gives several rows sharing one ``edit_id``.
     Export it with ``write_parquet``/``write_json``; replay it with :func:`apply_edits`.
     """
-    st = c._state
+    st = c.state
     steps = [] if st.log is None else st.log.done
     if not steps:
         return pl.DataFrame(schema=EDITS_SCHEMA)
@@ -593,7 +594,7 @@ def _verify_and_collect(c: Corpus, df: pl.DataFrame, what: str) -> list[tuple]:
     Tokens are checked for the whole frame at once; old tags step by step on a scratch copy of the
     tag column (so a failing frame changes nothing).
     """
-    st = c._state
+    st = c.state
     need = {"edit_id", "op", "sentence", "start", "tokens", "old_tags", "new_tags"}
     missing = need - set(df.columns)
     if missing:
@@ -763,7 +764,7 @@ class Preview:
 
 def _preview_from_changes(c: Corpus, op: str, args: dict, fixed: pl.DataFrame,
                           changes: pl.DataFrame | None = None) -> Preview:
-    st = c._state
+    st = c.state
     old = st.tok["tag"].gather(fixed["row"]).cast(pl.String)
     keep = old != fixed["new"]
     rows, new, old = fixed["row"].filter(keep), fixed["new"].filter(keep), old.filter(keep)
@@ -786,7 +787,7 @@ def _occurrences(c: Corpus, text: str, case: bool) -> pl.DataFrame:
     words = text.split(" ")
     if not text or any(w == "" for w in words):
         raise EditError(f"relabel_all: text {text!r} must be tokens separated by single spaces")
-    tok = c._state.tok
+    tok = c.state.tok
     tokens = tok["token"]
     if not case:
         tokens = tokens.str.to_lowercase()
@@ -863,7 +864,7 @@ def relabel_all(c: Corpus, text: str, to_label: str | None, from_label: str | No
     remove = to_label is None or to_label == "O"
     if not remove:
         _check_labels_valid([to_label], c)  # type: ignore[list-item]
-    st = c._state
+    st = c.state
     tok = st.tok
     h = tok.height
     n = len(text.split(" "))
@@ -968,7 +969,7 @@ def relabel_label(c: Corpus, old: str, new: str) -> Preview:
     ``B-`` so it does not merge with it.
     """
     _check_labels_valid([new], c)
-    st = c._state
+    st = c.state
     if old not in c.labels():
         raise EditError(f"relabel_label: no label {old!r} in this corpus "
                         f"(labels: {', '.join(c.labels())})")
@@ -992,7 +993,7 @@ def repair(c: Corpus, strategy: str = "begin") -> Preview:
     """
     if strategy not in ("begin", "drop"):
         raise EditError(f"repair: strategy={strategy!r}; expected 'begin' or 'drop'")
-    st = c._state
+    st = c.state
     tok = st.tok
     df = tok.select(
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("row"),
@@ -1035,7 +1036,7 @@ def apply_inconsistency(c: Corpus, row: Any) -> Preview:
         s, a, b = int(r["sentence"]), int(r["start"]), int(r["end"])
         row0, n = _sentence(c, s)
         _check_range(s, a, b, n)
-        tags = c._state.tok["tag"].slice(row0, n).cast(pl.String).to_list()
+        tags = c.state.tok["tag"].slice(row0, n).cast(pl.String).to_list()
         spans = _spans_in(tags)
         if majority in (None, "O"):
             out = {p: "O" for s0, s1, _ in spans if s0 < b and s1 > a for p in range(s0, s1)}
@@ -1043,7 +1044,7 @@ def apply_inconsistency(c: Corpus, row: Any) -> Preview:
             _check_labels_valid([majority], c)
             out = _replace_overlapping(spans, a, b, majority)
         pos = sorted(out)
-        fixed = _with_fixes(c._state, pl.Series([row0 + p for p in pos], dtype=pl.UInt32),
+        fixed = _with_fixes(c.state, pl.Series([row0 + p for p in pos], dtype=pl.UInt32),
                             pl.Series([out[p] for p in pos], dtype=pl.String), structural=True)
         return _preview_from_changes(c, "apply_inconsistency",
                                      {"text": text, "majority": majority, "sentence": s,
@@ -1073,7 +1074,7 @@ def apply_suggestions(c: Corpus, frame: Any, op: str = "apply_suggestions") -> P
     missing = [k for k in ("sentence", "start", "end", "suggestion") if k not in frame.columns]
     if missing:
         raise EditError(f"{op}: the frame needs the column(s) {', '.join(missing)}")
-    st = c._state
+    st = c.state
     df = frame.select(
         pl.col("sentence").cast(pl.Int64), pl.col("start").cast(pl.Int64),
         pl.col("end").cast(pl.Int64), pl.col("suggestion").cast(pl.String),
@@ -1107,8 +1108,8 @@ def apply_suggestions(c: Corpus, frame: Any, op: str = "apply_suggestions") -> P
         taken.setdefault(s, []).append((lo, hi))
         keep.append(i)
     df = df.filter(pl.col("_i").is_in(pl.Series(keep, dtype=pl.UInt32).implode()))
-    spans = c._all_spans().select(pl.col("sentence").cast(pl.Int64), pl.col("start").alias("s0"),
-                                  pl.col("end").alias("s1"))
+    spans = all_spans(c.state).select(pl.col("sentence").cast(pl.Int64),
+                                      pl.col("start").alias("s0"), pl.col("end").alias("s1"))
     cleared = df.join(spans, on="sentence", how="inner").filter(
         (pl.col("s0") < pl.col("hi")) & (pl.col("s1") > pl.col("lo"))
     ).select(pl.int_ranges(pl.col("row") + pl.col("s0"), pl.col("row") + pl.col("s1"),
@@ -1139,7 +1140,7 @@ def after_save(c: Corpus) -> None:
     """
     from .io.writer import file_tags
 
-    st = c._state
+    st = c.state
     tok = st.full_tok()
     if tok.height and st.version and not (tok["tag"] == tok["_orig"]).all():
         field_s = tok["_field"].cast(pl.String).clone()
@@ -1209,7 +1210,7 @@ def replay_journal(c: Corpus, journal: str | os.PathLike | bool) -> int:
         line), or when another process is using the journal.  Nothing is replayed then; move the
         journal away to continue.
     """
-    st = c._state
+    st = c.state
     jr = enable_journal(c, journal)
     st.journal = None  # do not re-journal what is being replayed
     try:
@@ -1222,7 +1223,7 @@ def replay_journal(c: Corpus, journal: str | os.PathLike | bool) -> int:
 
 
 def _replay_records(c: Corpus, jr: Journal) -> int:
-    st = c._state
+    st = c.state
     records = jr.all_records()
     start, point = _resume_point(st, jr, records)
     # review decisions outlive saves (after_save journals them again): those before the point
@@ -1313,7 +1314,7 @@ def _rewind(st: _State, jr: Journal, records: list[dict], files: list[int]) -> N
 
 def _verify_record(c: Corpus, jr: Journal, rec: dict, old_key: str, new_key: str) -> pl.Series:
     """Check that the rows of journal record ``rec`` hold its tokens and ``rec[old_key]`` tags."""
-    st = c._state
+    st = c.state
     n = len(rec["rows"])
     rows = pl.Series(rec["rows"], dtype=pl.UInt32)
     if n and int(rows.max()) >= st.tok.height:  # type: ignore[arg-type]
@@ -1339,7 +1340,7 @@ def _replay_foreign(c: Corpus, jr: Journal, rec: dict, kind: str) -> None:
     The live session had the step (it was done and saved before the journal began); the replay
     rebuilds it from the record with its own id, so later records that name it find it.
     """
-    st = c._state
+    st = c.state
     undoing = kind == "undo"
     rows = _verify_record(c, jr, rec, "new" if undoing else "old", "old" if undoing else "new")
     step = Step(int(rec["id"]), rec["op"], rec.get("args", {}), rows,
@@ -1367,7 +1368,7 @@ def auto_journal(c: Corpus) -> Journal | None:
     """
     import warnings
 
-    st = c._state
+    st = c.state
     if st.journal is not None:
         return st.journal
     if not st.files or st.files[0].path is None:

@@ -610,7 +610,7 @@ class Explorer(w.VBox):
 
     def _filter_figures(self) -> tuple[int, int]:
         return (self.span_view.matching_sentences,
-                sum(d["count"] for d in self.span_view._labels))
+                sum(d["count"] for d in self.span_view.label_chips))
 
     def _display_(self) -> Any:
         """marimo's display hook: the same linked parts in marimo stacks (see marimo_layout)."""
@@ -649,7 +649,7 @@ class Explorer(w.VBox):
             "tokens": corpus.n_tokens,
             "sentences": len(corpus),
             # the span view's label counts, kept up to date per edit: no whole-corpus span rebuild
-            "spans": sum(self.span_view._label_counts(corpus).values()),
+            "spans": sum(self.span_view.spans_per_label(corpus).values()),
             "labels": len(corpus.labels()),
             "scheme": corpus.scheme,
             "invalid transitions": int(trans.filter(~pl.col("valid"))["count"].sum())
@@ -900,11 +900,11 @@ class CorpusData:
 
     def version(self) -> int:
         """The corpus's data version."""
-        return self.corpus._state.version
+        return self.corpus.state.version
 
     def file_names(self) -> list[str]:
         """Names of the files the corpus was read from."""
-        return [f.name for f in self.corpus._state.files]
+        return [f.name for f in self.corpus.state.files]
 
     def analysis(self, view: Corpus, what: str) -> pl.DataFrame:
         """One aggregated frame of ``view`` (``label_counts``, ``transitions``,

@@ -200,7 +200,7 @@ def _cut_torn_tail(fd: int, size: int) -> int:
 
 def _journal_path(c: Corpus, journal: str | os.PathLike | bool) -> Path:
     if journal is True:
-        files = [f for f in c._state.files if f.path is not None]
+        files = [f for f in c.state.files if f.path is not None]
         if not files:
             raise EditError("journal=True needs a file-backed corpus; pass journal=<path> instead")
         first = files[0].path
@@ -221,7 +221,7 @@ def enable_journal(c: Corpus, journal: str | os.PathLike | bool = True) -> Journ
     -------
     Journal
     """
-    st = c._state
+    st = c.state
     path = _journal_path(c, journal)
     files = [{"name": f.name, "path": str(f.path) if f.path else None} for f in st.files]
     jr = Journal(path, files, lambda: session_state(st))

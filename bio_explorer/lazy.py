@@ -48,6 +48,7 @@ from .dataset import FORMAT, META, convert, dataset_signature, part_name
 from .overlay import Overlay
 from .query import QUERY_KEYS as _QUERY_KEYS
 from .query import Query
+from .state import file_scheme_tags
 
 __all__ = ["LazyCorpus", "scan"]
 
@@ -516,7 +517,7 @@ class LazyCorpus:
         tok = self.overlay.apply(tok)
         sub = Corpus.from_snapshot(tok, self._records(), self.scheme, _no_problems())
         set_global(sub)  # global kinds are not available lazily: no consistency pass per page
-        view = Corpus(sub._state, selection=chosen, query=self.query)
+        view = Corpus(sub.state, selection=chosen, query=self.query)
         got = view.page(0, limit)
         counts = self._span_text_counts()
         texts = view.spans.join(counts, on="text", how="left", maintain_order="left")
@@ -542,7 +543,7 @@ class LazyCorpus:
 
         sub = Corpus.from_snapshot(self.overlay.apply(self.part_tokens(i)), self._records(),
                                    self.scheme, _no_problems())
-        sub._state.touch()  # tags differ from the file's: no shortcut through the file's tags
+        sub.state.touch()  # tags differ from the file's: no shortcut through the file's tags
         return sub
 
     def _partials(self, table: str) -> pl.LazyFrame:
@@ -556,7 +557,7 @@ class LazyCorpus:
         fresh = []
         for i in edited:
             c = self._part_corpus(i)
-            tok = c._state.tok.with_columns(c._file_scheme_tags().alias("_eff"))
+            tok = c.state.tok.with_columns(file_scheme_tags(c.state).alias("_eff"))
             fresh.append({
                 "labels": lambda c=c: plans.label_partial(c.spans, c.sentences),
                 "transitions": lambda tok=tok: plans.transition_partial(tok),
@@ -575,7 +576,7 @@ class LazyCorpus:
         from .analysis.anomalies import local_anomalies
 
         c = self._part_corpus(i)
-        tok = c._state.tok.with_columns(c._file_scheme_tags().alias("_eff"))
+        tok = c.state.tok.with_columns(file_scheme_tags(c.state).alias("_eff"))
         frames = (tok, c.spans, c.sentences, local_anomalies(c))
         return {t: f.lazy() for t, f in zip(names, frames, strict=True)}
 
@@ -592,9 +593,9 @@ class LazyCorpus:
         # the edit functions address sentences by their index: the sentence is number 0 here
         tok = self.overlay.apply(tok).with_columns(pl.lit(0, pl.UInt32).alias("sentence"))
         sub = Corpus.from_snapshot(tok, self._records(), self.scheme, _no_problems())
-        before = sub._state.tok["tag"].cast(pl.String)
+        before = sub.state.tok["tag"].cast(pl.String)
         getattr(sub, op)(0, *args)
-        now = sub._state.tok.select(pl.lit(sentence, pl.UInt32).alias("sentence"), "position",
+        now = sub.state.tok.select(pl.lit(sentence, pl.UInt32).alias("sentence"), "position",
                                     pl.col("tag").cast(pl.String))
         self.overlay.add(now.filter(now["tag"].ne_missing(before)))
         self._memo.pop("span_texts", None)

@@ -95,8 +95,9 @@ class LazySpanView(SpanView):
         len(view)  # the matching ids: a bad query fails here, where callers report it
         return view
 
-    def _label_counts(self, view: LazyCorpus) -> dict[str, int]:
-        """Spans per label of ``view``: merged per-part counts, memoised per data version."""
+    def spans_per_label(self, view: LazyCorpus) -> dict[str, int]:
+        """:meth:`SpanView.spans_per_label` of a ``LazyCorpus`` view: the merged per-part
+        counts, memoised per data version."""
         key = (self._version(), _key(view.query))
         if key not in self._counts_memo:
             if len(self._counts_memo) > 8:

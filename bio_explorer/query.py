@@ -29,7 +29,7 @@ from typing import Any
 
 import polars as pl
 
-from .state import State, View, build_spans, sentence_rows
+from .state import State, View, all_spans, build_spans, file_scheme_tags, sentence_rows
 from .suggest import did_you_mean
 
 __all__ = ["QUERY_KEYS", "Query", "filter_ids", "page", "select"]
@@ -99,7 +99,7 @@ def _long_literal(pattern: str, case: bool):
 # ---------------------------------------------------------------------------------------- indexes
 def _token_index(corpus: View) -> pl.DataFrame:
     """``token`` (distinct strings) and ``sentences`` (sorted unique ids).  Independent of tags."""
-    st = corpus._state
+    st = corpus.state
 
     def build() -> pl.DataFrame:
         return (
@@ -123,23 +123,23 @@ def warm_search_index(corpus: View) -> None:
 def _label_index(corpus: View) -> dict[str, pl.Series]:
     def build() -> dict[str, pl.Series]:
         per = (
-            corpus._all_spans().lazy().select("label", "sentence").unique()
+            all_spans(corpus.state).lazy().select("label", "sentence").unique()
             .group_by("label").agg(pl.col("sentence").sort()).collect()
         )
         return {k: v for k, v in zip(per["label"], per["sentence"], strict=True)}
 
-    return corpus._state.memo("query_labels", build, depends_on=("tags",))
+    return corpus.state.memo("query_labels", build, depends_on=("tags",))
 
 
 def _span_text_index(corpus: View) -> pl.DataFrame:
     def build() -> pl.DataFrame:
         return (
-            corpus._all_spans().lazy().select("text", "label", "sentence").unique()
+            all_spans(corpus.state).lazy().select("text", "label", "sentence").unique()
             .group_by("text", "label").agg(pl.col("sentence").sort().alias("sentences"))
             .collect()
         )
 
-    return corpus._state.memo("query_span_texts", build, depends_on=("tags",))
+    return corpus.state.memo("query_span_texts", build, depends_on=("tags",))
 
 
 def _text_counts(spans: pl.DataFrame) -> pl.DataFrame:
@@ -154,7 +154,7 @@ def _count_delta(corpus: View, rows: pl.Series, new: pl.Series, old: pl.Series) 
     Both versions are read as one throw-away corpus: the old copy of each sentence gets its id
     shifted past every real id, so one span pass serves both.
     """
-    st = corpus._state
+    st = corpus.state
     part = st.tok[rows]
     shift = int(part["sentence"].max()) + 1
     both = pl.concat([
@@ -180,20 +180,20 @@ def _span_text_counts(corpus: View) -> pl.DataFrame:
     sentences whose tags differ from that column are re-read (their old spans are subtracted, their
     new ones added), so a page right after an edit never re-reads the whole corpus.
     """
-    st = corpus._state
+    st = corpus.state
     prev = st.last("span_text_counts")
     tags = st.tok["tag"]
 
     def build() -> tuple[pl.DataFrame, pl.Series]:
         if prev is None or prev[1][1].len() != tags.len():
-            return _text_counts(corpus._all_spans()), tags
+            return _text_counts(all_spans(corpus.state)), tags
         counts, old_tags = prev[1]
         diff = tags.ne_missing(old_tags).arg_true()
         if diff.len():
             changed = st.tok["sentence"].gather(diff).unique().sort()
             rows = sentence_rows(st, changed)
             if 2 * rows.len() > tags.len():  # e.g. a label renamed everywhere: recount
-                counts = _text_counts(corpus._all_spans())
+                counts = _text_counts(all_spans(corpus.state))
             else:
                 delta = _count_delta(corpus, rows, tags, old_tags)
                 counts = (
@@ -507,7 +507,7 @@ def _select(corpus: View, q: Query) -> pl.Series:
         from .analysis.transitions import transition_sentences
 
         conds.append(transition_sentences(corpus, *q.transition))
-    sent = corpus._state.sent
+    sent = corpus.state.sent
     if q.source:
         _warn_unknown("source", q.source, sent["source"].cast(pl.String).unique().to_list())
         conds.append(sent.filter(pl.col("source").is_in(list(q.source)))["sentence"])
@@ -517,7 +517,7 @@ def _select(corpus: View, q: Query) -> pl.Series:
         want = pl.Series("sentence", q.sentences, pl.UInt32)
         conds.append(sent["sentence"].filter(sent["sentence"].is_in(want.implode())))
 
-    result = corpus._sel
+    result = corpus.selection
     for c in sorted(conds, key=len):
         if result is None:
             result = c
@@ -561,7 +561,7 @@ def _by_sentence(frame: pl.DataFrame, ids: pl.Series) -> pl.DataFrame:
 
 def _highlight(corpus: View, rows: pl.DataFrame, spans: pl.DataFrame) -> pl.Series:
     """Boolean per page token row: matches the view's text query or transition."""
-    q = corpus._query
+    q = corpus.query
     hl = pl.Series([False] * rows.height)
     if not q:
         return hl
@@ -628,7 +628,7 @@ def page(corpus: View, offset: int = 0, limit: int = 50) -> dict[str, Any]:
     chosen = ids.slice(offset, limit).cast(pl.UInt32)
     if chosen.len() == 0:
         return out
-    st = corpus._state
+    st = corpus.state
     sent = st.sent
     heads = sent[sent["sentence"].search_sorted(chosen)]
     rows = (
@@ -651,18 +651,18 @@ def page(corpus: View, offset: int = 0, limit: int = 50) -> dict[str, Any]:
     from .analysis.anomalies import sentence_anomalies
 
     sub = None
-    all_spans = st.peek("spans")
-    if all_spans is None:
+    whole_spans = st.peek("spans")
+    if whole_spans is None:
         sub = corpus.rows_view(r)
-        spans = sub._all_spans()
+        spans = all_spans(sub.state)
     else:
-        spans = _by_sentence(all_spans, chosen)
-    if corpus._query.get("transition"):
+        spans = _by_sentence(whole_spans, chosen)
+    if corpus.query.get("transition"):
         ft = st.peek("file_tags")
         if ft is None:
             if sub is None:
                 sub = corpus.rows_view(r)
-            ft = sub._file_scheme_tags()
+            ft = file_scheme_tags(sub.state)
         else:
             ft = ft.gather(r)
         rows = rows.with_columns(ft.alias("ft"))

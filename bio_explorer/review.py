@@ -97,7 +97,7 @@ class ReviewLog:
 
 
 def _log(c: Corpus) -> ReviewLog:
-    st = c._state
+    st = c.state
     log = getattr(st, "review_log", None)
     if log is None:
         log = ReviewLog()
@@ -193,7 +193,7 @@ def _decided(c: Corpus) -> pl.DataFrame:
     again.
     """
     frame = _log(c).frame()
-    edits = c._state.log
+    edits = c.state.log
     undone = [s.edit_id for s in edits.undone] if edits is not None else []
     if undone:
         frame = frame.filter(~((pl.col("decision") == "accept")
@@ -269,7 +269,7 @@ def _record(r: dict, decision: str, edit_id: int | None) -> dict:
 
 
 def _last_edit_id(c: Corpus) -> int | None:
-    log = c._state.log
+    log = c.state.log
     return log.done[-1].edit_id if log is not None and log.done else None
 
 
@@ -320,7 +320,7 @@ def review(c: Corpus, row: Any, decision: str) -> dict:
     elif decision == "edit":
         edit_id = _last_edit_id(c)
     rec = _record(r, decision, edit_id)
-    journal = c._state.journal
+    journal = c.state.journal
     if journal is not None:
         journal.append(rec)
     _log(c).records.append(rec)
@@ -336,7 +336,7 @@ def replay_record(c: Corpus, rec: dict) -> None:
 
 def journal_reviews(c: Corpus) -> None:
     """Write every decision to the (freshly cleared) journal again, e.g. after a save."""
-    journal = c._state.journal
+    journal = c.state.journal
     if journal is None:
         return
     for rec in _log(c).records:

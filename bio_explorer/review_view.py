@@ -54,7 +54,7 @@ def _sentence_payload(view: SpanView, suspect: dict) -> dict | None:
     """The suspect's sentence as one page sentence, the suspect's tokens highlighted."""
     c = view.corpus
     s = int(suspect["sentence"])
-    if not 0 <= s < len(c._state.sent):
+    if not 0 <= s < len(c.state.sent):
         return None
     page = c.filter(sentences=[s]).page(0, 1)
     if not page.get("sentences"):
@@ -130,12 +130,12 @@ def answer_review(view: SpanView, msg: dict) -> None:
                 raise ValueError(f"review: 'decision' must be one of {', '.join(rv.DECISIONS)}, "
                                  f"got {decision!r}")
             row = _find(view.corpus, msg.get("key"))
-            before = view.corpus._state.version
+            before = view.corpus.state.version
             view.corpus.review(row, decision)
             message = {"accept": "suggestion applied", "reject": "rejected",
                        "edit": "marked as fixed by hand"}.get(decision, decision)
             view.review_version += 1
-            if view.corpus._state.version != before:
+            if view.corpus.state.version != before:
                 view.refresh()  # counts, status, other parts (charts)
         reply = _answer(view, msg, index, message)
         if fresh:  # the snapshot was just taken: the Explorer's suspects chart can show it

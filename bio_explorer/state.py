@@ -417,9 +417,19 @@ class View:
         cols = [c for c in tok.columns if not c.startswith("_")]
         return self._restrict(tok).select(cols)
 
-    def _token_rows(self) -> pl.DataFrame:
-        """The internal token rows of this view as they are (no deferred column is read): for
-        internal callers that need only the fixed columns."""
+    def token_rows(self) -> pl.DataFrame:
+        """The token rows of this view as the state holds them, without reading deferred columns.
+
+        Unlike :attr:`tokens`, the extra file columns a fast first read deferred (POS, chunk...)
+        are not read, and the internal ``_``-prefixed columns are kept: for the package's
+        analyses and displays, which need only the fixed columns (``sentence``, ``position``,
+        ``token``, ``tag``...).
+
+        Returns
+        -------
+        pl.DataFrame
+            One row per token of this view's sentences, in reading order.
+        """
         return self._restrict(self._state.tok)
 
     @property
@@ -459,7 +469,7 @@ class View:
             return tags
         return tags.filter(self._state.tok["sentence"].is_in(self._sel.implode()))
 
-    # the names the lower layers have always used (kept: many call sites)
+    # shorthands of this class and Corpus (other modules call the functions on ``view.state``)
     def _restrict(self, frame: pl.DataFrame) -> pl.DataFrame:
         return restrict(frame, self._sel)
 
@@ -471,9 +481,6 @@ class View:
 
     def _file_scheme_tags(self) -> pl.Series:
         return file_scheme_tags(self._state)
-
-    def _file_scheme_cat(self) -> pl.Series:
-        return file_scheme_cat(self._state)
 
 
 __all__ = [

@@ -34,7 +34,7 @@ def first_sentences(corpus: Any, n: int = 3, width: int = 160) -> list[str]:
     ids = corpus.sentence_ids().head(n).to_list()
     if not ids:
         return []
-    toks = corpus.filter(sentences=ids)._token_rows().select("sentence", "token", "tag")
+    toks = corpus.filter(sentences=ids).token_rows().select("sentence", "token", "tag")
     lines = []
     for sid in ids:  # at most n sentences: a tiny loop, not a hot path
         rows = toks.filter(toks["sentence"] == sid)

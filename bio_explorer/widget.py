@@ -44,6 +44,7 @@ from .corpus import Corpus
 from .kernel_comm import route_to_main_shell
 from .messages import MessageError, ShownPage, edit_fields, page_request, shown_page
 from .query import QUERY_KEYS, Query, warm_search_index
+from .state import all_spans
 
 __all__ = ["QUERY_KEYS", "SpanView"]
 
@@ -86,7 +87,7 @@ class _GlobalRefresh:
         self._on_done = on_done
         self._delay = delay
         self.error: BaseException | None = None
-        self.worker = Worker(self._job, version=lambda: corpus._state.version,
+        self.worker = Worker(self._job, version=lambda: corpus.state.version,
                              on_done=self._done, name="bio_explorer-anomalies")
 
     def _job(self, run: Run) -> int:
@@ -238,12 +239,12 @@ class SpanView(anywidget.AnyWidget):
 
     def _version(self) -> int:
         """The corpus's data version (every edit, undo, redo and save moves it)."""
-        return self._corpus._state.version
+        return self._corpus.state.version
 
     def _tags_before_edit(self) -> pl.Series | None:
         """The tag column before an edit (to tell the sentences it changed); None: edit replies
         carry no rows and the front end asks for its page again."""
-        return self._corpus._state.tok["tag"]
+        return self._corpus.state.tok["tag"]
 
     def _warm_search(self) -> None:
         """Build the token search index once in the background: the first search needs no scan."""
@@ -419,7 +420,19 @@ class SpanView(anywidget.AnyWidget):
         return view
 
     def _source_names(self) -> list[str]:
-        return [f.name for f in self._corpus._state.files]
+        return [f.name for f in self._corpus.state.files]
+
+    @property
+    def label_chips(self) -> list[dict]:
+        """The label chips of the current filter, as sent to the front end.
+
+        Returns
+        -------
+        list of dict
+            One ``{"label", "color", "count"}`` per label (``count``: spans in the filter), in
+            the chips' order.
+        """
+        return list(self._labels)
 
     def _refresh_counts(self) -> None:
         """``matching_sentences``, ``_labels`` and ``_anomaly_kinds`` for the current query."""
@@ -429,7 +442,7 @@ class SpanView(anywidget.AnyWidget):
             # a bad regex set from code: keep the old counts; the page request reports the error
             return
         self.set_trait("matching_sentences", len(view))
-        per = self._label_counts(view)
+        per = self.spans_per_label(view)
         labels = set(self._colors) | set(per)
         if labels - set(self._colors):
             self._colors = palette(labels)
@@ -448,22 +461,32 @@ class SpanView(anywidget.AnyWidget):
         later (added by an edit) goes to the end.
         """
         if not self._label_rank:
-            counts = whole if whole is not None else self._label_counts(self._corpus)
+            counts = whole if whole is not None else self.spans_per_label(self._corpus)
             ordered = sorted(counts, key=lambda lab: (-counts[lab], lab))
             self._label_rank = {lab: i for i, lab in enumerate(ordered)}
         for lab in sorted(set(self._colors) - set(self._label_rank)):
             self._label_rank[lab] = len(self._label_rank)
         return self._label_rank
 
-    def _label_counts(self, view: Corpus) -> dict[str, int]:
+    def spans_per_label(self, view: Corpus) -> dict[str, int]:
         """Spans per label in ``view``.
 
         For the unfiltered corpus right after a few edits, the previous counts are updated with
         the spans of the edited sentences only (before and after), instead of rebuilding the
         spans of the whole corpus.
+
+        Parameters
+        ----------
+        view : Corpus
+            This span view's corpus or a filtered view of it.
+
+        Returns
+        -------
+        dict of str to int
+            Label → number of spans (labels without spans are absent).
         """
-        st = self._corpus._state
-        whole = view._sel is None and view._state is st
+        st = self._corpus.state
+        whole = view.selection is None and view.state is st
         if not whole:
             counts = view.spans.group_by("label").agg(pl.len().alias("count"))
             return dict(zip(counts["label"].to_list(), counts["count"].to_list(), strict=True))
@@ -483,7 +506,7 @@ class SpanView(anywidget.AnyWidget):
         sentences changed for that to pay."""
         from .state import changed_sentences, sentence_rows
 
-        st = self._corpus._state
+        st = self._corpus.state
         changed = changed_sentences(st, old_tags)
         if changed.len() > max(64, st.sent.height // 20):
             return None
@@ -493,9 +516,9 @@ class SpanView(anywidget.AnyWidget):
         rows = sentence_rows(st, changed)
         now = self._corpus.rows_view(rows)
         before = self._corpus.rows_view(rows)
-        before._state.tok = before._state.tok.with_columns(old_tags.gather(rows).alias("tag"))
+        before.state.tok = before.state.tok.with_columns(old_tags.gather(rows).alias("tag"))
         for sub, sign in ((before, -1), (now, 1)):
-            for label, n in sub._all_spans()["label"].value_counts().rows():
+            for label, n in all_spans(sub.state)["label"].value_counts().rows():
                 per[label] = per.get(label, 0) + sign * n
         return {k: v for k, v in per.items() if v > 0}
 
@@ -516,7 +539,7 @@ class SpanView(anywidget.AnyWidget):
                 for k, n in zip(counts["kind"].to_list(), counts["count"].to_list(), strict=True)]
 
     def _refresh_status(self) -> None:
-        st = self._corpus._state
+        st = self._corpus.state
         log = st.log
         path = st.files[0].path if len(st.files) == 1 else None
         try:
@@ -620,13 +643,13 @@ class SpanView(anywidget.AnyWidget):
 
     # ------------------------------------------------------------------ edit ops
     def _span_text(self, sentence: int, start: int, end: int) -> str:
-        row = self._corpus._state.sent.filter(pl.col("sentence") == sentence)
+        row = self._corpus.state.sent.filter(pl.col("sentence") == sentence)
         if row.height == 0:
             raise ValueError(f"no sentence {sentence}")
         first, n = int(row["row"][0]), int(row["n_tokens"][0])
         if not 0 <= start < end <= n:
             raise ValueError(f"tokens {start}..{end} are outside sentence {sentence} ({n} tokens)")
-        tokens = self._corpus._state.tok["token"].slice(first + start, end - start)
+        tokens = self._corpus.state.tok["token"].slice(first + start, end - start)
         return " ".join(tokens.to_list())
 
     def _op_relabel(self, m: dict) -> dict:

@@ -125,7 +125,7 @@ def test_every_cached_frame_equals_a_fresh_computation(corpus):
     view = SpanView(c)
 
     def check(step: str) -> None:
-        view._label_counts(c)
+        view.spans_per_label(c)
         assert _check(c, step + " (fast)", documented, exact=False) > 10
         assert _check(c, step + " (exact)", documented, exact=True) > 10
 

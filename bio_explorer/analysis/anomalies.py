@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, TypeVar
 import polars as pl
 
 from .. import schemes
-from ..state import View, sentence_rows
+from ..state import View, all_spans, sentence_rows
 from .transitions import invalid_tokens
 
 if TYPE_CHECKING:
@@ -146,10 +146,10 @@ def _invalid(corpus: View) -> pl.DataFrame:
 
 
 def _boundary_punct(corpus: View) -> pl.DataFrame:
-    sp = corpus._all_spans()
+    sp = all_spans(corpus.state)
     if sp.height == 0:
         return _empty()
-    st = corpus._state
+    st = corpus.state
     rows = st.sent.select("sentence", "row")
     sp = sp.join(rows, on="sentence", how="left", maintain_order="left")
     tokens = st.tok["token"]
@@ -281,7 +281,7 @@ def _whole(corpus: View) -> View:
 
 
 def _multi_tag(corpus: View) -> pl.DataFrame:
-    tok = corpus._state.tok
+    tok = corpus.state.tok
     fields = tok["_field"].unique().cast(pl.String)  # distinct first: a small cast
     multi = fields.filter(fields.str.contains(",", literal=True))
     if multi.len() == 0:
@@ -306,7 +306,7 @@ def _multi_tag(corpus: View) -> pl.DataFrame:
 
 
 def _format(corpus: View) -> pl.DataFrame:
-    st = corpus._state
+    st = corpus.state
     prob = st.problems
     if prob.height == 0:
         return _empty()
@@ -388,7 +388,7 @@ def _changed_sentences(st, res: _Result) -> pl.Series:
 
 def _sub_corpus(corpus: View, ids: pl.Series) -> View:
     """A throw-away view holding only the sentences ``ids`` (sorted, existing) of ``corpus``."""
-    return corpus.rows_view(sentence_rows(corpus._state, ids))
+    return corpus.rows_view(sentence_rows(corpus.state, ids))
 
 
 def _local_parts(corpus: View) -> list[pl.DataFrame]:
@@ -398,7 +398,7 @@ def _local_parts(corpus: View) -> list[pl.DataFrame]:
 
 def _format_rows(corpus: View) -> pl.DataFrame:
     """``format`` rows: they come from reading, so they never change (memoised for good)."""
-    return corpus._state.memo(
+    return corpus.state.memo(
         "anomalies_format", lambda: _finish([_format(_whole(corpus))]), depends_on=()
     )
 
@@ -411,7 +411,7 @@ def _local(corpus: View) -> pl.DataFrame:
     unless more than ``_INCREMENTAL_SHARE`` of the sentences changed, in which case everything is
     recomputed.
     """
-    st = corpus._state
+    st = corpus.state
     prev = st.last("anomalies_local")
 
     def build() -> _Result:
@@ -444,7 +444,7 @@ def set_global(corpus: View, frame: pl.DataFrame | None = None) -> None:
     """Install ``frame`` (rows of the :data:`GLOBAL_KINDS`; ``None``: no rows) as the global result
     for the current tags, so that pages need no consistency pass (a lazy corpus's pages, whose
     global kinds are not computed, use it)."""
-    st = corpus._state
+    st = corpus.state
     rows = _empty() if frame is None else _finish([frame])
     _install_global(st, _Result(st.version, rows, st.tok["tag"], st.tok["_field"]))
 
@@ -462,7 +462,7 @@ def _install_global(st: State, res: _Result) -> None:
 
 def _global_exact(corpus: View) -> pl.DataFrame:
     """Global kinds for the current tags (recomputed when the latest result is older)."""
-    st = corpus._state
+    st = corpus.state
     res = _latest_global(st)
     if res is not None and res.version == st.version:
         return res.frame
@@ -493,12 +493,12 @@ def _all(corpus: View) -> pl.DataFrame:
     def build() -> pl.DataFrame:
         return _finish([_local(corpus), _global_exact(corpus)])
 
-    return corpus._state.memo("anomalies", build, depends_on=("tags", "tokens"))
+    return corpus.state.memo("anomalies", build, depends_on=("tags", "tokens"))
 
 
 def _fast(corpus: View) -> pl.DataFrame:
     """Fresh local kinds and the latest global result (see the staleness rule above)."""
-    st = corpus._state
+    st = corpus.state
     res = _latest_global(st)
     if res is None or res.version == st.version:
         return _all(corpus)
@@ -512,9 +512,9 @@ def _fast(corpus: View) -> pl.DataFrame:
 def global_version(corpus: View) -> int | None:
     """Version of the tags the latest global result was computed on (``None``: never computed).
 
-    Equal to ``corpus._state.version`` when the global kinds are up to date.
+    Equal to ``corpus.state.version`` when the global kinds are up to date.
     """
-    res = _latest_global(corpus._state)
+    res = _latest_global(corpus.state)
     return None if res is None else res.version
 
 
@@ -529,9 +529,9 @@ def refresh_global(corpus: View) -> int:
     -------
     int
         The version of the tags the result was computed on; compare with
-        ``corpus._state.version`` to know whether it is still current.
+        ``corpus.state.version`` to know whether it is still current.
     """
-    st = corpus._state
+    st = corpus.state
     snap = st.snapshot()
     _global_exact(View(snap))
     res = _latest_global(snap)
@@ -562,9 +562,9 @@ def anomalies(corpus: View, *, stale_ok: bool = False) -> pl.DataFrame:
         sentence and position.
     """
     full = _fast(corpus) if stale_ok else _all(corpus)
-    if corpus._sel is None:
+    if corpus.selection is None:
         return full
-    return full.filter(pl.col("sentence").is_in(corpus._sel.implode()))
+    return full.filter(pl.col("sentence").is_in(corpus.selection.implode()))
 
 
 def kind_label_counts(found: Frame) -> Frame:
@@ -601,7 +601,7 @@ def anomaly_sentences(corpus: View, kinds: list[str]) -> pl.Series:
     unknown = [k for k in kinds if k not in KINDS]
     if unknown:
         raise ValueError(f"unknown anomaly kind {unknown[0]!r}; expected one of {', '.join(KINDS)}")
-    st = corpus._state
+    st = corpus.state
     if _latest_global(st) is None:
         _global_exact(corpus)  # the first global result (bumps the "global" version)
 
@@ -641,7 +641,7 @@ def sentence_anomalies(
     pl.DataFrame
         Rows as in :func:`anomalies` for these sentences, sorted by sentence, start, kind, end.
     """
-    st = corpus._state
+    st = corpus.state
     res = _latest_global(st)
     if res is None:
         _global_exact(corpus)

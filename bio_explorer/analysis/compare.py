@@ -22,8 +22,8 @@ _KEY = ["sentence", "start", "end"]
 
 
 def _check_aligned(gold: Corpus, pred: Corpus) -> None:
-    g = gold._token_rows().select("sentence", "position", "token")
-    p = pred._token_rows().select("sentence", "position", "token")
+    g = gold.token_rows().select("sentence", "position", "token")
+    p = pred.token_rows().select("sentence", "position", "token")
     if g.height != p.height or len(gold) != len(pred):
         raise ValueError(
             f"gold and pred do not align: gold has {len(gold):,} sentences / {g.height:,} tokens, "
@@ -64,7 +64,7 @@ def _spans(corpus: Corpus, mode: str, scheme: str | None) -> pl.DataFrame:
 
         scheme = "BIOES" if scheme.upper() == "IOBES" else normalise_scheme(scheme, auto=False)
     scheme = scheme or ("BIOES" if corpus.scheme in bioes else "IOB2")
-    tok = corpus._token_rows().select("sentence", "position", pl.col("tag").cast(pl.String))
+    tok = corpus.token_rows().select("sentence", "position", pl.col("tag").cast(pl.String))
     if scheme in bioes:
         # the tags as the file writes them (a BIOES file's own B/I/E/S), else converted
         own = corpus.file_tags() if corpus.scheme in bioes else None

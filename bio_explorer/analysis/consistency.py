@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from ..span_text import span_texts
+from ..state import all_spans, restrict
 
 if TYPE_CHECKING:
     from ..state import View as Corpus  # the lower layers take a view of the state
@@ -73,13 +74,13 @@ _FORM_SCHEMA = {
 # ---------------------------------------------------------------------------------------- tokens
 def _token_frame(corpus: Corpus) -> pl.DataFrame:
     """Per token: hashes for matching, context key, span membership and shape features."""
-    st = corpus._state
+    st = corpus.state
 
     def build() -> pl.DataFrame:
         tok = st.tok
         n = tok.height
         # span membership per token, from the (cached, seqeval-exact) spans frame
-        sp = corpus._all_spans().join(
+        sp = all_spans(corpus.state).join(
             st.sent.select("sentence", "row"), on="sentence", how="left", maintain_order="left"
         ).select(
             (pl.col("row") + pl.col("start")).alias("first"),
@@ -645,7 +646,7 @@ def _analyse(corpus: Corpus, variant: str, max_ngram: int, min_occurrences: int)
     """Scored occurrences (every vote and inside n-gram) and the forms table for one variant."""
     tf = _token_frame(corpus)
     key = "k_exact" if variant == "exact" else "k_fold"
-    ctx = corpus._state.memo(
+    ctx = corpus.state.memo(
         "consistency_context", lambda: _context_tables(tf), depends_on=("tags",)
     )
     starts_ok = None
@@ -731,7 +732,7 @@ def _compute(corpus: Corpus, max_ngram: int, min_occurrences: int, case_fold: bo
 
     def build() -> tuple[pl.DataFrame, pl.DataFrame]:
         tf = _token_frame(corpus)
-        corpus._state.memo("consistency_context", lambda: _context_tables(tf), depends_on=("tags",))
+        corpus.state.memo("consistency_context", lambda: _context_tables(tf), depends_on=("tags",))
         variants = ("exact", "casefold") if case_fold else ("exact",)
         # the variants share nothing but the (now cached) token frame: polars releases the GIL,
         # so they overlap where single-threaded steps would leave a core idle
@@ -820,7 +821,7 @@ def _compute(corpus: Corpus, max_ngram: int, min_occurrences: int, case_fold: bo
         feats = pl.concat(feat_frames, how="diagonal") if feat_frames else pl.DataFrame()
         return occ, forms, feats
 
-    return corpus._state.memo(key, build, depends_on=("tags",))
+    return corpus.state.memo(key, build, depends_on=("tags",))
 
 
 def inconsistencies(
@@ -947,11 +948,11 @@ def inconsistencies(
     if occurrences:
         thr = DEFAULT_THRESHOLD if threshold is None else threshold
         out = occ.filter(pl.col("score") >= thr)
-        return corpus._restrict(out) if corpus._sel is not None else out
+        return restrict(out, corpus.selection)
     out = forms if threshold is None else forms.filter(pl.col("score") >= threshold)
     out = out.filter(pl.col("score") > 0)
-    if corpus._sel is not None:
-        seen = corpus._restrict(occ.filter(pl.col("score") > 0))
+    if corpus.selection is not None:
+        seen = restrict(occ.filter(pl.col("score") > 0), corpus.selection)
         out = out.join(seen.select(pl.col("form").alias("text"), "variant").unique(),
                        on=["text", "variant"], how="semi", maintain_order="left")
     return out

@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from ..state import all_spans
 from .suspect_schema import SCHEMA, calibrate, empty
 
 if TYPE_CHECKING:
@@ -84,9 +85,9 @@ def context_features(corpus: Corpus) -> pl.DataFrame:
         :data:`MIN_DOCS` documents) and ``feats`` (list of ``"group=value"`` strings, one per
         feature group).
     """
-    st = corpus._state
+    st = corpus.state
     tok = st.tok
-    spans = corpus._all_spans()
+    spans = all_spans(corpus.state)
     if spans.height == 0:
         return spans.select("sentence", "start", "end", "label", "text").with_columns(
             pl.lit(None, pl.UInt32).alias("doc"), pl.lit(None, pl.UInt32).alias("unit"),
@@ -241,7 +242,7 @@ def context_scores(corpus: Corpus, *, folds: int = FOLDS, seed: int = 0,
         labelled as suggested and as the file's label).  Memoised on the corpus state.
     """
     key = f"context_type:{folds}:{seed}:{alpha}"
-    return corpus._state.memo(key, lambda: _build(corpus, folds, seed, alpha),
+    return corpus.state.memo(key, lambda: _build(corpus, folds, seed, alpha),
                               depends_on=("tags",))
 
 

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from ..state import all_spans, restrict
 from .suspect_schema import SCHEMA, empty
 
 if TYPE_CHECKING:
@@ -283,9 +284,9 @@ def run_fold(path: str, fold: int, params: dict) -> dict:
 
 # ------------------------------------------------------------------------------------ driver
 def _prepare(corpus: Corpus, folds: int, seed: int) -> pl.DataFrame:
-    st = corpus._state
+    st = corpus.state
     tok = st.full_tok()  # the extra columns (POS, chunk...) are features
-    spans = corpus._all_spans()
+    spans = all_spans(corpus.state)
     sent = st.sent.select("sentence", "row")
     ann = spans.join(sent, on="sentence", how="left").select(
         pl.int_ranges(pl.col("row") + pl.col("start"), pl.col("row") + pl.col("end"),
@@ -349,7 +350,7 @@ def cross_check(
     _require_crfsuite()
     if folds < 2:
         raise ValueError(f"folds={folds}; expected at least 2")
-    st = corpus._state
+    st = corpus.state
     prm = {**CRF_PARAMS, **(params or {})}
     key = f"cross_check:{folds}:{seed}:{sorted(prm.items())}"
 
@@ -358,12 +359,12 @@ def cross_check(
 
     out = st.memo(key, build, depends_on=("tags",))
     st.put("cross_check:last", out, st.last(key)[0], ("tags",))
-    return corpus._restrict(out) if corpus._sel is not None else out
+    return restrict(out, corpus.selection)
 
 
 def _run(corpus: Corpus, folds: int, seed: int, workers: int | None,
          progress: Callable | None, cancel: Callable | None, prm: dict) -> pl.DataFrame:
-    st = corpus._state
+    st = corpus.state
     tok = st.tok
     if tok.height == 0:
         return pl.DataFrame(schema=RESULT_SCHEMA)
@@ -469,7 +470,7 @@ def start_cross_check(corpus: Corpus, folds: int = 5, seed: int = 0,
 
 def cached_result(corpus: Corpus) -> pl.DataFrame | None:
     """The last cross-check result for the current tags, or None when it was not run since."""
-    return corpus._state.peek("cross_check:last")
+    return corpus.state.peek("cross_check:last")
 
 
 def suspects_from_cross_check(corpus: Corpus, result: pl.DataFrame) -> pl.DataFrame:

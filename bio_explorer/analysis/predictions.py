@@ -23,6 +23,7 @@ import polars as pl
 
 from .. import schemes
 from ..span_text import span_texts
+from ..state import View, all_spans
 from .suspect_schema import SCHEMA, calibrate, empty
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ class PredictionAlignmentError(ValueError):
 
 # ------------------------------------------------------------------------------------ loading
 def _corpus_tokens(corpus: Corpus) -> pl.DataFrame:
-    tok = corpus._state.tok
+    tok = corpus.state.tok
     return tok.select("sentence", "position", "token", pl.col("tag").cast(pl.String))
 
 
@@ -61,7 +62,7 @@ def _first_mismatch(ours: pl.DataFrame, theirs: pl.DataFrame, what: str) -> None
 
 def _from_corpus(corpus: Corpus, pred: Any) -> pl.DataFrame:
     ours = _corpus_tokens(corpus)
-    theirs = pred._state.tok.select("sentence", "position", pl.col("token").alias("ptoken"),
+    theirs = pred.state.tok.select("sentence", "position", pl.col("token").alias("ptoken"),
                                     pl.col("tag").cast(pl.String).alias("predicted"))
     _first_mismatch(ours.select("sentence", "position"), theirs.select("sentence", "position"),
                     "predictions")
@@ -159,7 +160,7 @@ def load_predictions(corpus: Corpus, pred: Any) -> pl.DataFrame:
     PredictionAlignmentError
         When tokens do not line up (naming the first sentence and position).
     """
-    if hasattr(pred, "_state") and hasattr(pred, "tokens"):
+    if isinstance(pred, View):
         out = _from_corpus(corpus, pred)
     elif isinstance(pred, pl.DataFrame):
         out = _from_probs(corpus, pred)
@@ -172,13 +173,13 @@ def load_predictions(corpus: Corpus, pred: Any) -> pl.DataFrame:
         except ImportError:
             pass
         raise TypeError(f"predictions: expected a Corpus or a DataFrame, not {type(pred)!r}")
-    corpus._state.predictions = out
+    corpus.state.predictions = out
     return out
 
 
 def loaded_predictions(corpus: Corpus) -> pl.DataFrame | None:
     """The predictions loaded with :func:`load_predictions` (None when none were)."""
-    return getattr(corpus._state, "predictions", None)
+    return getattr(corpus.state, "predictions", None)
 
 
 # ------------------------------------------------------------------------------------ suspects
@@ -203,7 +204,7 @@ def _span_stat(spans: pl.DataFrame, result: pl.DataFrame, sent: pl.DataFrame,
 
 def _doc_phrase(corpus: Corpus) -> pl.DataFrame:
     """Per (doc, text): ``"in this document 'X' is ORG 6 times and LOC once"``."""
-    sp = corpus._all_spans().join(corpus._state.sent.select("sentence", "doc"), on="sentence")
+    sp = all_spans(corpus.state).join(corpus.state.sent.select("sentence", "doc"), on="sentence")
     cnt = sp.group_by("doc", "text", "label").len("n").sort(["n", "label"],
                                                              descending=[True, False])
     word = (pl.when(pl.col("n") == 1).then(pl.lit("once")).when(pl.col("n") == 2)
@@ -234,9 +235,9 @@ def disagreement_suspects(corpus: Corpus, result: pl.DataFrame, finder: str,
     """
     if result.height == 0:
         return empty()
-    st = corpus._state
+    st = corpus.state
     sent = st.sent.select("sentence", "row", "doc")
-    own = corpus._all_spans()
+    own = all_spans(corpus.state)
     pred = _pred_spans(result)
     own = _span_stat(own.select("sentence", "start", "end", "label"), result,
                      sent, "o")

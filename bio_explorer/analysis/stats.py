@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import polars as pl
 
-from ..state import changed_sentences, sentence_rows
+from ..state import all_spans, changed_sentences, sentence_rows
 
 if TYPE_CHECKING:
     from ..state import View as Corpus  # the lower layers take a view of the state
@@ -49,7 +49,7 @@ def _span_stats(corpus: Corpus) -> tuple[pl.Series, pl.DataFrame, pl.DataFrame]:
     spans before are subtracted, their spans now added), so the label and span-length charts
     never rebuild every span of a large corpus after an edit.
     """
-    st = corpus._state
+    st = corpus.state
     prev = st.last("span_stats")
 
     def build() -> tuple[pl.Series, pl.DataFrame, pl.DataFrame]:
@@ -63,13 +63,13 @@ def _span_stats(corpus: Corpus) -> tuple[pl.Series, pl.DataFrame, pl.DataFrame]:
                 rows = sentence_rows(st, changed)
                 now = corpus.rows_view(rows)
                 before = corpus.rows_view(rows)
-                before._state.tok = before._state.tok.with_columns(
+                before.state.tok = before.state.tok.with_columns(
                     old_tags.gather(rows).alias("tag"))
-                l_new, s_new = _stats_of(now._all_spans())
-                l_old, s_old = _stats_of(before._all_spans())
+                l_new, s_new = _stats_of(all_spans(now.state))
+                l_old, s_old = _stats_of(all_spans(before.state))
                 return (tags, _merged(lengths, l_new, l_old, ["label", "length"], "count"),
                         _merged(sents, s_new, s_old, ["label"], "sentences"))
-        return (tags, *_stats_of(corpus._all_spans()))
+        return (tags, *_stats_of(all_spans(corpus.state)))
 
     return st.memo("span_stats", build, depends_on=("tags",))
 
@@ -113,12 +113,12 @@ def label_counts(corpus: Corpus, by: str | None = None) -> pl.DataFrame:
     """
     if by not in _BY:
         raise ValueError(f"by={by!r}; expected None or 'source'")
-    if by is None and corpus._sel is None:
+    if by is None and corpus.selection is None:
         return _whole_label_counts(corpus)
     sp = corpus.spans.select("sentence", "label", (pl.col("end") - pl.col("start")).alias("len"))
     keys = ["label"]
     if by == "source":
-        src = corpus._state.sent.select("sentence", "source")
+        src = corpus.state.sent.select("sentence", "source")
         sp = sp.join(src, on="sentence", how="left")
         keys = ["label", "source"]
     return (
@@ -141,7 +141,7 @@ def span_lengths(corpus: Corpus) -> pl.DataFrame:
     pl.DataFrame
         ``label`` (str), ``length`` (u32), ``count`` (u32), sorted by label then length.
     """
-    if corpus._sel is None:
+    if corpus.selection is None:
         lengths = _span_stats(corpus)[1]
         return lengths.with_columns(pl.col("count").cast(pl.UInt32)).sort("label", "length")
     return length_counts(corpus.spans)

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from ..state import restrict
 from .suspect_schema import (  # noqa: F401 - the finders' schema, reachable from here too
     CALIBRATION,
     DEFAULT_THRESHOLD,
@@ -170,7 +171,7 @@ def suspects(
     """
     thr = DEFAULT_THRESHOLD if threshold is None else threshold
     out = merge(_finder_frames(corpus, tuple(finders))).filter(pl.col("score") >= thr)
-    return corpus._restrict(out) if corpus._sel is not None else out
+    return restrict(out, corpus.selection)
 
 
 def apply_suggestion(corpus: Corpus, row: Any) -> Any:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from .. import schemes
-from ..state import changed_sentences, sentence_rows
+from ..state import changed_sentences, file_scheme_cat, sentence_rows
 
 if TYPE_CHECKING:
     from ..state import View as Corpus  # the lower layers take a view of the state
@@ -50,10 +50,10 @@ def view_rows(corpus: Corpus) -> pl.Series | None:
     Uses the sentence index (first row and length of each sentence), so it costs only as much as
     the view is large.
     """
-    sel = corpus._sel
+    sel = corpus.selection
     if sel is None:
         return None
-    sent = corpus._state.sent
+    sent = corpus.state.sent
     idx = sent["sentence"].search_sorted(sel.cast(pl.UInt32))
     idx = idx.filter(idx < sent.height)
     ok = sent["sentence"].gather(idx) == sel.cast(pl.UInt32).head(idx.len())
@@ -104,7 +104,7 @@ def _update(corpus: Corpus, old: _Index) -> _Index | None:
     """``old`` brought up to date after edits: only the sentences whose tags changed since it was
     built are converted and coded again.  None when a full build is needed (many sentences
     changed, or the set of file-scheme tags changed, so the vocabulary would be another)."""
-    st = corpus._state
+    st = corpus.state
     tags = st.tok["tag"]
     changed = changed_sentences(st, old.tags)
     if changed.len() == 0:
@@ -114,11 +114,11 @@ def _update(corpus: Corpus, old: _Index) -> _Index | None:
     rows = sentence_rows(st, changed)
     sub = corpus.rows_view(rows)
     code_of = {t: i for i, t in enumerate(old.vocab[:-2])}
-    fresh = sub._file_scheme_cat().cast(pl.String).fill_null("O")
+    fresh = file_scheme_cat(sub.state).cast(pl.String).fill_null("O")
     if not set(fresh.unique().to_list()) <= code_of.keys():
         return None  # a tag the vocabulary does not have
     codes = fresh.replace_strict(code_of, return_dtype=pl.UInt32)
-    part = _codes(sub._state.tok["sentence"], codes, old.k)
+    part = _codes(sub.state.tok["sentence"], codes, old.k)
     into = old.into.scatter(rows, part["into"])
     out = old.out.scatter(rows, part["out"])
     used = (into % old.k).unique()
@@ -128,7 +128,7 @@ def _update(corpus: Corpus, old: _Index) -> _Index | None:
 
 
 def _index(corpus: Corpus) -> _Index:
-    st = corpus._state
+    st = corpus.state
     prev = st.last("transitions_index")
 
     def build() -> _Index:
@@ -136,7 +136,7 @@ def _index(corpus: Corpus) -> _Index:
             updated = _update(corpus, prev[1])
             if updated is not None:
                 return updated
-        tags = schemes.TagVocab(corpus._file_scheme_cat())  # a missing tag reads as O
+        tags = schemes.TagVocab(file_scheme_cat(corpus.state))  # a missing tag reads as O
         vocab = [*tags.tags, START, END]
         frame = _codes(st.tok["sentence"], tags.codes, len(vocab))
         return _Index(len(vocab), vocab, frame["into"], frame["out"],
@@ -180,8 +180,8 @@ def transitions(corpus: Corpus) -> pl.DataFrame:
             .sort(["count", "prev_tag", "tag"], descending=[True, False, False])
         )
 
-    if corpus._sel is None:
-        return corpus._state.memo("transitions", build, depends_on=("tags", "tokens"))
+    if corpus.selection is None:
+        return corpus.state.memo("transitions", build, depends_on=("tags", "tokens"))
     return build()
 
 
@@ -210,14 +210,14 @@ def _invalid_rows(corpus: Corpus) -> pl.DataFrame:
             pl.when((pl.col("tag") == "O") & (pl.col("prev_tag") != START))
             .then(pl.col("row") - 1).otherwise(pl.col("row")).cast(pl.UInt32).alias("row")
         )
-        sentence = corpus._state.tok["sentence"].gather(both["row"])
+        sentence = corpus.state.tok["sentence"].gather(both["row"])
         return (
             both.with_columns(sentence.alias("sentence"))
             .select("row", "sentence", "prev_tag", "tag")
             .sort("row")
         )
 
-    return corpus._state.memo("invalid_rows", build, depends_on=("tags", "tokens"))
+    return corpus.state.memo("invalid_rows", build, depends_on=("tags", "tokens"))
 
 
 def invalid_tokens(corpus: Corpus) -> pl.DataFrame:
@@ -230,10 +230,10 @@ def invalid_tokens(corpus: Corpus) -> pl.DataFrame:
         the transition) and ``token_tag`` (file-scheme tag of the offending token).
     """
     inv = _invalid_rows(corpus)
-    if corpus._sel is not None:
-        inv = inv.filter(pl.col("sentence").is_in(corpus._sel.implode()))
-    tok = corpus._state.tok
-    ft = corpus._file_scheme_cat()
+    if corpus.selection is not None:
+        inv = inv.filter(pl.col("sentence").is_in(corpus.selection.implode()))
+    tok = corpus.state.tok
+    ft = file_scheme_cat(corpus.state)
     return inv.with_columns(
         tok["position"].gather(inv["row"]).alias("position"),
         tok["token"].gather(inv["row"]).alias("token"),
@@ -256,10 +256,10 @@ def invalid_by_sentence(corpus: Corpus) -> pl.DataFrame:
             .with_columns(pl.col("n_invalid").cast(pl.UInt32)).sort("sentence")
         )
 
-    full = corpus._state.memo("invalid_by_sentence", build, depends_on=("tags", "tokens"))
-    if corpus._sel is None:
+    full = corpus.state.memo("invalid_by_sentence", build, depends_on=("tags", "tokens"))
+    if corpus.selection is None:
         return full
-    return full.filter(pl.col("sentence").is_in(corpus._sel.implode()))
+    return full.filter(pl.col("sentence").is_in(corpus.selection.implode()))
 
 
 def transition_key(corpus: Corpus, prev_tag: str, tag: str) -> int | None:
@@ -280,12 +280,12 @@ def transition_sentences(corpus: Corpus, prev_tag: str, tag: str) -> pl.Series:
     key = transition_key(corpus, prev_tag, tag)
     if key is None:
         return pl.Series("sentence", [], pl.UInt32)
-    memo = corpus._state.memo("transition_sentences", build, depends_on=("tags", "tokens"))
+    memo = corpus.state.memo("transition_sentences", build, depends_on=("tags", "tokens"))
     if key not in memo:
         ix = _index(corpus)
         col = ix.out if tag == END else ix.into
         rows = col.eq(key).fill_null(False).arg_true()
-        memo[key] = corpus._state.tok["sentence"].gather(rows).unique().sort()
+        memo[key] = corpus.state.tok["sentence"].gather(rows).unique().sort()
     return memo[key]
 
 
