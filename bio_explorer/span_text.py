@@ -16,17 +16,18 @@ def span_texts(token: pl.Series, first: pl.Series, lens: pl.Series) -> pl.Series
     n = token.len()
     if first.len() == 0 or n == 0:
         return pl.Series("text", [], pl.String)
-    tokens = pl.lit(token.cast(pl.String))
-    start, length = pl.col("first").cast(pl.Int64), pl.col("len")
-    # the k-th token of every span that has one, in one polars run (clipped: no out-of-bounds
-    # gather for the spans that end before it)
-    parts = [tokens.gather(start)] + [
-        pl.when(length > k).then(tokens.gather((start + k).clip(upper_bound=n - 1)))
-        for k in range(1, _SHORT_SPAN)
-    ]
-    frame = pl.DataFrame({"first": first, "len": lens})
-    text = frame.lazy().select(
-        pl.concat_str(parts, separator=" ", ignore_nulls=True).alias("text")).collect()["text"]
+    text = token.cast(pl.String).gather(first).alias("text")  # one-token spans: the token
+    multi = (lens > 1).arg_true()
+    if multi.len():  # tokens 1..3 of the longer spans, joined in one polars run
+        tokens = pl.lit(token.cast(pl.String))
+        start, length = pl.col("first").cast(pl.Int64), pl.col("len")
+        parts = [tokens.gather(start)] + [  # (clipped: no out-of-bounds gather past a span)
+            pl.when(length > k).then(tokens.gather((start + k).clip(upper_bound=n - 1)))
+            for k in range(1, _SHORT_SPAN)
+        ]
+        frame = pl.DataFrame({"first": first.gather(multi), "len": lens.gather(multi)})
+        joined = frame.lazy().select(pl.concat_str(parts, separator=" ", ignore_nulls=True))
+        text = text.scatter(multi, joined.collect().to_series())
     long_ = (lens > _SHORT_SPAN).arg_true()
     if long_.len():  # the few long spans: explode their rows and join
         idx = (
