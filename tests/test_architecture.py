@@ -186,15 +186,8 @@ def test_no_private_names_of_another_package():
 
 # ------------------------------------------------------------- private names across modules
 #: (using module, private name) → why it is still used from outside the module that defines it
-PRIVATE_USES_ALLOWED = {
-    ("bio_explorer.io.conllu", name): "io/text.py's reader helper shared by the io parsers; "
-    "io/text.py is being reworked by the reader optimisation (make it public there)"
-    for name in ("_Problems", "_tag_vocabulary", "_with_positions")
-} | {
-    ("bio_explorer.io.frames", name): "io/text.py's reader helper shared by the io parsers; "
-    "io/text.py is being reworked by the reader optimisation (make it public there)"
-    for name in ("_Problems", "_tag_vocabulary", "_with_positions")
-}
+#: (empty: keep it so, and give a shared helper a public name instead)
+PRIVATE_USES_ALLOWED: dict[tuple[str, str], str] = {}
 
 
 def _is_private(name: str) -> bool:

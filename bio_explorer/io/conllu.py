@@ -6,7 +6,7 @@ import polars as pl
 
 from ..errors import BioFormatError
 from .lines import RawText
-from .text import Layout, Parsed, _Problems, _tag_vocabulary, _with_positions, tag_all_column
+from .text import Layout, Parsed, Problems, tag_all_column, tag_vocabulary, with_positions
 
 CONLLU_COLUMNS = ["id", "form", "lemma", "upos", "xpos", "feats", "head", "deprel", "deps", "misc"]
 NER_KEYS = ("name", "NE", "ner", "NER", "Entity")
@@ -28,7 +28,7 @@ def parse_conllu(raw: RawText, path: str, *, ner_key: str | None = None, multi_t
                  errors: str = "raise") -> Parsed:
     """Parse CoNLL-U lines; multi-word ranges (``3-4``) and empty nodes (``5.1``) are kept for the
     round trip but are not tokens."""
-    problems = _Problems(path, errors, raw.problems)
+    problems = Problems(path, errors, raw.problems)
     content = raw.lines.str.strip_suffix("\r")
     n = content.len()
     is_comment = content.str.starts_with("#")
@@ -74,7 +74,7 @@ def parse_conllu(raw: RawText, path: str, *, ner_key: str | None = None, multi_t
     )
     tag_field = value.fill_null("O")
     vocab = tag_field.filter(word).unique().to_list()
-    eff_map, bad_tags = _tag_vocabulary(vocab, multi_tag)
+    eff_map, bad_tags = tag_vocabulary(vocab, multi_tag)
     if bad_tags:
         frame = pl.DataFrame({"t": tag_field, "w": word}).with_row_index("i")
         for i, t in frame.filter(pl.col("w") & pl.col("t").is_in(list(bad_tags))).head(
@@ -110,7 +110,7 @@ def parse_conllu(raw: RawText, path: str, *, ner_key: str | None = None, multi_t
         "_has_key",
         *[c for c in CONLLU_COLUMNS if c != "form"],
     )
-    tokens = _with_positions(tokens)
+    tokens = with_positions(tokens)
     if multi_tag == "keep":
         tokens = tokens.with_columns(tag_all_column(tokens["_field"], eff_map))
     layout = Layout("conllu", "\t", 10, 1, 9, [9])

@@ -9,7 +9,7 @@ from typing import Any
 import polars as pl
 
 from ..errors import BioFormatError
-from .text import Layout, Parsed, _Problems, _tag_vocabulary, _with_positions
+from .text import Layout, Parsed, Problems, tag_vocabulary, with_positions
 
 
 def to_polars(frame: Any) -> pl.DataFrame:
@@ -43,7 +43,7 @@ def parse_frame(
     Returns the parsed tokens and the name of the column used as source (or ``None``).
     """
     df = to_polars(frame)
-    problems = _Problems(name, errors)
+    problems = Problems(name, errors)
     missing = [c for c in (tokens, tags) if c not in df.columns]
     if missing:
         raise BioFormatError(
@@ -80,7 +80,7 @@ def parse_frame(
         tag_series = pl.Series(names, dtype=pl.String).gather(tag_series.cast(pl.UInt32))
     tag_series = tag_series.cast(pl.String).fill_null("O")
     vocab = tag_series.unique().to_list()
-    eff_map, bad_tags = _tag_vocabulary(vocab, multi_tag)
+    eff_map, bad_tags = tag_vocabulary(vocab, multi_tag)
     for t, (kind, reason) in bad_tags.items():
         problems.report(None, kind, reason + f" (tag {t!r})")
     sentence = df["sentence"].cast(pl.Int64)
@@ -100,5 +100,5 @@ def parse_frame(
         out = out.with_columns(df[c].alias(c))
     if source_col:
         out = out.with_columns(df[source_col].cast(pl.String).alias("_source"))
-    out = _with_positions(out)
+    out = with_positions(out)
     return Parsed(out, Layout("frame", "\t", 2, 0, 1), problems.rows, 1), source_col

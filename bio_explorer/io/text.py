@@ -116,7 +116,11 @@ class Deferred:
         return tok.hstack(add).select(*public, *extra, *internal)
 
 
-class _Problems:
+class Problems:
+    """The problems a parser meets in one file: raised at once (``errors="raise"``: a
+    :class:`~bio_explorer.errors.BioFormatError` naming file and line) or collected as rows of
+    the problems table (``errors="collect"``)."""
+
     def __init__(self, path: str, errors: str, rows: list | None = None) -> None:
         self.path, self.errors, self.rows = path, errors, list(rows or [])
 
@@ -270,7 +274,7 @@ class _Detected:
 
 
 def _detect(
-    raw: RawText, content: pl.Series, kinds: _LineKinds, path: str, problems: _Problems, *,
+    raw: RawText, content: pl.Series, kinds: _LineKinds, path: str, problems: Problems, *,
     sep: str, token_col: int | None, tag_col: int | None,
 ) -> _Detected:
     """Separator, column count, token and tag columns, column dtypes – from ``content``."""
@@ -454,7 +458,7 @@ def _quick_fields(
     if not kinds.candidate.any():
         return None
     try:
-        det = _detect(raw, head, kinds, path, _Problems(path, "raise"), sep=sep,
+        det = _detect(raw, head, kinds, path, Problems(path, "raise"), sep=sep,
                       token_col=token_col, tag_col=tag_col)
     except BioFormatError:
         return None
@@ -615,7 +619,7 @@ def parse_text(
         content = lines if fast else lines.str.strip_suffix("\r")
         n_lines = content.len()
         data = raw.utf8
-    problems = _Problems(path, errors, raw.problems)
+    problems = Problems(path, errors, raw.problems)
     while quick is None:
         head = content if whole else content.head(_HEAD_LINES)
         kinds = _line_kinds(head)
@@ -736,7 +740,7 @@ def parse_text(
     ], engine="in-memory")
 
     # tags: validate the vocabulary (small) in Python, map back to lines with polars
-    eff_map, bad = _tag_vocabulary(vocab_frame.to_series().to_list(), multi_tag)
+    eff_map, bad = tag_vocabulary(vocab_frame.to_series().to_list(), multi_tag)
     if bad:  # the token table holds the token lines in order, with their line numbers
         first_bad = (
             tokens.select("line", pl.col("_field").cast(pl.String).alias("t"))
@@ -876,7 +880,7 @@ def _position(run: pl.Expr) -> pl.Expr:
     return row - pl.when(first).then(row).otherwise(None).forward_fill()
 
 
-def _with_positions(tokens: pl.DataFrame) -> pl.DataFrame:
+def with_positions(tokens: pl.DataFrame) -> pl.DataFrame:
     """Add ``position`` (index in sentence) for a frame sorted by sentence – no group-by needed."""
     return tokens.with_columns(_position(pl.col("sentence")).alias("position"))
 
@@ -939,7 +943,7 @@ def _pick_tag_col(tagish: list[tuple[int, float, int]], sample: pl.DataFrame, wi
 _MALFORMED = re.compile(r"^([A-Za-z][-_]|$)|-$|\s")
 
 
-def _tag_vocabulary(vocab: list[str], multi_tag: str) -> tuple[dict[str, str], dict[str, tuple]]:
+def tag_vocabulary(vocab: list[str], multi_tag: str) -> tuple[dict[str, str], dict[str, tuple]]:
     """Map every distinct tag field to its effective tag; collect the invalid ones.
 
     Parameters
