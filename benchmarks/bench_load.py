@@ -17,9 +17,10 @@ fresh child process (so that peak RSS is per measurement, via
 
 Times are the best of ``--repeat`` runs inside the child (imports excluded), wall clock and CPU
 time (``time.process_time``: every thread of the process, so a shared machine's load inflates it
-less than the wall clock); each reader runs in ``--runs`` children and the medians of time and
-peak RSS are printed.  Everything is
-printed as ratios against the other readers measured in the same run.
+less than the wall clock); each reader runs in ``--runs`` children, interleaved with the other
+readers (round after round: the machine's load drifts alike for all), and the medians of time and
+peak RSS are printed.  Everything is printed as ratios against the other readers measured in the
+same run.
 
 Usage::
 
@@ -191,18 +192,24 @@ def _child(kind: str, path: str, repeat: int, base: str) -> None:
                   "tokens": tokens, "spans": spans})
 
 
-def measure(kind: str, path: Path, repeat: int, runs: int = 1, base: str = "stackoverflow") -> dict:
-    """Run one reader in ``runs`` fresh interpreters; returns the medians of seconds and rss_mb
-    (peak RSS varies by ±10% from run to run with polars' allocator), tokens and spans."""
-    results = []
-    if kind == "reopen":  # the snapshot is written by another process: RSS is the reopen's own
-        measure("prime", path, 1, 1, base)
+def measure(kinds: tuple[str, ...], path: Path, repeat: int, runs: int = 1,
+            base: str = "stackoverflow") -> dict[str, dict]:
+    """Run every reader of ``kinds`` in ``runs`` fresh interpreters each, interleaved (one child
+    per reader in turn, ``runs`` rounds), so that a shared machine's drifting load weighs on every
+    reader alike; returns per reader the medians of seconds, CPU and rss_mb (peak RSS varies by
+    ±10% from run to run with polars' allocator), tokens and spans."""
+    if "reopen" in kinds:  # the snapshot is written by another process: RSS is the reopen's own
+        run_child(__file__, "prime", str(path), "--repeat", "1", "--base", base, cwd=ROOT)
+    results: dict[str, list[dict]] = {k: [] for k in kinds}
     for _ in range(runs):
-        results.append(run_child(__file__, kind, str(path), "--repeat", str(repeat),
-                                 "--base", base, cwd=ROOT))
-    out = dict(results[0])
-    for key in ("seconds", "cpu", "rss_mb"):
-        out[key] = statistics.median(r[key] for r in results)
+        for kind in kinds:
+            results[kind].append(run_child(__file__, kind, str(path), "--repeat", str(repeat),
+                                           "--base", base, cwd=ROOT))
+    out = {}
+    for kind, rows in results.items():
+        out[kind] = dict(rows[0])
+        for key in ("seconds", "cpu", "rss_mb"):
+            out[kind][key] = statistics.median(r[key] for r in rows)
     return out
 
 
@@ -258,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         for n in args.sizes:
             path = make_corpus(n, folder, base_path)
             repeat = args.repeat if n <= 2_000_000 else 1
-            res = {k: measure(k, path, repeat, args.runs, args.base) for k in kinds}
+            res = measure(kinds, path, repeat, args.runs, args.base)
             for k in ("plain", "floor", "reopen"):
                 assert res[k]["tokens"] == res["bx"]["tokens"], (k, res[k], res["bx"])
                 assert res[k]["spans"] == res["bx"]["spans"], (k, res[k], res["bx"])
