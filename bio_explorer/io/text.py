@@ -21,7 +21,8 @@ from .lines import BOM, RawText
 TAG_OR_O = r"^(O|[BIESLUM]-\S.*)$"
 #: a '#' line whose tag field starts like a tag ('B-', even broken) is a token line, not a comment
 _TAG_ATTEMPT = r"^(O|[BIESLUM]-.*)$"
-_DETECT_SAMPLE = 20_000  # lines the layout is decided on (x2, x4 for some checks)
+_DETECT_SAMPLE = 10_000  # lines the layout is decided on (x2, x4 for some checks)
+_COMPACT_SAMPLE = 20_000  # values an extra column's type (Categorical or String) is decided on
 _HEAD_LINES = 4 * _DETECT_SAMPLE
 _CATEGORICAL_MAX = 1_000  # extra columns with at most this many values (in a sample): Categorical
 _COUNT_CHUNK = 1 << 24  # bytes counted at a time by the separator proof (bounded scratch memory)
@@ -867,7 +868,7 @@ def _compact(values: pl.Series) -> pl.Series:
     """
     if values.dtype != pl.String or values.len() == 0:
         return values
-    sample = values.head(_DETECT_SAMPLE)
+    sample = values.head(_COMPACT_SAMPLE)
     if sample.n_unique() <= _CATEGORICAL_MAX:
         return values.cast(pl.Categorical)
     return values
