@@ -161,6 +161,26 @@ def test_field_counts_from_bytes_equal_the_line_table(tmp_path, monkeypatch, bod
         _same(_read(path, False, monkeypatch, **options), _read(path, True, monkeypatch, **options))
 
 
+@pytest.mark.parametrize("final_newline", [True, False], ids=["final_newline", "no_final_newline"])
+def test_lone_separator_lines_are_counted_from_the_line_ends(tmp_path, monkeypatch,
+                                                             final_newline):
+    """StackOverflow NER breaks sentences with lone-TAB lines: no sum of lower bounds proves the
+    field counts, so they come from each line's bytes between its newlines (counted in slices
+    far smaller than the file here) – still from the bytes alone, with the same tokens."""
+    body = ("a\tB-X\tx\tO\nb\tI-X\ty\tO\nc\tO\tz\tO\n\t\nd\tB-Y\tw\tO\ne\tO\tv\tO\n\n"
+            "\t\t\t\nf\tO\tu\tO\n") * 300
+    path = tmp_path / "lone_tab.txt"
+    path.write_text(body if final_newline else body.rstrip("\n"))
+    want = _read(path, True, monkeypatch)
+    monkeypatch.setattr(text_mod, "_HEAD_LINES", 40)
+    monkeypatch.setattr(text_mod, "_DETECT_SAMPLE", 10)
+    monkeypatch.setattr(text_mod, "_COUNT_CHUNK", 7)
+    _no_line_table(monkeypatch)
+    got = _read(path, False, monkeypatch)
+    _same(got, want)
+    assert got[1].height == 1800  # (2,700 lines: more than the CoNLL-U sniff reads)
+
+
 def test_undecodable_byte_after_the_head_is_named_as_before(tmp_path, monkeypatch):
     """The layout is decided on valid first lines; a bad byte far below them is still reported
     with its line (raise) or replaced and listed (collect), exactly as the line-table path does."""

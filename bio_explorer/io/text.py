@@ -463,10 +463,14 @@ def _quick_fields(
                       token_col=token_col, tag_col=tag_col)
     except BioFormatError:
         return None
+    # lines of separators only (StackOverflow's lone-TAB sentence breaks) have more fields than
+    # their last non-empty one: no sum of lower bounds can prove the counts, which are then
+    # measured from the line ends on a read of every column
+    sep_only = bool(((head.str.len_bytes() > 0) & (head.str.strip_chars(det.sep) == "")).any())
     del head, kinds
     projected = None  # the columns read when the others are left for later (see Deferred)
     wanted = sorted({0, det.token_col, det.tag_col, det.n_cols - 1})
-    if defer_columns.get() and len(wanted) < det.n_cols:
+    if defer_columns.get() and len(wanted) < det.n_cols and not sep_only:
         fields = _csv_fields(raw, det.sep, det.dtypes, None, columns=wanted)
         n_fields = None if fields is None else _field_counts_from_seps(
             fields, wanted, body, det.sep, raw.final_newline)
@@ -477,9 +481,12 @@ def _quick_fields(
         if fields is None:
             return None  # (undecodable bytes among them)
         n_lines = fields.height
-        n_fields = _field_counts_from_bytes(fields, len(body) - n_lines + (not raw.final_newline))
+        n_fields = None if sep_only else _field_counts_from_bytes(
+            fields, len(body) - n_lines + (not raw.final_newline))
+        if n_fields is None:
+            n_fields = _field_counts_from_line_ends(fields, body, raw.final_newline)
         if n_fields is None or (n_fields > det.n_cols).any():
-            return None  # the sum fails, or lines with more fields than columns
+            return None  # no count, or lines with more fields than columns
     n_lines = fields.height
     first = fields["c0"].cast(pl.String)  # the whole line when it holds no separator
     if det.sep == "\t":
@@ -524,6 +531,35 @@ def _field_counts_from_bytes(fields: pl.DataFrame, text_bytes: int) -> pl.Series
     if int(total) + int(n_fields.sum()) - n_fields.len() != text_bytes:
         return None
     return n_fields
+
+
+def _field_counts_from_line_ends(fields: pl.DataFrame, body: bytes, final_newline: bool
+                                 ) -> pl.Series | None:
+    """Fields per line (UInt32) of ``fields``, which hold every column of the lines of ``body``:
+    a line's bytes (between its newlines, found with numpy in bounded slices) that are not in
+    its fields are its separators.  Exact for every line (a line wider than the columns gets
+    a count above them); None when the line count differs or numpy is missing."""
+    try:
+        import numpy as np
+    except ImportError:  # pragma: no cover - numpy comes with pyarrow and most installs
+        return None
+    data = np.frombuffer(body, np.uint8)
+    lengths, last = [], -1  # (the newline before the first line is at -1)
+    for i in range(0, len(data), _COUNT_CHUNK):
+        ends = np.flatnonzero(data[i:i + _COUNT_CHUNK] == 10) + i
+        if len(ends):
+            lengths.append(np.diff(ends, prepend=last).astype(np.uint32) - 1)
+            last = int(ends[-1])
+    if not final_newline:
+        lengths.append(np.array([len(data) - last - 1], dtype=np.uint32))
+    line_bytes = pl.Series(np.concatenate(lengths) if lengths else np.zeros(0, np.uint32))
+    if line_bytes.len() != fields.height:
+        return None
+    field_bytes = fields.select(pl.sum_horizontal(
+        (pl.col(c).cat.len_bytes() if fields.schema[c] == pl.Categorical
+         else pl.col(c).str.len_bytes()).fill_null(0).cast(pl.UInt32)
+        for c in fields.columns)).to_series()
+    return (line_bytes - field_bytes + 1).cast(pl.UInt32).alias("n_fields")
 
 
 def _field_counts_from_seps(fields: pl.DataFrame, read: list[int], body: bytes, sep: str,
