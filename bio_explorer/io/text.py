@@ -763,9 +763,14 @@ def parse_text(
     del n_fields, odd, odd_n, odd_eff, odd_token, bad_cols, hashed, content, lines
     extra_cols = [i for i in range(width) if i not in (tag_col, token_col)]
     read_cols = [int(c[1:]) for c in fields.columns]
+    if quick is not None and defer_columns.get() and extra_cols:
+        # read from the bytes: the extra columns are left for later even when they were read
+        # (to count the fields), so that the token table never copies them (io.text.Deferred)
+        read_cols = [i for i in read_cols if i in (token_col, tag_col)]
+        projected = read_cols
     docstart = is_docstart is not None
-    frame = fields.with_columns(token_line.alias("_tl"), *([is_docstart.alias("_ds")]
-                                                           if docstart else []))
+    frame = fields.select(*(f"c{i}" for i in read_cols), token_line.alias("_tl"),
+                          *([is_docstart.alias("_ds")] if docstart else []))
     del fields, is_docstart, token_line, tag_cat
     tokens = frame.lazy().select(_token_line_exprs(read_cols, token_col, tag_col, docstart))
     del frame
