@@ -37,8 +37,10 @@ def plant_errors(corpus, *, seed: int = 0, flip: float = 0.02, drop: float = 0.0
     """
     import numpy as np
 
-    st = corpus._state
-    spans = corpus._all_spans()
+    from bio_explorer.state import all_spans
+
+    st = corpus.state
+    spans = all_spans(st)
     rows = st.sent.select("sentence", "row", "n_tokens")
     sp = spans.join(rows, on="sentence", how="left", maintain_order="left")
     rng = np.random.default_rng(seed)
@@ -107,7 +109,7 @@ def form_frequency(corpus, texts: Iterable[str]) -> pl.DataFrame:
     An independent, string-based count (used to split recall by form frequency).
     """
     texts = pl.Series("text", list(texts), pl.String).unique()
-    tok = corpus._state.tok.select("sentence", "token")
+    tok = corpus.state.tok.select("sentence", "token")
     lens = texts.str.count_matches(" ") + 1
     out = []
     for n in sorted(set(lens.to_list())):

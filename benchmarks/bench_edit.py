@@ -121,8 +121,8 @@ def run(n_tokens: int, folder: Path) -> None:
     # the append alone (JSON line + write + fsync) of the last single-edit record
     from bio_explorer.edits import _step_record
 
-    rec = _step_record("edit", j._state, j._state.log.done[-1])
-    t_append = _median(lambda: j._state.journal.append(rec), 50)
+    rec = _step_record("edit", j.state, j.state.log.done[-1])
+    t_append = _median(lambda: j.state.journal.append(rec), 50)
     journal.unlink(missing_ok=True)
 
     print(f"{'single relabel + page(0, 50)':40s}{_ms(t_single)}   {t_single / load:.3f}x"

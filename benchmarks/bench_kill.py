@@ -94,10 +94,10 @@ def _wait_for(log: Path, pred, timeout: float) -> bool:
 
 def _release(c: bx.Corpus) -> bx.Corpus:
     """Stop journalling ``c`` (the next child takes the journal); it becomes the shadow copy."""
-    jr = c._state.journal
+    jr = c.state.journal
     if jr is not None and hasattr(jr, "release"):  # (older versions hold no lock)
         jr.release()
-    c._state.journal = None
+    c.state.journal = None
     return c
 
 

@@ -152,7 +152,7 @@ def read_bx(path: str) -> tuple[int, int]:
     import bio_explorer as bx
 
     corpus = bx.read(path, cache=False)
-    return corpus._state.tok.height, corpus.spans.height
+    return corpus.state.tok.height, corpus.spans.height
 
 
 def read_reopen(path: str) -> tuple[int, int]:
@@ -160,7 +160,7 @@ def read_reopen(path: str) -> tuple[int, int]:
     import bio_explorer as bx
 
     corpus = bx.read(path, cache=True)
-    return corpus._state.tok.height, corpus.spans.height
+    return corpus.state.tok.height, corpus.spans.height
 
 
 def _child(kind: str, path: str, repeat: int, base: str) -> None:

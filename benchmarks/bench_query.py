@@ -64,7 +64,7 @@ def _fresh(corpus):
     from bio_explorer.corpus import Corpus
     from bio_explorer.state import State
 
-    st = corpus._state
+    st = corpus.state
     return Corpus(State(st.tok, st.files, st.scheme, st.problems))
 
 

@@ -196,7 +196,7 @@ def _fake_consistency(monkeypatch, calls: list):
     }, schema_overrides={"sentence": pl.UInt32, "start": pl.UInt32, "end": pl.UInt32})
 
     def fake_inconsistencies(corpus, occurrences=False, **k):
-        calls.append(corpus._state.version)
+        calls.append(corpus.state.version)
         return fake
 
     monkeypatch.setattr(consistency, "inconsistencies", fake_inconsistencies)
@@ -224,13 +224,13 @@ def test_stale_global_marks_dropped_on_edited_sentences(monkeypatch):
     fast = anomalies_mod.anomalies(c, stale_ok=True)
     assert set(fast["sentence"].to_list()) == {0, 12}
     assert calls == [0]  # nothing recomputed the global kinds
-    assert anomalies_mod.global_version(c) == 0 != c._state.version
+    assert anomalies_mod.global_version(c) == 0 != c.state.version
     c.undo()  # the tags are those of the global result again: its mark comes back
     assert _kinds(v.page())[3] == {"unlabelled_mention"}
     c.redo()
     exact = c.anomalies()  # exact: recomputes the global kinds for the current tags
-    assert calls == [0, c._state.version]
-    assert anomalies_mod.global_version(c) == c._state.version
+    assert calls == [0, c.state.version]
+    assert anomalies_mod.global_version(c) == c.state.version
     assert set(exact["sentence"].to_list()) == {0, 3, 12}
     assert _kinds(v.page())[3] == {"unlabelled_mention"}
 
@@ -241,14 +241,14 @@ def test_refresh_global_installs_newer_result_only(monkeypatch):
     c = bx.sample()
     c.page()
     c.relabel(3, 5, 7, "Library")
-    v1 = c._state.version
+    v1 = c.state.version
     assert anomalies_mod.refresh_global(c) == v1
     assert anomalies_mod.global_version(c) == v1 and calls == [0, v1]
     assert _kinds(c.filter(sentences=[3]).page())[3] == {"unlabelled_mention"}
     # an older result (e.g. a slow background run) never replaces a newer one
-    old = anomalies_mod._Result(0, anomalies_mod._empty(), c._state.tok["tag"],
-                                c._state.tok["_field"])
-    anomalies_mod._install_global(c._state, old)
+    old = anomalies_mod._Result(0, anomalies_mod._empty(), c.state.tok["tag"],
+                                c.state.tok["_field"])
+    anomalies_mod._install_global(c.state, old)
     assert anomalies_mod.global_version(c) == v1
 
 

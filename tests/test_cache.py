@@ -26,7 +26,7 @@ def _entries() -> list:
 
 
 def _same(a: bx.Corpus, b: bx.Corpus) -> None:
-    assert_frame_equal(a._state.tok, b._state.tok)
+    assert_frame_equal(a.state.tok, b.state.tok)
     assert_frame_equal(a.spans, b.spans)
     assert_frame_equal(a.sentences, b.sentences)
     assert a.summary(anomalies=False) == b.summary(anomalies=False)
@@ -46,7 +46,7 @@ def test_reopen_gives_the_parse_and_writes_back_the_same_bytes(shared_corpora, t
     assert len(_entries()) == 1
     assert not list(path.parent.glob("*.arrow")), "never next to the data"
     again = bx.read(path)
-    assert again._state is not first._state
+    assert again.state is not first.state
     _same(again, bx.read(path, cache=False))
     again.relabel(0, 0, 1, "PER")
     again.relabel(0, 0, 1, "LOC")
@@ -119,7 +119,7 @@ def test_cache_false_and_journal_on_top(shared_corpora, tmp_path):
     c = bx.read(path, journal=journal)
     c.relabel(0, 0, 1, "LOC")
     again = bx.read(path, journal=journal)  # from the snapshot, journal replayed on top
-    assert again._state.tok["tag"][0] == "B-LOC"
+    assert again.state.tok["tag"][0] == "B-LOC"
 
 
 def test_lru_bound(shared_corpora, tmp_path):
@@ -161,7 +161,7 @@ def test_a_reopened_corpus_knows_its_file_digest(shared_corpora, tmp_path):
     cache.wait()
     again = bx.read(path)
     assert len(_entries()) == 1
-    raw = again._state.files[0].raw
+    raw = again.state.files[0].raw
     assert raw.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     stat = path.stat()
     data = bytearray(path.read_bytes())

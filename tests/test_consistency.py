@@ -317,7 +317,7 @@ def test_over_long_span_is_flagged(tmp_path: Path):
 
 def test_edits_invalidate(pytorch_corpus):
     assert pytorch_corpus.inconsistencies(occurrences=True).height >= 2
-    st = pytorch_corpus._state
+    st = pytorch_corpus.state
     tag = st.tok["tag"].cast(pl.String)
     rows = st.tok.with_row_index("r").filter(
         (pl.col("token") == "PyTorch") & (pl.col("tag").cast(pl.String) != "B-Library")
@@ -413,7 +413,7 @@ def test_label_counts_match_independent_count(wikigold):
 
 
 def test_plant_errors_changes_exactly_the_planted_spans(wikigold):
-    c = bx.read(wikigold._state.files[0].path)
+    c = bx.read(wikigold.state.files[0].path)
     before = c.spans
     planted = P.plant_errors(c, seed=3)
     n = before.height

@@ -41,14 +41,14 @@ def _full_read(path, **kwargs) -> bx.Corpus:
 def test_first_read_defers_the_extra_columns_and_tokens_adds_them(tmp_path):
     path = _file(tmp_path)
     corpus = bx.read(path, cache=False)
-    st = corpus._state
+    st = corpus.state
     assert st.deferred is not None
     assert "col1" not in st.tok.columns and "_off" not in st.tok.columns
     spans = corpus.spans  # analyses need none of them
     assert st.deferred is not None
     full = _full_read(path)
     assert_frame_equal(corpus.tokens, full.tokens)
-    assert_frame_equal(st.tok, full._state.tok)  # same columns, same order, same offsets
+    assert_frame_equal(st.tok, full.state.tok)  # same columns, same order, same offsets
     assert st.deferred is None
     assert_frame_equal(spans, full.spans)
     assert corpus.tokens["col1"].to_list()[:2] == ["NNP", "VBZ"]
@@ -60,8 +60,8 @@ def test_a_view_and_a_row_subset_get_the_deferred_columns(tmp_path):
     full = _full_read(path)
     assert_frame_equal(corpus.filter(labels=["PER"]).tokens, full.filter(labels=["PER"]).tokens)
     rows = pl.Series([5, 6], dtype=pl.UInt32)
-    sub = bx.read(path, cache=False)._state.of_rows(rows)
-    assert_frame_equal(sub.full_tok(), full._state.tok[rows])
+    sub = bx.read(path, cache=False).state.of_rows(rows)
+    assert_frame_equal(sub.full_tok(), full.state.tok[rows])
 
 
 @pytest.mark.parametrize("touch_tokens", [False, True])
@@ -99,19 +99,19 @@ def test_the_reopen_snapshot_holds_every_column(tmp_path, monkeypatch):
     monkeypatch.setenv("BIO_EXPLORER_CACHE", "1")
     path = _file(tmp_path)
     first = bx.read(path)
-    assert first._state.deferred is not None  # the snapshot thread reads them on its own
+    assert first.state.deferred is not None  # the snapshot thread reads them on its own
     cache.wait()
     again = bx.read(path)
-    assert again._state.deferred is None
-    assert_frame_equal(again._state.tok, _full_read(path)._state.tok)
+    assert again.state.deferred is None
+    assert_frame_equal(again.state.tok, _full_read(path).state.tok)
     assert_frame_equal(again.tokens, first.tokens)
 
 
 def test_several_files_are_completed_at_read(tmp_path):
     a, b = _file(tmp_path, "a.txt"), _file(tmp_path, "b.txt")
     corpus = bx.read([a, b], cache=False)
-    assert corpus._state.deferred is None
-    assert_frame_equal(corpus._state.tok, _full_read([a, b])._state.tok)
+    assert corpus.state.deferred is None
+    assert_frame_equal(corpus.state.tok, _full_read([a, b]).state.tok)
 
 
 def test_an_edit_made_while_the_columns_are_swapped_in_is_kept(tmp_path, monkeypatch):
@@ -121,7 +121,7 @@ def test_an_edit_made_while_the_columns_are_swapped_in_is_kept(tmp_path, monkeyp
     import time
 
     corpus = bx.read(_file(tmp_path), cache=False)
-    st = corpus._state
+    st = corpus.state
     deferred = st.deferred
     edit_done = threading.Event()
 

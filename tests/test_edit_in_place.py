@@ -306,7 +306,7 @@ def test_matching_on_a_few_sentences_agrees_with_the_whole_corpus_filter(so_corp
     spans = c.spans.filter(pl.col("label") == "Library").head(6)
     ids = pl.Series(sorted(set(spans["sentence"].to_list()) | {0, 1, 2, 3}), dtype=pl.UInt32)
     before = c.filter(**query).sentence_ids()
-    tags = c._state.tok["tag"]
+    tags = c.state.tok["tag"]
     for row in spans.head(3).iter_rows(named=True):  # edits: Library → Application, one I- tag
         c.relabel(row["sentence"], row["start"], row["end"], "Application")
     row = spans.row(4, named=True)
@@ -325,7 +325,7 @@ def test_a_lazy_view_answers_an_edit_with_a_view_and_asks_for_the_page(so_corpus
                                                                       monkeypatch):
     """A LazyCorpus has no tag column in memory: its edit replies carry no rows, and the bump
     makes the front end ask for its page (which shows the edit)."""
-    lazy = bx.scan(so_corpus._state.files[0].path, tmp_path / "ds")
+    lazy = bx.scan(so_corpus.state.files[0].path, tmp_path / "ds")
     front = Front(bx.LazySpanView(lazy, page_size=50), monkeypatch)
     page = front.show()
     s, a, b, lab = _span_on_page(page)

@@ -13,6 +13,7 @@ from seqeval.metrics.sequence_labeling import get_entities
 
 import bio_explorer as bx
 from bio_explorer.errors import EditError
+from bio_explorer.state import file_scheme_tags
 
 # ---------------------------------------------------------------- independent helpers
 
@@ -178,7 +179,7 @@ def test_relabel_all_preview_then_apply(sample):
     spans = all_spans(sample)
     toks = sample.tokens
     words = toks["token"].to_list()
-    row0 = {s: r for s, r in zip(*sample._state.sent.select("sentence", "row")
+    row0 = {s: r for s, r in zip(*sample.state.sent.select("sentence", "row")
                                  .to_dict(as_series=False).values(), strict=True)}
     exp = [(s, a) for s, lab, a, b in spans
            if b - a == 1 and words[row0[s] + a] == "PyTorch" and lab != "Library"]
@@ -277,7 +278,7 @@ def test_repair_begin_and_drop(so_dev):
     assert len(p) == len(bad) == 3
     p.apply()
     assert invalid_rows(tags_of(so_dev), sent) == set()
-    assert all_spans(so_dev) == all_spans(bx.read(so_dev._state.files[0].path))  # same spans
+    assert all_spans(so_dev) == all_spans(bx.read(so_dev.state.files[0].path))  # same spans
     so_dev.undo()
     p = so_dev.repair("drop")
     p.apply()
@@ -373,7 +374,7 @@ def test_edits_args_are_json(sample):
 
 
 def test_edit_through_a_view_changes_the_corpus(sample):
-    view = bx.Corpus(sample._state, pl.Series([0, 1], dtype=pl.UInt32))
+    view = bx.Corpus(sample.state, pl.Series([0, 1], dtype=pl.UInt32))
     view.relabel(0, 0, 1, "A")
     assert sentence_tags(sample, 0)[0] == "B-A"
 
@@ -563,9 +564,9 @@ def test_file_scheme_tags_after_edits_match_a_whole_corpus_conversion(shared_cor
             c.delete_span(row["sentence"], row["start"])
         else:
             c.relabel(row["sentence"], row["start"], row["end"], ["PER", "LOC", "NEW"][k % 3])
-    got = c._file_scheme_tags()
-    tok = c._state.tok
-    whole = file_tags(tok, c._state.files[0].scheme)
+    got = file_scheme_tags(c.state)
+    tok = c.state.tok
+    whole = file_tags(tok, c.state.files[0].scheme)
     expected = pl.select(
         pl.when(whole["_changed"]).then(whole["_new"]).otherwise(tok["_eff"].cast(pl.String))
     ).to_series()

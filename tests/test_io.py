@@ -52,7 +52,7 @@ def plain_read(path: Path, *, sep: str = "\t", token_col: int = 0, tag_col: int 
 def assert_same_as_plain(corpus: bx.Corpus, sentences: list[list[tuple[int, str, str]]],
                          raw_tags: bool = True) -> None:
     """Tokens, lines and sentence boundaries of ``corpus`` equal the reference reader's."""
-    tok = corpus._state.tok
+    tok = corpus.state.tok
     flat = [(i, *t) for i, s in enumerate(sentences) for t in s]
     assert tok.height == len(flat)
     assert corpus.sentences.height == len(sentences)
@@ -83,7 +83,7 @@ def test_seed_dialect(shared_corpora):
     c = bx.read(path)
     ref = plain_read(path)
     assert_same_as_plain(c, ref)
-    assert c._state.files[0].layout.dialect == "seed"
+    assert c.state.files[0].layout.dialect == "seed"
     assert c.scheme == "IOB2"
     assert len(c) == 20 and c.n_tokens == 406
     # '.' tagged I-Library inside a span stays inside that span
@@ -107,7 +107,7 @@ def test_conll2003_wikigold_counts_and_docs(shared_corpora):
     assert c.n_tokens == 39_007 and len(c) == 1_696  # README's checked facts
     ref = plain_read(path, sep=" ")
     assert_same_as_plain(c, ref)
-    assert c._state.files[0].layout.sep == " "
+    assert c.state.files[0].layout.sep == " "
     text = path.read_text(encoding="utf-8")
     assert c.tokens["doc"].n_unique() == text.count("-DOCSTART-") == 145
     assert c.scheme == "IOB1"
@@ -142,7 +142,7 @@ def test_stackoverflow_tag_in_column_2(shared_corpora, name, invalid):
     c = bx.read(path)
     ref = plain_read(path, tag_col=1)
     assert_same_as_plain(c, ref)
-    layout = c._state.files[0].layout
+    layout = c.state.files[0].layout
     assert (layout.token_col, layout.tag_col, layout.n_cols) == (0, 1, 4)
     assert {"col2", "col3"} <= set(c.tokens.columns)
     assert c.scheme == "IOB2"
@@ -184,9 +184,9 @@ def test_mit_movie_tag_first_crlf(shared_corpora):
     c = bx.read(path)
     ref = plain_read(path, token_col=1, tag_col=0)
     assert_same_as_plain(c, ref)
-    layout = c._state.files[0].layout
+    layout = c.state.files[0].layout
     assert (layout.token_col, layout.tag_col) == (1, 0)
-    assert c._state.files[0].raw.newline == "\r\n"
+    assert c.state.files[0].raw.newline == "\r\n"
     assert not c.tokens["token"].str.ends_with("\r").any()
     assert c.tokens["token"][0] == "steve" and c.tokens["tag"][0] == "B-Actor"
 
@@ -268,7 +268,7 @@ def test_ncrfpp_bioes_docstart_and_no_final_newline(shared_corpora):
         not text.startswith("-DOCSTART-"))
     assert set(c.tokens["tag"].cast(pl.String).str.slice(0, 2).unique()) <= {"B-", "I-", "O"}
     wide = bx.read(shared_corpora / "ncrfpp_bioes" / "train.cappos.bmes")
-    assert wide._state.files[0].layout.tag_col == 3
+    assert wide.state.files[0].layout.tag_col == 3
     assert wide.tokens["col1"][0] == "[Cap]1"
 
 
@@ -297,7 +297,7 @@ def plain_conllu(path: Path) -> list[list[tuple[int, str, str]]]:
 def test_norne_conllu(shared_corpora):
     path = shared_corpora / "norne_conllu" / "no_bokmaal-ud-dev.conllu"
     c = bx.read(path)
-    assert c._state.files[0].layout.dialect == "conllu"
+    assert c.state.files[0].layout.dialect == "conllu"
     assert_same_as_plain(c, plain_conllu(path))
     assert {"lemma", "upos", "misc"} <= set(c.tokens.columns)
     assert "GPE_LOC" in c.labels()

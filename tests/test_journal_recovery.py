@@ -227,7 +227,7 @@ def test_review_decisions_survive_a_kill_after_the_rename(tmp_path, monkeypatch)
 
     from bio_explorer import review as rv
 
-    path = bx.sample()._state.files[0].path
+    path = bx.sample().state.files[0].path
     work = tmp_path / path.name
     shutil.copyfile(path, work)
     c = bx.read(work, journal=True)

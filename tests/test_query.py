@@ -171,17 +171,17 @@ def test_page_right_after_edit_is_fresh_without_whole_corpus_work(so):
     rebuilding the whole-corpus spans or the global anomaly kinds."""
     from bio_explorer.analysis.anomalies import global_version
 
-    path = so[0]._state.files[0].path
+    path = so[0].state.files[0].path
     c = bx.read(path)
     c.page(0, 5)
     an = c.anomalies()
     bp = an.filter(pl.col("kind") == "boundary_punct").row(0, named=True)
     s = bp["sentence"]
     c.delete_span(s, bp["start"])
-    assert c._state.peek("spans") is None  # stale: the page must not rely on it
+    assert c.state.peek("spans") is None  # stale: the page must not rely on it
     p = c.filter(sentences=[s]).page()["sentences"][0]
     assert global_version(c) == 0  # no whole-corpus consistency run for the page
-    assert c._state.peek("spans") is None  # nor a whole-corpus span rebuild
+    assert c.state.peek("spans") is None  # nor a whole-corpus span rebuild
     assert all(tag == "O" for tag in p["tags"][bp["start"]:bp["end"]])
     assert [bp["start"], bp["end"]] not in [sp[:2] for sp in p["spans"]]
     assert not any(a[2] == "boundary_punct" and a[0] == bp["start"] for a in p["anomalies"])
@@ -235,9 +235,9 @@ def test_page_span_counts_are_whole_corpus_text_counts(so):
 
 def test_page_span_counts_stay_exact_after_edits(so):
     """After each edit the counts follow the tags, without a whole-corpus span rebuild."""
-    c = bx.read(so[0]._state.files[0].path)
+    c = bx.read(so[0].state.files[0].path)
     c.page(0, 5)
-    st = c._state
+    st = c.state
     sp = c.spans
     lib = sp.filter(pl.col("label") == "Library")
     text = lib.group_by("text").len().sort("len", descending=True)["text"][0]

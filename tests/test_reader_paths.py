@@ -31,7 +31,7 @@ def _read(path, slow: bool, monkeypatch: pytest.MonkeyPatch, **kwargs):
             corpus = bx.read(path, **kwargs)
         except BioFormatError as e:
             return ("error", str(e))
-    st = corpus._state
+    st = corpus.state
     tok = st.full_tok().with_columns(pl.col(pl.Categorical).cast(pl.String))
     return ("ok", tok, vars(st.files[0].layout), corpus.problems)
 
@@ -103,7 +103,7 @@ def test_layout_falls_back_to_the_whole_file_when_the_head_misleads(tmp_path, mo
     path = tmp_path / "misleading.txt"
     path.write_text(head + rest)
     corpus = bx.read(path, errors="collect")
-    assert corpus._state.files[0].layout.n_cols == 3
+    assert corpus.state.files[0].layout.n_cols == 3
     assert corpus.problems["kind"].to_list() == ["column_count", "column_count"]
     assert corpus.problems["line"].to_list() == [1, 2]
     assert corpus.tokens.height == 30

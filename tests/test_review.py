@@ -110,7 +110,7 @@ def test_bad_decisions_raise_and_record_nothing(corpus):
 
 def test_reviews_survive_a_restart_through_the_journal(tmp_path):
     src = bx.sample()
-    path = src._state.files[0].path
+    path = src.state.files[0].path
     c = bx.read(path, journal=True)
     rv.set_suspects(c, suspects_frame())
     c.review(c.review_queue().row(0, named=True), "accept")
@@ -254,7 +254,7 @@ def test_explorer_suspects_chart_is_aggregated_and_filters_the_queue(corpus):
 
 
 def test_a_saved_session_with_reviews_keeps_journalling_in_the_span_view(tmp_path):
-    path = bx.sample()._state.files[0].path
+    path = bx.sample().state.files[0].path
     c = bx.read(path)
     view = bx.SpanView(c)  # the span view's own journal (state dir)
     rv.set_suspects(c, suspects_frame())

@@ -32,7 +32,7 @@ def _lines(path: Path) -> list[str]:
 
 def set_tags(corpus: bx.Corpus, rows: list[int], tags: list[str]) -> None:
     """Edit tags directly on the token frame (the edit API is another module's job)."""
-    st = corpus._state
+    st = corpus.state
     tag = st.tok["tag"].cast(pl.String).scatter(rows, tags)
     st.tok = st.tok.with_columns(tag.cast(pl.Categorical).alias("tag"))
     st.touch()
@@ -45,8 +45,8 @@ def assert_only_tag_fields_differ(before: Path, after: Path, corpus: bx.Corpus) 
     """
     old, new = _lines(before), _lines(after)
     assert len(old) == len(new)
-    tok = corpus._state.tok.select("line", "_field", "_off", "_has_key"
-                                   if "_has_key" in corpus._state.tok.columns else pl.lit(True))
+    tok = corpus.state.tok.select("line", "_field", "_off", "_has_key"
+                                   if "_has_key" in corpus.state.tok.columns else pl.lit(True))
     info = {r[0]: r for r in tok.iter_rows()}
     changed = set()
     for number, (a, b) in enumerate(zip(old, new, strict=True), start=1):
@@ -90,7 +90,7 @@ def test_round_trip_of_several_files_into_a_folder(tmp_path, shared_corpora):
 # ---------------------------------------------------------------------------- after edits
 def _relabel_some_spans(c: bx.Corpus, every: int = 37) -> list[int]:
     """Relabel every ``every``-th span to type EDITED (prefixes kept); return the edited rows."""
-    st = c._state
+    st = c.state
     spans = c.spans.gather_every(every).join(st.sent.select("sentence", "row"), on="sentence")
     rows = spans.select(pl.int_ranges(pl.col("row") + pl.col("start"),
                                       pl.col("row") + pl.col("end")).alias("r")).explode("r")
@@ -113,7 +113,7 @@ def test_after_relabels_only_edited_tag_fields_change(tmp_path, path):
     c = _read(path)
     rows = _relabel_some_spans(c)
     assert rows
-    edited_lines = set(c._state.tok["line"].gather(rows).to_list())
+    edited_lines = set(c.state.tok["line"].gather(rows).to_list())
     out = tmp_path / path.name
     c.write(out)
     changed = assert_only_tag_fields_differ(path, out, c)
@@ -121,7 +121,7 @@ def test_after_relabels_only_edited_tag_fields_change(tmp_path, path):
         assert changed == edited_lines
     else:  # IOB1: a B- after a relabelled span may turn into I- (the span before is gone)
         assert edited_lines <= changed
-        lines = c._state.tok["line"]
+        lines = c.state.tok["line"]
         neighbours = {int(lines[r + 1]) for r in rows if r + 1 < lines.len()}
         assert changed <= edited_lines | neighbours
     back = _read(out)
@@ -133,15 +133,15 @@ def test_after_relabels_only_edited_tag_fields_change(tmp_path, path):
 def test_iob2_single_token_edits_change_only_those_lines(tmp_path, shared_corpora):
     path = shared_corpora / "stackoverflow_ner" / "test.txt"
     c = bx.read(path)
-    n = c._state.tok.height
+    n = c.state.tok.height
     rows = list(range(5, n, 997))
     tags = ["B-EDITED" if i % 3 else "O" for i in range(len(rows))]
-    before = c._state.tok["tag"].cast(pl.String).gather(rows).to_list()
+    before = c.state.tok["tag"].cast(pl.String).gather(rows).to_list()
     set_tags(c, rows, tags)
     out = tmp_path / "test.txt"
     c.write(out)
     changed = assert_only_tag_fields_differ(path, out, c)
-    lines = c._state.tok["line"].gather(rows).to_list()
+    lines = c.state.tok["line"].gather(rows).to_list()
     # an edit that keeps the tag changes nothing; every other edited line changes, and only those
     assert changed == {ln for ln, a, b in zip(lines, before, tags, strict=True) if a != b}
     # an untouched orphan I-X after a new B-EDITED is written exactly as the file had it
@@ -152,9 +152,9 @@ def test_iob2_single_token_edits_change_only_those_lines(tmp_path, shared_corpor
 def test_undoing_an_edit_restores_the_bytes(tmp_path, shared_corpora):
     path = shared_corpora / "wikigold" / "wikigold.conll.txt"
     c = bx.read(path)
-    original = c._state.tok["tag"].cast(pl.String)
+    original = c.state.tok["tag"].cast(pl.String)
     _relabel_some_spans(c)
-    st = c._state
+    st = c.state
     st.tok = st.tok.with_columns(original.cast(pl.Categorical).alias("tag"))
     st.touch()
     out = tmp_path / "w.txt"
@@ -245,7 +245,7 @@ def test_line_table_is_released_and_rebuilt_exactly(path):
     if path.name == "emerging.test":
         return
     c = _read(path)
-    for rec in c._state.files:
+    for rec in c.state.files:
         assert rec.raw._lines is None or not rec.raw.utf8
         fresh = split_lines(rec.path.read_bytes(), str(rec.path))
         assert rec.raw.lines.to_list() == fresh.lines.to_list()

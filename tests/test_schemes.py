@@ -61,7 +61,7 @@ def corpus_spans(c: bx.Corpus) -> set[tuple]:
 @pytest.mark.parametrize("path", TAGGED, ids=_id)
 def test_spans_equal_seqeval(path):
     c = _read(path)
-    tok = c._state.tok
+    tok = c.state.tok
     raw = tok["_eff"].cast(pl.String).to_list()
     ref = seqeval_spans(tok["sentence"].to_list(), raw, c.scheme)
     assert corpus_spans(c) == ref
@@ -86,7 +86,7 @@ def test_conversion_round_trips_spans(tmp_path, path, target):
     before = corpus_spans(c)
     out = tmp_path / path.name
     c.write(out, scheme=target)
-    layout = c._state.files[0].layout
+    layout = c.state.files[0].layout
     cols = {} if layout.dialect == "conllu" else {"token_col": layout.token_col,
                                                   "tag_col": layout.tag_col}
     back = _read(out, scheme=target, **cols)

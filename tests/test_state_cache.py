@@ -51,7 +51,7 @@ def _populate(c: Corpus, *, exact: bool) -> None:
 
 
 def _fresh(c: Corpus) -> Corpus:
-    st = c._state
+    st = c.state
     fresh = State(st.tok, st.files, st.scheme, st.problems)
     fresh.versions = dict(st.versions)
     latest = st.last("anomalies_global")
@@ -87,7 +87,7 @@ def _same(a, b, where: str) -> None:
 
 def _check(c: Corpus, step: str, documented: list[re.Pattern], *, exact: bool) -> int:
     _populate(c, exact=exact)
-    st = c._state
+    st = c.state
     fresh = _fresh(c)
     _populate(fresh, exact=exact)
     checked = 0
@@ -102,10 +102,10 @@ def _check(c: Corpus, step: str, documented: list[re.Pattern], *, exact: bool) -
             assert value[1] == want, f"{step}: label_counts"
             assert value[0].to_list() == st.tok["tag"].to_list()
             continue
-        other = fresh._state.peek(key)
+        other = fresh.state.peek(key)
         if other is None and key.startswith("consistency"):
             fresh.inconsistencies()  # the real state ran it for its first global anomaly result
-            other = fresh._state.peek(key)
+            other = fresh.state.peek(key)
         assert other is not None, f"{step}: {key!r} not rebuilt on the fresh state"
         _same(value, other, f"{step}: {key}")
         checked += 1
@@ -161,7 +161,7 @@ def test_every_cached_frame_equals_a_fresh_computation(corpus):
 
 
 def test_memo_api_versions():
-    st = bx.sample()._state
+    st = bx.sample().state
     calls = []
 
     def build():

@@ -353,7 +353,7 @@ def test_edit_replies_at_once_then_background_refreshes_global_marks(front):
         zip(recount["label"].to_list(), recount["len"].to_list(), strict=True))
     assert {d["label"]: d["count"] for d in view._labels}["Zzz_Other"] == 1
     # fast path: the global result is the old one; its marks on the edited sentence are gone
-    assert global_version(corpus) == 0 != corpus._state.version
+    assert global_version(corpus) == 0 != corpus.state.version
     assert view._global.pending
     marks = front.page({"sentences": [s]})["sentences"][0]["anomalies"]
     assert not any(a[2] in GLOBAL_KINDS for a in marks)
@@ -361,7 +361,7 @@ def test_edit_replies_at_once_then_background_refreshes_global_marks(front):
     # front end to refetch
     assert view.wait_idle(timeout=60) is True
     assert not view._global.pending and view._global.error is None
-    assert global_version(corpus) == corpus._state.version
+    assert global_version(corpus) == corpus.state.version
     assert view._data_version == before + 2
     exact = corpus.anomalies()
     assert {d["kind"]: d["count"] for d in view._anomaly_kinds} == _kind_counts_of(exact)
@@ -399,7 +399,7 @@ def test_background_refresh_in_event_loop(so_corpus, monkeypatch):
         assert thread is not None
         await loop.run_in_executor(None, thread.join)
         await asyncio.sleep(0)
-        assert global_version(so_corpus) == so_corpus._state.version
+        assert global_version(so_corpus) == so_corpus.state.version
         assert view._data_version == before + 2
 
     asyncio.run(session())
@@ -479,7 +479,7 @@ def test_background_result_for_an_old_version_is_not_applied(front):
     sp = corpus.spans.head(2).rows(named=True)
     front.ask(kind="edit", op="relabel", sentence=sp[0]["sentence"], start=sp[0]["start"],
               end=sp[0]["end"], label="Zzz_A")
-    stale_version = corpus._state.version
+    stale_version = corpus.state.version
     front.ask(kind="edit", op="relabel", sentence=sp[1]["sentence"], start=sp[1]["start"],
               end=sp[1]["end"], label="Zzz_B")
     before = view._data_version

@@ -98,7 +98,7 @@ def test_quickstart_in_jupyterlab(lab_server, e2e_page, artifacts):
     assert kernel_value(page, "c.unsaved") == 1
     view.locator("button.bx-primary:has-text('Save')").click()
     wait_kernel(page, "c.unsaved", 0)
-    saved = Path(kernel_value(page, "str(c._state.files[0].path)"))
+    saved = Path(kernel_value(page, "str(c.state.files[0].path)"))
     end = kernel_value(page, f"c.spans.filter((pl.col('sentence') == {sid}) & "
                              f"(pl.col('start') == {start}))['end'].item()")
     span_lines = kernel_value(page, f"c.tokens.filter((pl.col('sentence') == {sid}) & "
