@@ -3,7 +3,7 @@
 
 A benchmark re-runs its own script with a hidden ``--child KIND ARGS...`` option; the child does
 one measurement and prints its result as a JSON object on its last line of output, with its peak
-RSS read from ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` (so peak RSS is per measurement).
+RSS read by :func:`peak_rss_mb` (so peak RSS is per measurement).
 
 Benchmarks import it::
 
@@ -23,10 +23,12 @@ import os
 import resource
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-__all__ = ["bench_parser", "cpu_seconds", "peak_rss_mb", "print_result", "run_child"]
+__all__ = ["bench_parser", "cpu_seconds", "peak_rss_mb", "print_result", "run_child",
+           "work_folder"]
 
 
 def bench_parser(doc: str, nargs: int | str, metavar: Sequence[str] | None = None,
@@ -54,7 +56,19 @@ def bench_parser(doc: str, nargs: int | str, metavar: Sequence[str] | None = Non
 
 
 def peak_rss_mb() -> float:
-    """Peak resident set size of this process so far, in MB."""
+    """Peak resident set size of this process so far, in MB.
+
+    On Linux it is ``VmHWM`` of ``/proc/self/status``: the peak of this program's own address
+    space.  ``ru_maxrss`` survives ``exec``, so a child started by a large parent would report at
+    least the parent's size at the fork (the pages it shared before ``exec``).
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -98,3 +112,18 @@ def run_child(script: str | os.PathLike, *args: str, cwd: str | os.PathLike | No
                           capture_output=True, text=True, check=True, cwd=cwd,
                           env=dict(os.environ, **(env or {})))
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def work_folder(folder: Path | None, prefix: str) -> tuple[Path, Callable[[], None]]:
+    """Where a benchmark builds its files: ``folder`` (kept), or a new temporary folder.
+
+    The state of the measured code (reopen snapshots, journals) goes to its ``state`` subfolder
+    (``$BIO_EXPLORER_STATE_DIR``, inherited by the children).  Returns the folder and the call
+    that removes it when it was temporary (a no-op otherwise).
+    """
+    tmp = None
+    if folder is None:
+        tmp = tempfile.TemporaryDirectory(prefix=prefix)
+        folder = Path(tmp.name)
+    os.environ["BIO_EXPLORER_STATE_DIR"] = str(folder / "state")
+    return folder, (tmp.cleanup if tmp is not None else lambda: None)
