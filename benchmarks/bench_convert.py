@@ -24,7 +24,6 @@ import os
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -33,7 +32,14 @@ ROOT = HERE.parent
 TARGET_S = 180.0
 sys.path.insert(0, str(HERE))
 
-from _child import bench_parser, cpu_seconds, peak_rss_mb, print_result, run_child  # noqa: E402
+from _child import (  # noqa: E402
+    bench_parser,
+    cpu_seconds,
+    peak_rss_mb,
+    print_result,
+    run_child,
+    work_folder,
+)
 
 
 def child(kind: str, path: str, out: str) -> dict:
@@ -81,12 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from _make_corpus import CONLL, make_corpus
 
-    tmp = None
-    folder = args.folder
-    if folder is None:
-        tmp = tempfile.TemporaryDirectory(prefix="bench_convert_")
-        folder = Path(tmp.name)
-    os.environ["BIO_EXPLORER_STATE_DIR"] = str(folder / "state")
+    folder, remove_folder = work_folder(args.folder, "bench_convert_")
     try:
         path = make_corpus(args.tokens, folder, CONLL)
         print(f"{path.name}: {path.stat().st_size / 1e9:.2f} GB; load average at start "
@@ -103,8 +104,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {kind:8s} wall {res['wall_s']:7.1f} s  CPU {res['cpu_s']:7.1f} s  "
                       f"peak RSS {res['rss_mb']:5.0f} MB  load {res['load']:.1f}", flush=True)
     finally:
-        if tmp is not None:
-            tmp.cleanup()
+        remove_folder()
     med = {k: {m: statistics.median(r[m] for r in v) for m in ("wall_s", "cpu_s", "rss_mb")}
            for k, v in runs.items()}
     b, x = med["baseline"], med["bx"]

@@ -35,7 +35,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -43,7 +42,13 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from _child import bench_parser, peak_rss_mb, print_result, run_child  # noqa: E402
+from _child import (  # noqa: E402
+    bench_parser,
+    peak_rss_mb,
+    print_result,
+    run_child,
+    work_folder,
+)
 
 TARGETS = {"speedup_vs_plain": 10.0, "max_vs_raw": 6.0, "rss_vs_plain_10M": 1.2,
            "first_vs_floor": 1.3, "reopen_vs_raw": 3.0}
@@ -243,12 +248,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from _make_corpus import BASE, CONLL, make_corpus
 
-    tmp = None
-    folder = args.folder
-    if folder is None:
-        tmp = tempfile.TemporaryDirectory(prefix="bench_load_")
-        folder = Path(tmp.name)
-    os.environ["BIO_EXPLORER_STATE_DIR"] = str(folder / "state")  # the reopen snapshots
+    folder, remove_folder = work_folder(args.folder, "bench_load_")  # the reopen snapshots
     base_path = CONLL if args.base == "conll" else BASE
     print(f"base corpus: {base_path}")
     base = baseline_rss()
@@ -284,8 +284,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{'':>11} {'CPU s':>8} | " + " ".join(f"{res[k]['cpu']:>8.3f}" for k in kinds)
                   + f" | {'':>8} {cpu_floor:>7.2f}x   (load {os.getloadavg()[0]:.1f})", flush=True)
     finally:
-        if tmp is not None:
-            tmp.cleanup()
+        remove_folder()
     print(f"\ntargets: bx >= {TARGETS['speedup_vs_plain']:.0f}x faster than plain, "
           f"<= {TARGETS['max_vs_raw']:.0f}x raw read+decode, "
           f"peak RSS at 10M <= {TARGETS['rss_vs_plain_10M']}x plain, "

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -38,7 +37,14 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from _child import bench_parser, cpu_seconds, peak_rss_mb, print_result, run_child  # noqa: E402
+from _child import (  # noqa: E402
+    bench_parser,
+    cpu_seconds,
+    peak_rss_mb,
+    print_result,
+    run_child,
+    work_folder,
+)
 
 TARGETS = {
     "reopen_vs_raw": 3.0, "first_vs_floor": 1.3, "convert_s": 180.0, "explorer_s": 10.0,
@@ -194,12 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     import bench_load
     from _make_corpus import CONLL, make_corpus
 
-    tmp = None
-    folder = args.folder
-    if folder is None:
-        tmp = tempfile.TemporaryDirectory(prefix="bench_scale_")
-        folder = Path(tmp.name)
-    os.environ["BIO_EXPLORER_STATE_DIR"] = str(folder / "state")
+    folder, remove_folder = work_folder(args.folder, "bench_scale_")
     print(f"base corpus: {CONLL} (repeated); machine load average at start: "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
     lines = []
@@ -237,8 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         lines += _explore_lines(dataset)
         print("\n".join(lines[-9:]), flush=True)
     finally:
-        if tmp is not None:
-            tmp.cleanup()
+        remove_folder()
     print(f"\nall targets (load average now {os.getloadavg()[0]:.1f}):")
     print("\n".join(f"  {line}" for line in lines))
     return 0
