@@ -208,8 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         for n in args.load_sizes:
             path = make_corpus(n, folder, CONLL)
             repeat = 3 if n <= 2_000_000 else 1
-            res = {k: bench_load.measure(k, path, repeat, 1, "conll")
-                   for k in ("raw", "floor", "bx", "reopen")}
+            res = bench_load.measure(("raw", "floor", "bx", "reopen"), path, repeat, 1, "conll")
             reopen = res["reopen"]["seconds"] / res["raw"]["seconds"]
             first = res["bx"]["seconds"] / res["floor"]["seconds"]
             lines.append(f"reopen {n:,} tokens: {res['reopen']['seconds']:.3f} s = {reopen:.1f}x "
