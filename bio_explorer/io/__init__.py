@@ -12,7 +12,7 @@ from typing import Any
 from ..errors import BioFormatError
 from .conllu import looks_like_conllu, parse_conllu
 from .frames import parse_frame
-from .lines import RawText, split_lines
+from .lines import RawText, line_end, split_lines
 from .options import check_columns, check_path, check_sep, normalise_scheme
 from .routes import from_object, parse_routed, sniff
 from .text import Parsed, parse_text
@@ -86,8 +86,8 @@ def _may_be_conllu(raw: RawText) -> bool:
     data = raw.utf8
     if not data:
         return True  # (decoded text only: let the line check decide)
-    tab = data.find(b"\t")
-    return tab >= 0 and data.count(b"\n", 0, tab) < 2000
+    end = line_end(data, 2000)
+    return b"\t" in (data if end is None else data[:end])
 
 
 def read_parts(
