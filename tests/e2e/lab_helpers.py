@@ -12,19 +12,39 @@ import json
 import time
 from pathlib import Path
 
+# The reply promise is kept in a window-level set until it settles, and raced against a timer.
+# Chromium tracks the promise page.evaluate awaits through a weak handle: when the kernel
+# connection drops a future (a websocket reconnect on a busy machine), nothing holds the chain any
+# more and the evaluate fails with "Resulting promise was garbage collected" (seen once in CI).
+# Now such a call ends with the LOST_REPLY marker (and the reason), and ``kernel`` sends it again.
+LOST_REPLY = "__bx_kernel_reply_lost__"
 _RUN_IN_KERNEL = """
-async (code) => {
-  const panel = window.jupyterapp.shell.currentWidget;
-  const kernel = panel.sessionContext.session.kernel;
-  const future = kernel.requestExecute({ code, silent: false, store_history: false });
-  let out = "";
-  future.onIOPub = (msg) => {
-    const t = msg.header.msg_type;
-    if (t === "stream") out += msg.content.text;
-    if (t === "error") out += `ERROR ${msg.content.ename}: ${msg.content.evalue}`;
-  };
-  await future.done;
-  return out;
+async ([code, lost, waitMs]) => {
+  const keep = (window.__bxKernelCalls ||= new Set());
+  const run = (async () => {
+    const panel = window.jupyterapp.shell.currentWidget;
+    const kernel = panel.sessionContext.session.kernel;
+    const future = kernel.requestExecute({ code, silent: false, store_history: false });
+    let out = "";
+    future.onIOPub = (msg) => {
+      const t = msg.header.msg_type;
+      if (t === "stream") out += msg.content.text;
+      if (t === "error") out += `ERROR ${msg.content.ename}: ${msg.content.evalue}`;
+    };
+    await future.done;
+    return out;
+  })();
+  keep.add(run);
+  let timer;
+  const late = new Promise((resolve) => { timer = setTimeout(() => resolve(lost), waitMs); });
+  try {
+    return await Promise.race([run, late]);
+  } catch (err) {
+    return `${lost} ${err}`;  // the future was disposed (kernel restart or reconnect)
+  } finally {
+    clearTimeout(timer);
+    keep.delete(run);
+  }
 }
 """
 
@@ -64,9 +84,24 @@ def open_and_run_all(page, url: str) -> None:
     page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
 
 
-def kernel(page, code: str) -> str:
-    """Run ``code`` in the notebook's kernel (through the front end) and return what it printed."""
-    return page.evaluate(_RUN_IN_KERNEL, code)
+def kernel(page, code: str, attempts: int = 3, wait_s: float = 60.0) -> str:
+    """Run ``code`` in the notebook's kernel (through the front end) and return what it printed.
+
+    Every caller sends idempotent code (reads, imports, ``clear()``), so a reply lost on the way
+    (the kernel connection dropped the request) is sent again, up to ``attempts`` times.
+    """
+    for _ in range(attempts):
+        try:
+            out = page.evaluate(_RUN_IN_KERNEL, [code, LOST_REPLY, int(wait_s * 1000)])
+        except Exception as exc:  # playwright's Error: only its message tells the cases apart
+            if "garbage collected" not in str(exc) and "Promise was collected" not in str(exc):
+                raise
+            out = f"{LOST_REPLY} {exc}"
+        if not out.startswith(LOST_REPLY):
+            return out
+    raise AssertionError(
+        f"the kernel never answered {code!r} ({attempts} tries of {wait_s:.0f} s; last: {out})"
+    )
 
 
 def kernel_value(page, expr: str):
