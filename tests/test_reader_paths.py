@@ -161,14 +161,30 @@ def test_field_counts_from_bytes_equal_the_line_table(tmp_path, monkeypatch, bod
         _same(_read(path, False, monkeypatch, **options), _read(path, True, monkeypatch, **options))
 
 
+def _spy_columns(monkeypatch: pytest.MonkeyPatch) -> list:
+    """Record the ``columns`` of every call of polars' CSV reader."""
+    calls, real = [], text_mod._csv_fields
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs.get("columns"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(text_mod, "_csv_fields", spy)
+    return calls
+
+
+LONE_TAB = ("a\tB-X\tx\tO\nb\tI-X\ty\tO\nc\tO\tz\tO\n\t\nd\tB-Y\tw\tO\ne\tO\tv\tO\n\n"
+            "\t\t\t\nf\tO\tu\tO\n")
+
+
 @pytest.mark.parametrize("final_newline", [True, False], ids=["final_newline", "no_final_newline"])
 def test_lone_separator_lines_are_counted_from_the_line_ends(tmp_path, monkeypatch,
                                                              final_newline):
     """StackOverflow NER breaks sentences with lone-TAB lines: no sum of lower bounds proves the
-    field counts, so they come from each line's bytes between its newlines (counted in slices
-    far smaller than the file here) – still from the bytes alone, with the same tokens."""
-    body = ("a\tB-X\tx\tO\nb\tI-X\ty\tO\nc\tO\tz\tO\n\t\nd\tB-Y\tw\tO\ne\tO\tv\tO\n\n"
-            "\t\t\t\nf\tO\tu\tO\n") * 300
+    field counts, so they are each line's separator bytes (counted in slices far smaller than
+    the file here) – still from the bytes alone, with the same tokens, and without reading the
+    column that is neither token, tag nor last (it is left for later, io.text.Deferred)."""
+    body = LONE_TAB * 300
     path = tmp_path / "lone_tab.txt"
     path.write_text(body if final_newline else body.rstrip("\n"))
     want = _read(path, True, monkeypatch)
@@ -176,9 +192,30 @@ def test_lone_separator_lines_are_counted_from_the_line_ends(tmp_path, monkeypat
     monkeypatch.setattr(text_mod, "_DETECT_SAMPLE", 10)
     monkeypatch.setattr(text_mod, "_COUNT_CHUNK", 7)
     _no_line_table(monkeypatch)
+    columns = _spy_columns(monkeypatch)
     got = _read(path, False, monkeypatch)
     _same(got, want)
     assert got[1].height == 1800  # (2,700 lines: more than the CoNLL-U sniff reads)
+    assert columns[0] == [0, 1, 3]  # the first read skips column 2
+    assert None not in columns  # no read of every column
+
+
+@pytest.mark.parametrize("odd", [
+    "\tO\tx\tO\n",  # a blank first field on a line that is not only separators
+    "\t\tx\t\n",  # ... and with its only text in the unread column
+    "<s>\t\t\t\n",  # a marker with separators
+    "g\tO\tt\tO\t\n",  # a line wider than the layout
+    " \t\n",  # a space and a separator
+], ids=["blank_first", "only_unread", "marker", "wide", "space_sep"])
+def test_lone_separator_files_with_odd_lines_equal_the_line_table(tmp_path, monkeypatch, odd):
+    """Lines whose unread column could change what they are send the file to the full path (or
+    are decided exactly from their bytes): the tokens and problems are the line table's."""
+    path = tmp_path / "lone_tab_odd.txt"
+    path.write_text(LONE_TAB * 150 + odd + LONE_TAB * 150)
+    monkeypatch.setattr(text_mod, "_HEAD_LINES", 40)
+    monkeypatch.setattr(text_mod, "_DETECT_SAMPLE", 10)
+    for options in ({}, {"errors": "collect"}, {"strict": False, "errors": "collect"}):
+        _same(_read(path, False, monkeypatch, **options), _read(path, True, monkeypatch, **options))
 
 
 def test_undecodable_byte_after_the_head_is_named_as_before(tmp_path, monkeypatch):

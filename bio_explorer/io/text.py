@@ -412,14 +412,23 @@ def _odd_stand_in(fields: pl.DataFrame, n_fields: pl.Series, odd: pl.Series, sep
                   ) -> pl.Series:
     """Stand-ins for the text of lines ``odd`` when only some columns were read: a one-field
     line is its first field; a longer one is its first field, a separator and a non-empty last
-    field (its field count is proven, its last field is not empty).  A stand-in has the line's
-    kind (:func:`_line_kinds`: ``_quick_fields`` has ruled out a blank or marker first field on
-    a longer line) and no trailing separator, which is all the line text is read for."""
+    field (its field count is proven, its last field is not empty), and a line of separators
+    only is itself.  A stand-in has the line's kind (:func:`_line_kinds`: ``_quick_fields`` has
+    ruled out a blank or marker first field on any other longer line) and its trailing
+    separators, which is all the line text is read for."""
     text = fields.get_column("c0").gather(odd).cast(pl.String).alias("raw")
-    multi = (n_fields.gather(odd) > 1).arg_true()
+    odd_n = n_fields.gather(odd)
+    multi = (odd_n > 1).arg_true()
     if multi.len() == 0:
         return text
-    return text.scatter(multi, text.gather(multi) + (sep + "x"))
+    # (a longer line whose first field is empty is a line of separators only: _quick_fields has
+    # sent every other such file to the full path; it is its own exact text)
+    first, n_multi = text.gather(multi), odd_n.gather(multi)
+    seps_only = n_multi.replace_strict({n: sep * (n - 1) for n in n_multi.unique().to_list()},
+                                       return_dtype=pl.String)
+    return text.scatter(multi, pl.select(
+        pl.when(pl.lit(first) == "").then(pl.lit(seps_only)).otherwise(pl.lit(first) + (sep + "x"))
+    ).to_series())
 
 
 def _maybe_in(data: bytes, needle: bytes, *, line_start: bool = False) -> bool:
@@ -468,12 +477,21 @@ def _quick_fields(
     # measured from the line ends on a read of every column
     sep_only = bool(((head.str.len_bytes() > 0) & (head.str.strip_chars(det.sep) == "")).any())
     del head, kinds
+    shapes = None  # every line's exact field count, measured from the bytes
+    if sep_only:
+        shapes = _line_shapes(body, det.sep, raw.final_newline)
+        if shapes is None or (shapes["n_fields"] > det.n_cols).any():
+            return None  # (no numpy), or lines with more fields than columns
     projected = None  # the columns read when the others are left for later (see Deferred)
     wanted = sorted({0, det.token_col, det.tag_col, det.n_cols - 1})
-    if defer_columns.get() and len(wanted) < det.n_cols and not sep_only:
+    if defer_columns.get() and len(wanted) < det.n_cols:
         fields = _csv_fields(raw, det.sep, det.dtypes, None, columns=wanted)
-        n_fields = None if fields is None else _field_counts_from_seps(
-            fields, wanted, body, det.sep, raw.final_newline)
+        if fields is None:
+            n_fields = None
+        elif shapes is not None:
+            n_fields = shapes["n_fields"] if shapes.height == fields.height else None
+        else:
+            n_fields = _field_counts_from_seps(fields, wanted, body, det.sep, raw.final_newline)
         if n_fields is not None:
             projected = wanted
     if projected is None:
@@ -484,9 +502,13 @@ def _quick_fields(
         n_fields = None if sep_only else _field_counts_from_bytes(
             fields, len(body) - n_lines + (not raw.final_newline))
         if n_fields is None:
-            n_fields = _field_counts_from_line_ends(fields, body, raw.final_newline)
-        if n_fields is None or (n_fields > det.n_cols).any():
-            return None  # no count, or lines with more fields than columns
+            if shapes is None:
+                shapes = _line_shapes(body, det.sep, raw.final_newline)
+            if shapes is None or shapes.height != n_lines:
+                return None
+            n_fields = shapes["n_fields"]
+        if (n_fields > det.n_cols).any():
+            return None  # lines with more fields than columns
     n_lines = fields.height
     first = fields["c0"].cast(pl.String)  # the whole line when it holds no separator
     if det.sep == "\t":
@@ -506,7 +528,10 @@ def _quick_fields(
         # the other lines are classified on their first field (see _odd_stand_in): a line of
         # several fields whose first one is blank or a sentence marker could be a blank or marker
         # line only if its unread fields are blank too – leave such files to the full path
+        # (lines of separators only are known from their bytes)
         odd_multi = ~regular & (n_fields > 1)
+        if shapes is not None:
+            odd_multi = odd_multi & ~shapes["sep_only"]
         if odd_multi.any() and first.filter(odd_multi).str.strip_chars().is_in(
                 ["", "<s>", "</s>"]).any():
             return None
@@ -533,33 +558,41 @@ def _field_counts_from_bytes(fields: pl.DataFrame, text_bytes: int) -> pl.Series
     return n_fields
 
 
-def _field_counts_from_line_ends(fields: pl.DataFrame, body: bytes, final_newline: bool
-                                 ) -> pl.Series | None:
-    """Fields per line (UInt32) of ``fields``, which hold every column of the lines of ``body``:
-    a line's bytes (between its newlines, found with numpy in bounded slices) that are not in
-    its fields are its separators.  Exact for every line (a line wider than the columns gets
-    a count above them); None when the line count differs or numpy is missing."""
+def _line_shapes(body: bytes, sep: str, final_newline: bool) -> pl.DataFrame | None:
+    """Fields per line of ``body`` (``n_fields``, UInt32) and whether a line holds separators
+    only (``sep_only``: StackOverflow's lone-TAB sentence breaks).
+
+    Exact for every line (a line wider than the layout gets a count above its columns): with no
+    quoting, a line's fields are its separator bytes plus one.  Newlines and separators are found
+    with numpy in bounded slices, so no column has to be read.  None when numpy is missing.
+    """
     try:
         import numpy as np
     except ImportError:  # pragma: no cover - numpy comes with pyarrow and most installs
         return None
     data = np.frombuffer(body, np.uint8)
-    lengths, last = [], -1  # (the newline before the first line is at -1)
+    code = ord(sep)
+    seps, lengths = [], []
+    last_end, at_last_end, seen = -1, 0, 0  # the newline before line 1 is at -1
     for i in range(0, len(data), _COUNT_CHUNK):
-        ends = np.flatnonzero(data[i:i + _COUNT_CHUNK] == 10) + i
+        chunk = data[i:i + _COUNT_CHUNK]
+        ends = np.flatnonzero(chunk == 10)
+        at = np.flatnonzero(chunk == code)
         if len(ends):
-            lengths.append(np.diff(ends, prepend=last).astype(np.uint32) - 1)
-            last = int(ends[-1])
+            before = np.searchsorted(at, ends) + seen  # separators before each newline
+            seps.append(np.diff(before, prepend=at_last_end).astype(np.uint32))
+            lengths.append((np.diff(ends + i, prepend=last_end) - 1).astype(np.uint32))
+            last_end, at_last_end = int(ends[-1]) + i, int(before[-1])
+        seen += len(at)
     if not final_newline:
-        lengths.append(np.array([len(data) - last - 1], dtype=np.uint32))
-    line_bytes = pl.Series(np.concatenate(lengths) if lengths else np.zeros(0, np.uint32))
-    if line_bytes.len() != fields.height:
-        return None
-    field_bytes = fields.select(pl.sum_horizontal(
-        (pl.col(c).cat.len_bytes() if fields.schema[c] == pl.Categorical
-         else pl.col(c).str.len_bytes()).fill_null(0).cast(pl.UInt32)
-        for c in fields.columns)).to_series()
-    return (line_bytes - field_bytes + 1).cast(pl.UInt32).alias("n_fields")
+        seps.append(np.array([seen - at_last_end], np.uint32))
+        lengths.append(np.array([len(data) - last_end - 1], np.uint32))
+    n_seps = pl.Series(np.concatenate(seps) if seps else np.zeros(0, np.uint32))
+    n_bytes = pl.Series(np.concatenate(lengths) if lengths else np.zeros(0, np.uint32))
+    return pl.select(
+        n_fields=(n_seps + 1).cast(pl.UInt32),
+        sep_only=(n_bytes > 0) & (n_seps == n_bytes),
+    )
 
 
 def _field_counts_from_seps(fields: pl.DataFrame, read: list[int], body: bytes, sep: str,
