@@ -267,6 +267,7 @@ class Coalescer:
 
     @contextmanager
     def hold(self) -> Iterator[None]:
+        """Defer every call until the ``with`` block ends, then run once if one was made."""
         self._held += 1
         try:
             yield

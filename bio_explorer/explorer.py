@@ -31,6 +31,7 @@ import html
 import os
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -383,6 +384,27 @@ class Explorer(w.VBox):
     def flush(self) -> None:
         """Finish pending work now: the background computation and a debounced chart update."""
         self.wait()
+
+    @contextmanager
+    def hold_updates(self) -> Iterator[None]:
+        """Redraw the charts and the header once, when the ``with`` block ends.
+
+        Inside the block, filter changes (a chart selection, ``span_view.query``) and edits only
+        mark the charts and the header for a redraw; it runs when the block ends.  In a kernel the
+        redraw follows the span page's reply anyway (it is debounced); outside one it runs at
+        every change, and this block lets a script, test or benchmark make several changes, or
+        answer a page request first, as the kernel would.
+
+        Examples
+        --------
+        >>> import bio_explorer as bx
+        >>> ex = bx.Explorer(bx.sample())                                    # doctest: +SKIP
+        >>> with ex.hold_updates():                                          # doctest: +SKIP
+        ...     ex.span_view.query = {"labels": ["Library"]}
+        ...     ex.span_view.query = {"labels": ["Library", "Language"]}
+        """
+        with self._rerender.hold(), self._reheader.hold():
+            yield
 
     # ------------------------------------------------------------------ linking
     def _chart_clicked(self, name: str) -> Callable[[dict], None]:

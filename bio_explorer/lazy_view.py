@@ -126,11 +126,13 @@ class LazySpanView(SpanView):
         raise NotImplementedError(_APPLY_ALL_UNAVAILABLE)
 
     # ------------------------------------------------------------------ messages
-    def _handle_message(self, widget: Any, content: Any, buffers: Any = None) -> None:
+    def handle_request(self, content: Any, buffers: list | None = None) -> None:
+        """:meth:`SpanView.handle_request`; a review request gets an error reply (no review on a
+        LazyCorpus)."""
         if isinstance(content, dict) and content.get("kind") == "review":
             self._reply_error(content, REVIEW_UNAVAILABLE)
             return
-        super()._handle_message(widget, content, buffers)
+        super().handle_request(content, buffers)
 
     def review(self, suspects: pl.DataFrame | None = None, **query: list[str]) -> None:
         """Not available on a LazyCorpus (see :data:`REVIEW_UNAVAILABLE`)."""

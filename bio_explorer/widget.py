@@ -553,7 +553,33 @@ class SpanView(anywidget.AnyWidget):
 
     # ------------------------------------------------------------------ messages
     def _handle_message(self, widget: Any, content: Any, buffers: Any = None) -> None:
-        """Entry point of custom messages from the front end."""
+        """The ``on_msg`` callback of custom messages from the front end: :meth:`handle_request`."""
+        self.handle_request(content, buffers)
+
+    def handle_request(self, content: Any, buffers: list | None = None) -> None:
+        """Answer one request as the browser would send it: for tests, benchmarks, other front ends.
+
+        The view's front end sends ``{"kind": "page" | "edit" | "review", "id": ..., ...}``
+        (see ``js/src/span_view.js``); the reply goes out through :meth:`send` as it would to the
+        browser (an error reply for a malformed request, never an exception).  A page request is
+        answered "soon" (at once outside a running event loop; in a kernel after the messages
+        already waiting, a newer page request superseding an older one).
+
+        Parameters
+        ----------
+        content : dict
+            The request (anything else is ignored).
+        buffers : list, optional
+            Binary buffers of the message (unused; accepted as the comm passes them).
+
+        Examples
+        --------
+        >>> import bio_explorer as bx
+        >>> view = bx.SpanView(bx.sample(), journal=False)
+        >>> view.send = lambda msg, buffers=None: print(msg["kind"], len(msg["sentences"]))
+        >>> view.handle_request({"kind": "page", "id": 1, "offset": 0, "limit": 5})
+        page 5
+        """
         if not isinstance(content, dict):
             return
         kind = content.get("kind")

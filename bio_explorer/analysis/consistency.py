@@ -486,8 +486,9 @@ FEATURES = tuple(dict.fromkeys(VOTE_FEATURES + INSIDE_FEATURES))
 
 #: weights of the occurrence score: one logistic model per group (fitted on planted errors in five
 #: shared corpora with ``python benchmarks/bench_detect.py --fit``, seeds 101-104, disjoint from
-#: the evaluation seeds 1, 2; a feature missing from a group has weight 0)
-_WEIGHTS: dict[str, dict[str, float]] = {
+#: the evaluation seeds 1, 2; a feature missing from a group has weight 0).  Read when a score is
+#: computed: a fitting script may update it in place to try other weights on fresh corpora.
+SCORE_WEIGHTS: dict[str, dict[str, float]] = {
     "flip": {"bias": 7.86, "agree": 0.27, "conf": -8.68, "logk": 0.61, "logj": -0.67,
         "share": -12.28, "ctx_m": 0.18, "ctx_own": -0.08, "name": 0.07, "never_lower": 0.25,
         "po": -0.01, "len": 1.0, "fold": -0.32, "lone": 0.41, "lctx": -0.32, "rctx": -0.15,
@@ -563,7 +564,7 @@ def _features() -> list[pl.Expr]:
 def _score_expr(groups: tuple[str, ...] = GROUPS[:-1],
                 weights: dict[str, dict[str, float]] | None = None) -> pl.Expr:
     """The occurrence score: the logistic model of the occurrence's group (column ``grp``)."""
-    weights = weights or _WEIGHTS
+    weights = weights or SCORE_WEIGHTS
     out = pl.lit(None, pl.Float64)
     for grp in reversed(groups):
         w = weights.get(grp, {"bias": 0.0})
@@ -824,6 +825,42 @@ def _compute(corpus: Corpus, max_ngram: int, min_occurrences: int, case_fold: bo
     return corpus.state.memo(key, build, depends_on=("tags",))
 
 
+def occurrence_features(
+    corpus: Corpus,
+    *,
+    min_occurrences: int = 2,
+    case_fold: bool = True,
+    max_ngram: int = DEFAULT_MAX_NGRAM,
+) -> pl.DataFrame:
+    """The signals of every scored occurrence: what :data:`SCORE_WEIGHTS` are fitted on.
+
+    The same pass as :func:`inconsistencies` with the same parameters (and the same cache).
+
+    Parameters
+    ----------
+    corpus : Corpus
+        The corpus (its whole text: a filter is not applied).
+    min_occurrences, case_fold, max_ngram
+        As in :func:`inconsistencies`.
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per scored occurrence and reading: ``sentence``, ``start``, ``end``,
+        ``variant``, ``kind``, ``grp`` (the model of :data:`GROUPS` that scores it) and the
+        features of its group (:data:`VOTE_FEATURES` or :data:`INSIDE_FEATURES`; null where a
+        feature is not its group's).  Empty (no columns) when nothing is scored.
+
+    Examples
+    --------
+    >>> import bio_explorer as bx
+    >>> from bio_explorer.analysis.consistency import occurrence_features
+    >>> "grp" in occurrence_features(bx.sample()).columns
+    True
+    """
+    return _compute(corpus, max_ngram, min_occurrences, case_fold)[2]
+
+
 def inconsistencies(
     corpus: Corpus,
     occurrences: bool = False,
@@ -894,7 +931,7 @@ def inconsistencies(
     *kind of conflict* — a label against another label (``flip``), an untagged occurrence against
     a label (``own_o``), a span against a mostly untagged form (``maj_o``), a boundary conflict
     (``cross``) and an n-gram inside a possibly over-long span (``inside``).  The weights
-    (``_WEIGHTS``) are fitted by ``benchmarks/bench_detect.py --fit`` on errors planted in five
+    (``SCORE_WEIGHTS``) are fitted by ``benchmarks/bench_detect.py --fit`` on errors planted in five
     shared corpora, each corpus weighted equally, with seeds disjoint from the evaluation seeds;
     the sign of a weight depends on the kind (e.g. ``po`` is strongly negative for untagged
     mentions and weak for label flips).  The signals of a voting occurrence:
@@ -958,4 +995,4 @@ def inconsistencies(
     return out
 
 
-__all__ = ["DEFAULT_THRESHOLD", "inconsistencies"]
+__all__ = ["DEFAULT_THRESHOLD", "SCORE_WEIGHTS", "inconsistencies", "occurrence_features"]
