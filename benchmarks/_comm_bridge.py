@@ -199,7 +199,7 @@ class Kernel:
             msg = item["msg"]
             if isinstance(msg, dict) and msg.get("kind") in ("page", "edit"):
                 self._arrived[str(msg.get("id"))] = (time.perf_counter(), time.thread_time())
-            widget._handle_message(widget, msg)
+            widget.handle_request(msg)
         elif item.get("trait") in self.traits:
             name, value = item["trait"], item["value"]
             self._from_front = (name, json.dumps(value, sort_keys=True))

@@ -182,7 +182,7 @@ def measure(browser, base: str, kernel: Kernel, n_tokens: int, repeat: int,
         "rows redrawn after edit", "click → charts (python)", "click → charts (draw)")}
     parts: dict[str, dict[str, list[float]]] = {k: {} for k in (
         "chip → rows", "next page → rows", "search → rows", "search Enter → rows", "edit → rows")}
-    labels = [d["label"] for d in view._labels][:repeat + 1]
+    labels = [d["label"] for d in view.label_chips][:repeat + 1]
     for i in range(repeat):
         lab = labels[i % len(labels)]
         chip = page.locator(f"#app .bx-lchip[data-label='{lab}']")
@@ -212,7 +212,7 @@ def measure(browser, base: str, kernel: Kernel, n_tokens: int, repeat: int,
         old = span.get_attribute("data-label")
         where = span.evaluate("e => [e.closest('.bx-row').dataset.sentence, e.dataset.start]")
         span.click()
-        new = next(d["label"] for d in view._labels if d["label"] != old)
+        new = next(d["label"] for d in view.label_chips if d["label"] != old)
         item = page.locator(".bx-pop-span [role='menuitemradio']").filter(
             has=page.get_by_text(new, exact=True)).first
         out["edit → rows"].append(_timed(page, item.click, CLICK, parts=parts["edit → rows"]))

@@ -253,7 +253,7 @@ def fit_data(seeds=FIT_SEEDS) -> pl.DataFrame:
         for seed in seeds:
             c = bx.read(str(SHARED / pattern))
             planted = P.plant_errors(c, seed=seed)
-            _, _, feat = C._compute(c, NGRAM, 2, True)
+            feat = C.occurrence_features(c, max_ngram=NGRAM)
             feat = feat.with_row_index("fid")
             pairs = feat.join(
                 planted.select("sentence", pl.col("start").alias("ps"), pl.col("end").alias("pe")),
@@ -387,8 +387,8 @@ def main(argv: list[str] | None = None) -> None:
 
         weights = fit()
         pprint.pprint(weights, width=100, sort_dicts=False)
-        C._WEIGHTS.clear()
-        C._WEIGHTS.update(weights)
+        C.SCORE_WEIGHTS.clear()
+        C.SCORE_WEIGHTS.update(weights)
         print(f"threshold (pooled P >= {TARGET_P} on seeds {FIT_SEEDS}): {choose_threshold()}")
         return
     print(f"\n=== planted errors (diagnostic; the consistency finder alone) ===\n"

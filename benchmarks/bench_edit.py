@@ -20,6 +20,7 @@ append ≤ 5 ms per edit; long-text relabel_all per-word ratio ≤ 2.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import tempfile
@@ -118,10 +119,10 @@ def run(n_tokens: int, folder: Path) -> None:
     t_nojournal = _median(lambda: flip(j, k0), 50)
     enable_journal(j, journal)
     t_journal = _median(lambda: flip(j, k0), 50)
-    # the append alone (JSON line + write + fsync) of the last single-edit record
-    from bio_explorer.edits import _step_record
-
-    rec = _step_record("edit", j.state, j.state.log.done[-1])
+    # the append alone (JSON line + write + fsync) of the last single-edit record, as written
+    # (the journal is JSON lines: its last line is that record)
+    rec = json.loads(journal.read_text(encoding="utf-8").splitlines()[-1])
+    assert rec["kind"] == "edit" and rec["op"] == "relabel", rec
     t_append = _median(lambda: j.state.journal.append(rec), 50)
     journal.unlink(missing_ok=True)
 

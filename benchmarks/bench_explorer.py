@@ -72,10 +72,10 @@ def main() -> None:
         ex.clear()
         t0 = time.perf_counter()
         # as in a kernel: the page reply goes out before the charts and the header
-        with ex._rerender.hold(), ex._reheader.hold():
+        with ex.hold_updates():
             ex.charts.labels.selection = [{"label": label}]
-            view._handle_message(view, {"kind": "page", "id": f"c{i}", "query": view.query,
-                                        "offset": 0, "limit": 50}, [])
+            view.handle_request({"kind": "page", "id": f"c{i}", "query": view.query,
+                                 "offset": 0, "limit": 50}, [])
             t1 = time.perf_counter()
         t2 = time.perf_counter()
         assert replies[-1]["kind"] == "page" and view.query == {"labels": [label]}

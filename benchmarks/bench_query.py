@@ -82,11 +82,11 @@ def run(n_tokens: int, folder: Path, repeat: int = 7, rounds: int = 5) -> None:
     from bio_explorer.analysis import anomalies as am
 
     # (each timing is the median of 3 runs, every run on a fresh state with empty caches)
-    own_kinds = (am._invalid, am._boundary_punct, am._multi_tag, am._format)
-
+    # the kinds that need no consistency pass: am.LOCAL_KINDS (invalid transitions, boundary
+    # punctuation, multi-tag, format)
     def own_cold(corpus=corpus) -> float:
         own = _fresh(corpus)
-        return _timed(lambda: [f(own) for f in own_kinds])[0]
+        return _timed(lambda: am.local_anomalies(own))[0]
 
     t_own = statistics.median(own_cold() for _ in range(3))
     row("anomalies, own kinds (cold)", t_own)

@@ -83,10 +83,10 @@ def child_screen(dataset: str) -> dict:
         view = explorer.span_view
         replies: list[dict] = []
         view.send = lambda msg, *a, **k: replies.append(msg)
-        view._handle_message(view, {"kind": "page", "id": "1", "query": {}, "offset": 0,
-                                    "limit": view.page_size})
+        view.handle_request({"kind": "page", "id": "1", "query": {}, "offset": 0,
+                             "limit": view.page_size})
         explorer.wait()  # the anomaly chart and the header's anomaly count, too
-        specs = {name: chart._spec for name, chart in explorer.charts.items()}
+        specs = {name: chart.spec for name, chart in explorer.charts.items()}
         return replies[-1], specs
 
     seconds, (reply, specs) = _timed(screen)

@@ -90,8 +90,8 @@ def bench_python(corpus: bx.Corpus) -> tuple[SpanView, list[dict]]:
             n += 1
             view.query = {}  # a different query first, so nothing is memoised
             view.query = q
-            view._handle_message(view, {"kind": "page", "id": f"r{n}", "query": q,
-                                        "offset": 0, "limit": 50}, [])
+            view.handle_request({"kind": "page", "id": f"r{n}", "query": q,
+                                 "offset": 0, "limit": 50}, [])
 
         widget = _median_ms(round_trip)
         reply = replies[-1]
@@ -116,12 +116,12 @@ def bench_edit(corpus: bx.Corpus, load_ms: float) -> None:
     def round_trip() -> None:
         i = state["i"] = state["i"] + 1
         s, a, b = spans[i % len(spans)]
-        view._handle_message(view, {"kind": "edit", "id": f"e{i}", "op": "relabel",
-                                    "sentence": s, "start": a, "end": b,
-                                    "label": "Bench" if i % 2 else "Bench2"}, [])
+        view.handle_request({"kind": "edit", "id": f"e{i}", "op": "relabel",
+                             "sentence": s, "start": a, "end": b,
+                             "label": "Bench" if i % 2 else "Bench2"}, [])
         assert replies[-1]["kind"] == "edit" and replies[-1]["ok"], replies[-1]
-        view._handle_message(view, {"kind": "page", "id": f"p{i}", "query": {},
-                                    "offset": 0, "limit": 50}, [])
+        view.handle_request({"kind": "page", "id": f"p{i}", "query": {},
+                             "offset": 0, "limit": 50}, [])
         assert replies[-1]["kind"] == "page", replies[-1]
 
     round_trip()  # warm
@@ -157,14 +157,15 @@ def bench_browser(view: SpanView, replies: list[dict]) -> None:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/tests/browser/harness.html"
-    traits = {k: getattr(view, k) for k in (
+    # the synced state the browser receives when the widget is displayed
+    traits = view.get_state([
         "query", "total_sentences", "matching_sentences", "page_size", "_labels",
-        "_anomaly_kinds", "_sources", "_data_version", "_selection", "_status")}
+        "_anomaly_kinds", "_sources", "_data_version", "_selection", "_status"])
     view.query = {}
     pages = []
     for i in range(15):
-        view._handle_message(view, {"kind": "page", "id": f"b{i}", "query": {},
-                                    "offset": (i % 5) * 50, "limit": 50}, [])
+        view.handle_request({"kind": "page", "id": f"b{i}", "query": {},
+                             "offset": (i % 5) * 50, "limit": 50}, [])
         pages.append(replies[-1])
     try:
         with sync_playwright() as p:
