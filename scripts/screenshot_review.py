@@ -69,7 +69,7 @@ def main() -> None:
         return items
 
     def py_send(msg: dict) -> list[dict]:
-        view._handle_message(view, msg)
+        view.handle_request(msg)
         return drain()
 
     def py_trait(name: str, value) -> list[dict]:

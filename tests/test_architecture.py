@@ -7,7 +7,10 @@
 * no module imports another package's ``_private`` names or modules;
 * no module uses a ``_private`` function, class, method or attribute that only another module of
   the package defines (``obj._name``, ``getattr(obj, "_name")``, ``from .mod import _name``);
-  ``self._x``/``cls._x``, dunder names and names the module defines itself are not flagged.
+  ``self._x``/``cls._x``, dunder names and names the module defines itself are not flagged;
+* no benchmark (``benchmarks/*.py``) uses a ``_private`` name that only package modules define
+  (the benchmarks' own helpers, e.g. ``_comm_bridge.py``, and third-party internals they reach,
+  such as tornado's ``_sockets``, are theirs: a name is judged by where it is defined).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pathlib import Path
 import pytest
 
 PKG = Path(__file__).resolve().parent.parent / "bio_explorer"
+BENCHMARKS = PKG.parent / "benchmarks"
 ROOT = "bio_explorer"
 
 #: modules that must never import bio_explorer.corpus (prefix match on the dotted name)
@@ -291,3 +295,73 @@ def test_the_private_use_allow_list_is_still_needed():
     used = {(mod, name) for mod, name, _, _ in _foreign_private_uses(_package_trees())}
     stale = sorted(set(PRIVATE_USES_ALLOWED) - used)
     assert stale == [], f"allowed private uses that no longer happen (drop them): {stale}"
+
+
+# ------------------------------------------------------------- private names in the benchmarks
+def _benchmark_trees() -> dict[str, ast.AST]:
+    return {f"benchmarks.{path.stem}": ast.parse(path.read_text(encoding="utf-8"))
+            for path in sorted(BENCHMARKS.glob("*.py"))}
+
+
+def _package_private_uses(
+    package: dict[str, ast.AST], outside: dict[str, ast.AST]
+) -> list[tuple[str, str, int, list[str]]]:
+    """``(module, name, line, package modules defining it)`` for each private name a module of
+    ``outside`` uses that only modules of ``package`` define (one defined by any module of
+    ``outside`` — its own helper, or an attribute it sets on a third-party object — is not
+    flagged)."""
+    out = [
+        (mod, name, line, owners)
+        for mod, name, line, owners in _foreign_private_uses({**package, **outside})
+        if mod in outside and all(o in package for o in owners)
+    ]
+    return sorted(out, key=lambda r: (r[0], r[2], r[1]))
+
+
+def test_the_benchmark_checker_flags_only_the_package_private_names():
+    package = {
+        "bio_explorer.widget": ast.parse(
+            "class SpanView:\n"
+            "    _labels = []\n"
+            "    def _handle_message(self, w, m): pass\n"
+            "    def _send(self): pass\n"
+        ),
+        "bio_explorer.edits": ast.parse("def _step_record(): pass\n"),
+    }
+    outside = {
+        "benchmarks._bridge": ast.parse(
+            "class Kernel:\n"
+            "    def _send(self): pass\n"  # the helper's own private method
+            "def serve(server, kernel):\n"
+            "    kernel._socket = None\n"  # set here: this module's (a third-party object)
+            "    server._sockets\n"  # defined nowhere here: tornado's
+        ),
+        "benchmarks.bench_x": ast.parse(
+            "from bio_explorer.edits import _step_record\n"  # 1: the package's private function
+            "def run(view, bridge):\n"
+            "    view._handle_message(view, {})\n"  # 3: the package's private method
+            "    [d for d in view._labels]\n"  # 4: the package's private trait
+            "    bridge._send()\n"  # also defined by a benchmark helper: not flagged
+            "    bridge.kernel._socket\n"  # the helper's: not flagged
+        ),
+    }
+    found = [(mod, name, line) for mod, name, line, _ in _package_private_uses(package, outside)]
+    assert found == [("benchmarks.bench_x", "_step_record", 1),
+                     ("benchmarks.bench_x", "_handle_message", 3),
+                     ("benchmarks.bench_x", "_labels", 4)]
+
+
+def test_the_checker_sees_the_benchmarks():
+    trees = _benchmark_trees()
+    assert "benchmarks.bench_widget" in trees and "benchmarks._comm_bridge" in trees
+
+
+def test_benchmarks_use_no_private_name_of_the_package():
+    bad = [
+        f"benchmarks/{mod.partition('.')[2]}.py:{line} uses {name} (defined in "
+        f"{', '.join(owners)})"
+        for mod, name, line, owners in _package_private_uses(_package_trees(),
+                                                             _benchmark_trees())
+    ]
+    assert bad == [], ("benchmarks use private names of bio_explorer (give them a public, "
+                       "documented name, or measure through the public API):\n" + "\n".join(bad))

@@ -35,8 +35,8 @@ def _relabel_first(view: SpanView) -> tuple[int, int]:
     replies: list[dict] = []
     view.send = lambda msg, buffers=None: replies.append(msg)
     s, a, b = view.corpus.spans.select("sentence", "start", "end").row(0)
-    view._handle_message(view, {"kind": "edit", "id": "e1", "op": "relabel", "sentence": s,
-                                "start": a, "end": b, "label": "Library"}, [])
+    view.handle_request({"kind": "edit", "id": "e1", "op": "relabel", "sentence": s,
+                         "start": a, "end": b, "label": "Library"}, [])
     assert replies[-1]["ok"], replies[-1]
     return s, a
 

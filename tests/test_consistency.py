@@ -145,7 +145,7 @@ def test_context_prior_ranks_untagged_mention_after_entity_context(tmp_path: Pat
     assert sorted(um["sentence"].to_list()) == [18, 19]
     score = dict(zip(um["sentence"].to_list(), um["score"].to_list(), strict=True))
     assert score[18] > score[19]
-    _, _, feat = C._compute(c, 6, 2, True)
+    feat = C.occurrence_features(c, max_ngram=6)
     f = feat.filter(pl.col("variant") == "exact", pl.col("sentence").is_in([18, 19]))
     lctx = dict(zip(f["sentence"].to_list(), f["lctx"].to_list(), strict=True))
     # 8 of 8 other "using" are followed by a span start (rate 1 vs ~0.4 overall): positive;
@@ -203,7 +203,7 @@ def test_label_context_prior_follows_the_neighbour_words(tmp_path: Path):
     sents.append(_sent("we live in Paris now", {"Paris": "PER"}))   # sentence 15
     sents.append(_sent("we met Mr Paris today", {"Paris": "PER"}))  # sentence 16
     c = bx.read(_write(tmp_path / "labctx.tsv", sents))
-    _, _, feat = C._compute(c, C.DEFAULT_MAX_NGRAM, 2, True)
+    feat = C.occurrence_features(c)
     f = feat.filter(pl.col("variant") == "exact", pl.col("sentence").is_in([15, 16]))
     got = dict(zip(f["sentence"].to_list(), f["lab_ctx"].to_list(), strict=True))
     assert got[15] < -0.5 and got[16] > 0.5
@@ -226,7 +226,7 @@ def test_nearby_occurrences_stand_in_for_the_document(tmp_path: Path):
     for i in (5, 20, 21, 22, 23):
         sents[i] = _sent("we met Zorg today")
     c = bx.read(_write(tmp_path / "window.tsv", sents))
-    _, _, feat = C._compute(c, C.DEFAULT_MAX_NGRAM, 2, True)
+    feat = C.occurrence_features(c)
     f = feat.filter(pl.col("variant") == "exact", pl.col("grp") == "own_o").sort("sentence")
     assert f["sentence"].to_list() == [5, 20, 21, 22, 23]
     # plain counts per block of 10 sentences: other untagged / ORG "Zorg" in the same block
@@ -281,7 +281,7 @@ def test_common_label_confusion_ranks_below_a_rare_one(tmp_path: Path):
     ky = occ.filter(pl.col("text") == "Ky")
     assert kx["label"].to_list() == ["Application"] and ky["label"].to_list() == ["Device"]
     assert ky["score"].item() > kx["score"].item()
-    _, _, feat = C._compute(c, 6, 2, True)
+    feat = C.occurrence_features(c, max_ngram=6)
     f = feat.filter(pl.col("variant") == "exact")
     pair = dict(zip(f["sentence"].to_list(), f["pair"].to_list(), strict=True))
     assert pair[4] == pytest.approx(np.log1p(5))  # 5 other forms show Application and Library

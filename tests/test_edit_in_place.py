@@ -48,8 +48,8 @@ class Front:
         self._query = dict(self.view.query if query is None else query)
         self.latest_id = rid = self._id("page")
         self.page_requests += 1
-        self.view._handle_message(self.view, {"kind": "page", "id": rid, "query": self._query,
-                                              "offset": offset, "limit": 50})
+        self.view.handle_request({"kind": "page", "id": rid, "query": self._query,
+                                  "offset": offset, "limit": 50})
         return rid
 
     def edit(self, **args) -> str:
@@ -58,7 +58,7 @@ class Front:
         if self.page and self.shown_id is not None and self.latest_id == self.shown_id:
             msg["view"] = {"id": self.shown_id, "query": self._query, "offset": self.page["offset"],
                            "sentences": [s["sentence"] for s in self.page["sentences"]]}
-        self.view._handle_message(self.view, msg)
+        self.view.handle_request(msg)
         return rid
 
     def handle(self) -> None:
@@ -90,9 +90,9 @@ class Front:
         out: list[dict] = []
         self.view.send = out.append
         try:
-            self.view._handle_message(self.view, {"kind": "page", "id": "check",
-                                                  "query": self._query,
-                                                  "offset": self.page["offset"], "limit": 50})
+            self.view.handle_request({"kind": "page", "id": "check",
+                                      "query": self._query,
+                                      "offset": self.page["offset"], "limit": 50})
         finally:
             self.view.send = lambda msg, buffers=None: self.inbox.append(msg)
         return out[-1]["sentences"]
@@ -113,7 +113,7 @@ def front(so_corpus, monkeypatch) -> Front:
 
 
 def _other_label(view: SpanView, label: str) -> str:
-    return next(d["label"] for d in view._labels if d["label"] != label)
+    return next(d["label"] for d in view.label_chips if d["label"] != label)
 
 
 def _span_on_page(page: dict, pick=lambda s, sp: True) -> tuple[int, int, int, str]:
@@ -259,7 +259,7 @@ def test_a_malformed_view_is_refused_and_nothing_changes(front):
     for bad in ({"id": "x", "query": {}, "offset": 0, "sentences": "all"},
                 {"id": "x", "query": {"nope": 1}, "offset": 0, "sentences": [s]},
                 {"id": 3, "query": {}, "offset": 0, "sentences": [s]}, []):
-        front.view._handle_message(front.view, {
+        front.view.handle_request({
             "kind": "edit", "id": "e", "op": "relabel", "sentence": s, "start": a, "end": b,
             "label": _other_label(front.view, lab), "view": bad})
         assert front.inbox[-1]["kind"] == "error" and "'view'" in front.inbox[-1]["message"]
@@ -285,7 +285,7 @@ def test_counts_follow_the_in_place_reply_in_an_event_loop(so_corpus, monkeypatc
                 break
             await asyncio.sleep(0.005)
         assert events == ["_data_version", "_labels"]
-        assert any(d["label"] == "Zzz_InPlace" for d in view._labels)
+        assert any(d["label"] == "Zzz_InPlace" for d in view.label_chips)
         view._global.cancel()
 
     asyncio.run(session())

@@ -99,7 +99,7 @@ def test_explorer_parts_and_specs(ex, vl_schema, so_corpus):
     n_labels = len(so_corpus.labels())
     n_tags = 2 * n_labels + 3  # B-/I- per label, O, <s>, </s>
     for name, view in ex.charts.items():
-        spec = view._spec
+        spec = view.spec
         jsonschema.Draft7Validator(vl_schema).validate(spec)  # valid Vega-Lite
         assert "url" not in str(spec.get("data", ""))  # inlined, no file or URL
         # aggregated: bounded by the tag vocabulary, never by the 16k tokens
@@ -131,7 +131,7 @@ def _params(spec: dict) -> list[dict]:
 
 
 def test_label_click_filters_span_view_and_charts_follow(ex, shared_corpora):
-    before = {name: v._spec for name, v in ex.charts.items()}
+    before = {name: v.spec for name, v in ex.charts.items()}
     ex.charts.labels.selection = [{"label": "Library"}]
     assert ex.span_view.query == {"labels": ["Library"]}
     tags = _plain_tags(shared_corpora / SO_TEST)
@@ -139,10 +139,10 @@ def test_label_click_filters_span_view_and_charts_follow(ex, shared_corpora):
     assert ex.span_view.matching_sentences == want
     # the other charts show the selection too, and were re-rendered for the filtered sentences
     assert ex.charts.lengths.selection == [{"label": "Library"}]
-    assert ex.charts.labels._spec != before["labels"]
-    assert "whole corpus" in str(ex.charts.labels._spec)  # grey whole-corpus bars behind
-    assert ex.charts.transitions._spec != before["transitions"]
-    assert ex.charts.inconsistencies._spec == before["inconsistencies"]  # whole-corpus table
+    assert ex.charts.labels.spec != before["labels"]
+    assert "whole corpus" in str(ex.charts.labels.spec)  # grey whole-corpus bars behind
+    assert ex.charts.transitions.spec != before["transitions"]
+    assert ex.charts.inconsistencies.spec == before["inconsistencies"]  # whole-corpus table
     assert "of" in ex.header.value and f"<b>{want:,}</b>" in ex.header.value
     # shift-click adds a second label
     ex.charts.labels.selection = [{"label": "Library"}, {"label": "Algorithm"}]
@@ -151,8 +151,19 @@ def test_label_click_filters_span_view_and_charts_follow(ex, shared_corpora):
     ex.charts.labels.selection = []
     assert ex.span_view.query == {}
     assert ex.span_view.matching_sentences == len(tags)
-    assert {name: v._spec for name, v in ex.charts.items()} == before
+    assert {name: v.spec for name, v in ex.charts.items()} == before
     assert all(v.selection == [] for v in ex.charts)
+
+
+def test_hold_updates_redraws_once_when_the_block_ends(ex):
+    before = ex.charts.labels.spec
+    header = ex.header.value
+    with ex.hold_updates():
+        ex.span_view.query = {"labels": ["Library"]}
+        ex.span_view.handle_request({"kind": "page", "id": "h", "offset": 0, "limit": 5})
+        assert ex.charts.labels.spec == before and ex.header.value == header  # not yet
+    assert ex.charts.labels.spec != before and ex.header.value != header
+    ex.span_view.query = {}
 
 
 def test_transition_cell_click(ex):
@@ -185,13 +196,13 @@ def test_anomaly_and_inconsistency_clicks(ex):
 
 
 def test_span_view_query_updates_chart_selections(ex):
-    before = ex.charts.labels._spec
+    before = ex.charts.labels.spec
     ex.span_view.query = {"labels": ["Algorithm"], "text": "the"}
     assert ex.charts.labels.selection == [{"label": "Algorithm"}]
-    assert ex.charts.labels._spec != before
+    assert ex.charts.labels.spec != before
     assert ex.query == ex.span_view.query
     ex.query = {}
-    assert ex.charts.labels.selection == [] and ex.charts.labels._spec == before
+    assert ex.charts.labels.selection == [] and ex.charts.labels.spec == before
 
 
 def test_parts_keep_linking_in_a_user_layout(so_corpus):
@@ -222,13 +233,13 @@ def test_edit_in_span_view_refreshes_charts(ex, monkeypatch):
         pytest.skip("edits not available")
     replies = []
     monkeypatch.setattr(ex.span_view, "send", lambda m, buffers=None: replies.append(m))
-    before = ex.charts.labels._spec
+    before = ex.charts.labels.spec
     sp = ex.corpus.spans.filter(pl.col("label") == "Library").head(1)
-    ex.span_view._handle_message(ex.span_view, {
+    ex.span_view.handle_request({
         "kind": "edit", "id": "e", "op": "relabel", "sentence": int(sp["sentence"][0]),
         "start": int(sp["start"][0]), "end": int(sp["end"][0]), "label": "Algorithm"}, [])
     assert replies[-1]["ok"] is True, replies[-1]
-    assert ex.charts.labels._spec != before
+    assert ex.charts.labels.spec != before
 
 
 # ------------------------------------------------------------------------------------ background
@@ -239,17 +250,17 @@ def test_slow_parts_follow_in_the_background(so_corpus, vl_schema):
     assert "computing" in ex.header.value
     assert ex.span_view._anomaly_kinds == []
     for name in ("anomalies", "inconsistencies"):
-        spec = ex.charts[name]._spec
+        spec = ex.charts[name].spec
         jsonschema.Draft7Validator(vl_schema).validate(spec)  # a valid placeholder
         assert not _params(spec) and "computing" in str(spec)
-    assert any(p.get("name") == "select" for p in _params(ex.charts.labels._spec))
+    assert any(p.get("name") == "select" for p in _params(ex.charts.labels.spec))
     assert ex.wait(timeout=120) and ex.ready
     found = so_corpus.anomalies()
     assert "computing" not in ex.header.value
     assert f"<b>{found.height:,}</b> anomalies" in ex.header.value
     kinds = {d["kind"]: d["count"] for d in ex.span_view._anomaly_kinds}
     assert kinds == {k: n for k, n in found.group_by("kind").len().iter_rows()}
-    spec = ex.charts.anomalies._spec
+    spec = ex.charts.anomalies.spec
     jsonschema.Draft7Validator(vl_schema).validate(spec)
     assert any(p.get("name") == "select" for p in _params(spec))
     assert sum(r["count"] for r in spec["data"]["values"]) == found.height
@@ -259,8 +270,8 @@ def test_page_request_before_the_thread_is_done_waits_for_it(so_corpus, monkeypa
     ex = Explorer(so_corpus)
     replies = []
     monkeypatch.setattr(ex.span_view, "send", lambda m, buffers=None: replies.append(m))
-    ex.span_view._handle_message(ex.span_view, {"kind": "page", "id": "p", "query": {},
-                                                "offset": 0, "limit": 20}, [])
+    ex.span_view.handle_request({"kind": "page", "id": "p", "query": {},
+                                 "offset": 0, "limit": 20}, [])
     assert [r["kind"] for r in replies] == ["page"] and replies[0]["id"] == "p"
     assert ex.ready and "computing" not in ex.header.value  # answered with the anomalies
 
@@ -274,19 +285,19 @@ def test_corpus_edited_while_computing_shows_the_new_figures(so_corpus):
     assert ex.wait(timeout=120)
     assert f"<b>{so_corpus.anomalies().height:,}</b> anomalies" in ex.header.value
     counts = dict(so_corpus.label_counts().select("label", "spans").iter_rows())
-    rows = {r["label"]: r["spans"] for r in ex.charts.labels._spec["data"]["values"]}
+    rows = {r["label"]: r["spans"] for r in ex.charts.labels.spec["data"]["values"]}
     assert rows == {k: v for k, v in counts.items() if k != "O"}
 
 
 def test_fast_specs_equal_the_altair_charts_and_unchanged_charts_are_not_resent(ex):
-    inconsistencies = ex.charts.inconsistencies._spec
+    inconsistencies = ex.charts.inconsistencies.spec
     ex.charts.labels.selection = [{"label": "Library"}]
     for name, view in ex.charts.items():
         chart = view.chart  # the Altair object, built on demand for users
-        assert normalized(view._spec) == normalized(chart.to_dict()), name
-    assert ex.charts.inconsistencies._spec is inconsistencies  # same data: not re-sent
+        assert normalized(view.spec) == normalized(chart.to_dict()), name
+    assert ex.charts.inconsistencies.spec is inconsistencies  # same data: not re-sent
     ex.clear()
-    assert ex.charts.inconsistencies._spec is inconsistencies
+    assert ex.charts.inconsistencies.spec is inconsistencies
 
 
 def test_in_a_kernel_results_arrive_by_themselves(so_corpus, monkeypatch):
@@ -302,8 +313,8 @@ def test_in_a_kernel_results_arrive_by_themselves(so_corpus, monkeypatch):
         ex = Explorer(so_corpus)
         replies: list[dict] = []
         ex.span_view.send = lambda m, buffers=None: replies.append(m)
-        ex.span_view._handle_message(ex.span_view, {"kind": "page", "id": "k", "query": {},
-                                                    "offset": 0, "limit": 5}, [])
+        ex.span_view.handle_request({"kind": "page", "id": "k", "query": {},
+                                     "offset": 0, "limit": 5}, [])
         headers = [ex.header.value]
         ticks = 0
         while not ex.ready and ticks < 6000:  # the loop keeps running while the thread works
@@ -337,16 +348,16 @@ def test_after_an_edit_the_slow_charts_stay_until_recomputed(so_corpus, monkeypa
                 break
             await asyncio.sleep(0.02)
         sp = so_corpus.spans.filter(pl.col("label") == "Library").row(0, named=True)
-        ex.span_view._handle_message(ex.span_view, {
+        ex.span_view.handle_request({
             "kind": "edit", "id": "e", "op": "relabel", "sentence": sp["sentence"],
             "start": sp["start"], "end": sp["end"], "label": "Algorithm"}, [])
         ex._rerender.flush()
-        during = [str(ex.charts[name]._spec) for name in ("anomalies", "inconsistencies")]
+        during = [str(ex.charts[name].spec) for name in ("anomalies", "inconsistencies")]
         for _ in range(6000):
             if ex.ready:
                 break
             await asyncio.sleep(0.02)
-        return during, ex.charts.anomalies._spec, ex.ready
+        return during, ex.charts.anomalies.spec, ex.ready
 
     during, spec, ready = asyncio.run(scenario())
     assert ready
@@ -374,7 +385,7 @@ def _label_sort(spec: dict) -> list[str] | None:
 def test_span_length_rows_keep_the_whole_corpus_order_under_a_filter():
     c = bx.sample()
     ex = bx.explore(c)
-    whole = _label_sort(ex.charts["lengths"]._spec)
+    whole = _label_sort(ex.charts["lengths"].spec)
     # independent: labels by their number of spans in the whole corpus, most first
     counts = c.spans.group_by("label").len().sort(["len", "label"], descending=[True, False])
     assert whole == counts["label"].to_list()
@@ -390,5 +401,5 @@ def test_span_length_rows_keep_the_whole_corpus_order_under_a_filter():
     assert pick is not None, "the sample has no sentence that reorders its labels"
     ex.query = {"sentences": [pick]}
     ex.flush()
-    shown = _label_sort(ex.charts["lengths"]._spec)
+    shown = _label_sort(ex.charts["lengths"].spec)
     assert shown == sorted(own_order, key=rank.__getitem__) != own_order

@@ -53,7 +53,7 @@ def _strip(reply: dict) -> dict:
 def _same_screen(lazy_ex: Explorer, eager_ex: Explorer, monkeypatch) -> None:
     """Charts (specs and input frames), chips and the first page of both Explorers agree."""
     for name in SAME_CHARTS:
-        assert lazy_ex.charts[name]._spec == eager_ex.charts[name]._spec, name
+        assert lazy_ex.charts[name].spec == eager_ex.charts[name].spec, name
         for mine, theirs in zip(lazy_ex._chart_inputs[name], eager_ex._chart_inputs[name],
                                 strict=True):
             assert_frame_equal(mine, theirs)
@@ -62,7 +62,7 @@ def _same_screen(lazy_ex: Explorer, eager_ex: Explorer, monkeypatch) -> None:
     (theirs,) = eager_ex._chart_inputs["anomalies"]
     assert_frame_equal(mine, theirs.filter(pl.col("kind").is_in(LOCAL_KINDS)))
     lv, ev = lazy_ex.span_view, eager_ex.span_view
-    assert lv._labels == ev._labels
+    assert lv.label_chips == ev.label_chips
     assert lv.matching_sentences == ev.matching_sentences
     assert lv.total_sentences == ev.total_sentences
     assert lv._sources == ev._sources
@@ -86,7 +86,7 @@ def test_lazy_explorer_charts_and_pages_equal_the_eager_explorer(pair, monkeypat
         eager.anomalies().filter(pl.col("kind").is_in(LOCAL_KINDS)).height)}
     # Altair and the front end get aggregated rows only: never one row per token or span
     for name in SAME_CHARTS:
-        rows = json.dumps(lazy_ex.charts[name]._spec)
+        rows = json.dumps(lazy_ex.charts[name].spec)
         assert '"token"' not in rows and len(rows) < 200_000
     # a click in a chart filters both the same way
     for ex in (lazy_ex, eager_ex):
@@ -164,7 +164,7 @@ def test_what_a_lazy_corpus_cannot_run_is_a_message_not_a_crash(pair, monkeypatc
     ex = bx.explore(lazy, progress=False)
     assert ex.wait(timeout=120)
     assert ex.review_chart is None
-    note = json.dumps(ex.charts.inconsistencies._spec)
+    note = json.dumps(ex.charts.inconsistencies.spec)
     assert "not available on a LazyCorpus" in note
     front = FakeFrontEnd(ex.span_view, monkeypatch)
     asks = [{"kind": "review", "op": "get", "index": 0},
@@ -198,7 +198,7 @@ def test_lazy_span_view_alone_equals_the_eager_span_view(pair, monkeypatch):
             view.query = query
         lv, ev = views["lazy"], views["eager"]
         assert lv.matching_sentences == ev.matching_sentences, query
-        assert lv._labels == ev._labels, query
+        assert lv.label_chips == ev.label_chips, query
         for offset in (0, 10):
             mine = FakeFrontEnd(lv, monkeypatch).page(offset=offset, limit=10)
             theirs = FakeFrontEnd(ev, monkeypatch).page(offset=offset, limit=10)

@@ -21,9 +21,20 @@ def view(monkeypatch):
 
 def _ask(view: SpanView, **msg) -> dict:
     msg.setdefault("id", "r1")
-    view._handle_message(view, msg, [])
+    view.handle_request(msg, [])
     view._drain.flush()
     return view.replies[-1]
+
+
+def test_a_comm_message_is_answered_by_handle_request(view):
+    # the path of a browser's message: the comm hands it to the widget's on_msg callbacks
+    view._handle_custom_msg({"kind": "page", "id": "c1", "offset": 0, "limit": 3}, [])
+    view._drain.flush()
+    assert view.replies[-1]["kind"] == "page" and view.replies[-1]["id"] == "c1"
+    assert len(view.replies[-1]["sentences"]) == 3
+    view._handle_custom_msg({"kind": "nonsense", "id": "c2"}, [])
+    assert view.replies[-1] == {"kind": "error", "id": "c2",
+                                "message": "unknown message kind 'nonsense'"}
 
 
 def _span(view: SpanView) -> tuple[int, int, int, str]:
@@ -123,6 +134,6 @@ def test_hostile_chart_selection_leaves_the_view_working(chart, selection, monke
     assert replies and replies[-1]["kind"] == "error" and replies[-1]["id"] is None
     assert sv.query == {"labels": [label]}  # the filter in force is kept
     assert getattr(ex.charts, chart).selection != selection  # the chart shows it again
-    sv._handle_message(sv, {"kind": "page", "id": "p", "offset": 0, "limit": 5}, [])
+    sv.handle_request({"kind": "page", "id": "p", "offset": 0, "limit": 5}, [])
     sv._drain.flush()
     assert replies[-1]["kind"] == "page" and replies[-1]["total"] == sv.matching_sentences > 0

@@ -97,7 +97,7 @@ def test_corpus_filter_and_span_view_agree(c, monkeypatch):
     assert view.filtered.sentence_ids().to_list() == want
     assert view.matching_sentences == len(want)
     sent = _front(view, monkeypatch)
-    view._handle_message(view, {"kind": "page", "id": 1, "query": {"regex": "^torch"}})
+    view.handle_request({"kind": "page", "id": 1, "query": {"regex": "^torch"}})
     view._drain.flush()
     assert sent[-1]["kind"] == "page" and sent[-1]["total"] == len(want)
 

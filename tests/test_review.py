@@ -141,7 +141,7 @@ class FakeFront:
 
     def ask(self, **msg) -> dict:
         self.n += 1
-        self.view._handle_message(self.view, {"kind": "review", "id": f"r{self.n}", **msg})
+        self.view.handle_request({"kind": "review", "id": f"r{self.n}", **msg})
         replies = [m for m in self.got if m.get("id") == f"r{self.n}"]
         assert len(replies) == 1, self.got
         return replies[0]
@@ -210,7 +210,7 @@ def test_errors_are_replies_not_exceptions(front):
 def test_show_reviewed_filters_the_span_view(front):
     key = front.ask(op="get", index=2)["suspect"]["key"]
     front.ask(op="decide", index=2, key=key, decision="reject")
-    front.view._handle_message(front.view, {"kind": "review", "id": "x", "op": "show_reviewed"})
+    front.view.handle_request({"kind": "review", "id": "x", "op": "show_reviewed"})
     assert front.view.query == {"sentences": [2]} and front.view.review_mode is False
     assert front.view.matching_sentences == 1
 

@@ -61,7 +61,7 @@ class FakeFrontEnd:
     def ask(self, **msg) -> str:
         self._n += 1
         msg.setdefault("id", f"req-{self._n}")
-        self.view._handle_message(self.view, msg, [])
+        self.view.handle_request(msg, [])
         return msg["id"]
 
     def page(self, query=None, offset=0, limit=50) -> dict:
@@ -126,11 +126,11 @@ def test_constructor_pushes_nothing_and_sets_totals(so_corpus, so_plain, monkeyp
     for s in so_plain:
         for lab in {t[2:] for _tok, t in s if t != "O"}:
             expected[lab] = expected.get(lab, 0) + _label_spans(s, lab)
-    got = {d["label"]: d["count"] for d in view._labels}
+    got = {d["label"]: d["count"] for d in view.label_chips}
     assert got == expected
-    counts = [d["count"] for d in view._labels]
+    counts = [d["count"] for d in view.label_chips]
     assert counts == sorted(counts, reverse=True)
-    assert all(d["color"].startswith("#") for d in view._labels)
+    assert all(d["color"].startswith("#") for d in view.label_chips)
     assert view._status["unsaved"] == 0 and view._status["path"].endswith("test.txt")
 
 
@@ -187,7 +187,7 @@ def test_query_from_python_refilters(front, so_plain):
     want = [s for s in so_plain
             if any(t[2:] in ("Library", "Algorithm") for _tok, t in s if t != "O")]
     assert view.matching_sentences == len(want)
-    counts = {d["label"]: d["count"] for d in view._labels}
+    counts = {d["label"]: d["count"] for d in view.label_chips}
     assert counts["Library"] == sum(_label_spans(s, "Library") for s in want)
     assert counts["Algorithm"] == sum(_label_spans(s, "Algorithm") for s in want)
     assert view._data_version == version  # a query is not a data change
@@ -243,13 +243,13 @@ def test_edit_relabel_bumps_version_and_undo(front, so_path):
     sp = view.corpus.spans.filter(pl.col("label") == "Library").head(1)
     s, start, end = (int(sp[c][0]) for c in ("sentence", "start", "end"))
     before = view._data_version
-    lib_before = {d["label"]: d["count"] for d in view._labels}["Library"]
+    lib_before = {d["label"]: d["count"] for d in view.label_chips}["Library"]
     front.ask(kind="edit", id="e1", op="relabel", sentence=s, start=start, end=end,
               label="Algorithm")
     reply = front.replies[-1]
     assert reply["kind"] == "edit" and reply["id"] == "e1" and reply["ok"] is True, reply
     assert view._data_version == before + 1
-    assert {d["label"]: d["count"] for d in view._labels}["Library"] == lib_before - 1
+    assert {d["label"]: d["count"] for d in view.label_chips}["Library"] == lib_before - 1
     page = front.page({"sentences": [s]})
     assert [start, end, "Algorithm"] in page["sentences"][0]["spans"]
     assert view._status["unsaved"] == 1
@@ -298,7 +298,7 @@ def test_page_after_edit_in_code_refreshes(front):
     view.corpus.relabel(s, start, end, "Zzz_New")
     front.page({"sentences": [s]})
     assert view._data_version == before + 1  # the front end is told to refetch
-    assert "Zzz_New" in {d["label"] for d in view._labels}
+    assert "Zzz_New" in {d["label"] for d in view.label_chips}
 
 
 # ---------------------------------------------------------------------------------- chart view
@@ -306,14 +306,14 @@ def test_chart_view_updates_spec_only_when_changed():
     df = pl.DataFrame({"label": ["A", "B"], "spans": [3, 1]})
     chart = alt.Chart(alt.Data(values=df.to_dicts())).mark_bar().encode(x="spans:Q", y="label:N")
     view = ChartView(chart)
-    spec = view._spec
+    spec = view.spec
     assert spec["mark"]["type"] == "bar" and spec["data"]["values"][0] == {"label": "A", "spans": 3}
     assert view.chart is chart
     same = alt.Chart(alt.Data(values=df.to_dicts())).mark_bar().encode(x="spans:Q", y="label:N")
     assert view.set_chart(same) is False
-    assert view._spec is spec  # not re-sent
+    assert view.spec is spec  # not re-sent
     other = same.properties(title="t")
-    assert view.set_chart(other) is True and view._spec["title"] == "t"
+    assert view.set_chart(other) is True and view.spec["title"] == "t"
     assert view.selection == []
     view.selection = [{"label": "A"}]
     assert view.selection == [{"label": "A"}]
@@ -349,9 +349,9 @@ def test_edit_replies_at_once_then_background_refreshes_global_marks(front):
     assert front.replies[-1]["ok"] is True and view._data_version == before + 1
     # label counts (updated from the edited sentence only) equal a recount of the spans
     recount = corpus.spans.group_by("label").len()
-    assert {d["label"]: d["count"] for d in view._labels if d["count"]} == dict(
+    assert {d["label"]: d["count"] for d in view.label_chips if d["count"]} == dict(
         zip(recount["label"].to_list(), recount["len"].to_list(), strict=True))
-    assert {d["label"]: d["count"] for d in view._labels}["Zzz_Other"] == 1
+    assert {d["label"]: d["count"] for d in view.label_chips}["Zzz_Other"] == 1
     # fast path: the global result is the old one; its marks on the edited sentence are gone
     assert global_version(corpus) == 0 != corpus.state.version
     assert view._global.pending
@@ -439,7 +439,7 @@ def test_edit_in_event_loop_sends_rows_before_counts(so_corpus, monkeypatch):
             await asyncio.sleep(0)
         assert events[:3] == ["edit", "_data_version", "page"]
         assert events[3:] == ["_labels"]  # the counts, right after the page reply
-        assert any(d["label"] == "Zzz_Rows" for d in view._labels)
+        assert any(d["label"] == "Zzz_Rows" for d in view.label_chips)
         view._global.cancel()
 
     asyncio.run(session())
@@ -452,7 +452,7 @@ def test_filter_from_the_front_end_sends_rows_before_counts(so_corpus, monkeypat
 
     view = SpanView(so_corpus)
     fe = FakeFrontEnd(view, monkeypatch)
-    label = view._labels[0]["label"]
+    label = view.label_chips[0]["label"]
     events = _record_events(view, ["_labels", "matching_sentences"])
 
     async def session() -> None:
@@ -522,7 +522,7 @@ def test_the_last_few_searches_are_kept_for_one_data_version(front):
     # the edited corpus
     sid = int(replies[1]["sentences"][0]["sentence"])
     start, end, label = replies[1]["sentences"][0]["spans"][0]
-    other = next(d["label"] for d in view._labels if d["label"] != label)
+    other = next(d["label"] for d in view.label_chips if d["label"] != label)
     front.ask(kind="edit", op="relabel", sentence=sid, start=start, end=end, label=other)
     calls.clear()
     after = front.page({"text": "Library"})

@@ -142,7 +142,7 @@ def connect_widget(harness):
             return items
 
         def py_send(msg):
-            widget._handle_message(widget, msg)
+            widget.handle_request(msg)
             return drain()
 
         def py_trait(name, value):

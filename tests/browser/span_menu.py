@@ -10,7 +10,7 @@ def relabel_through_menu(page, view, span) -> tuple[str, str]:
     label = span.get_attribute("data-label")
     start = span.get_attribute("data-start")
     span.click()
-    target = next(d["label"] for d in view._labels if d["label"] != label)
+    target = next(d["label"] for d in view.label_chips if d["label"] != label)
     page.locator(".bx-pop-span [role='menuitemradio']", has_text=target).first.click()
     return start, target
 

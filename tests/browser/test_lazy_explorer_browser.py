@@ -56,9 +56,9 @@ def test_lazy_explorer_renders_rows_and_charts(lazy_ex, connect_widget, page_inf
 
     # every chart draws from the merged aggregates; the one not available says so
     for name in ("labels", "transitions", "lengths", "anomalies"):
-        _mount_chart(page, lazy_ex.charts[name]._spec)
+        _mount_chart(page, lazy_ex.charts[name].spec)
         expect(page.locator("#chart svg .mark-rect path").first).to_be_visible()
-    _mount_chart(page, lazy_ex.charts.inconsistencies._spec)
+    _mount_chart(page, lazy_ex.charts.inconsistencies.spec)
     expect(page.locator("#chart svg")).to_contain_text("not available on a LazyCorpus")
     assert not page_info.errors, page_info.errors
     assert not page_info.blocked, page_info.blocked

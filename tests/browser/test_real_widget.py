@@ -23,7 +23,7 @@ def test_real_widget_pages_filters_and_edits(connect_widget, widget, page_info):
     expect(page.locator("#app .bx-count-line")).to_have_text(f"{total} of {total} sentences")
 
     # a label chip filters in Python
-    label = widget._labels[0]["label"]
+    label = widget.label_chips[0]["label"]
     page.click(f"#app .bx-lchip[data-label='{label}']")
     page.wait_for_function(
         "n => !document.querySelector('#app .bx-count-line').textContent.startsWith(n + ' of')",
@@ -37,7 +37,7 @@ def test_real_widget_pages_filters_and_edits(connect_widget, widget, page_info):
     span = page.locator(f"#app .bx-span[data-label='{label}']").first
     sentence = int(span.evaluate("el => el.closest('.bx-row').dataset.sentence"))
     start = int(span.get_attribute("data-start"))
-    target = next(item["label"] for item in widget._labels if item["label"] != label)
+    target = next(item["label"] for item in widget.label_chips if item["label"] != label)
     span.click()
     page.locator(
         f"#app .bx-pop-span [role='menuitemradio'][aria-checked='false']:has-text('{target}')"

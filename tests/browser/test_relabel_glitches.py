@@ -99,21 +99,21 @@ def _hold_pages(view):
     """Keep the page requests of ``view`` waiting (a busy kernel) until ``release()``."""
     held: list[dict] = []
     state = {"on": True}
-    handle = view._handle_message
+    handle = view.handle_request
 
-    def handler(widget, msg, buffers=None):
+    def handler(msg, buffers=None):
         if state["on"] and isinstance(msg, dict) and msg.get("kind") == "page":
             held.append(msg)
             return
-        handle(widget, msg, buffers)
+        handle(msg, buffers)
 
     def release():
         state["on"] = False
         for msg in held:
-            handle(view, msg)
+            handle(msg)
         held.clear()
 
-    view._handle_message = handler
+    view.handle_request = handler
     state["on"] = False
     return state, release
 

@@ -27,7 +27,7 @@ BUNDLE_CHARS = 800_000  # the chart bundle is ~883 KB
 def _saved_notebook(tmp_path):
     ex = bx.explore(bx.sample())
     view = ex.span_view
-    view._handle_message(view, {"kind": "page", "id": "p0", "query": {}, "offset": 0, "limit": 50})
+    view.handle_request({"kind": "page", "id": "p0", "query": {}, "offset": 0, "limit": 50})
     ex.wait()
     state = w.Widget.get_manager_state(drop_defaults=False)
     nb = {"cells": [], "nbformat": 4, "nbformat_minor": 5,

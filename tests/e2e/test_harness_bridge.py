@@ -35,7 +35,7 @@ class Bridge:
 
     def _from_js(self, msg: dict) -> dict:
         with self.view._drain.hold():  # answer synchronously inside the callback
-            self.view._handle_message(self.view, msg, [])
+            self.view.handle_request(msg, [])
         return self._outbox()
 
     def _outbox(self) -> dict:
@@ -60,7 +60,7 @@ class Bridge:
             """s => { window.bxMounted = null;
                       bxHarness.mountChart(s).then(() => { window.bxMounted = "ok"; },
                                                    e => { window.bxMounted = String(e); }); }""",
-            self.ex.charts[name]._spec,
+            self.ex.charts[name].spec,
         )
         self.page.wait_for_function("window.bxMounted !== null")
         assert self.page.evaluate("window.bxMounted") == "ok"
