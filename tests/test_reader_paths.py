@@ -231,3 +231,19 @@ def test_undecodable_byte_after_the_head_is_named_as_before(tmp_path, monkeypatc
         bx.read(path, cache=False)
     _same(_read(path, False, monkeypatch, errors="collect"),
           _read(path, True, monkeypatch, errors="collect"))
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 7, 1 << 24])
+def test_line_shapes_count_every_line_exactly(monkeypatch, chunk):
+    """Separators per line and separator-only lines, across slice edges, against a plain split."""
+    import random
+
+    rng = random.Random(chunk)
+    lines = ["".join(rng.choice("ab\t\t ") for _ in range(rng.randrange(0, 9)))
+             for _ in range(400)]
+    monkeypatch.setattr(text_mod, "_COUNT_CHUNK", chunk)
+    for final_newline in (True, False):
+        body = "\n".join(lines) + ("\n" if final_newline else "")
+        got = text_mod._line_shapes(body.encode(), "\t", final_newline)
+        assert got["n_fields"].to_list() == [line.count("\t") + 1 for line in lines]
+        assert got["sep_only"].to_list() == [line != "" and set(line) == {"\t"} for line in lines]

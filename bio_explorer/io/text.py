@@ -573,19 +573,22 @@ def _line_shapes(body: bytes, sep: str, final_newline: bool) -> pl.DataFrame | N
     data = np.frombuffer(body, np.uint8)
     code = ord(sep)
     seps, lengths = [], []
-    last_end, at_last_end, seen = -1, 0, 0  # the newline before line 1 is at -1
+    last_end, carry = -1, 0  # the newline before line 1 is at -1; separators since the last one
     for i in range(0, len(data), _COUNT_CHUNK):
         chunk = data[i:i + _COUNT_CHUNK]
-        ends = np.flatnonzero(chunk == 10)
-        at = np.flatnonzero(chunk == code)
-        if len(ends):
-            before = np.searchsorted(at, ends) + seen  # separators before each newline
-            seps.append(np.diff(before, prepend=at_last_end).astype(np.uint32))
-            lengths.append((np.diff(ends + i, prepend=last_end) - 1).astype(np.uint32))
-            last_end, at_last_end = int(ends[-1]) + i, int(before[-1])
-        seen += len(at)
+        at = np.flatnonzero((chunk == code) | (chunk == 10))  # separators and newlines, in order
+        nl = np.flatnonzero(chunk[at] == 10)  # which of them are newlines
+        if len(nl):
+            n_seps = np.diff(nl, prepend=-1) - 1  # separators between consecutive newlines
+            n_seps[0] += carry
+            seps.append(n_seps.astype(np.uint32))
+            ends = at[nl] + i
+            lengths.append((np.diff(ends, prepend=last_end) - 1).astype(np.uint32))
+            last_end, carry = int(ends[-1]), len(at) - int(nl[-1]) - 1
+        else:
+            carry += len(at)
     if not final_newline:
-        seps.append(np.array([seen - at_last_end], np.uint32))
+        seps.append(np.array([carry], np.uint32))
         lengths.append(np.array([len(data) - last_end - 1], np.uint32))
     n_seps = pl.Series(np.concatenate(seps) if seps else np.zeros(0, np.uint32))
     n_bytes = pl.Series(np.concatenate(lengths) if lengths else np.zeros(0, np.uint32))
