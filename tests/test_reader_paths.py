@@ -183,7 +183,7 @@ def test_lone_separator_lines_are_counted_from_the_line_ends(tmp_path, monkeypat
     """StackOverflow NER breaks sentences with lone-TAB lines: no sum of lower bounds proves the
     field counts, so they are each line's separator bytes (counted in slices far smaller than
     the file here) – still from the bytes alone, with the same tokens, and without reading the
-    column that is neither token, tag nor last (it is left for later, io.text.Deferred)."""
+    columns after the tag (they are left for later, io.text.Deferred)."""
     body = LONE_TAB * 300
     path = tmp_path / "lone_tab.txt"
     path.write_text(body if final_newline else body.rstrip("\n"))
@@ -196,7 +196,7 @@ def test_lone_separator_lines_are_counted_from_the_line_ends(tmp_path, monkeypat
     got = _read(path, False, monkeypatch)
     _same(got, want)
     assert got[1].height == 1800  # (2,700 lines: more than the CoNLL-U sniff reads)
-    assert columns[0] == [0, 1, 3]  # the first read skips column 2
+    assert columns[0] == [0, 1]  # the first read skips the columns after the tag
     assert None not in columns  # no read of every column
 
 
@@ -205,8 +205,11 @@ def test_lone_separator_lines_are_counted_from_the_line_ends(tmp_path, monkeypat
     "\t\tx\t\n",  # ... and with its only text in the unread column
     "<s>\t\t\t\n",  # a marker with separators
     "g\tO\tt\tO\t\n",  # a line wider than the layout
+    "g\tO\tt\t\n",  # an empty last field on a token line (regular: 4 fields, a tag)
+    "g\t\tt\t\n",  # ... and on an odd line (no tag): its unread separator matters
     " \t\n",  # a space and a separator
-], ids=["blank_first", "only_unread", "marker", "wide", "space_sep"])
+], ids=["blank_first", "only_unread", "marker", "wide", "empty_last", "odd_empty_last",
+        "space_sep"])
 def test_lone_separator_files_with_odd_lines_equal_the_line_table(tmp_path, monkeypatch, odd):
     """Lines whose unread column could change what they are send the file to the full path (or
     are decided exactly from their bytes): the tokens and problems are the line table's."""
@@ -247,3 +250,4 @@ def test_line_shapes_count_every_line_exactly(monkeypatch, chunk):
         got = text_mod._line_shapes(body.encode(), "\t", final_newline)
         assert got["n_fields"].to_list() == [line.count("\t") + 1 for line in lines]
         assert got["sep_only"].to_list() == [line != "" and set(line) == {"\t"} for line in lines]
+        assert got["sep_last"].to_list() == [line.endswith("\t") for line in lines]

@@ -25,7 +25,7 @@ _DETECT_SAMPLE = 10_000  # lines the layout is decided on (x2, x4 for some check
 _COMPACT_SAMPLE = 20_000  # values an extra column's type (Categorical or String) is decided on
 _HEAD_LINES = 4 * _DETECT_SAMPLE
 _CATEGORICAL_MAX = 1_000  # extra columns with at most this many values (in a sample): Categorical
-_COUNT_CHUNK = 1 << 24  # bytes counted at a time by the separator proof (bounded scratch memory)
+_COUNT_CHUNK = 1 << 20  # bytes counted at a time by the separator proofs (small scratch arrays)
 #: whether :func:`parse_text` may leave the extra columns and ``_off`` for later (see
 #: :class:`Deferred`); a caller that needs every column at once (the dataset conversion) sets False
 defer_columns: ContextVar[bool] = ContextVar("defer_columns", default=True)
@@ -483,7 +483,9 @@ def _quick_fields(
         if shapes is None or (shapes["n_fields"] > det.n_cols).any():
             return None  # (no numpy), or lines with more fields than columns
     projected = None  # the columns read when the others are left for later (see Deferred)
-    wanted = sorted({0, det.token_col, det.tag_col, det.n_cols - 1})
+    # (the last column is read to prove the field counts, unless they are measured)
+    wanted = sorted({0, det.token_col, det.tag_col}
+                    | ({det.n_cols - 1} if shapes is None else set()))
     if defer_columns.get() and len(wanted) < det.n_cols:
         fields = _csv_fields(raw, det.sep, det.dtypes, None, columns=wanted)
         if fields is None:
@@ -532,6 +534,8 @@ def _quick_fields(
         odd_multi = ~regular & (n_fields > 1)
         if shapes is not None:
             odd_multi = odd_multi & ~shapes["sep_only"]
+            if (odd_multi & shapes["sep_last"]).any():
+                return None  # an empty last field, unread: its stand-in would drop its separator
         if odd_multi.any() and first.filter(odd_multi).str.strip_chars().is_in(
                 ["", "<s>", "</s>"]).any():
             return None
@@ -559,8 +563,9 @@ def _field_counts_from_bytes(fields: pl.DataFrame, text_bytes: int) -> pl.Series
 
 
 def _line_shapes(body: bytes, sep: str, final_newline: bool) -> pl.DataFrame | None:
-    """Fields per line of ``body`` (``n_fields``, UInt32) and whether a line holds separators
-    only (``sep_only``: StackOverflow's lone-TAB sentence breaks).
+    """Fields per line of ``body`` (``n_fields``, UInt32), whether a line holds separators
+    only (``sep_only``: StackOverflow's lone-TAB sentence breaks) and whether it ends with one
+    (``sep_last``: an empty last field).
 
     Exact for every line (a line wider than the layout gets a count above its columns): with no
     quoting, a line's fields are its separator bytes plus one.  Newlines and separators are found
@@ -572,8 +577,15 @@ def _line_shapes(body: bytes, sep: str, final_newline: bool) -> pl.DataFrame | N
         return None
     data = np.frombuffer(body, np.uint8)
     code = ord(sep)
-    seps, lengths = [], []
+    # per line, as compact as it gets (the scratch arrays of a slice are reused by the next one)
+    n_fields, sep_only, sep_last = [], [], []
     last_end, carry = -1, 0  # the newline before line 1 is at -1; separators since the last one
+
+    def add(n_seps, n_bytes, last: np.ndarray) -> None:
+        n_fields.append((n_seps + 1).astype(np.uint32))
+        sep_only.append((n_bytes > 0) & (n_seps == n_bytes))
+        sep_last.append((n_bytes > 0) & last)
+
     for i in range(0, len(data), _COUNT_CHUNK):
         chunk = data[i:i + _COUNT_CHUNK]
         at = np.flatnonzero((chunk == code) | (chunk == 10))  # separators and newlines, in order
@@ -581,21 +593,20 @@ def _line_shapes(body: bytes, sep: str, final_newline: bool) -> pl.DataFrame | N
         if len(nl):
             n_seps = np.diff(nl, prepend=-1) - 1  # separators between consecutive newlines
             n_seps[0] += carry
-            seps.append(n_seps.astype(np.uint32))
             ends = at[nl] + i
-            lengths.append((np.diff(ends, prepend=last_end) - 1).astype(np.uint32))
+            add(n_seps, np.diff(ends, prepend=last_end) - 1, data[np.maximum(ends - 1, 0)] == code)
             last_end, carry = int(ends[-1]), len(at) - int(nl[-1]) - 1
         else:
             carry += len(at)
     if not final_newline:
-        seps.append(np.array([carry], np.uint32))
-        lengths.append(np.array([len(data) - last_end - 1], np.uint32))
-    n_seps = pl.Series(np.concatenate(seps) if seps else np.zeros(0, np.uint32))
-    n_bytes = pl.Series(np.concatenate(lengths) if lengths else np.zeros(0, np.uint32))
-    return pl.select(
-        n_fields=(n_seps + 1).cast(pl.UInt32),
-        sep_only=(n_bytes > 0) & (n_seps == n_bytes),
-    )
+        add(np.array([carry]), np.array([len(data) - last_end - 1]),
+            np.array([len(data) > 0 and data[-1] == code]))
+    empty = {"n_fields": np.zeros(0, np.uint32), "sep_only": np.zeros(0, bool),
+             "sep_last": np.zeros(0, bool)}
+    return pl.DataFrame({
+        name: np.concatenate(parts) if parts else empty[name]
+        for name, parts in (("n_fields", n_fields), ("sep_only", sep_only), ("sep_last", sep_last))
+    })
 
 
 def _field_counts_from_seps(fields: pl.DataFrame, read: list[int], body: bytes, sep: str,
