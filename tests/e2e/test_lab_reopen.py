@@ -20,13 +20,15 @@ from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.shared]
 
-# delete every subshell the page's comms use; return their ids
-_DELETE_COMM_SUBSHELLS = """async () => {
+# delete every subshell the page's comms use; their ids land in window.__bxDeleted when done
+# (started, not awaited: see lab_helpers.LOST_REPLY)
+_DELETE_COMM_SUBSHELLS = """() => {
+  window.__bxDeleted = null;
   const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
   const ids = new Set();
   for (const c of k._comms.values()) if (c._subshellId) ids.add(c._subshellId);
-  for (const id of ids) await k.requestDeleteSubshell({ subshell_id: id }).done;
-  return [...ids];
+  Promise.all([...ids].map((id) => k.requestDeleteSubshell({ subshell_id: id }).done))
+    .then(() => { window.__bxDeleted = [...ids]; });
 }"""
 
 
@@ -52,7 +54,8 @@ def test_reopened_tab_pages_after_stale_subshell(shared_corpora, lab_server, e2e
         total = kernel_value(page, "len(ex.corpus)")
 
         # the subshell the comms of this page use goes away: their messages now name a stale id
-        stale = page.evaluate(_DELETE_COMM_SUBSHELLS)
+        page.evaluate(_DELETE_COMM_SUBSHELLS)
+        stale = page.wait_for_function("() => window.__bxDeleted").json_value()
         assert stale, "JupyterLab did not route comms through a subshell (setting changed?)"
         view.get_by_role("button", name="Next page").click()
         expect(position).to_have_text(f"sentences 51–100 of {total:,}")

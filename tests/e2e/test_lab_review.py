@@ -28,8 +28,12 @@ _IDLE = """() => {
   const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
   return !!k && k.status === "idle";
 }"""
-_RESTART = """async () => {
-  await window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.restart();
+# started, not awaited: the test polls for the flag (a promise page.evaluate awaits can be garbage
+# collected while the kernel connection is replaced; see lab_helpers.LOST_REPLY)
+_RESTART = """() => {
+  window.__bxRestarted = false;
+  window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.restart()
+    .then(() => { window.__bxRestarted = true; });
 }"""
 T = 60_000  # ms: a busy machine, a kernel start and an Explorer on 39k tokens
 
@@ -70,6 +74,7 @@ def test_reviews_survive_a_kernel_restart(shared_corpora, lab_server, e2e_page, 
 
         # a new kernel: nothing in memory any more
         page.evaluate(_RESTART)
+        page.wait_for_function("() => window.__bxRestarted === true")
         page.wait_for_function(_IDLE)
         assert kernel_value(page, "'c' in globals()") is False
         page.evaluate("window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
