@@ -474,10 +474,10 @@ def _quick_fields(
         return None
     # lines of separators only (StackOverflow's lone-TAB sentence breaks) have more fields than
     # their last non-empty one: no sum of lower bounds can prove the counts, which are then
-    # measured from the line ends on a read of every column
+    # measured from the bytes (_line_shapes), with no column read for them
     sep_only = bool(((head.str.len_bytes() > 0) & (head.str.strip_chars(det.sep) == "")).any())
     del head, kinds
-    shapes = None  # every line's exact field count, measured from the bytes
+    shapes = None  # every line's exact field count (and more), measured from the bytes
     if sep_only:
         shapes = _line_shapes(body, det.sep, raw.final_newline)
         if shapes is None or (shapes["n_fields"] > det.n_cols).any():
@@ -601,12 +601,11 @@ def _line_shapes(body: bytes, sep: str, final_newline: bool) -> pl.DataFrame | N
     if not final_newline:
         add(np.array([carry]), np.array([len(data) - last_end - 1]),
             np.array([len(data) > 0 and data[-1] == code]))
-    empty = {"n_fields": np.zeros(0, np.uint32), "sep_only": np.zeros(0, bool),
-             "sep_last": np.zeros(0, bool)}
-    return pl.DataFrame({
-        name: np.concatenate(parts) if parts else empty[name]
-        for name, parts in (("n_fields", n_fields), ("sep_only", sep_only), ("sep_last", sep_last))
-    })
+    if not n_fields:  # (no bytes at all)
+        return pl.DataFrame(schema={"n_fields": pl.UInt32, "sep_only": pl.Boolean,
+                                    "sep_last": pl.Boolean})
+    return pl.DataFrame({"n_fields": np.concatenate(n_fields), "sep_only": np.concatenate(sep_only),
+                         "sep_last": np.concatenate(sep_last)})
 
 
 def _field_counts_from_seps(fields: pl.DataFrame, read: list[int], body: bytes, sep: str,
